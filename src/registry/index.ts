@@ -1,0 +1,5 @@
+export { datasetInputSchema, expertFeaturesSchema, zodIssues, DATASET_ID, type Dataset, type DatasetInput, type RecordOrigin, type FieldIssue } from './dataset.js';
+export { readRegistryDatasets, type RegistryFile } from './files.js';
+export { readPublications, readPublication, type Publication } from './publication.js';
+export { seedRegistry, runIdFor, duplicateKeyOf, type SeedSummary } from './seed.js';
+export { parseCsv, CsvError, type CsvRow } from './csv.js';

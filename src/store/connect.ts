@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import knexFactory, { type Knex } from 'knex';
+import type { StoreConfig } from './config.js';
+import { migrateToLatest } from './migrations.js';
+
+export interface Store {
+  readonly knex: Knex;
+  readonly config: StoreConfig;
+  close(): Promise<void>;
+}
+
+function knexConfig(config: StoreConfig): Knex.Config {
+  if (config.client === 'sqlite') {
+    if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+    return {
+      client: 'better-sqlite3',
+      connection: { filename: config.filename },
+      useNullAsDefault: true,
+      // One connection: SQLite serialises writers anyway, and :memory: databases are per connection.
+      pool: {
+        min: 1,
+        max: 1,
+        afterCreate: (conn: { pragma(s: string): void }, done: (err: Error | null, conn: unknown) => void) => {
+          conn.pragma('foreign_keys = ON');
+          conn.pragma('journal_mode = WAL');
+          done(null, conn);
+        },
+      },
+    };
+  }
+  return {
+    client: 'pg',
+    connection: config.connectionString,
+    pool: { min: 0, max: 10 },
+    ...(config.schema ? { searchPath: [config.schema] } : {}),
+  };
+}
+
+/** Opens the store and brings its schema up to date (migrations run at start-up as well as on `migrate`). */
+export async function openStore(config: StoreConfig, options: { migrate?: boolean } = {}): Promise<Store> {
+  const knex = knexFactory(knexConfig(config));
+  try {
+    if (config.client === 'postgres' && config.schema) {
+      await knex.raw('create schema if not exists ??', [config.schema]);
+    }
+    if (options.migrate !== false) await migrateToLatest(knex);
+  } catch (err) {
+    await knex.destroy();
+    throw err;
+  }
+  return { knex, config, close: () => knex.destroy() };
+}

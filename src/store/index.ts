@@ -1,0 +1,11 @@
+export { storeConfigFromEnv, describeStore, dataDir, type StoreConfig } from './config.js';
+export { openStore, type Store } from './connect.js';
+export { migrateToLatest } from './migrations.js';
+export { canonicalJson } from './canonical.js';
+export type { PageOf, PageRequest } from './rows.js';
+export { listDatasets, getDataset, createDataset, upsertDataset, existingDatasetIds, type DatasetFilter, type UpsertOutcome } from './datasets.js';
+export { listRuns, allRuns, getRun, insertRun, withdrawRun, runIdForIdempotencyKey, runIdsWithDuplicateKey, type TransferRun, type NewTransferRun, type RunFilter, type Protocol } from './results.js';
+export { ensureContributor, type Contributor, type Role } from './contributors.js';
+export { ensureProbe, listProbes, type ProbeRecord } from './probes.js';
+export { insertEmbedding, listEmbeddings, getEmbedding, deleteEmbeddings, float32ToBytes, bytesToFloat32, type NewEmbedding, type StoredEmbedding, type EmbeddingFilter, type EmbeddingOrigin } from './embeddings.js';
+export { listPublishedExpertDistances, replacePublishedExpertDistances, type PublishedExpertDistance } from './experts.js';

@@ -1,0 +1,157 @@
+import type { Knex } from 'knex';
+import { countOf, isoTime, nowIso, type PageOf, type PageRequest } from './rows.js';
+
+export interface Protocol {
+  readonly folds: number;
+  readonly metric: string;
+  readonly image_size?: number;
+  readonly epochs?: number;
+  readonly notes?: string;
+}
+
+/** One experiment: a source (null for a baseline trained on the target alone) fine-tuned on a target, fold by fold. */
+export interface NewTransferRun {
+  readonly id: string;
+  readonly source: string | null;
+  readonly target: string;
+  readonly architecture: string;
+  readonly protocol: Protocol;
+  readonly values: readonly number[];
+  readonly contributor: string;
+  readonly reference?: string;
+  readonly duplicateKey: string;
+  readonly idempotencyKey?: string;
+}
+
+export interface TransferRun {
+  readonly id: string;
+  readonly source: string | null;
+  readonly target: string;
+  readonly architecture: string;
+  readonly protocol: Protocol;
+  readonly folds: { readonly fold: number; readonly value: number }[];
+  readonly contributor: string;
+  readonly reference?: string;
+  readonly created_at: string;
+  readonly withdrawn_at?: string;
+}
+
+export interface RunFilter {
+  readonly source?: string;
+  readonly target?: string;
+  readonly architecture?: string;
+  readonly baseline?: boolean;
+  readonly includeWithdrawn?: boolean;
+}
+
+interface RunRow {
+  id: string;
+  source_id: string | null;
+  target_id: string;
+  architecture: string;
+  folds: number;
+  metric: string;
+  image_size: number | null;
+  epochs: number | null;
+  protocol_notes: string | null;
+  contributor_id: string;
+  reference: string | null;
+  created_at: unknown;
+  withdrawn_at: unknown;
+}
+
+function filtered(db: Knex, filter: RunFilter): Knex.QueryBuilder {
+  const q = db('transfer_runs');
+  if (filter.source) q.where('source_id', filter.source);
+  if (filter.target) q.where('target_id', filter.target);
+  if (filter.architecture) q.where('architecture', filter.architecture);
+  if (filter.baseline === true) q.whereNull('source_id');
+  if (filter.baseline === false) q.whereNotNull('source_id');
+  if (!filter.includeWithdrawn) q.whereNull('withdrawn_at');
+  return q;
+}
+
+async function withFolds(db: Knex, rows: RunRow[]): Promise<TransferRun[]> {
+  if (rows.length === 0) return [];
+  const folds = (await db('transfer_results')
+    .whereIn('run_id', rows.map((r) => r.id))
+    .orderBy(['run_id', 'fold'])) as { run_id: string; fold: number; value: number }[];
+  const byRun = new Map<string, { fold: number; value: number }[]>();
+  for (const f of folds) {
+    const list = byRun.get(f.run_id) ?? [];
+    list.push({ fold: Number(f.fold), value: Number(f.value) });
+    byRun.set(f.run_id, list);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    source: r.source_id,
+    target: r.target_id,
+    architecture: r.architecture,
+    protocol: {
+      folds: Number(r.folds),
+      metric: r.metric,
+      ...(r.image_size !== null ? { image_size: Number(r.image_size) } : {}),
+      ...(r.epochs !== null ? { epochs: Number(r.epochs) } : {}),
+      ...(r.protocol_notes !== null ? { notes: r.protocol_notes } : {}),
+    },
+    folds: byRun.get(r.id) ?? [],
+    contributor: r.contributor_id,
+    ...(r.reference !== null ? { reference: r.reference } : {}),
+    created_at: isoTime(r.created_at),
+    ...(r.withdrawn_at !== null && r.withdrawn_at !== undefined ? { withdrawn_at: isoTime(r.withdrawn_at) } : {}),
+  }));
+}
+
+export async function listRuns(db: Knex, filter: RunFilter, page: PageRequest): Promise<PageOf<TransferRun>> {
+  const total = countOf(await filtered(db, filter).count({ count: '*' }).first());
+  const rows = (await filtered(db, filter)
+    .select('*')
+    .orderBy([{ column: 'target_id' }, { column: 'source_id' }, { column: 'id' }])
+    .limit(page.pageSize)
+    .offset((page.page - 1) * page.pageSize)) as RunRow[];
+  return { items: await withFolds(db, rows), page: page.page, page_size: page.pageSize, total };
+}
+
+/** Every active run, unpaginated: the analysis and the ranker read the whole table. */
+export async function allRuns(db: Knex, filter: RunFilter = {}): Promise<TransferRun[]> {
+  return withFolds(db, (await filtered(db, filter).select('*').orderBy('id')) as RunRow[]);
+}
+
+export async function getRun(db: Knex, id: string): Promise<TransferRun | undefined> {
+  const row = (await db('transfer_runs').where({ id }).first()) as RunRow | undefined;
+  return row ? (await withFolds(db, [row]))[0] : undefined;
+}
+
+export async function runIdForIdempotencyKey(db: Knex, key: string): Promise<string | undefined> {
+  const row = (await db('transfer_runs').where({ idempotency_key: key }).first('id')) as { id: string } | undefined;
+  return row?.id;
+}
+
+export async function runIdsWithDuplicateKey(db: Knex, duplicateKey: string): Promise<string[]> {
+  const rows = (await db('transfer_runs').where({ duplicate_key: duplicateKey }).whereNull('withdrawn_at').select('id')) as { id: string }[];
+  return rows.map((r) => r.id);
+}
+
+export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
+  await db('transfer_runs').insert({
+    id: run.id,
+    source_id: run.source,
+    target_id: run.target,
+    architecture: run.architecture,
+    folds: run.protocol.folds,
+    metric: run.protocol.metric,
+    image_size: run.protocol.image_size ?? null,
+    epochs: run.protocol.epochs ?? null,
+    protocol_notes: run.protocol.notes ?? null,
+    contributor_id: run.contributor,
+    reference: run.reference ?? null,
+    duplicate_key: run.duplicateKey,
+    idempotency_key: run.idempotencyKey ?? null,
+    created_at: nowIso(),
+  });
+  await db('transfer_results').insert(run.values.map((value, i) => ({ run_id: run.id, fold: i + 1, value })));
+}
+
+export async function withdrawRun(db: Knex, id: string, by: string): Promise<void> {
+  await db('transfer_runs').where({ id }).update({ withdrawn_at: nowIso(), withdrawn_by: by });
+}

@@ -1,0 +1,36 @@
+/** Column values come back as Date from PostgreSQL and as text from SQLite; callers always get ISO strings. */
+export function isoTime(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value === 'string') {
+    const normalised = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T')}Z` : value;
+    return new Date(normalised).toISOString();
+  }
+  throw new TypeError(`not a timestamp: ${String(value)}`);
+}
+
+export function nowIso(): string {
+  return new Date().toISOString();
+}
+
+export function parseJsonColumn<T>(value: unknown): T | undefined {
+  if (value === null || value === undefined) return undefined;
+  return JSON.parse(String(value)) as T;
+}
+
+/** PostgreSQL's count(*) is a bigint, which pg returns as a string. */
+export function countOf(row: unknown): number {
+  const value = (row as { count?: unknown } | undefined)?.count;
+  return Number(value ?? 0);
+}
+
+export interface PageRequest {
+  readonly page: number;
+  readonly pageSize: number;
+}
+
+export interface PageOf<T> {
+  readonly items: T[];
+  readonly page: number;
+  readonly page_size: number;
+  readonly total: number;
+}
