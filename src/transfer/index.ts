@@ -1,0 +1,9 @@
+export type { FieldError, IdentifiedResult, Metric, Protocol, Provenance, TransferResult } from './types.js';
+export { BASELINE_SOURCE_SPELLING, METRICS } from './types.js';
+export { validateBatch, validateContribution } from './validate.js';
+export type { Validation, ValidationContext } from './validate.js';
+export { comparableKey, duplicateKey, protocolKey } from './keys.js';
+export { isBaseline, matchingBaselines, pairTransferabilities, transferability, transferabilityTable } from './transferability.js';
+export type { NoTransferabilityReason, PairTransferability, Transferability, TransferabilityRow } from './transferability.js';
+export { contributionsFromCsv, parseCsv } from './csv.js';
+export type { CsvDefaults } from './csv.js';
