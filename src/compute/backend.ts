@@ -59,6 +59,8 @@ const CANDIDATES: Readonly<Record<ConcreteChoice, Candidate>> = {
     choice: 'wasm',
     load: async () => {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      const { registerWasmGradientKernels } = await import('./wasm/register.js');
+      registerWasmGradientKernels();
       wasmSimd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
       // Emscripten's pthreads start from blob: URLs, which Node refuses, so the Node build
       // runs on one thread; getThreadsCount reports what the module actually got.

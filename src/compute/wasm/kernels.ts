@@ -1,0 +1,200 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
+import { alloc, heap, matMul, release, runKernel, transpose2d, view, type Wasm } from './backend-ops.js';
+import { dilateSpatial, im2colTransposed, rotateFilter180, type WindowGeometry } from './gather.js';
+import { depthwiseFilterGrad } from './depthwise-filter-grad.js';
+
+/** Bounds the im2col buffer (floats); larger batches are processed in slices and summed. */
+const IM2COL_MAX_FLOATS = 1 << 24;
+
+function geometry(info: backend_util.Conv2DInfo): WindowGeometry {
+  return {
+    batch: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
+}
+
+function requireChannelsLast(info: backend_util.Conv2DInfo, kernel: string): void {
+  if (info.dataFormat !== 'channelsLast') throw new Error(`wasm ${kernel} supports only NHWC data`);
+}
+
+function requireUnitDilation(dilations: number | [number, number] | undefined, kernel: string): void {
+  const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations ?? [1, 1];
+  if (dh !== 1 || dw !== 1) throw new Error(`wasm ${kernel} supports only dilation 1`);
+}
+
+/** A 1x1, stride-1, unpadded convolution is a matrix product over all pixels. */
+function isPointwise(info: backend_util.Conv2DInfo): boolean {
+  const p = info.padInfo;
+  return (
+    info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0
+  );
+}
+
+/**
+ * dW = x^T dy over pixels. The matMul fast path wants its left operand untransposed, so the
+ * operand with fewer channels is transposed explicitly (the cheaper copy).
+ */
+function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+  const pixels = info.batchSize * info.inHeight * info.inWidth;
+  const ci = info.inChannels;
+  const co = info.outChannels;
+  if (ci <= co) {
+    const xT = transpose2d(backend, x, pixels, ci);
+    const dw = matMul(backend, xT, view(dy, [pixels, co]));
+    release(backend, xT);
+    return view(dw, [1, 1, ci, co]);
+  }
+  const dyT = transpose2d(backend, dy, pixels, co);
+  const dwT = matMul(backend, dyT, view(x, [pixels, ci]));
+  const dw = transpose2d(backend, dwT, co, ci);
+  release(backend, dyT, dwT);
+  return view(dw, [1, 1, ci, co]);
+}
+
+function windowedFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+  const g = geometry(info);
+  const k = g.filterHeight * g.filterWidth * g.channels;
+  const perImage = g.outHeight * g.outWidth;
+  const co = info.outChannels;
+  const slice = Math.max(1, Math.min(g.batch, Math.floor(IM2COL_MAX_FLOATS / Math.max(1, k * perImage))));
+  const imageFloats = g.inHeight * g.inWidth * g.channels;
+  let total: tf.TensorInfo | null = null;
+  for (let b0 = 0; b0 < g.batch; b0 += slice) {
+    const nb = Math.min(slice, g.batch - b0);
+    const n = nb * perImage;
+    const cols = alloc(backend, [k, n]);
+    const xs = heap(backend, x).subarray(b0 * imageFloats, (b0 + nb) * imageFloats);
+    im2colTransposed(xs, { ...g, batch: nb }, heap(backend, cols));
+    const dySlice = sliceRows(backend, dy, b0 * perImage * co, n * co, [n, co]);
+    const part = matMul(backend, cols, dySlice);
+    release(backend, cols, dySlice);
+    if (total === null) total = part;
+    else {
+      const sum = runKernel(backend, tf.Add, { a: total, b: part });
+      release(backend, total, part);
+      total = sum;
+    }
+  }
+  if (total === null) throw new Error('Conv2DBackpropFilter: empty batch');
+  return view(total, [g.filterHeight, g.filterWidth, g.channels, co]);
+}
+
+/** A contiguous run of floats copied into its own tensor (matMul reads whole tensors). */
+function sliceRows(backend: Wasm, t: tf.TensorInfo, start: number, length: number, shape: readonly number[]): tf.TensorInfo {
+  const out = alloc(backend, shape);
+  heap(backend, out).set(heap(backend, t).subarray(start, start + length));
+  return out;
+}
+
+export function conv2dBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: tf.Conv2DBackpropFilterAttrs;
+}): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  requireChannelsLast(info, tf.Conv2DBackpropFilter);
+  return isPointwise(info) ? pointwiseFilterGrad(backend, x, dy, info) : windowedFilterGrad(backend, x, dy, info);
+}
+
+export function depthwiseBackpropFilter(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: tf.DepthwiseConv2dNativeBackpropFilterAttrs;
+}): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  requireUnitDilation(attrs.dilations, tf.DepthwiseConv2dNativeBackpropFilter);
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  const out = alloc(backend, attrs.filterShape);
+  depthwiseFilterGrad(heap(backend, x), heap(backend, dy), geometry(info), info.outChannels / info.inChannels, heap(backend, out));
+  return out;
+}
+
+/**
+ * dx of a depthwise convolution is a stride-1 depthwise correlation of the (stride-dilated)
+ * output gradient with the 180-degree-turned filter, run by wasm's own depthwise kernel; with a
+ * channel multiplier the M products per input channel are then summed.
+ */
+export function depthwiseBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: tf.DepthwiseConv2dNativeBackpropInputAttrs;
+}): tf.TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const dy = inputs.dy as tf.TensorInfo;
+  const filter = inputs.filter as tf.TensorInfo;
+  requireUnitDilation(attrs.dilations, tf.DepthwiseConv2dNativeBackpropInput);
+  const inShape = attrs.inputShape;
+  const info = backend_util.computeConv2DInfo(
+    inShape,
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
+  );
+  const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: depth } = info;
+  const multiplier = depth / c;
+  const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  let spread = dy;
+  if (strided) {
+    const dh = (info.outHeight - 1) * info.strideHeight + 1;
+    const dw = (info.outWidth - 1) * info.strideWidth + 1;
+    spread = alloc(backend, [info.batchSize, dh, dw, depth]);
+    dilateSpatial(heap(backend, dy), dy.shape as [number, number, number, number], info.strideHeight, info.strideWidth, heap(backend, spread));
+  }
+  const turned = alloc(backend, [fh, fw, depth, 1]);
+  rotateFilter180(heap(backend, filter), fh, fw, depth, heap(backend, turned));
+  const spreadH = spread.shape[1] as number;
+  const spreadW = spread.shape[2] as number;
+  const top = fh - 1 - info.padInfo.top;
+  const left = fw - 1 - info.padInfo.left;
+  const bottom = info.inHeight - spreadH - top + fh - 1;
+  const right = info.inWidth - spreadW - left + fw - 1;
+  const full = runKernel(backend, tf.DepthwiseConv2dNative, { x: spread, filter: turned }, {
+    strides: [1, 1],
+    dilations: [1, 1],
+    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
+  });
+  release(backend, turned);
+  if (strided) release(backend, spread);
+  if (multiplier === 1) return full;
+  const pixels = info.batchSize * info.inHeight * info.inWidth;
+  const summed = runKernel(backend, tf.Sum, { x: view(full, [pixels * c, multiplier]) }, { axis: [1], keepDims: false });
+  release(backend, full);
+  return view(summed, inShape);
+}
