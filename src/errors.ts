@@ -39,8 +39,8 @@ export class ProblemError extends Error {
   }
 }
 
-export const notFound = (what: string, id: string): ProblemError =>
-  new ProblemError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [{ field: 'id', message: `unknown ${what} '${id}'` }]);
+export const notFound = (what: string, id: string, field = 'id'): ProblemError =>
+  new ProblemError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [{ field, message: `unknown ${what} '${id}'` }]);
 
 export const invalid = (message: string, fields: readonly FieldProblem[] = [], where?: string): ProblemError =>
   new ProblemError('invalid-request', 'Invalid input', message, fields, where);

@@ -2,7 +2,7 @@ export { storeConfigFromEnv, describeStore, dataDir, type StoreConfig } from './
 export { openStore, type Store } from './connect.js';
 export { migrateToLatest } from './migrations.js';
 export { canonicalJson } from './canonical.js';
-export type { PageOf, PageRequest } from './rows.js';
+export { collectAll, type PageOf, type PageRequest } from './rows.js';
 export { listDatasets, getDataset, createDataset, upsertDataset, existingDatasetIds, type DatasetFilter, type UpsertOutcome } from './datasets.js';
 export { listRuns, allRuns, getRun, insertRun, withdrawRun, runIdForIdempotencyKey, runIdsWithDuplicateKey, type TransferRun, type NewTransferRun, type RunFilter, type Protocol } from './results.js';
 export { ensureContributor, type Contributor, type Role } from './contributors.js';

@@ -34,3 +34,13 @@ export interface PageOf<T> {
   readonly page_size: number;
   readonly total: number;
 }
+
+/** Every item of a paginated listing, for callers (the CLI, the analysis) that want the whole set. */
+export async function collectAll<T>(fetchPage: (page: PageRequest) => Promise<PageOf<T>>): Promise<T[]> {
+  const items: T[] = [];
+  for (let page = 1; ; page++) {
+    const got = await fetchPage({ page, pageSize: 200 });
+    items.push(...got.items);
+    if (items.length >= got.total || got.items.length === 0) return items;
+  }
+}

@@ -1,0 +1,42 @@
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import { OPENAPI_PATH } from '../paths.js';
+import type { ApiContext } from './context.js';
+import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
+import { expressPath } from './route.js';
+import { routes } from './routes/index.js';
+
+export interface AppOptions {
+  /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
+  readonly validateResponses?: boolean;
+}
+
+export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', 'strong');
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: OPENAPI_PATH,
+      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
+      validateResponses: options.validateResponses ?? false,
+      validateFormats: true,
+      ignoreUndocumented: false,
+    }),
+  );
+  for (const route of routes) {
+    app[route.method](expressPath(route.path), async (req, res, next) => {
+      try {
+        await route.handle(ctx, req, res);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+  app.use((req, res) => {
+    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'not-found', title: 'No such route', status: 404, detail: `${req.method} ${req.path} is not part of the API`, instance: req.originalUrl });
+  });
+  app.use(problemHandler);
+  return app;
+}

@@ -1,0 +1,5 @@
+export { createApp, type AppOptions } from './app.js';
+export type { ApiContext } from './context.js';
+export { routes } from './routes/index.js';
+export type { Route } from './route.js';
+export type { paths, components } from './schema.js';

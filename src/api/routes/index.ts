@@ -1,0 +1,7 @@
+import type { Route } from '../route.js';
+import { datasetRoutes } from './datasets.js';
+import { healthRoutes } from './health.js';
+import { resultRoutes } from './results.js';
+
+/** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
+export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes];

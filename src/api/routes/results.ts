@@ -1,0 +1,47 @@
+import { notFound } from '../../errors.js';
+import { getDataset, getRun, listRuns, type RunFilter, type TransferRun } from '../../store/index.js';
+import { booleanParam, pageOf, stringParam } from '../query.js';
+import type { Route } from '../route.js';
+import type { ApiContext } from '../context.js';
+
+function present(run: TransferRun) {
+  const mean = run.folds.reduce((a, f) => a + f.value, 0) / Math.max(1, run.folds.length);
+  return { ...run, mean };
+}
+
+async function requireDataset(ctx: ApiContext, id: string | undefined, field: string): Promise<void> {
+  if (id === undefined || id === 'none') return;
+  if (!(await getDataset(ctx.store.knex, id))) throw notFound('dataset', id, field);
+}
+
+export const resultRoutes: Route[] = [
+  {
+    method: 'get',
+    path: '/v1/results',
+    async handle(ctx, req, res) {
+      const source = stringParam(req, 'source');
+      const target = stringParam(req, 'target');
+      const architecture = stringParam(req, 'architecture');
+      await requireDataset(ctx, source, 'source');
+      await requireDataset(ctx, target, 'target');
+      const filter: RunFilter = {
+        ...(source === 'none' ? { baseline: true } : source ? { source } : {}),
+        ...(target ? { target } : {}),
+        ...(architecture ? { architecture } : {}),
+        includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
+      };
+      const page = await listRuns(ctx.store.knex, filter, pageOf(req));
+      res.json({ ...page, items: page.items.map(present) });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/results/{id}',
+    async handle(ctx, req, res) {
+      const id = String(req.params.id);
+      const run = await getRun(ctx.store.knex, id);
+      if (!run) throw notFound('result', id);
+      res.json(present(run));
+    },
+  },
+];

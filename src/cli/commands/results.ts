@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { notFound } from '../../errors.js';
+import { collectAll, getDataset, listRuns, type RunFilter } from '../../store/index.js';
+import { fixed, printJson, table } from '../output.js';
+import { withStore } from '../store.js';
+
+export function resultsCommand(): Command {
+  const results = new Command('results').description('transfer results: a source fine-tuned on a target, fold by fold');
+
+  results
+    .command('list')
+    .description('list transfer results')
+    .option('--source <id>', "only this source ('none' for baselines trained on the target alone)")
+    .option('--target <id>', 'only this target')
+    .option('--architecture <name>', 'only this architecture')
+    .option('--include-withdrawn', 'include withdrawn results')
+    .option('--json', 'print JSON')
+    .action(async (opts: { source?: string; target?: string; architecture?: string; includeWithdrawn?: boolean; json?: boolean }) => {
+      const runs = await withStore(async (store) => {
+        for (const [field, id] of [['--source', opts.source], ['--target', opts.target]] as const) {
+          if (id && id !== 'none' && !(await getDataset(store.knex, id))) throw notFound('dataset', id, field);
+        }
+        const filter: RunFilter = {
+          ...(opts.source === 'none' ? { baseline: true } : opts.source ? { source: opts.source } : {}),
+          ...(opts.target ? { target: opts.target } : {}),
+          ...(opts.architecture ? { architecture: opts.architecture } : {}),
+          includeWithdrawn: opts.includeWithdrawn ?? false,
+        };
+        return collectAll((page) => listRuns(store.knex, filter, page));
+      });
+      if (opts.json) return printJson(runs);
+      const folds = Math.max(0, ...runs.map((r) => r.folds.length));
+      const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);
+      console.log(table(
+        ['target', 'source', 'architecture', ...foldHeaders, 'mean'],
+        runs.map((r) => [
+          r.target, r.source ?? '(baseline)', r.architecture,
+          ...foldHeaders.map((_, i) => fixed(r.folds[i]?.value)),
+          fixed(r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length),
+        ]),
+      ));
+    });
+
+  return results;
+}

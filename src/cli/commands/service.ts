@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { createApp } from '../../api/index.js';
+import { backendInfo } from '../../compute/index.js';
+import { PACKAGE_ROOT, registryDir } from '../../paths.js';
+import { seedRegistry } from '../../registry/index.js';
+import { describeStore, migrateToLatest, openStore, storeConfigFromEnv } from '../../store/index.js';
+import { printJson } from '../output.js';
+import { withStore } from '../store.js';
+
+export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('run the HTTP API (migrates the store first)')
+    .option('--port <port>', 'TCP port', (v) => parsePort(v), Number(process.env.PORT ?? 8080))
+    .option('--host <host>', 'address to listen on', process.env.HOST ?? '127.0.0.1')
+    .action(async (opts: { port: number; host: string }) => {
+      const config = storeConfigFromEnv();
+      const store = await openStore(config);
+      const app = createApp({ store, version: VERSION, backend: backendInfo });
+      const server = app.listen(opts.port, opts.host, () => {
+        console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      });
+      const stop = () => server.close(() => void store.close());
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535)`);
+  return port;
+}
+
+export function migrateCommand(): Command {
+  return new Command('migrate').description('bring the store schema up to date').action(async () => {
+    const config = storeConfigFromEnv();
+    const applied = await withStore((store) => migrateToLatest(store.knex));
+    console.log(applied.length === 0 ? `${describeStore(config)}: schema already up to date` : `${describeStore(config)}: applied ${applied.join(', ')}`);
+  });
+}
+
+export function seedCommand(): Command {
+  return new Command('seed')
+    .description('load the dataset registry and published results into the store (idempotent)')
+    .option('--registry <dir>', 'registry folder', registryDir())
+    .option('--json', 'print JSON')
+    .action(async (opts: { registry: string; json?: boolean }) => {
+      const summary = await withStore((store) => seedRegistry(store, opts.registry));
+      if (opts.json) return printJson(summary);
+      const d = summary.datasets;
+      console.log(`datasets: ${d.created.length} created, ${d.updated.length} updated, ${d.unchanged.length} unchanged`);
+      console.log(`transfer results: ${summary.results.added} added, ${summary.results.unchanged} unchanged`);
+      console.log(`published expert distances: ${summary.expertDistances.count}${summary.expertDistances.replaced ? ' (written)' : ' (unchanged)'}`);
+      console.log(`published embeddings: ${summary.embeddings.added} added, ${summary.embeddings.unchanged} unchanged`);
+    });
+}

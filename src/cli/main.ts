@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { ProblemError } from '../errors.js';
+import { datasetsCommand } from './commands/datasets.js';
+import { resultsCommand } from './commands/results.js';
+import { migrateCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
+
+/** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
+const BAD_INPUT = 2;
+
+export function buildProgram(): Command {
+  const program = new Command('transfer-atlas')
+    .description('Which source dataset to pretrain on before fine-tuning on a small medical image target.')
+    .version(VERSION)
+    .showSuggestionAfterError()
+    .exitOverride();
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand()]) {
+    program.addCommand(command);
+  }
+  // Subcommands inherit neither exitOverride nor output settings from the program they join.
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  override(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : BAD_INPUT;
+    }
+    if (err instanceof ProblemError) {
+      process.stderr.write(`transfer-atlas: ${err.message}\n`);
+      return BAD_INPUT;
+    }
+    process.stderr.write(`transfer-atlas: ${(err as Error).message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0) process.exitCode = code;
