@@ -16,9 +16,14 @@ export function serveCommand(): Command {
     .description('run the HTTP API (migrates the store first)')
     .option('--port <port>', 'TCP port', (v) => parsePort(v), Number(process.env.PORT ?? 8080))
     .option('--host <host>', 'address to listen on', process.env.HOST ?? '127.0.0.1')
-    .action(async (opts: { port: number; host: string }) => {
+    .option('--seed', 'load the dataset registry first (idempotent)')
+    .action(async (opts: { port: number; host: string; seed?: boolean }) => {
       const config = storeConfigFromEnv();
       const store = await openStore(config);
+      if (opts.seed) {
+        const summary = await seedRegistry(store, registryDir());
+        console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
+      }
       const app = createApp({ store, version: VERSION, backend: backendInfo });
       const server = app.listen(opts.port, opts.host, () => {
         console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);

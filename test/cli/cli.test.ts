@@ -1,0 +1,77 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const work = mkdtempSync(join(tmpdir(), 'ta-cli-'));
+const env = { ...process.env, TA_DATA_DIR: work, DATABASE_URL: '' };
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(() => {
+  const seeded = cli('seed');
+  assert.equal(seeded.code, 0, seeded.stderr);
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('datasets list shows every registry dataset', () => {
+  const ids = readdirSync('datasets-registry/datasets').map((f) => f.replace(/\.yaml$/, ''));
+  const r = cli('datasets', 'list', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual((JSON.parse(r.stdout) as { id: string }[]).map((d) => d.id).sort(), ids.sort());
+  const table = cli('datasets', 'list');
+  for (const id of ids) assert.match(table.stdout, new RegExp(`^${id} `, 'm'));
+});
+
+test('results list --target isic shows the eight ISIC experiments with five folds', () => {
+  const r = cli('results', 'list', '--target', 'isic');
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0]!, /fold 1 +fold 2 +fold 3 +fold 4 +fold 5 +mean/);
+  assert.equal(lines.length, 2 + 8);
+  assert.match(r.stdout, /^isic +imagenet +resnet50 +0\.9474 +0\.9514 +0\.9487 +0\.9418 +0\.9423/m);
+});
+
+test('seed twice reports everything unchanged', () => {
+  const r = cli('seed', '--json');
+  assert.equal(r.code, 0, r.stderr);
+  const summary = JSON.parse(r.stdout) as { datasets: { created: string[]; updated: string[] }; results: { added: number } };
+  assert.deepEqual([summary.datasets.created.length, summary.datasets.updated.length, summary.results.added], [0, 0, 0]);
+});
+
+test('an unknown dataset id exits 2 with one line', () => {
+  const r = cli('datasets', 'show', 'atlantis');
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /atlantis/);
+  const filtered = cli('results', 'list', '--target', 'atlantis');
+  assert.equal(filtered.code, 2);
+  assert.match(filtered.stderr, /atlantis/);
+});
+
+test('bad arguments exit 2 with one line', () => {
+  for (const args of [['datasets', 'list', '--origin', 'alien'], ['frobnicate'], ['serve', '--port', 'eighty']]) {
+    const r = cli(...args);
+    assert.equal(r.code, 2, args.join(' '));
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  }
+});
+
+test('a malformed registry file exits 2 naming the file and field, and stores nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ta-bad-registry-'));
+  cpSync('datasets-registry', dir, { recursive: true });
+  const file = join(dir, 'datasets', 'isic.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^origin: .*$/m, 'origin: martian'));
+  const r = cli('seed', '--registry', dir);
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.match(r.stderr, /isic\.yaml: field 'origin'/);
+  const show = cli('datasets', 'show', 'isic', '--json');
+  assert.equal((JSON.parse(show.stdout) as { origin: string }).origin, 'medical');
+});

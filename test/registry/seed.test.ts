@@ -1,0 +1,110 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeEachStore } from '../support/stores.js';
+import { seedRegistry } from '../../src/registry/index.js';
+import { allRuns, getDataset, listEmbeddings, listPublishedExpertDistances, type Store } from '../../src/store/index.js';
+
+const REGISTRY = 'datasets-registry';
+const datasetFiles = readdirSync(join(REGISTRY, 'datasets')).filter((f) => f.endsWith('.yaml'));
+
+function registryCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ta-registry-'));
+  cpSync(REGISTRY, dir, { recursive: true });
+  return dir;
+}
+
+async function snapshot(store: Store) {
+  const tables = ['datasets', 'transfer_runs', 'transfer_results', 'embeddings', 'published_expert_distances', 'probes', 'contributors'];
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) out[t] = await store.knex(t).select('*').orderBy(Object.keys((await store.knex(t).first()) ?? { 1: 1 })[0] ?? '1');
+  return out;
+}
+
+describeEachStore('seed', (kind) => {
+  let store: Store;
+  const copies: string[] = [];
+  before(async () => {
+    store = await kind.open();
+  });
+  after(async () => {
+    await store.close();
+    for (const c of copies) rmSync(c, { recursive: true, force: true });
+  });
+
+  test('loads every registry dataset and the study: 24 runs of 5 folds, expert distances, embeddings', async () => {
+    const summary = await seedRegistry(store, REGISTRY);
+    assert.equal(summary.datasets.created.length, datasetFiles.length);
+    const runs = await allRuns(store.knex);
+    assert.equal(runs.length, 24);
+    assert.equal(runs.filter((r) => r.source === null).length, 3, 'three baselines, written source == target in the study');
+    assert.ok(runs.every((r) => r.folds.length === 5));
+    const isic = runs.filter((r) => r.target === 'isic');
+    assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), ['baseline', 'chest', 'imagenet', 'pcam-middle', 'pcam-small', 'stl10', 'sti10', 'textures']);
+    const imagenetIsic = isic.find((r) => r.source === 'imagenet')!;
+    assert.equal(imagenetIsic.folds[0]!.value, 0.9474350924801827);
+    assert.equal((await listPublishedExpertDistances(store.knex)).length, 27);
+    const embeddings = await listEmbeddings(store.knex, { origin: 'published' });
+    assert.equal(embeddings.length, 8);
+    assert.ok(embeddings.every((e) => e.hessian.length === 53120));
+  });
+
+  test('a second run changes nothing', async () => {
+    const before = await snapshot(store);
+    const summary = await seedRegistry(store, REGISTRY);
+    assert.equal(summary.datasets.unchanged.length, datasetFiles.length);
+    assert.equal(summary.results.added, 0);
+    assert.equal(summary.embeddings.added, 0);
+    assert.equal(summary.expertDistances.replaced, false);
+    assert.deepEqual(await snapshot(store), before);
+  });
+
+  test('editing one file updates exactly that dataset', async () => {
+    const dir = registryCopy();
+    copies.push(dir);
+    const file = join(dir, 'datasets', 'kimia.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^images: .*$/m, 'images: 961'));
+    const summary = await seedRegistry(store, dir);
+    assert.deepEqual(summary.datasets.updated, ['kimia']);
+    assert.equal(summary.datasets.created.length, 0);
+    assert.equal((await getDataset(store.knex, 'kimia'))?.images, 961);
+    await seedRegistry(store, REGISTRY);
+  });
+
+  test('a malformed file is rejected with its path and field, and nothing is half-loaded', async () => {
+    const dir = registryCopy();
+    copies.push(dir);
+    writeFileSync(join(dir, 'datasets', 'aaa-new.yaml'), readFileSync(join(dir, 'datasets', 'kimia.yaml'), 'utf8').replace(/^id: .*$/m, 'id: aaa-new'));
+    const bad = join(dir, 'datasets', 'textures.yaml');
+    writeFileSync(bad, readFileSync(bad, 'utf8').replace(/^channels: .*$/m, 'channels: 2'));
+    const before = await snapshot(store);
+    await assert.rejects(seedRegistry(store, dir), (err: Error) => {
+      assert.match(err.message, /textures\.yaml: field 'channels'/);
+      return true;
+    });
+    assert.deepEqual(await snapshot(store), before);
+    assert.equal(await getDataset(store.knex, 'aaa-new'), undefined);
+  });
+
+  test('a non-numeric AUC in a published file is rejected with file, line and column', async () => {
+    const dir = registryCopy();
+    copies.push(dir);
+    const csv = join(dir, 'published', 'cats-scans', 'auc_folds.csv');
+    const lines = readFileSync(csv, 'utf8').split('\n');
+    lines[3] = lines[3]!.replace(/,([0-9.]+)$/, ',n/a');
+    writeFileSync(csv, lines.join('\n'));
+    const before = await snapshot(store);
+    await assert.rejects(seedRegistry(store, dir), /auc_folds\.csv:4: field 'fold_5': 'n\/a' is not a metric value/);
+    assert.deepEqual(await snapshot(store), before);
+  });
+
+  test('a result naming an unknown dataset is rejected', async () => {
+    const dir = registryCopy();
+    copies.push(dir);
+    const csv = join(dir, 'published', 'cats-scans', 'auc_folds.csv');
+    writeFileSync(csv, readFileSync(csv, 'utf8').replace('stl10,isic', 'stl11,isic'));
+    await assert.rejects(seedRegistry(store, dir), /unknown dataset 'stl11'/);
+  });
+});
