@@ -1,0 +1,113 @@
+/**
+ * Every ingestion failure carries a stable code so the API can map it to a problem+json
+ * status and the CLI to exit code 2 without parsing messages.
+ */
+export type IngestionErrorCode =
+  | 'INPUT_NOT_FOUND'
+  | 'INPUT_TOO_LARGE'
+  | 'UPLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_FORMAT'
+  | 'BAD_OPTIONS'
+  | 'BAD_MANIFEST'
+  | 'BAD_NPZ'
+  | 'EMPTY_DATASET'
+  | 'BAD_IMAGES'
+  | 'ONE_CLASS'
+  | 'CLASS_TOO_SMALL'
+  | 'LABEL_WITHOUT_FILE'
+  | 'UNLABELLED_FILES'
+  | 'MIXED_CHANNELS'
+  | 'BAD_SPLIT'
+  | 'ARCHIVE_UNSAFE_PATH'
+  | 'ARCHIVE_UNSAFE_LINK'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'ARCHIVE_TOO_MANY_ENTRIES'
+  | 'ARCHIVE_CORRUPT'
+  | 'TARGET_EXISTS'
+  | 'STORED_DATASET_INVALID';
+
+/** Why one image could not be used; several of these make up a BAD_IMAGES error. */
+export type ImageIssueCode =
+  | 'CORRUPT_IMAGE'
+  | 'PIXEL_LIMIT'
+  | 'UNSUPPORTED_IMAGE'
+  | 'BAD_DICOM'
+  | 'UNSUPPORTED_TRANSFER_SYNTAX'
+  | 'NOT_DICOM'
+  | 'UNLABELLED'
+  | 'MISSING_FILE';
+
+export interface ImageIssue {
+  readonly file: string;
+  readonly code: ImageIssueCode;
+  readonly reason: string;
+}
+
+const STATUS: Record<IngestionErrorCode, number> = {
+  INPUT_NOT_FOUND: 404,
+  INPUT_TOO_LARGE: 413,
+  UPLOAD_TOO_LARGE: 413,
+  ARCHIVE_TOO_LARGE: 413,
+  ARCHIVE_TOO_MANY_ENTRIES: 413,
+  UNSUPPORTED_FORMAT: 415,
+  BAD_OPTIONS: 400,
+  TARGET_EXISTS: 409,
+  STORED_DATASET_INVALID: 500,
+  BAD_MANIFEST: 422,
+  BAD_NPZ: 422,
+  EMPTY_DATASET: 422,
+  BAD_IMAGES: 422,
+  ONE_CLASS: 422,
+  CLASS_TOO_SMALL: 422,
+  LABEL_WITHOUT_FILE: 422,
+  UNLABELLED_FILES: 422,
+  MIXED_CHANNELS: 422,
+  BAD_SPLIT: 422,
+  ARCHIVE_UNSAFE_PATH: 422,
+  ARCHIVE_UNSAFE_LINK: 422,
+  ARCHIVE_CORRUPT: 422,
+};
+
+/** How many offending files a message names before summarising; `details` always holds them all. */
+const MESSAGE_LIST_LIMIT = 20;
+
+export class IngestionError extends Error {
+  override readonly name = 'IngestionError';
+  readonly code: IngestionErrorCode;
+  /** The offending file (relative to the dataset root where there is one) when a single file is at fault. */
+  readonly file: string | undefined;
+  /** Every offending image, for BAD_IMAGES; every offending file or label for the list-shaped errors. */
+  readonly details: readonly ImageIssue[];
+
+  constructor(code: IngestionErrorCode, message: string, options: { file?: string; details?: readonly ImageIssue[] } = {}) {
+    super(message);
+    this.code = code;
+    this.file = options.file;
+    this.details = options.details ?? [];
+  }
+
+  /** Suggested HTTP status for a problem+json response: 4xx for anything the uploader can fix. */
+  get httpStatus(): number {
+    return STATUS[this.code];
+  }
+
+  toJSON(): { code: IngestionErrorCode; message: string; file?: string; details: readonly ImageIssue[] } {
+    return { code: this.code, message: this.message, ...(this.file === undefined ? {} : { file: this.file }), details: this.details };
+  }
+}
+
+/** "a, b, c and 17 more" for error messages that name files. */
+export function listForMessage(items: readonly string[]): string {
+  const shown = items.slice(0, MESSAGE_LIST_LIMIT).join(', ');
+  const rest = items.length - MESSAGE_LIST_LIMIT;
+  return rest > 0 ? `${shown} and ${rest} more` : shown;
+}
+
+export function badImagesError(issues: readonly ImageIssue[]): IngestionError {
+  const lines = issues.map((i) => `${i.file} (${i.reason})`);
+  return new IngestionError(
+    'BAD_IMAGES',
+    `${issues.length} image(s) could not be used: ${listForMessage(lines)}. Fix or remove them, or ingest with skip-bad to leave them out.`,
+    { details: issues, ...(issues.length === 1 ? { file: issues[0]!.file } : {}) },
+  );
+}

@@ -1,0 +1,16 @@
+export { ingestDataset, DEFAULT_LIMITS } from './ingest.js';
+export type { IngestionInput, IngestionTarget, IngestionResult, IngestionLimits, SplitSource } from './ingest.js';
+export { ingestAndStore, createStagingDir, commitStaged, discardDir } from './atomic.js';
+export type { StoreTarget } from './atomic.js';
+export { receiveUpload } from './upload.js';
+export { IngestionError } from './errors.js';
+export type { IngestionErrorCode, ImageIssue, ImageIssueCode } from './errors.js';
+export { StoredDataset, readProfile, PIXELS_FILE, MANIFEST_FILE, PROFILE_FILE } from './stored.js';
+export type { StoredManifest, ImageBatch, SelectOptions } from './stored.js';
+export type { DatasetProfile, ProfileWarning, ProfileWarningCode, ProfileThresholds } from './profile.js';
+export type { IngestionProgress, IngestionPhase, ProgressCallback } from './progress.js';
+export type { Split, SplitFractions } from './split.js';
+export type { DatasetFormat } from './listing.js';
+export type { Fit } from './decode.js';
+export { parseNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from './npy.js';
+export type { NpyArray, NpyData, NpyDtype } from './npy.js';
