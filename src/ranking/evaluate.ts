@@ -65,6 +65,13 @@ function score(method: string, scores: readonly number[], truth: readonly number
   return { method, spearman: rankCorrelation(scores, truth), ndcg: ndcgAtK(scores, truth, k), regret: regretAt1(scores, truth) };
 }
 
+/** A baseline has nothing to say about a source lacking its signal: such sources tie below all others. */
+function lastWhenMissing(scores: readonly (number | undefined)[]): number[] {
+  const present = scores.filter((v): v is number => v !== undefined);
+  const floor = present.length > 0 ? Math.min(...present) - 1 : 0;
+  return scores.map((v) => v ?? floor);
+}
+
 function randomResult(truth: readonly number[], k: number, repeats: number, seed: number): MethodResult {
   const random = seededRandom(seed);
   let rho = 0;
@@ -124,12 +131,14 @@ export function evaluateLeaveOneTargetOut(input: EvaluationInput): EvaluationRep
     const sources = held.map((p) => p.source);
     const methods: MethodResult[] = [score(LEARNED, sources.map((s) => predictPair(model, input.context, s, target).mean), truth, k)];
     for (const signal of input.nearestSignals) {
-      // A source without the distance goes last: the baseline has nothing to say about it.
-      const scores = sources.map((s) => -(resolveDistance(input.context.distances, signal, s, target, input.context.proxy)?.value ?? Infinity));
-      methods.push(score(nearestMethod(signal), scores, truth, k));
+      const scores = sources.map((s) => {
+        const d = resolveDistance(input.context.distances, signal, s, target, input.context.proxy);
+        return d === undefined ? undefined : -d.value;
+      });
+      methods.push(score(nearestMethod(signal), lastWhenMissing(scores), truth, k));
     }
-    const sizes = sources.map((s) => input.context.profiles.get(s)?.images ?? -Infinity);
-    methods.push(score(LARGEST_SOURCE, sizes, truth, k));
+    const sizes = sources.map((s) => input.context.profiles.get(s)?.images);
+    methods.push(score(LARGEST_SOURCE, lastWhenMissing(sizes), truth, k));
     methods.push(randomResult(truth, k, repeats, seed + t));
     targets.push({ target, sources, measured: truth, modelVersion: model.version, methods });
   });

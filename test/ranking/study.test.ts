@@ -91,3 +91,20 @@ test('leave-one-target-out: the learned ranker matches every baseline on regret@
     assert.equal(best, 'imagenet', `the study's best source for ${t.target}`);
   }
 });
+
+test('without the proxy ImageNet has no Task2Vec distance: the ranker imputes it and nearest-by-Task2Vec ranks it last', () => {
+  const report = evaluateLeaveOneTargetOut({
+    observations: transferability,
+    context: featureContext(STUDY_PROFILES, distances),
+    ranker: { distanceSignals: ['task2vec', 'expert'] },
+    nearestSignals: ['task2vec'],
+    randomRepeats: 50,
+  });
+  const by = new Map(report.summary.map((m) => [m.method, m]));
+  assert.equal(by.get(LEARNED)!.regret, 0);
+  assert.ok(by.get(LEARNED)!.spearman! > by.get(nearestMethod('task2vec'))!.spearman!);
+  for (const t of report.targets) {
+    const nearest = t.methods.find((m) => m.method === nearestMethod('task2vec'))!;
+    assert.ok(nearest.regret > 0, `${t.target}: ImageNet, the best source, cannot be the nearest pick without a distance`);
+  }
+});
