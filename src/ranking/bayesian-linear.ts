@@ -21,25 +21,35 @@ export interface Posterior {
 /** The intercept gets a nearly flat prior: the level of transferability is not something to shrink. */
 const INTERCEPT_PRECISION = 1e-6;
 
-function withIntercept(rows: readonly (readonly number[])[]): number[][] {
-  return rows.map((r) => [1, ...r]);
+/** X'X and X'y with the intercept column prepended: all a fit needs, so hyper-parameter search reuses them. */
+export interface SufficientStatistics {
+  readonly xtx: Matrix;
+  readonly xty: Matrix;
 }
 
-export function fitPosterior(rows: readonly (readonly number[])[], y: readonly number[], hyper: Hyper): Posterior {
+export function sufficientStatistics(rows: readonly (readonly number[])[], y: readonly number[]): SufficientStatistics {
   if (rows.length !== y.length) throw new RangeError(`${rows.length} rows but ${y.length} targets`);
   if (rows.length === 0) throw new RangeError('cannot fit on no observations');
-  const X = new Matrix(withIntercept(rows));
-  const p = X.columns;
+  const X = new Matrix(rows.map((r) => [1, ...r]));
+  const Xt = X.transpose();
+  return { xtx: Xt.mmul(X), xty: Xt.mmul(Matrix.columnVector([...y])) };
+}
+
+export function posteriorFromStatistics(stats: SufficientStatistics, hyper: Hyper): Posterior {
+  const p = stats.xtx.rows;
   const beta = 1 / hyper.noiseVariance;
-  const A = X.transpose().mmul(X).mul(beta);
+  const A = stats.xtx.clone().mul(beta);
   A.set(0, 0, A.get(0, 0) + INTERCEPT_PRECISION);
   for (let j = 1; j < p; j++) A.set(j, j, A.get(j, j) + hyper.priorPrecision);
   const cholesky = new CholeskyDecomposition(A);
   if (!cholesky.isPositiveDefinite()) throw new Error('posterior precision is not positive definite');
   const covariance = cholesky.solve(Matrix.eye(p));
-  const rhs = X.transpose().mmul(Matrix.columnVector([...y])).mul(beta);
-  const mean = covariance.mmul(rhs).getColumn(0);
+  const mean = covariance.mmul(stats.xty.clone().mul(beta)).getColumn(0);
   return { mean, covariance: covariance.to2DArray() };
+}
+
+export function fitPosterior(rows: readonly (readonly number[])[], y: readonly number[], hyper: Hyper): Posterior {
+  return posteriorFromStatistics(sufficientStatistics(rows, y), hyper);
 }
 
 export interface Predictive {

@@ -5,7 +5,7 @@
  * training data and hyper-parameters.
  */
 import { createHash } from 'node:crypto';
-import { fitPosterior, logPredictiveDensity, predictive, type Hyper, type Posterior } from './bayesian-linear.js';
+import { fitPosterior, logPredictiveDensity, posteriorFromStatistics, predictive, sufficientStatistics, type Hyper, type Posterior } from './bayesian-linear.js';
 import { buildDesign, encode, type Design, type RawRow } from './design.js';
 import { featureNames, pairFeatures, type FeatureContext } from './features.js';
 import { resolveDistance } from './distances.js';
@@ -89,19 +89,24 @@ function cvGroups(samples: readonly Sample[]): { scheme: CrossValidation['scheme
 function crossValidate(samples: readonly Sample[], names: readonly string[], options: RankerOptions): CrossValidation {
   const { scheme, groups } = cvGroups(samples);
   const spread = variance(samples.map((s) => s.value)) || 1;
+  // Each fold's design and statistics do not depend on the hyper-parameters: build them once.
+  const folds = groups.map((held) => {
+    const heldSet = new Set(held);
+    const train = samples.filter((_, i) => !heldSet.has(i));
+    const design = buildDesign(names, train.map((s) => s.raw));
+    const stats = sufficientStatistics(train.map((s) => encode(design, s.raw)), train.map((s) => s.value));
+    return { stats, held: held.map((i) => ({ row: encode(design, samples[i]!.raw), value: samples[i]!.value })) };
+  });
   const grid: { priorPrecision: number; noiseVariance: number; score: number }[] = [];
   for (const priorPrecision of options.priorPrecisions ?? DEFAULT_PRIOR_PRECISIONS) {
     for (const fraction of options.noiseFractions ?? DEFAULT_NOISE_FRACTIONS) {
       const hyper = { priorPrecision, noiseVariance: fraction * spread };
       let total = 0;
       let count = 0;
-      for (const held of groups) {
-        const heldSet = new Set(held);
-        const train = samples.filter((_, i) => !heldSet.has(i));
-        const { design, posterior } = fitOn(train, names, hyper);
-        for (const i of held) {
-          const s = samples[i]!;
-          total -= logPredictiveDensity(s.value, predictive(posterior, encode(design, s.raw), hyper.noiseVariance));
+      for (const fold of folds) {
+        const posterior = posteriorFromStatistics(fold.stats, hyper);
+        for (const h of fold.held) {
+          total -= logPredictiveDensity(h.value, predictive(posterior, h.row, hyper.noiseVariance));
           count++;
         }
       }
