@@ -18,15 +18,3 @@ export function seededRandom(seed: number): Random {
 export function randomInt(random: Random, below: number): number {
   return Math.floor(random() * below);
 }
-
-/** Fisher-Yates shuffle into a new array. */
-export function shuffled<T>(items: readonly T[], random: Random): T[] {
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = randomInt(random, i + 1);
-    const tmp = out[i]!;
-    out[i] = out[j]!;
-    out[j] = tmp;
-  }
-  return out;
-}

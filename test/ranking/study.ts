@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseNpy, toFloat64 } from '../../src/images/npy.js';
-import { contributionsFromCsv, pairTransferabilities, validateBatch, type PairTransferability } from '../../src/transfer/index.js';
+import { contributionsFromCsv, pairTransferabilities, validateBatch, type PairTransferability, type TransferResult } from '../../src/transfer/index.js';
 import type { DatasetProfile, DistanceProxy, PairDistance } from '../../src/ranking/index.js';
 
 const DIR = '../shared/reference/cats-scans';
@@ -27,12 +27,16 @@ export const EMBEDDED = ['chest', 'isic', 'kimia', 'pcam-middle', 'pcam-small', 
 /** As in the study: ImageNet has no Task2Vec embedding and STL-10 stands in for it. */
 export const STUDY_PROXY: DistanceProxy = { map: { imagenet: 'stl10' }, signals: ['task2vec', 'cosine'] };
 
-export function studyTransferabilities(): PairTransferability[] {
+export function studyResults(): TransferResult[] {
   const raw = contributionsFromCsv(readFileSync(`${DIR}/auc_folds.csv`, 'utf8'), { architecture: 'resnet50', contributor: 'cats-scans study' });
   if (!raw.ok) throw new Error(JSON.stringify(raw.errors));
   const batch = validateBatch(raw.value);
   if (!batch.ok) throw new Error(JSON.stringify(batch.errors));
-  return pairTransferabilities(batch.value);
+  return batch.value;
+}
+
+export function studyTransferabilities(): PairTransferability[] {
+  return pairTransferabilities(studyResults());
 }
 
 export function studyExpertDistances(): PairDistance[] {
