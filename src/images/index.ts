@@ -12,5 +12,5 @@ export type { IngestionProgress, IngestionPhase, ProgressCallback } from './prog
 export type { Split, SplitFractions } from './split.js';
 export type { DatasetFormat } from './listing.js';
 export type { Fit } from './decode.js';
-export { parseNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from './npy.js';
+export { parseNpy, encodeNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from './npy.js';
 export type { NpyArray, NpyData, NpyDtype } from './npy.js';

@@ -128,3 +128,45 @@ export function encodeNpyFloat32(values: Float32Array, shape: readonly number[])
   out.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), 10 + header.length);
   return out;
 }
+
+const DESCR: Partial<Record<string, string>> = {
+  Uint8Array: '|u1',
+  Int8Array: '|i1',
+  Uint16Array: '<u2',
+  Int16Array: '<i2',
+  Int32Array: '<i4',
+  Uint32Array: '<u4',
+  Float32Array: '<f4',
+  Float64Array: '<f8',
+  BigInt64Array: '<i8',
+  BigUint64Array: '<u8',
+};
+
+function withHeader(descr: string, shape: readonly number[], body: Uint8Array): Uint8Array {
+  const dims = shape.length === 1 ? `${shape[0]},` : shape.join(', ');
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${dims}), }`;
+  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + body.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(new TextEncoder().encode(header), 10);
+  out.set(body, 10 + header.length);
+  return out;
+}
+
+/** Any numeric typed array (little-endian) or a unicode string array, as NumPy writes them. */
+export function encodeNpy(array: NpyArray): Uint8Array {
+  if (array.data.kind === 'unicode') {
+    const values = array.data.values;
+    const width = Math.max(1, ...values.map((s) => [...s].length));
+    const body = new Uint8Array(values.length * width * 4);
+    const view = new DataView(body.buffer);
+    values.forEach((s, i) => [...s].forEach((ch, c) => view.setUint32((i * width + c) * 4, ch.codePointAt(0)!, true)));
+    return withHeader(`<U${width}`, array.shape, body);
+  }
+  const v = array.data.values;
+  const descr = DESCR[v.constructor.name];
+  if (!descr) throw new NpyFormatError(`cannot encode ${v.constructor.name}`);
+  return withHeader(descr, array.shape, new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+}

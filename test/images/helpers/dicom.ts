@@ -1,4 +1,5 @@
-/** Writes small single-frame DICOM files (explicit VR little-endian) for tests. */
+/** Writes small DICOM files (explicit VR little-endian by default) for tests. */
+import { deflateSync } from 'fflate';
 
 export interface DicomSpec {
   width: number;
@@ -15,10 +16,15 @@ export interface DicomSpec {
   rescaleIntercept?: number;
   transferSyntax?: string;
   frames?: number;
+  /** Write the data set in implicit VR (for the implicit little-endian transfer syntax). */
+  implicit?: boolean;
+  /** Raw-deflate the data set (for the deflated transfer syntax). */
+  deflate?: boolean;
 }
 
 class Writer {
   private readonly chunks: Uint8Array[] = [];
+  constructor(private readonly implicit = false) {}
 
   element(group: number, element: number, vr: string, value: Uint8Array): void {
     const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
@@ -27,6 +33,15 @@ class Writer {
       padded = new Uint8Array(value.length + 1);
       padded.set(value);
       padded[value.length] = vr === 'UI' || vr === 'OB' ? 0 : 0x20;
+    }
+    if (this.implicit) {
+      const head = new Uint8Array(8);
+      const view = new DataView(head.buffer);
+      view.setUint16(0, group, true);
+      view.setUint16(2, element, true);
+      view.setUint32(4, padded.length, true);
+      this.chunks.push(head, padded);
+      return;
     }
     const head = new Uint8Array(long ? 12 : 8);
     const view = new DataView(head.buffer);
@@ -73,7 +88,7 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
   const samples = photometric === 'RGB' ? 3 : 1;
   const ts = spec.transferSyntax ?? '1.2.840.10008.1.2.1';
 
-  const body = new Writer();
+  const body = new Writer(spec.implicit ?? false);
   body.text(0x0008, 0x0016, 'UI', '1.2.840.10008.5.1.4.1.1.1');
   body.text(0x0008, 0x0060, 'CS', 'DX');
   body.us(0x0028, 0x0002, samples);
@@ -112,7 +127,8 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
   const groupLength = new Writer();
   groupLength.ul(0x0002, 0x0000, metaRest.length);
 
-  const parts = [new Uint8Array(128), new TextEncoder().encode('DICM'), groupLength.bytes(), metaRest, body.bytes()];
+  const data = spec.deflate ? deflateSync(body.bytes()) : body.bytes();
+  const parts = [new Uint8Array(128), new TextEncoder().encode('DICM'), groupLength.bytes(), metaRest, data];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
   for (const p of parts) {
