@@ -1,0 +1,47 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { PixelScaling, ProbeIdentity, ProbeInput } from '../probes/probe.js';
+import type { LabelledImages } from './images.js';
+
+const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+/** Pixel values 0..255 to the range the probe was trained on. */
+function scalePixels(x: tf.Tensor4D, scaling: PixelScaling): tf.Tensor4D {
+  switch (scaling) {
+    case 'minus1to1':
+      return tf.sub(tf.div(x, 127.5), 1);
+    case 'zero1':
+      return tf.div(x, 255);
+    case 'imagenet-mean-std': {
+      const mean = tf.tensor1d(IMAGENET_MEAN.map((m) => m * 255));
+      const std = tf.tensor1d(IMAGENET_STD.map((s) => s * 255));
+      return tf.div(tf.sub(x, mean), std);
+    }
+  }
+}
+
+/** Copies the chosen images' bytes into one float buffer; cheaper than gathering on the device. */
+function gatherPixels(images: LabelledImages, indices: ArrayLike<number>): Float32Array {
+  const size = images.height * images.width * images.channels;
+  const out = new Float32Array(indices.length * size);
+  for (let i = 0; i < indices.length; i++) {
+    const start = indices[i]! * size;
+    out.set(images.pixels.subarray(start, start + size), i * size);
+  }
+  return out;
+}
+
+/**
+ * Task2Vec's preprocessing of a batch: bilinear resize to the probe's input size (half-pixel
+ * centres, as PIL and torchvision resize), grey replicated to three channels, then the probe's
+ * pixel scaling. Returns a new tensor the caller disposes.
+ */
+export function preprocess(images: LabelledImages, indices: ArrayLike<number>, probe: ProbeIdentity): ProbeInput {
+  const size = probe.inputSize;
+  return tf.tidy(() => {
+    let x: tf.Tensor4D = tf.tensor4d(gatherPixels(images, indices), [indices.length, images.height, images.width, images.channels]);
+    if (images.height !== size || images.width !== size) x = tf.image.resizeBilinear(x, [size, size], false, true);
+    if (images.channels === 1) x = tf.tile(x, [1, 1, 1, 3]);
+    return scalePixels(x, probe.pixelScaling);
+  });
+}
