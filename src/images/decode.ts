@@ -40,7 +40,9 @@ const SHARP_FORMATS = new Set(['jpeg', 'png', 'tiff', 'webp', 'gif']);
 sharp.cache(false);
 
 function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  const line = (e instanceof Error ? e.message : String(e)).split('\n')[0]!.trim();
+  // libvips sometimes has nothing better to say about a truncated stream.
+  return line === '' || /^unknown error$/i.test(line) ? 'truncated or corrupt image data' : line;
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {

@@ -31,7 +31,8 @@ export type ImageFormat = 'png' | 'jpeg' | 'tiff' | 'webp';
 
 export async function imageBytes(format: ImageFormat, width: number, height: number, channels: 1 | 3, seed: number): Promise<Buffer> {
   const img = sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } });
-  return img.toFormat(format).toBuffer();
+  // sharp writes single-band raw input as sRGB unless told otherwise.
+  return (channels === 1 ? img.toColourspace('b-w') : img).toFormat(format).toBuffer();
 }
 
 export async function writeImage(path: string, format: ImageFormat, width: number, height: number, channels: 1 | 3, seed: number): Promise<void> {
