@@ -50,7 +50,7 @@ export function assertComparable(a: ComparableEmbedding, b: ComparableEmbedding)
     );
   }
   if (a.hessian.length !== b.hessian.length) {
-    throw new ProblemError('incompatible-probes', 'Embeddings of different lengths', `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length}`);
+    throw new ProblemError('incompatible-probes', 'Embeddings of different lengths', `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length} entries`);
   }
 }
 
