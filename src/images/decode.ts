@@ -164,9 +164,12 @@ export async function normaliseRaw(image: RawImage, channels: 1 | 3, options: No
   return finish(input, channels, options, false);
 }
 
-/** Decodes an image file's bytes and normalises it; `info` describes the original. */
-export async function normaliseFile(bytes: Uint8Array, channels: 1 | 3, options: NormaliseOptions): Promise<{ info: ImageInfo; pixels: Uint8Array }> {
-  const info = await probeImage(bytes, options.maxPixels);
+/**
+ * Decodes an image file's bytes and normalises it; `info` describes the original. Pass the
+ * info from an earlier probe to skip reading the header twice.
+ */
+export async function normaliseFile(bytes: Uint8Array, channels: 1 | 3, options: NormaliseOptions, probed?: ImageInfo): Promise<{ info: ImageInfo; pixels: Uint8Array }> {
+  const info = probed ?? (await probeImage(bytes, options.maxPixels));
   if (info.format === 'dicom') {
     let image;
     try {

@@ -288,7 +288,7 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
         if (!probe.ok) return undefined;
         try {
           if (item.kind === 'pixels') return { ok: true, info: item.info, pixels: await normaliseRaw(item.load(), channels, normaliseOptions) };
-          const { info, pixels } = await normaliseFile(await readFile(item.path), channels, normaliseOptions);
+          const { info, pixels } = await normaliseFile(await readFile(item.path), channels, normaliseOptions, probe.info);
           return { ok: true, info, pixels };
         } catch (e) {
           return { ok: false, issue: issueOf(item.ref, e) };
