@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeDicom, readDicomHeader, DicomError, isDicom } from '../../src/images/dicom.js';
-import { encodeDicom } from './helpers/dicom.js';
+import sharp from 'sharp';
+import { encodeDicom, encodeRleFrame16 } from './helpers/dicom.js';
 
 const ramp = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
 
@@ -64,4 +65,19 @@ test('compressed syntaxes without a codec, multi-frame files and non-DICOM bytes
 test('the pixel limit is checked from the header before decoding', async () => {
   const big = encodeDicom({ width: 100, height: 100, pixels: ramp(10000, () => 0), bitsAllocated: 8 });
   await assert.rejects(decodeDicom(big, 9999), /pixel limit/);
+});
+
+test('RLE lossless pixel data decodes to the same image as native data', async () => {
+  const pixels = ramp(30 * 20, (i) => (i < 100 ? 500 : (i * 97) % 4096));
+  const native = await decodeDicom(encodeDicom({ width: 30, height: 20, pixels }), 1e6);
+  const rle = await decodeDicom(encodeDicom({ width: 30, height: 20, pixels: [], transferSyntax: '1.2.840.10008.1.2.5', encapsulatedFrame: encodeRleFrame16(pixels) }), 1e6);
+  assert.deepEqual(Array.from(rle.data), Array.from(native.data));
+});
+
+test('8-bit JPEG baseline pixel data decodes through sharp', async () => {
+  const grey = Uint8Array.from(ramp(32 * 32, (i) => (i % 32) * 8));
+  const jpeg = await sharp(grey, { raw: { width: 32, height: 32, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 100 }).toBuffer();
+  const img = await decodeDicom(encodeDicom({ width: 32, height: 32, pixels: [], bitsAllocated: 8, transferSyntax: '1.2.840.10008.1.2.4.50', encapsulatedFrame: jpeg }), 1e6);
+  assert.equal(img.channels, 1);
+  for (let x = 0; x < 32; x++) assert.ok(Math.abs(img.data[5 * 32 + x]! - x * 8) <= 3, `pixel ${x}: ${img.data[5 * 32 + x]}`);
 });

@@ -165,3 +165,20 @@ test('images of different sizes are resized to the working size and the mix is r
   assert.ok(result.profile.warnings.some((w) => w.code === 'MIXED_SIZES'));
   assert.equal(result.storedBytes, 10 * 16 * 16 * 3);
 });
+
+test('DICOM files labelled by a CSV manifest ingest as DICOM', async (t) => {
+  const root = await tempDir(t);
+  const staging = await tempDir(t);
+  const rows = ['path,label,patient_id'];
+  for (let i = 0; i < 10; i++) {
+    const pixels = Array.from({ length: 16 * 16 }, (_, p) => (p * (i + 3)) % 256);
+    await mkdir(join(root, 'studies'), { recursive: true });
+    await writeFile(join(root, 'studies', `${i}.dcm`), encodeDicom({ width: 16, height: 16, pixels, bitsAllocated: 8 }));
+    rows.push(`studies/${i}.dcm,${i % 2 ? 'fracture' : 'no fracture'},P${i % 5}`);
+  }
+  await writeFile(join(root, 'labels.csv'), rows.join('\n'));
+  const result = await ingestDataset({ path: root, format: 'dicom', size: 16, split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 } } }, { stagingDir: staging });
+  assert.equal(result.format, 'dicom');
+  assert.deepEqual(result.classCounts, { fracture: 5, 'no fracture': 5 });
+  assert.equal(result.splitSource, 'group');
+});

@@ -20,11 +20,82 @@ export interface DicomSpec {
   implicit?: boolean;
   /** Raw-deflate the data set (for the deflated transfer syntax). */
   deflate?: boolean;
+  /** One compressed frame (JPEG or RLE bytes) stored as encapsulated pixel data instead of `pixels`. */
+  encapsulatedFrame?: Uint8Array;
+}
+
+/** PackBits-encodes one byte plane: replicate runs for repeats, literal runs otherwise. */
+function packBits(plane: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < plane.length) {
+    let run = 1;
+    while (i + run < plane.length && run < 128 && plane[i + run] === plane[i]) run++;
+    if (run >= 3) {
+      out.push(257 - run, plane[i]!);
+      i += run;
+      continue;
+    }
+    const start = i;
+    while (i < plane.length && i - start < 128 && !(i + 2 < plane.length && plane[i] === plane[i + 1] && plane[i] === plane[i + 2])) i++;
+    out.push(i - start - 1, ...plane.subarray(start, i));
+  }
+  return new Uint8Array(out);
+}
+
+/** An RLE lossless frame for 16-bit greyscale: high-byte then low-byte segments. */
+export function encodeRleFrame16(values: ArrayLike<number>): Uint8Array {
+  const high = Uint8Array.from(values, (v) => (v >> 8) & 0xff);
+  const low = Uint8Array.from(values, (v) => v & 0xff);
+  const segments = [packBits(high), packBits(low)].map((seg) => (seg.length % 2 ? Uint8Array.from([...seg, 0x80]) : seg));
+  const header = new Uint8Array(64);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, segments.length, true);
+  let offset = 64;
+  segments.forEach((seg, k) => {
+    view.setUint32(4 + k * 4, offset, true);
+    offset += seg.length;
+  });
+  const out = new Uint8Array(offset);
+  out.set(header);
+  let o = 64;
+  for (const seg of segments) {
+    out.set(seg, o);
+    o += seg.length;
+  }
+  return out;
+}
+
+function encapsulated(frame: Uint8Array): Uint8Array {
+  const padded = frame.length % 2 ? Uint8Array.from([...frame, 0]) : frame;
+  const out = new Uint8Array(12 + 8 + 8 + padded.length + 8);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, 0x7fe0, true);
+  view.setUint16(2, 0x0010, true);
+  out[4] = 0x4f;
+  out[5] = 0x42;
+  view.setUint32(8, 0xffffffff, true);
+  const item = (at: number, length: number) => {
+    view.setUint16(at, 0xfffe, true);
+    view.setUint16(at + 2, 0xe000, true);
+    view.setUint32(at + 4, length, true);
+  };
+  item(12, 0);
+  item(20, padded.length);
+  out.set(padded, 28);
+  const end = 28 + padded.length;
+  view.setUint16(end, 0xfffe, true);
+  view.setUint16(end + 2, 0xe0dd, true);
+  return out;
 }
 
 class Writer {
   private readonly chunks: Uint8Array[] = [];
   constructor(private readonly implicit = false) {}
+
+  raw(bytes: Uint8Array): void {
+    this.chunks.push(bytes);
+  }
 
   element(group: number, element: number, vr: string, value: Uint8Array): void {
     const long = ['OB', 'OW', 'SQ', 'UN', 'UT'].includes(vr);
@@ -116,7 +187,8 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
       else view.setUint16((f * count + i) * 2, v & 0xffff, true);
     }
   }
-  body.element(0x7fe0, 0x0010, bitsAllocated === 8 ? 'OB' : 'OW', pixelData);
+  if (spec.encapsulatedFrame) body.raw(encapsulated(spec.encapsulatedFrame));
+  else body.element(0x7fe0, 0x0010, bitsAllocated === 8 ? 'OB' : 'OW', pixelData);
 
   const meta = new Writer();
   meta.element(0x0002, 0x0001, 'OB', new Uint8Array([0, 1]));
