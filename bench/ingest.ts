@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       const now = performance.now();
       if (now - lastPrint > 5000) {
         lastPrint = now;
-        console.log(`  ${p.phase} ${p.done}/${p.total} (${p.ratePerSecond.toFixed(0)}/s)`);
+        console.log(`  ${p.stage} ${p.done}/${p.total} (${p.imagesPerSecond.toFixed(0)}/s)`);
       }
     });
     const seconds = (performance.now() - t0) / 1000;

@@ -263,9 +263,10 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
   const scratch: { dir?: string } = {};
   let writer: PixelWriter | undefined;
   try {
-    onProgress?.({ phase: 'extracting', done: 0, total: 1, ratePerSecond: 0, etaSeconds: null });
+    const extracting = new ProgressMeter('extracting', 1, onProgress);
+    extracting.report(0);
     const { listing, archive } = await resolveSource(input, limits, target.scratchDir ?? tmpdir(), scratch);
-    onProgress?.({ phase: 'extracting', done: 1, total: 1, ratePerSecond: 0, etaSeconds: 0 });
+    extracting.report(1);
     const items = listing.items;
     checkClasses(countLabels(items.map((i) => i.label)), minClassSize, '');
 

@@ -158,8 +158,41 @@ export class StoredDataset {
     return { images, labels, shape: [indices.length, m.size, m.size, m.channels], indices: [...indices] };
   }
 
+  /**
+   * The selected images as one labelled NHWC uint8 block, in the shape Task2Vec consumes
+   * (its LabelledImages); labels are class indices into `manifest.classNames`.
+   */
+  async load(id: string, options: SelectOptions = {}): Promise<LabelledBatch> {
+    const batch = await this.readBatch(this.select(options));
+    const [count, height, width, channels] = batch.shape;
+    return { id, count, height, width, channels: channels as 1 | 3, pixels: batch.images, labels: batch.labels, indices: batch.indices, classNames: this.manifest.classNames };
+  }
+
   async close(): Promise<void> {
     await this.handle.close();
+  }
+}
+
+export interface LabelledBatch {
+  readonly id: string;
+  readonly count: number;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: 1 | 3;
+  readonly pixels: Uint8Array;
+  readonly labels: Int32Array;
+  /** Positions of these images in the stored dataset. */
+  readonly indices: readonly number[];
+  readonly classNames: readonly string[];
+}
+
+/** Opens a stored dataset, loads a selection and closes it again. */
+export async function loadStoredImages(dir: string, id: string, options: SelectOptions = {}): Promise<LabelledBatch> {
+  const stored = await StoredDataset.open(dir);
+  try {
+    return await stored.load(id, options);
+  } finally {
+    await stored.close();
   }
 }
 

@@ -18,7 +18,7 @@ test('a folder mixing PNG, JPEG, TIFF, WebP and BMP ingests with one record per 
     await writeFile(join(root, cls, `x-${seed}.bmp`), encodeBmp(20, 16, pattern(20, 16, 3, seed++), 3));
   }
   const progress: string[] = [];
-  const result = await ingestDataset({ path: root, size: 16, minClassSize: 5 }, { stagingDir: staging }, (p) => progress.push(`${p.phase}:${p.done}/${p.total}`));
+  const result = await ingestDataset({ path: root, size: 16, minClassSize: 5 }, { stagingDir: staging }, (p) => progress.push(`${p.stage}:${p.done}/${p.total}`));
   assert.equal(result.format, 'folder');
   assert.deepEqual(result.classCounts, { benign: 5, malignant: 5 });
   assert.deepEqual(result.profile.formats, { png: 2, jpeg: 2, tiff: 2, webp: 2, bmp: 2 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { ingestDataset, StoredDataset, IngestionError } from '../../src/images/index.js';
+import { ingestDataset, loadStoredImages, StoredDataset, IngestionError } from '../../src/images/index.js';
+import { checkLabelledImages } from '../../src/task2vec/index.js';
 import { classFolder, tempDir } from './helpers/fixtures.js';
 
 async function stored(t: Parameters<typeof tempDir>[0]) {
@@ -45,4 +46,13 @@ test('a damaged store is refused with STORED_DATASET_INVALID', async (t) => {
   const { staging } = await stored(t);
   await writeFile(join(staging, 'pixels.u8'), new Uint8Array(10));
   await assert.rejects(StoredDataset.open(staging), (e: unknown) => e instanceof IngestionError && e.code === 'STORED_DATASET_INVALID');
+});
+
+test('loadStoredImages gives a labelled NHWC block that Task2Vec accepts as is', async (t) => {
+  const { staging } = await stored(t);
+  const batch = await loadStoredImages(staging, 'target-1', { split: 'train' });
+  checkLabelledImages(batch);
+  assert.equal(batch.count, batch.indices.length);
+  assert.equal(batch.pixels.length, batch.count * 10 * 10 * 3);
+  assert.deepEqual(batch.classNames, ['a', 'b']);
 });
