@@ -37,6 +37,7 @@ export class ImageProblem extends Error {
 
 const SHARP_FORMATS = new Set(['jpeg', 'png', 'tiff', 'webp', 'gif']);
 
+// Every image is decoded once; libvips' operation cache would only hold memory across 20,000 of them.
 sharp.cache(false);
 
 function firstLine(e: unknown): string {

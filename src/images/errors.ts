@@ -35,7 +35,8 @@ export type ImageIssueCode =
   | 'UNSUPPORTED_TRANSFER_SYNTAX'
   | 'NOT_DICOM'
   | 'UNLABELLED'
-  | 'MISSING_FILE';
+  | 'MISSING_FILE'
+  | 'CHANNEL_MISMATCH';
 
 export interface ImageIssue {
   readonly file: string;

@@ -108,7 +108,7 @@ function validate(input: IngestionInput): { size: number; minClassSize: number; 
   const limits = { ...DEFAULT_LIMITS, ...input.limits };
   for (const [k, v] of Object.entries(limits)) if (!(typeof v === 'number' && v > 0)) throw optionsError(`limit ${k} must be a positive number`);
   const f = input.split?.fractions;
-  if (f && [f.train, f.val, f.test].some((x) => !(x >= 0)) ) throw optionsError('split fractions must be non-negative');
+  if (f && [f.train, f.val, f.test].some((x) => !(x >= 0))) throw optionsError('split fractions must be non-negative');
   if (f && f.train <= 0) throw optionsError('the train fraction must be positive');
   if (input.channels !== undefined && input.channels !== 'auto' && input.channels !== 1 && input.channels !== 3) throw optionsError('channels must be auto, 1 or 3');
   return { size, minClassSize, concurrency, limits };
@@ -232,7 +232,7 @@ function chooseChannels(items: readonly ListedItem[], probed: readonly Probed[],
     throw new IngestionError(
       'MIXED_CHANNELS',
       `${byChannels[1].length} greyscale and ${byChannels[3].length} colour images; the ${fewer.length} with ${count} channel(s): ${listForMessage(fewer)}. Choose channels 1 or 3 to convert them all.`,
-      { file: fewer[0]!, details: fewer.map((f) => ({ file: f, code: 'UNSUPPORTED_IMAGE' as const, reason: `${count} channel(s) in a dataset of ${count === 1 ? 3 : 1}` })) },
+      { file: fewer[0]!, details: fewer.map((f) => ({ file: f, code: 'CHANNEL_MISMATCH' as const, reason: `${count} channel(s) in a dataset of ${count === 1 ? 3 : 1}` })) },
     );
   }
   return byChannels[1].length > 0 ? 1 : 3;
