@@ -10,6 +10,7 @@ export interface FieldProblem {
 
 export type ProblemKind =
   | 'invalid-request'
+  | 'forbidden'
   | 'not-found'
   | 'conflict'
   | 'incompatible-probes'
@@ -17,6 +18,7 @@ export type ProblemKind =
 
 const STATUS: Record<ProblemKind, number> = {
   'invalid-request': 400,
+  forbidden: 403,
   'not-found': 404,
   conflict: 409,
   'incompatible-probes': 409,

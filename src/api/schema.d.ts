@@ -65,7 +65,16 @@ export interface paths {
         /** Published and contributed transfer results, one item per experiment with its folds. */
         get: operations["listResults"];
         put?: never;
-        post?: never;
+        /**
+         * Contribute one transfer result, or a batch as `{"results":[...]}`; a batch is stored whole or not at all.
+         * @description A result names its source (a dataset id; `none`, null or the target's own id for a baseline trained on the
+         *     target alone), target, architecture, protocol, every fold's metric value, and its provenance. Datasets must
+         *     be registered, folds numbered 1..`protocol.folds` and complete, values in [0, 1]. A result equal to an active
+         *     stored one (same source, target, architecture, protocol and values) is a `409` naming the stored id, and two
+         *     equal results in one batch are refused too. The contributor named in `provenance` is recorded as given
+         *     (authentication with API tokens comes in a later version). Send an `Idempotency-Key` to make retries safe.
+         */
+        post: operations["contributeResults"];
         delete?: never;
         options?: never;
         head?: never;
@@ -82,6 +91,122 @@ export interface paths {
         get: operations["getResult"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/results/{id}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Withdraw a result. It is kept, with who sent and who withdrew it, but leaves listings, analyses and models.
+         * @description Only the result's contributor or an admin may withdraw it. Until API tokens arrive, the caller names themselves.
+         */
+        post: operations["withdrawResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/transferability": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Transferability of every active transfer result, T(S->T) = (AUC(S->T) - AUC(T)) / AUC(T) * 100 fold by fold. */
+        get: operations["getTransferability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis/correlations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Does a distance between datasets track transferability? Pearson and Spearman per distance signal.
+         * @description Signals: `task2vec:<probe>` (Task2Vec's symmetric cosine) and `cosine:<probe>` (plain cosine) for each probe
+         *     with stored embeddings, and `expert` (Hamming distance of expert features, published where available).
+         *     p-values are exact permutation p-values up to 8 pairs, Student's t beyond; intervals are seeded
+         *     percentile bootstraps. Every measured pair not used is listed with the reason.
+         */
+        get: operations["getCorrelations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/evaluation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Leave-one-target-out evaluation of the learned ranker against nearest-by-distance, largest-source and random rankings. */
+        get: operations["getEvaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ranker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current learned ranker, fitted (and stored under a new version) if the evidence changed since the last fit. */
+        get: operations["getRanker"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/recommendations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rank source datasets to pretrain on for a registered target, with predicted transferability and a 90% interval.
+         * @description Measured transferability, where a pair has it, ranks before the model's prediction. Each source says which
+         *     distances and signals its prediction used, and names the model version. If the target has no Task2Vec
+         *     embedding under the probe, `embedding.message` says so and how to compute one.
+         */
+        post: operations["recommendSources"];
         delete?: never;
         options?: never;
         head?: never;
@@ -195,12 +320,230 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             withdrawn_at?: string;
+            transferability?: components["schemas"]["Transferability"];
+            transferability_unavailable?: components["schemas"]["TransferabilityUnavailable"];
         };
         TransferResultPage: {
             items: components["schemas"]["TransferResult"][];
             page: number;
             page_size: number;
             total: number;
+        };
+        /** @description T(S->T) = (AUC(S->T) - AUC(T)) / AUC(T) * 100 per fold, against the baselines with the same target, architecture and protocol (their fold-wise mean when several). */
+        Transferability: {
+            /** @description Mean over folds */
+            mean: number;
+            /** @description Sample standard deviation over folds; null with a single fold. */
+            std: number | null;
+            folds: number[];
+            baseline_ids: string[];
+        };
+        TransferabilityUnavailable: {
+            /** @enum {string} */
+            reason: "is-baseline" | "no-matching-baseline" | "baseline-zero";
+            message: string;
+        };
+        ProtocolInput: {
+            folds: number;
+            /**
+             * @description AUC, one-vs-rest, weighted by class prior.
+             * @enum {string}
+             */
+            metric: "auc-ovr-weighted";
+            image_size?: number;
+            epochs?: number;
+            /** @description Commentary; not part of the protocol's identity. */
+            notes?: string;
+        };
+        Provenance: {
+            /** @description Who sends the result: a handle, an e-mail address or an ORCID. */
+            contributor: string;
+            doi?: string;
+            /** Format: uri */
+            url?: string;
+        };
+        TransferResultInput: {
+            /** @description The pretraining source; `none`, null or the target's own id for a baseline trained on the target alone. */
+            source: string | null;
+            target: components["schemas"]["DatasetId"];
+            architecture: string;
+            protocol: components["schemas"]["ProtocolInput"];
+            folds: {
+                fold: number;
+                value: number;
+            }[];
+            provenance: components["schemas"]["Provenance"];
+        };
+        /** @description One result with its fields at the top level, or a batch `{"results":[...]}`. */
+        TransferResultSubmission: {
+            results?: components["schemas"]["TransferResultInput"][];
+        };
+        TransferResultBatch: {
+            results: components["schemas"]["TransferResult"][];
+        };
+        Withdrawal: {
+            /** @description Who withdraws it; the result's contributor or an admin. */
+            contributor: string;
+        };
+        TransferabilityRow: {
+            result_id: string;
+            source: string;
+            target: string;
+            architecture: string;
+            protocol: components["schemas"]["Protocol"];
+            transferability?: components["schemas"]["Transferability"];
+            transferability_unavailable?: components["schemas"]["TransferabilityUnavailable"];
+        };
+        TransferabilityTable: {
+            items: components["schemas"]["TransferabilityRow"][];
+        };
+        SourceTarget: {
+            source: string;
+            target: string;
+        };
+        Correlation: {
+            /** @description Null with fewer than three pairs or a constant side. */
+            coefficient: number | null;
+            p_value: number | null;
+            /** @enum {string} */
+            p_value_method: "exact-permutation" | "t-distribution";
+            interval: {
+                lower: number | null;
+                upper: number | null;
+                level: number;
+                resamples: number;
+                undefined_resamples: number;
+                seed: number;
+            };
+        };
+        SignalCorrelation: {
+            signal: string;
+            n: number;
+            pearson: components["schemas"]["Correlation"];
+            spearman: components["schemas"]["Correlation"];
+            used: {
+                source: string;
+                target: string;
+                distance: number;
+                transferability: number;
+                proxied_via?: components["schemas"]["SourceTarget"];
+            }[];
+            left_out: {
+                source: string;
+                target: string;
+                /** @enum {string} */
+                reason: "self-pair" | "missing-distance";
+            }[];
+        };
+        CorrelationAnalysis: {
+            /** @description Measured (source */
+            pairs: number;
+            /** @description The stand-ins used, or null. */
+            proxy: null | {
+                map: {
+                    [key: string]: string;
+                };
+                signals: string[];
+            };
+            signals: components["schemas"]["SignalCorrelation"][];
+        };
+        MethodScore: {
+            /** @description `learned`, `nearest:<signal>`, `largest-source` or `random`. */
+            method: string;
+            /** @description Rank correlation of scores with measured transferability; null when the measured values are all equal. */
+            spearman: number | null;
+            ndcg: number;
+            /** @description Best measured transferability minus that of the top pick */
+            regret: number;
+        };
+        Evaluation: {
+            k: number;
+            random_repeats: number;
+            seed: number;
+            probe: string | null;
+            signals: string[];
+            summary: (components["schemas"]["MethodScore"] & {
+                spearman_targets: number;
+            })[];
+            targets: {
+                target: string;
+                sources: string[];
+                measured: number[];
+                model_version: string;
+                methods: components["schemas"]["MethodScore"][];
+            }[];
+            skipped: {
+                target: string;
+                reason: string;
+            }[];
+        };
+        RankerSummary: {
+            version: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description True when this request fitted it because the evidence had changed. */
+            refitted: boolean;
+            signals: string[];
+            training: {
+                pairs: number;
+                targets: string[];
+                sources: string[];
+            };
+            prior_precision: number;
+            noise_variance: number;
+            cross_validation: {
+                scheme: string;
+                folds: number;
+                criterion: string;
+                score: number;
+            };
+        };
+        RecommendationRequest: {
+            target: components["schemas"]["DatasetId"];
+            /** @description Sources to rank; by default every dataset that is the source of a stored result or has a backbone. */
+            candidates?: components["schemas"]["DatasetId"][];
+            probe?: string;
+            top_k?: number;
+            proxy?: string;
+        };
+        RecommendedSource: {
+            rank: number;
+            source: string;
+            /** @enum {string} */
+            basis: "measured" | "predicted";
+            /** @description The transferability the ranking used (measured when available) */
+            score: number;
+            predicted: {
+                mean: number;
+                std: number;
+                interval90: number[];
+            };
+            measured: null | {
+                transferability: number;
+                results: number;
+            };
+            distances: {
+                [key: string]: {
+                    value: number;
+                    via?: components["schemas"]["SourceTarget"];
+                };
+            };
+            signals_used: string[];
+            signals_missing: string[];
+            model_version: string;
+            reason: string;
+            /** @description A pretrained network for this source */
+            backbone: string | null;
+        };
+        Recommendations: {
+            target: string;
+            embedding: {
+                probe: string | null;
+                available: boolean;
+                message?: string;
+            };
+            model: components["schemas"]["RankerSummary"];
+            items: components["schemas"]["RecommendedSource"][];
         };
     };
     responses: {
@@ -226,6 +569,18 @@ export interface components {
         Page: number;
         PageSize: number;
         DatasetId: components["schemas"]["DatasetId"];
+        /** @description Any unique string per logical request. A retry with the same key and body gets the first response again; the same key with another body is a `409`. */
+        IdempotencyKey: string;
+        ResultId: string;
+        /** @description Only results with this architecture. */
+        Architecture: string;
+        /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+        Probe: string;
+        /**
+         * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
+         *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
+         */
+        Proxy: string;
     };
     requestBodies: never;
     headers: {
@@ -374,6 +729,38 @@ export interface operations {
             404: components["responses"]["Problem"];
         };
     };
+    contributeResults: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string per logical request. A retry with the same key and body gets the first response again; the same key with another body is a `409`. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TransferResultSubmission"];
+            };
+        };
+        responses: {
+            /** @description Stored. A single result answers with the stored result, a batch with `results` in the order sent. */
+            201: {
+                headers: {
+                    /** @description The stored result's URL (single results only). */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferResult"] | components["schemas"]["TransferResultBatch"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
     getResult: {
         parameters: {
             query?: never;
@@ -398,6 +785,195 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    withdrawResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResultId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Withdrawal"];
+            };
+        };
+        responses: {
+            /** @description Withdrawn. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    getTransferability: {
+        parameters: {
+            query?: {
+                target?: components["schemas"]["DatasetId"];
+                /** @description Only results with this architecture. */
+                architecture?: components["parameters"]["Architecture"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One row per result with a source, ordered by target then source. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferabilityTable"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getCorrelations: {
+        parameters: {
+            query?: {
+                /**
+                 * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
+                 *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
+                 */
+                proxy?: components["parameters"]["Proxy"];
+                /** @description Only results with this architecture. */
+                architecture?: components["parameters"]["Architecture"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analysis. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrelationAnalysis"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getEvaluation: {
+        parameters: {
+            query?: {
+                /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+                probe?: components["parameters"]["Probe"];
+                /**
+                 * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
+                 *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
+                 */
+                proxy?: components["parameters"]["Proxy"];
+                /** @description Only results with this architecture. */
+                architecture?: components["parameters"]["Architecture"];
+                /** @description Cut-off of NDCG@k. */
+                k?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-target and mean Spearman, NDCG@k and regret@1 for every method. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Evaluation"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getRanker: {
+        parameters: {
+            query?: {
+                /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+                probe?: components["parameters"]["Probe"];
+                /**
+                 * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
+                 *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
+                 */
+                proxy?: components["parameters"]["Proxy"];
+                /** @description Only results with this architecture. */
+                architecture?: components["parameters"]["Architecture"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model's version and training summary. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RankerSummary"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    recommendSources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecommendationRequest"];
+            };
+        };
+        responses: {
+            /** @description The ranking. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
 }

@@ -3,6 +3,9 @@ import { Command, CommanderError } from 'commander';
 import { ProblemError } from '../errors.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { resultsCommand } from './commands/results.js';
+import { analyzeCommand } from './commands/analyze.js';
+import { evaluateCommand } from './commands/evaluate.js';
+import { recommendCommand } from './commands/recommend.js';
 import { migrateCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
 
 /** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
@@ -14,7 +17,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

@@ -9,3 +9,6 @@ export { ensureContributor, type Contributor, type Role } from './contributors.j
 export { ensureProbe, listProbes, type ProbeRecord } from './probes.js';
 export { insertEmbedding, listEmbeddings, getEmbedding, deleteEmbeddings, float32ToBytes, bytesToFloat32, type NewEmbedding, type StoredEmbedding, type EmbeddingFilter, type EmbeddingOrigin } from './embeddings.js';
 export { listPublishedExpertDistances, replacePublishedExpertDistances, type PublishedExpertDistance } from './experts.js';
+export { findRankerByTrainingHash, getRanker, listRankers, saveRanker, type StoredRanker } from './rankers.js';
+export { findIdempotentResponse, saveIdempotentResponse, type IdempotentResponse } from './idempotency.js';
+export { contributorRole } from './roles.js';

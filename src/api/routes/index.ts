@@ -2,6 +2,9 @@ import type { Route } from '../route.js';
 import { datasetRoutes } from './datasets.js';
 import { healthRoutes } from './health.js';
 import { resultRoutes } from './results.js';
+import { contributionRoutes } from './contributions.js';
+import { analysisRoutes } from './analysis.js';
+import { recommendationRoutes } from './recommendations.js';
 
 /** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
-export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes];
+export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes];

@@ -1,13 +1,9 @@
 import { notFound } from '../../errors.js';
-import { getDataset, getRun, listRuns, type RunFilter, type TransferRun } from '../../store/index.js';
+import { getDataset, getRun, listRuns, type RunFilter } from '../../store/index.js';
+import { presentRuns } from '../present.js';
 import { booleanParam, pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import type { ApiContext } from '../context.js';
-
-function present(run: TransferRun) {
-  const mean = run.folds.reduce((a, f) => a + f.value, 0) / Math.max(1, run.folds.length);
-  return { ...run, mean };
-}
 
 async function requireDataset(ctx: ApiContext, id: string | undefined, field: string): Promise<void> {
   if (id === undefined || id === 'none') return;
@@ -31,7 +27,7 @@ export const resultRoutes: Route[] = [
         includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
       };
       const page = await listRuns(ctx.store.knex, filter, pageOf(req));
-      res.json({ ...page, items: page.items.map(present) });
+      res.json({ ...page, items: await presentRuns(ctx.store.knex, page.items) });
     },
   },
   {
@@ -41,7 +37,7 @@ export const resultRoutes: Route[] = [
       const id = String(req.params.id);
       const run = await getRun(ctx.store.knex, id);
       if (!run) throw notFound('result', id);
-      res.json(present(run));
+      res.json((await presentRuns(ctx.store.knex, [run]))[0]);
     },
   },
 ];

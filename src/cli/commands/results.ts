@@ -3,6 +3,9 @@ import { notFound } from '../../errors.js';
 import { collectAll, getDataset, listRuns, type RunFilter } from '../../store/index.js';
 import { fixed, printJson, table } from '../output.js';
 import { withStore } from '../store.js';
+import { withTransferability } from '../../evidence/index.js';
+import { transferabilityCell } from './results-format.js';
+import { importCommand, withdrawCommand } from './results-write.js';
 
 export function resultsCommand(): Command {
   const results = new Command('results').description('transfer results: a source fine-tuned on a target, fold by fold');
@@ -26,20 +29,24 @@ export function resultsCommand(): Command {
           ...(opts.architecture ? { architecture: opts.architecture } : {}),
           includeWithdrawn: opts.includeWithdrawn ?? false,
         };
-        return collectAll((page) => listRuns(store.knex, filter, page));
+        return withTransferability(store.knex, await collectAll((page) => listRuns(store.knex, filter, page)));
       });
       if (opts.json) return printJson(runs);
       const folds = Math.max(0, ...runs.map((r) => r.folds.length));
       const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);
       console.log(table(
-        ['target', 'source', 'architecture', ...foldHeaders, 'mean'],
+        ['target', 'source', 'architecture', ...foldHeaders, 'mean', 'transferability %'],
         runs.map((r) => [
           r.target, r.source ?? '(baseline)', r.architecture,
           ...foldHeaders.map((_, i) => fixed(r.folds[i]?.value)),
           fixed(r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length),
+          transferabilityCell(r),
         ]),
       ));
     });
+
+  results.addCommand(importCommand());
+  results.addCommand(withdrawCommand());
 
   return results;
 }

@@ -1,0 +1,55 @@
+import { correlationAnalysis, evaluation, transferabilityTable } from '../../evidence/index.js';
+import { notFound } from '../../errors.js';
+import { getDataset } from '../../store/index.js';
+import { presentAnalysis, presentEvaluation } from '../present.js';
+import { stringParam } from '../query.js';
+import type { Route } from '../route.js';
+import type { Request } from 'express';
+
+function proxyParam(req: Request): string[] {
+  const proxy = stringParam(req, 'proxy');
+  return proxy === undefined ? [] : [proxy];
+}
+
+export const analysisRoutes: Route[] = [
+  {
+    method: 'get',
+    path: '/v1/transferability',
+    async handle(ctx, req, res) {
+      const target = stringParam(req, 'target');
+      const architecture = stringParam(req, 'architecture');
+      if (target !== undefined && !(await getDataset(ctx.store.knex, target))) throw notFound('dataset', target, 'target');
+      const rows = await transferabilityTable(ctx.store.knex, { ...(target ? { target } : {}), ...(architecture ? { architecture } : {}) });
+      res.json({
+        items: rows.map(({ id, source, target: t, architecture: a, protocol, ...rest }) => ({
+          result_id: id,
+          source: source!,
+          target: t,
+          architecture: a,
+          protocol,
+          ...('transferability' in rest ? { transferability: rest.transferability } : { transferability_unavailable: rest.transferability_unavailable }),
+        })),
+      });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/analysis/correlations',
+    async handle(ctx, req, res) {
+      const architecture = stringParam(req, 'architecture');
+      const analysis = await correlationAnalysis(ctx.store.knex, { proxy: proxyParam(req), ...(architecture ? { architecture } : {}) });
+      res.json(presentAnalysis(analysis));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/evaluation',
+    async handle(ctx, req, res) {
+      const architecture = stringParam(req, 'architecture');
+      const probe = stringParam(req, 'probe');
+      const k = Number((req.query as Record<string, unknown>).k ?? 3);
+      const report = await evaluation(ctx.store.knex, { proxy: proxyParam(req), k, ...(probe ? { probe } : {}), ...(architecture ? { architecture } : {}) });
+      res.json(presentEvaluation(report));
+    },
+  },
+];

@@ -1,0 +1,38 @@
+import { idempotent, fromWireInput, storeContributions, validateContributions, wireField, withdrawResult } from '../../evidence/index.js';
+import { presentRuns } from '../present.js';
+import type { Route } from '../route.js';
+
+/** The body is either one result or `{results: [...]}`; the spec has told the two apart already. */
+function itemsOf(body: Record<string, unknown>): { items: unknown[]; batch: boolean } {
+  return Array.isArray(body.results) ? { items: body.results as unknown[], batch: true } : { items: [body], batch: false };
+}
+
+export const contributionRoutes: Route[] = [
+  {
+    method: 'post',
+    path: '/v1/results',
+    async handle(ctx, req, res) {
+      const body = req.body as Record<string, unknown>;
+      const { items, batch } = itemsOf(body);
+      const field = (path: string) => (batch ? wireField(path, 'results') : wireField(path.replace(/^\[0\]/, ''), ''));
+      const key = req.get('idempotency-key');
+      const results = await validateContributions(ctx.store.knex, items.map(fromWireInput), { field });
+      const reply = await idempotent(ctx.store.knex, key, body, async (trx) => {
+        const stored = await presentRuns(trx, await storeContributions(trx, results, field));
+        return { status: 201, body: batch ? { results: stored } : stored[0] };
+      });
+      if (reply.replayed) res.set('Idempotent-Replayed', 'true');
+      if (!batch) res.location(`/v1/results/${(reply.body as { id: string }).id}`);
+      res.status(reply.status).json(reply.body);
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/results/{id}/withdraw',
+    async handle(ctx, req, res) {
+      const { contributor } = req.body as { contributor: string };
+      const run = await ctx.store.knex.transaction((trx) => withdrawResult(trx, String(req.params.id), contributor));
+      res.json((await presentRuns(ctx.store.knex, [run]))[0]);
+    },
+  },
+];

@@ -1,0 +1,11 @@
+import type { WithTransferability } from '../../evidence/index.js';
+import type { TransferRun } from '../../store/index.js';
+
+/** `+7.51 ± 0.82`, `(baseline)`, or the reason in a few words. */
+export function transferabilityCell(run: WithTransferability<TransferRun>): string {
+  if ('transferability' in run) {
+    const t = run.transferability;
+    return `${t.mean >= 0 ? '+' : ''}${t.mean.toFixed(2)}${t.std === null ? '' : ` ± ${t.std.toFixed(2)}`}`;
+  }
+  return run.transferability_unavailable.reason === 'is-baseline' ? '(baseline)' : `none: ${run.transferability_unavailable.reason}`;
+}
