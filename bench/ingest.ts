@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -77,6 +77,8 @@ async function main(): Promise<void> {
       rssBeforeIngestMiB: Number((rssBefore / 1024 ** 2).toFixed(1)),
       storedMiB: Number((result.storedBytes / 1024 ** 2).toFixed(1)),
       cores: availableParallelism(),
+      /** Other work on the machine slows the rate; the 1-minute load average at the end says how much. */
+      loadAverage1m: Number(loadavg()[0]!.toFixed(2)),
       node: process.version,
       sharp: sharp.versions.sharp,
       libvips: sharp.versions.vips,

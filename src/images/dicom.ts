@@ -319,25 +319,30 @@ function decodeRle(ds: Dataset, e: Element, pixels: number, bytesPerSample: numb
   return out;
 }
 
-function windowed(values: Float64Array, center: number | undefined, width: number | undefined): Uint8Array {
-  const out = new Uint8Array(values.length);
+/**
+ * Maps stored values to display bytes without materialising the modality values:
+ * one pass for the range when there is no window, one pass to write.
+ */
+function windowed(pixels: number, stored: (p: number) => number, slope: number, intercept: number, center: number | undefined, width: number | undefined): Uint8Array {
+  const out = new Uint8Array(pixels);
   if (center !== undefined && width !== undefined && width >= 1) {
     const low = center - 0.5 - (width - 1) / 2;
     const high = center - 0.5 + (width - 1) / 2;
-    for (let i = 0; i < values.length; i++) {
-      const x = values[i]!;
-      out[i] = x <= low ? 0 : x > high ? 255 : Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255);
+    for (let p = 0; p < pixels; p++) {
+      const x = stored(p) * slope + intercept;
+      out[p] = x <= low ? 0 : x > high ? 255 : Math.round(((x - (center - 0.5)) / (width - 1) + 0.5) * 255);
     }
     return out;
   }
   let min = Infinity;
   let max = -Infinity;
-  for (const v of values) {
-    if (v < min) min = v;
-    if (v > max) max = v;
+  for (let p = 0; p < pixels; p++) {
+    const x = stored(p) * slope + intercept;
+    if (x < min) min = x;
+    if (x > max) max = x;
   }
   const range = max - min;
-  for (let i = 0; i < values.length; i++) out[i] = range > 0 ? Math.round(((values[i]! - min) / range) * 255) : 0;
+  if (range > 0) for (let p = 0; p < pixels; p++) out[p] = Math.round(((stored(p) * slope + intercept - min) / range) * 255);
   return out;
 }
 
@@ -413,16 +418,13 @@ export async function decodeDicom(bytes: Uint8Array, maxPixels: number): Promise
 
   const slope = numberString(ds, TAG.rescaleSlope) ?? 1;
   const intercept = numberString(ds, TAG.rescaleIntercept) ?? 0;
-  const storedMask = h.bitsStored >= 32 ? 0xffffffff : (2 ** h.bitsStored) - 1;
-  const signBit = 2 ** (h.bitsStored - 1);
-  const values = new Float64Array(pixels);
-  for (let p = 0; p < pixels; p++) {
-    let v = bytesPerSample === 1 ? raw[p]! : view.getUint16(p * 2, little);
-    v &= storedMask;
-    if (h.signed && v >= signBit) v -= 2 * signBit;
-    values[p] = v * slope + intercept;
-  }
-  const data = windowed(values, numberString(ds, TAG.windowCenter), numberString(ds, TAG.windowWidth));
+  const storedMask = 2 ** Math.min(h.bitsStored, h.bitsAllocated) - 1;
+  const signBit = 2 ** (Math.min(h.bitsStored, h.bitsAllocated) - 1);
+  const stored = (p: number) => {
+    const v = (bytesPerSample === 1 ? raw[p]! : view.getUint16(p * 2, little)) & storedMask;
+    return h.signed && v >= signBit ? v - 2 * signBit : v;
+  };
+  const data = windowed(pixels, stored, slope, intercept, numberString(ds, TAG.windowCenter), numberString(ds, TAG.windowWidth));
   if (photometric === 'MONOCHROME1') for (let i = 0; i < data.length; i++) data[i] = 255 - data[i]!;
   return { ...base, channels: 1, data };
 }
