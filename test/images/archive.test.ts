@@ -96,6 +96,8 @@ test('links that escape the archive are refused; links inside it become copies',
   const symlinkAttrs = { os: 3, attrs: (0o120777 << 16) >>> 0 };
   const zipLink: Zippable = { ...files, 'cyst/evil.png': [new TextEncoder().encode('../../secret.png'), symlinkAttrs] };
   await assert.rejects(ingestFile(t, 'l4.zip', zipSync(zipLink)), code('ARCHIVE_UNSAFE_LINK'));
+  const zipInside: Zippable = { ...files, 'tumour/alias.png': [new TextEncoder().encode('../cyst/1.png'), symlinkAttrs] };
+  assert.deepEqual((await ingestFile(t, 'ok.zip', zipSync(zipInside))).classCounts, { cyst: 5, tumour: 6 });
   const inside = await ingestFile(t, 'ok.tar', toTar(files, [{ name: 'tumour/alias.png', type: '2', linkName: '../cyst/0.png' }]));
   assert.deepEqual(inside.classCounts, { cyst: 5, tumour: 6 });
   assert.equal(inside.profile.duplicates.groups, 1);

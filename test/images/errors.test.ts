@@ -82,6 +82,13 @@ test('a missing input is INPUT_NOT_FOUND', async (t) => {
   await assert.rejects(ingestDataset({ path: '/nonexistent/dataset' }, { stagingDir: await tempDir(t) }), code('INPUT_NOT_FOUND'));
 });
 
+test('a folder without images is EMPTY_DATASET', async (t) => {
+  const root = await tempDir(t);
+  await mkdir(join(root, 'a'));
+  await writeFile(join(root, 'a', 'notes.txt'), 'no images here');
+  await assert.rejects(ingestDataset({ path: root }, { stagingDir: await tempDir(t) }), code('EMPTY_DATASET'));
+});
+
 test('a folder with one class is refused', async (t) => {
   const root = await tempDir(t);
   await classFolder(root, { only: 8 });
