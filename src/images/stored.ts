@@ -41,7 +41,8 @@ export class PixelWriter {
 
   async append(pixels: Uint8Array): Promise<void> {
     if (pixels.length !== this.recordBytes) throw new Error(`record of ${pixels.length} bytes, expected ${this.recordBytes}`);
-    await this.handle.write(pixels, 0, pixels.length, null);
+    let offset = 0;
+    while (offset < pixels.length) offset += (await this.handle.write(pixels, offset, pixels.length - offset, null)).bytesWritten;
     this.written++;
   }
 
@@ -151,7 +152,8 @@ export class StoredDataset {
       while (k + run < indices.length && indices[k + run] === indices[k]! + run) run++;
       const first = indices[k]!;
       if (!Number.isInteger(first) || first < 0 || first + run > m.count) throw new RangeError(`image index ${first} out of range 0..${m.count - 1}`);
-      await this.handle.read(images, k * record, run * record, first * record);
+      const { bytesRead } = await this.handle.read(images, k * record, run * record, first * record);
+      if (bytesRead !== run * record) throw new IngestionError('STORED_DATASET_INVALID', `${PIXELS_FILE} ended early reading image ${first}`, { file: join(this.dir, PIXELS_FILE) });
       for (let j = 0; j < run; j++) labels[k + j] = m.labels[first + j]!;
       k += run;
     }
