@@ -15,6 +15,7 @@ export const PIXELS_FILE = 'pixels.u8';
 export const MANIFEST_FILE = 'manifest.json';
 export const PROFILE_FILE = 'profile.json';
 const LAYOUT = 'transfer-atlas/normalised-images';
+const MAX_READ_BYTES = 256 * 1024 * 1024;
 
 export interface StoredManifest {
   readonly layout: typeof LAYOUT;
@@ -149,7 +150,9 @@ export class StoredDataset {
     while (k < indices.length) {
       // Coalesce runs of consecutive indices into one read.
       let run = 1;
-      while (k + run < indices.length && indices[k + run] === indices[k]! + run) run++;
+      // Capped so that no single read approaches the 2 GiB limit of one fs read.
+      const maxRun = Math.max(1, Math.floor(MAX_READ_BYTES / record));
+      while (k + run < indices.length && run < maxRun && indices[k + run] === indices[k]! + run) run++;
       const first = indices[k]!;
       if (!Number.isInteger(first) || first < 0 || first + run > m.count) throw new RangeError(`image index ${first} out of range 0..${m.count - 1}`);
       const { bytesRead } = await this.handle.read(images, k * record, run * record, first * record);
