@@ -81,6 +81,6 @@ export function fromWireInput(input: unknown): unknown {
 /** `[2].protocol.imageSize` becomes `results.2.protocol.image_size`: the field as the sender wrote it. */
 export function wireField(path: string, prefix: string): string {
   const dotted = path.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '').replace(/\bimageSize\b/g, 'image_size');
-  if (dotted === '(root)') return prefix === '' ? '(body)' : prefix;
+  if (dotted === '(root)' || dotted === '') return prefix === '' ? '(body)' : prefix;
   return prefix === '' ? dotted : `${prefix}.${dotted}`;
 }
