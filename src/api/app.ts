@@ -14,7 +14,7 @@ export interface AppOptions {
 export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('etag', 'strong');
+  app.set('etag', false);
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({

@@ -280,7 +280,23 @@ export interface components {
             backbone?: string;
             expert_features?: components["schemas"]["ExpertFeatures"];
         };
-        Dataset: components["schemas"]["DatasetInput"] & {
+        /** @description A dataset as stored. The fields of DatasetInput, and where the record came from. */
+        Dataset: {
+            id: components["schemas"]["DatasetId"];
+            name: string;
+            description: string;
+            origin: components["schemas"]["Origin"];
+            modality: string;
+            images: number;
+            classes: number;
+            image_size: string;
+            /** @enum {integer} */
+            channels: 1 | 3;
+            licence: string;
+            citation?: string;
+            homepage?: string;
+            backbone?: string;
+            expert_features?: components["schemas"]["ExpertFeatures"];
             /** @enum {string} */
             record_origin: "registry" | "api" | "ingested";
             /** Format: date-time */

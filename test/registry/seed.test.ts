@@ -42,7 +42,7 @@ describeEachStore('seed', (kind) => {
     assert.equal(runs.filter((r) => r.source === null).length, 3, 'three baselines, written source == target in the study');
     assert.ok(runs.every((r) => r.folds.length === 5));
     const isic = runs.filter((r) => r.target === 'isic');
-    assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), ['baseline', 'chest', 'imagenet', 'pcam-middle', 'pcam-small', 'stl10', 'sti10', 'textures']);
+    assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), ['baseline', 'chest', 'imagenet', 'pcam-middle', 'pcam-small', 'sti10', 'stl10', 'textures']);
     const imagenetIsic = isic.find((r) => r.source === 'imagenet')!;
     assert.equal(imagenetIsic.folds[0]!.value, 0.9474350924801827);
     assert.equal((await listPublishedExpertDistances(store.knex)).length, 27);
@@ -92,7 +92,7 @@ describeEachStore('seed', (kind) => {
     const dir = registryCopy();
     copies.push(dir);
     const csv = join(dir, 'published', 'cats-scans', 'auc_folds.csv');
-    const lines = readFileSync(csv, 'utf8').split('\n');
+    const lines = readFileSync(csv, 'utf8').split(/\r?\n/);
     lines[3] = lines[3]!.replace(/,([0-9.]+)$/, ',n/a');
     writeFileSync(csv, lines.join('\n'));
     const before = await snapshot(store);

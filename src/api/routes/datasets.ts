@@ -3,6 +3,7 @@ import { datasetInputSchema, zodIssues } from '../../registry/index.js';
 import { createDataset, getDataset, listDatasets } from '../../store/index.js';
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
+import { sendRead } from '../conditional.js';
 
 export const datasetRoutes: Route[] = [
   {
@@ -11,7 +12,7 @@ export const datasetRoutes: Route[] = [
     async handle(ctx, req, res) {
       const origin = stringParam(req, 'origin') as 'natural' | 'medical' | undefined;
       const modality = stringParam(req, 'modality');
-      res.json(await listDatasets(ctx.store.knex, { ...(origin ? { origin } : {}), ...(modality ? { modality } : {}) }, pageOf(req)));
+      sendRead(req, res, await listDatasets(ctx.store.knex, { ...(origin ? { origin } : {}), ...(modality ? { modality } : {}) }, pageOf(req)));
     },
   },
   {
@@ -21,7 +22,7 @@ export const datasetRoutes: Route[] = [
       const id = String(req.params.id);
       const dataset = await getDataset(ctx.store.knex, id);
       if (!dataset) throw notFound('dataset', id);
-      res.json(dataset);
+      sendRead(req, res, dataset);
     },
   },
   {

@@ -3,6 +3,7 @@ import { getDataset, getRun, listRuns, type RunFilter } from '../../store/index.
 import { presentRuns } from '../present.js';
 import { booleanParam, pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
+import { sendRead } from '../conditional.js';
 import type { ApiContext } from '../context.js';
 
 async function requireDataset(ctx: ApiContext, id: string | undefined, field: string): Promise<void> {
@@ -27,7 +28,7 @@ export const resultRoutes: Route[] = [
         includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
       };
       const page = await listRuns(ctx.store.knex, filter, pageOf(req));
-      res.json({ ...page, items: await presentRuns(ctx.store.knex, page.items) });
+      sendRead(req, res, { ...page, items: await presentRuns(ctx.store.knex, page.items) });
     },
   },
   {
@@ -37,7 +38,7 @@ export const resultRoutes: Route[] = [
       const id = String(req.params.id);
       const run = await getRun(ctx.store.knex, id);
       if (!run) throw notFound('result', id);
-      res.json((await presentRuns(ctx.store.knex, [run]))[0]);
+      sendRead(req, res, (await presentRuns(ctx.store.knex, [run]))[0]);
     },
   },
 ];
