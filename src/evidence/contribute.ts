@@ -77,7 +77,9 @@ export async function storeContributions(trx: Knex.Transaction, results: readonl
     return id === undefined ? [] : [{ field: field(`[${i}]`), message: `duplicates stored result ${id} (same source, target, architecture, protocol and values)` }];
   });
   if (duplicates.length > 0) {
-    throw conflict(`${duplicates.length === 1 ? 'a submitted result is' : `${duplicates.length} submitted results are`} already stored: ${duplicates.map((d) => `${d.field} ${d.message}`).join('; ')}`, duplicates);
+    const first = duplicates[0]!;
+    const more = duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : '';
+    throw conflict(`${duplicates.length === 1 ? 'a submitted result is' : `${duplicates.length} submitted results are`} already stored: ${first.field} ${first.message}${more}`, duplicates);
   }
   for (const contributor of new Set(results.map((r) => r.provenance.contributor))) {
     await ensureContributor(trx, { id: contributor, name: contributor, role: 'contributor' });

@@ -1,0 +1,86 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ProblemError } from '../../src/errors.js';
+import { hammingDistance } from '../../src/experts/index.js';
+import { currentRanker, defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, type ProbeCoverage } from '../../src/evidence/index.js';
+import { seedRegistry } from '../../src/registry/index.js';
+import { ensureProbe, getDataset, insertEmbedding, listEmbeddings, listRankers, openStore, type Store } from '../../src/store/index.js';
+
+const PROBE = 'torchvision-resnet50-imagenet1k-v1';
+let store: Store;
+
+before(async () => {
+  store = await openStore({ client: 'sqlite', filename: ':memory:' });
+  await seedRegistry(store, 'datasets-registry');
+});
+after(() => store.close());
+
+function distanceOf(distances: { signal: string; source: string; target: string; value: number }[], signal: string, a: string, b: string): number | undefined {
+  return distances.find((d) => d.signal === signal && ((d.source === a && d.target === b) || (d.source === b && d.target === a)))?.value;
+}
+
+test('expert distance: the published figure where there is one, else the Hamming distance of the registry features', async () => {
+  const { distances } = await loadSignals(store.knex);
+  // The study published 3 for chest-kimia although no set of answers reproduces it; the figure wins.
+  assert.equal(distanceOf(distances, EXPERT_SIGNAL, 'chest', 'kimia'), 3);
+  const breast = (await getDataset(store.knex, 'breastmnist'))!;
+  const imagenet = (await getDataset(store.knex, 'imagenet'))!;
+  assert.ok(breast.expert_features && imagenet.expert_features);
+  assert.equal(distanceOf(distances, EXPERT_SIGNAL, 'breastmnist', 'imagenet'), hammingDistance(breast.expert_features, imagenet.expert_features));
+});
+
+test('embedding signals per probe, symmetric, over the datasets embedded with it', async () => {
+  const { distances, probes } = await loadSignals(store.knex);
+  assert.deepEqual(probes.map((p) => [p.id, p.datasets.length]), [[PROBE, 8]]);
+  const t2v = distances.filter((d) => d.signal === task2vecSignal(PROBE));
+  assert.equal(t2v.length, (8 * 9) / 2);
+  assert.equal(distanceOf(distances, task2vecSignal(PROBE), 'imagenet', 'isic'), undefined);
+  for (const d of t2v) {
+    if (d.source === d.target) assert.equal(d.value, 0);
+    else assert.ok(d.value > 0 && d.value < 1, `${d.source}-${d.target}`);
+  }
+});
+
+test('the default probe is the one most datasets are embedded with', () => {
+  const probe = (id: string, n: number): ProbeCoverage => ({ id, name: id, datasets: Array.from({ length: n }, (_, i) => `d${i}`) });
+  assert.equal(defaultProbe([probe('b', 2), probe('a', 5), probe('c', 5)])?.id, 'a');
+  assert.equal(defaultProbe([]), null);
+});
+
+test('proxy mappings parse from repeated or comma-separated flags, and refuse nonsense', () => {
+  assert.deepEqual(parseProxy(['imagenet=stl10', 'a=b,c=d']), { imagenet: 'stl10', a: 'b', c: 'd' });
+  assert.deepEqual(parseProxy([]), {});
+  for (const bad of ['imagenet', 'imagenet=imagenet', 'ImageNet=stl10', '=stl10']) {
+    assert.throws(() => parseProxy([bad]), (err: unknown) => err instanceof ProblemError && err.fields[0]?.field === 'proxy', bad);
+  }
+});
+
+test('a newer embedding supersedes the stored one, and the ranker refits on the changed evidence', async () => {
+  const first = await currentRanker(store.knex);
+  assert.equal(first.refitted, true);
+  assert.equal((await currentRanker(store.knex)).refitted, false);
+
+  const chest = (await listEmbeddings(store.knex, { datasetId: 'chest', probeId: PROBE }))[0]!;
+  const before = distanceOf((await loadSignals(store.knex)).distances, task2vecSignal(PROBE), 'chest', 'isic');
+  const changed = chest.hessian.map((v, i) => (i % 2 === 0 ? v * 3 : v));
+  await insertEmbedding(store.knex, { datasetId: 'chest', probeId: PROBE, method: 'montecarlo', hessian: changed, options: {}, origin: 'computed' });
+  const after = distanceOf((await loadSignals(store.knex)).distances, task2vecSignal(PROBE), 'chest', 'isic');
+  assert.notEqual(after, before);
+
+  const refit = await currentRanker(store.knex);
+  assert.equal(refit.refitted, true);
+  assert.notEqual(refit.model.version, first.model.version);
+  assert.deepEqual((await listRankers(store.knex)).map((r) => r.version).sort(), [first.model.version, refit.model.version].sort());
+});
+
+test('a second probe with fewer embeddings is used only when asked for', async () => {
+  await ensureProbe(store.knex, { id: 'tiny-probe', name: 'tiny', architecture: 'test', input_size: 32, pixel_scaling: 'zero1' });
+  for (const [dataset, scale] of [['chest', 1], ['isic', 2]] as const) {
+    await insertEmbedding(store.knex, { datasetId: dataset, probeId: 'tiny-probe', method: 'montecarlo', hessian: new Float32Array([1, 2, 3, 4].map((v) => v * scale + (dataset === 'isic' ? v % 2 : 0))), options: {}, origin: 'computed' });
+  }
+  const usual = await currentRanker(store.knex);
+  assert.deepEqual(usual.distanceSignals, [task2vecSignal(PROBE), EXPERT_SIGNAL]);
+  const tiny = await currentRanker(store.knex, { probe: 'tiny-probe' });
+  assert.deepEqual(tiny.distanceSignals, [task2vecSignal('tiny-probe'), EXPERT_SIGNAL]);
+  await assert.rejects(currentRanker(store.knex, { probe: 'nope' }), (err: unknown) => err instanceof ProblemError && err.status === 404);
+});
