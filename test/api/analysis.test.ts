@@ -109,6 +109,9 @@ describeEachStore('api analysis and recommendations', (kind) => {
     const isic = await get<{ items: { source: string }[] }>('/v1/transferability?target=isic');
     assert.equal(isic.items.length, 7);
     assert.equal((await fetch(`${app.url}/v1/transferability?target=atlantis`)).status, 404);
+    const etag = (await fetch(`${app.url}/v1/transferability`)).headers.get('etag');
+    assert.ok(etag);
+    assert.equal((await fetch(`${app.url}/v1/transferability`, { headers: { 'if-none-match': etag } })).status, 304);
   });
 
   test('correlations match scipy, with and without the documented ImageNet proxy', async () => {

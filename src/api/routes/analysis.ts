@@ -3,6 +3,7 @@ import { notFound } from '../../errors.js';
 import { getDataset } from '../../store/index.js';
 import { presentAnalysis, presentEvaluation } from '../present.js';
 import { stringParam } from '../query.js';
+import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
 import type { Request } from 'express';
 
@@ -20,7 +21,7 @@ export const analysisRoutes: Route[] = [
       const architecture = stringParam(req, 'architecture');
       if (target !== undefined && !(await getDataset(ctx.store.knex, target))) throw notFound('dataset', target, 'target');
       const rows = await transferabilityTable(ctx.store.knex, { ...(target ? { target } : {}), ...(architecture ? { architecture } : {}) });
-      res.json({
+      sendRead(req, res, {
         items: rows.map(({ id, source, target: t, architecture: a, protocol, ...rest }) => ({
           result_id: id,
           source: source!,
@@ -38,7 +39,7 @@ export const analysisRoutes: Route[] = [
     async handle(ctx, req, res) {
       const architecture = stringParam(req, 'architecture');
       const analysis = await correlationAnalysis(ctx.store.knex, { proxy: proxyParam(req), ...(architecture ? { architecture } : {}) });
-      res.json(presentAnalysis(analysis));
+      sendRead(req, res, presentAnalysis(analysis));
     },
   },
   {
@@ -49,7 +50,7 @@ export const analysisRoutes: Route[] = [
       const probe = stringParam(req, 'probe');
       const k = Number((req.query as Record<string, unknown>).k ?? 3);
       const report = await evaluation(ctx.store.knex, { proxy: proxyParam(req), k, ...(probe ? { probe } : {}), ...(architecture ? { architecture } : {}) });
-      res.json(presentEvaluation(report));
+      sendRead(req, res, presentEvaluation(report));
     },
   },
 ];
