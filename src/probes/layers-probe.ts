@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { compileLayersModel } from './graph.js';
 import { probeIdentityHash, type HashedWeight } from './identity.js';
 import type { PixelScaling, Probe, ProbeInput, ProbeWeight, ProbeWeightKind } from './probe.js';
 
@@ -92,8 +93,9 @@ export function probeFromLayersModel(model: tfl.LayersModel, meta: LayersProbeMe
   if (typeof featureSize !== 'number') throw new Error(`${model.name} has no fixed feature size`);
   const variables = weighted.map((w) => w.variable);
 
+  const compiled = compileLayersModel(model);
   const forward = (x: ProbeInput): tf.Tensor2D =>
-    toFeatures(model.apply(x, { training: false }) as tf.Tensor);
+    toFeatures(compiled === null ? (model.apply(x, { training: false }) as tf.Tensor) : compiled(x));
 
   return {
     identity: { id, name: meta.name, architecture: meta.architecture, inputSize: meta.inputSize, pixelScaling: meta.pixelScaling },

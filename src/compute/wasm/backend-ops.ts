@@ -40,7 +40,3 @@ export function release(backend: Wasm, ...ts: tf.TensorInfo[]): void {
 export function matMul(backend: Wasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeB = false): tf.TensorInfo {
   return runKernel(backend, tf.BatchMatMul, { a, b }, { transposeA: false, transposeB });
 }
-
-export function transpose2d(backend: Wasm, x: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
-  return runKernel(backend, tf.Transpose, { x: view(x, [rows, cols]) }, { perm: [1, 0] });
-}

@@ -91,3 +91,18 @@ export function rotateFilter180(filter: Float32Array, fh: number, fw: number, de
     }
   }
 }
+
+/** [rows, cols] to [cols, rows] in square tiles, so that reads and writes both stay in cache. */
+export function transpose2d(src: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  const tile = 32;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(rows, r0 + tile);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(cols, c0 + tile);
+      for (let c = c0; c < c1; c++) {
+        const o = c * rows;
+        for (let r = r0; r < r1; r++) out[o + r] = src[r * cols + c] as number;
+      }
+    }
+  }
+}

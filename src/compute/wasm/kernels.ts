@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import { alloc, heap, matMul, release, runKernel, transpose2d, view, type Wasm } from './backend-ops.js';
-import { dilateSpatial, im2colTransposed, rotateFilter180, type WindowGeometry } from './gather.js';
+import { alloc, heap, matMul, release, runKernel, view, type Wasm } from './backend-ops.js';
+import { dilateSpatial, im2colTransposed, rotateFilter180, transpose2d, type WindowGeometry } from './gather.js';
 import { depthwiseFilterGrad } from './depthwise-filter-grad.js';
 
 /** Bounds the im2col buffer (floats); larger batches are processed in slices and summed. */
@@ -43,24 +43,31 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * dW = x^T dy over pixels. The matMul fast path wants its left operand untransposed, so the
- * operand with fewer channels is transposed explicitly (the cheaper copy).
+ * dW = x^T dy over pixels. wasm's matMul packs its right operand with a strided transposition
+ * that re-reads it once per 8 output columns, so with millions of pixels the right operand must
+ * be the one with fewer channels; the other is transposed (one cache-blocked pass) to be the left.
  */
 function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
   const pixels = info.batchSize * info.inHeight * info.inWidth;
   const ci = info.inChannels;
   const co = info.outChannels;
-  if (ci <= co) {
-    const xT = transpose2d(backend, x, pixels, ci);
+  if (ci > co) {
+    const xT = transposeInHeap(backend, x, pixels, ci);
     const dw = matMul(backend, xT, view(dy, [pixels, co]));
     release(backend, xT);
     return view(dw, [1, 1, ci, co]);
   }
-  const dyT = transpose2d(backend, dy, pixels, co);
+  const dyT = transposeInHeap(backend, dy, pixels, co);
   const dwT = matMul(backend, dyT, view(x, [pixels, ci]));
-  const dw = transpose2d(backend, dwT, co, ci);
+  const dw = transposeInHeap(backend, dwT, co, ci);
   release(backend, dyT, dwT);
   return view(dw, [1, 1, ci, co]);
+}
+
+function transposeInHeap(backend: Wasm, t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
+  const out = alloc(backend, [cols, rows]);
+  transpose2d(heap(backend, t), rows, cols, heap(backend, out));
+  return out;
 }
 
 function windowedFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
