@@ -162,6 +162,19 @@ export function initCompute(
   return current;
 }
 
+/**
+ * Loads one backend package and registers it with tfjs without making it the process default,
+ * for tools that compare backends; returns the tfjs backend name and its thread/SIMD facts.
+ */
+export async function loadBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<{ name: string; threads: number; simd: boolean }> {
+  const candidate = CANDIDATES[choice];
+  const before = tf.getBackend();
+  const name = await activate(candidate);
+  const facts = candidate.info();
+  if (before && before !== name) await tf.setBackend(before);
+  return { name, ...facts };
+}
+
 /** The active backend for the health endpoint, or null before initCompute has finished. */
 export function backendInfo(): BackendInfo | null {
   return settled;

@@ -1,5 +1,6 @@
 export {
   initCompute,
+  loadBackend,
   backendInfo,
   parseBackendChoice,
   BackendUnavailableError,
