@@ -6,6 +6,7 @@ import { invalid } from '../errors.js';
 import { parseNpy } from '../images/npy.js';
 import { CsvError, parseCsv } from './csv.js';
 import { zodIssues } from './dataset.js';
+import { METRICS } from '../transfer/index.js';
 
 /** A published study folder under datasets-registry/published/: its results, expert distances and embeddings as data. */
 const publicationSchema = z.strictObject({
@@ -18,7 +19,7 @@ const publicationSchema = z.strictObject({
       architecture: z.string().min(1),
       protocol: z.strictObject({
         folds: z.int().min(2),
-        metric: z.string().min(1),
+        metric: z.enum(METRICS),
         image_size: z.int().positive().optional(),
         epochs: z.int().positive().optional(),
         notes: z.string().optional(),
@@ -43,6 +44,7 @@ const embeddingIndexSchema = z.object({
 }).loose();
 
 export type PublicationMeta = z.infer<typeof publicationSchema>;
+export type PublicationProtocol = NonNullable<PublicationMeta['results']>['protocol'];
 
 export interface PublishedRun {
   readonly source: string | null;

@@ -10,7 +10,8 @@ import { ensureProbe } from '../store/probes.js';
 import { getRun, insertRun, runIdForIdempotencyKey } from '../store/results.js';
 import type { Store } from '../store/connect.js';
 import { readRegistryDatasets } from './files.js';
-import { readPublications, type Publication } from './publication.js';
+import { readPublications, type Publication, type PublicationProtocol } from './publication.js';
+import { duplicateKey } from '../transfer/index.js';
 
 export interface SeedSummary {
   readonly datasets: Record<UpsertOutcome, string[]>;
@@ -40,8 +41,15 @@ export function runIdFor(key: string): string {
   return `r_${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
 }
 
-export function duplicateKeyOf(run: { source: string | null; target: string; architecture: string; protocol: object; values: readonly number[] }): string {
-  return createHash('sha256').update(canonicalJson(run)).digest('hex');
+function duplicateKeyOf(run: { source: string | null; target: string; architecture: string; protocol: PublicationProtocol; values: readonly number[] }): string {
+  const { folds, metric, image_size: imageSize, epochs } = run.protocol;
+  return duplicateKey({
+    source: run.source,
+    target: run.target,
+    architecture: run.architecture,
+    protocol: { folds, metric, ...(imageSize !== undefined ? { imageSize } : {}), ...(epochs !== undefined ? { epochs } : {}) },
+    foldValues: run.values,
+  });
 }
 
 async function seedPublication(trx: Knex.Transaction, p: Publication): Promise<Omit<SeedSummary, 'datasets'>> {
@@ -53,19 +61,19 @@ async function seedPublication(trx: Knex.Transaction, p: Publication): Promise<O
   const results = p.meta.results;
   for (const run of results ? p.runs : []) {
     const record = { source: run.source, target: run.target, architecture: results!.architecture, protocol: results!.protocol, values: run.values };
-    const duplicateKey = duplicateKeyOf(record);
+    const key = duplicateKeyOf(record);
     const idempotencyKey = `${p.meta.id}:${run.source ?? 'none'}:${run.target}:${results!.architecture}`;
     const existing = await runIdForIdempotencyKey(trx, idempotencyKey);
     if (existing) {
       const stored = await getRun(trx, existing);
-      if (stored && duplicateKeyOf({ ...record, values: stored.folds.map((f) => f.value) }) === duplicateKey) {
+      if (stored && duplicateKeyOf({ ...record, values: stored.folds.map((f) => f.value) }) === key) {
         unchanged++;
         continue;
       }
       // The publication's file was corrected: the stored copy follows it.
       await trx('transfer_runs').where({ id: existing }).delete();
     }
-    await insertRun(trx, { id: runIdFor(idempotencyKey), ...record, contributor: contributor.id, reference: p.meta.reference, duplicateKey, idempotencyKey });
+    await insertRun(trx, { id: runIdFor(idempotencyKey), ...record, contributor: contributor.id, reference: p.meta.reference, duplicateKey: key, idempotencyKey });
     added++;
   }
 

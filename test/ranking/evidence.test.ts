@@ -15,7 +15,7 @@ before(async () => {
 });
 after(() => store.close());
 
-function distanceOf(distances: { signal: string; source: string; target: string; value: number }[], signal: string, a: string, b: string): number | undefined {
+function distanceOf(distances: readonly { signal: string; source: string; target: string; value: number }[], signal: string, a: string, b: string): number | undefined {
   return distances.find((d) => d.signal === signal && ((d.source === a && d.target === b) || (d.source === b && d.target === a)))?.value;
 }
 
