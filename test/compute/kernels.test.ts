@@ -72,8 +72,7 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match the cpu backend
 test('depthwise backprop kernels on wasm match the cpu backend over the shape grid, with channel multipliers', async () => {
   let seed = 1000;
   for (const c of grid()) {
-    for (const multiplier of [1, 2]) {
-      const channels = 6;
+    for (const [channels, multiplier] of [[6, 1], [8, 1], [6, 2]] as const) {
       const xShape = [c.batch, c.size, c.size, channels];
       const fShape = [c.filter, c.filter, channels, multiplier];
       const dyShape = await outputShape('depthwise', xShape, fShape, c);
@@ -81,8 +80,8 @@ test('depthwise backprop kernels on wasm match the cpu backend over the shape gr
       const f = { shape: fShape, values: seeded(size(fShape), seed++) };
       const dy = { shape: dyShape, values: seeded(size(dyShape), seed++) };
       const common = { strides: [c.stride, c.stride], pad: c.pad, dilations: [1, 1], dimRoundingMode: undefined };
-      await compare(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...common, filterShape: fShape }, label(c, `filter x${multiplier}`));
-      await compare(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...common, inputShape: xShape }, label(c, `input x${multiplier}`));
+      await compare(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...common, filterShape: fShape }, label(c, `filter ${channels}ch x${multiplier}`));
+      await compare(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...common, inputShape: xShape }, label(c, `input ${channels}ch x${multiplier}`));
     }
   }
 });

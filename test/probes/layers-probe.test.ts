@@ -10,11 +10,12 @@ import { defaultProbeFolder, loadProbe, probeFromLayersModel } from '../../src/p
 
 await tf.setBackend('cpu');
 
-function smallModel(): tfl.LayersModel {
+/** With `smooth`, no activation: the loss is then differentiable everywhere, for finite differences. */
+function smallModel(smooth = false): tfl.LayersModel {
   const input = tfl.input({ shape: [9, 9, 3] });
   let h = tfl.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: true, name: 'c1' }).apply(input) as tfl.SymbolicTensor;
   h = tfl.layers.batchNormalization({ name: 'bn1' }).apply(h) as tfl.SymbolicTensor;
-  h = tfl.layers.reLU({ maxValue: 6 }).apply(h) as tfl.SymbolicTensor;
+  if (!smooth) h = tfl.layers.reLU({ maxValue: 6 }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid', useBias: false, name: 'dw' }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.globalAveragePooling2d({}).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: h });
@@ -32,8 +33,28 @@ test('lists conv, depthwise and batch-norm weights with their filter counts, nev
   probe.dispose();
 });
 
-test('gradients match finite differences of the loss, weight by weight', () => {
+test('gradients match tfjs-layers autodiff through model.apply, relu6 included', () => {
   const model = smallModel();
+  const probe = probeFromLayersModel(model, meta);
+  const x = tf.randomUniform([3, 9, 9, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
+  const target = tf.randomNormal([3, 10], 0, 1, 'float32', 8);
+  const loss = (f: tf.Tensor2D): tf.Scalar => tf.sum(tf.square(tf.sub(f, target)));
+  const grads = probe.gradients(x, loss);
+  const byName = new Map(model.weights.map((w) => [w.originalName, w.read() as tf.Variable]));
+  const vars = probe.weights.map((w) => byName.get(w.name) as tf.Variable);
+  const reference = tf.variableGrads(() => loss(model.apply(x, { training: false }) as tf.Tensor2D), vars);
+  probe.weights.forEach((w, i) => {
+    const expected = reference.grads[(vars[i] as tf.Variable).name] as tf.Tensor;
+    const diff = tf.max(tf.abs(tf.sub(grads[i] as tf.Tensor, expected))).dataSync()[0] ?? NaN;
+    const scale = tf.max(tf.abs(expected)).dataSync()[0] ?? NaN;
+    assert.ok(diff <= 1e-5 * Math.max(scale, 1e-6), `${w.name}: max difference ${diff} at scale ${scale}`);
+  });
+  tf.dispose([x, target, reference.value, ...Object.values(reference.grads), ...grads]);
+  probe.dispose();
+});
+
+test('gradients match finite differences of the loss, weight by weight', () => {
+  const model = smallModel(true);
   const probe = probeFromLayersModel(model, meta);
   const x = tf.randomUniform([3, 9, 9, 3], -1, 1, 'float32', 7) as tf.Tensor4D;
   const target = tf.randomNormal([3, 10], 0, 1, 'float32', 8);

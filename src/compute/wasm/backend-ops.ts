@@ -40,3 +40,13 @@ export function release(backend: Wasm, ...ts: tf.TensorInfo[]): void {
 export function matMul(backend: Wasm, a: tf.TensorInfo, b: tf.TensorInfo, transposeB = false): tf.TensorInfo {
   return runKernel(backend, tf.BatchMatMul, { a, b }, { transposeA: false, transposeB });
 }
+
+/** Byte offset of a tensor's buffer in the wasm heap. */
+export function pointer(backend: Wasm, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId)?.memoryOffset ?? -1;
+}
+
+/** The module's linear memory, shared with the SIMD loops. */
+export function memoryOf(backend: Wasm): WebAssembly.Memory {
+  return (backend.wasm as unknown as { asm: { memory: WebAssembly.Memory } }).asm.memory;
+}

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { alloc, heap, type Wasm } from './backend-ops.js';
+import { alloc, heap, memoryOf, pointer, release, type Wasm } from './backend-ops.js';
+import { simdLoops } from './simd/loops.js';
 
 export const BATCH_NORM_ACT_KERNEL = 'TransferAtlasBatchNormActivation';
 export const BATCH_NORM_ACT_GRAD_KERNEL = 'TransferAtlasBatchNormActivationGrad';
@@ -78,21 +79,67 @@ export function normaliseAndClampGrad(
   for (let ch = 0; ch < c; ch++) dGamma[ch] = (acc[ch] as number) * (invStd[ch] as number);
 }
 
+/** a then b, copied into the heap for the SIMD loop. */
+function affineInHeap(backend: Wasm, f: Affine): tf.TensorInfo {
+  const ab = alloc(backend, [2, f.a.length]);
+  const view = heap(backend, ab);
+  view.set(f.a, 0);
+  view.set(f.b, f.a.length);
+  return ab;
+}
+
 export function batchNormActivation(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: Attrs }): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as tf.TensorInfo;
   const out = alloc(backend, x.shape);
   const f = affine(backend, inputs, attrs.epsilon);
-  normaliseAndClamp(heap(backend, x), f.a, f.b, attrs.lower, attrs.upper, heap(backend, out));
+  const c = f.a.length;
+  const loops = c % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  if (loops === null) {
+    normaliseAndClamp(heap(backend, x), f.a, f.b, attrs.lower, attrs.upper, heap(backend, out));
+    return out;
+  }
+  const ab = affineInHeap(backend, f);
+  const pixels = heap(backend, x).length / c;
+  loops.batchNormAct(pointer(backend, x), pointer(backend, out), pointer(backend, ab), pixels, c * 4, attrs.lower, attrs.upper);
+  release(backend, ab);
   return out;
 }
+
+/** Pixels per SIMD call in the gradient: float32 partial sums stay short before joining the float64 total. */
+const GRAD_CHUNK = 128;
 
 export function batchNormActivationGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: Attrs }): tf.TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as tf.TensorInfo;
+  const dy = inputs.dy as tf.TensorInfo;
+  const c = x.shape[x.shape.length - 1] ?? 0;
   const dx = alloc(backend, x.shape);
-  const dGamma = alloc(backend, [x.shape[x.shape.length - 1] ?? 0]);
+  const dGamma = alloc(backend, [c]);
   const f = affine(backend, inputs, attrs.epsilon);
-  normaliseAndClampGrad(heap(backend, inputs.dy as tf.TensorInfo), heap(backend, x), f, attrs.lower, attrs.upper, heap(backend, dx), heap(backend, dGamma));
+  const loops = c % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  if (loops === null) {
+    normaliseAndClampGrad(heap(backend, dy), heap(backend, x), f, attrs.lower, attrs.upper, heap(backend, dx), heap(backend, dGamma));
+    return [dx, dGamma];
+  }
+  const ab = affineInHeap(backend, f);
+  const mean = alloc(backend, [c]);
+  const partial = alloc(backend, [c]);
+  heap(backend, mean).set(f.mean);
+  const pixels = heap(backend, x).length / c;
+  const total = new Float64Array(c);
+  const [pDy, pX, pDx, pAb, pMean, pPartial] = [dy, x, dx, ab, mean, partial].map((t) => pointer(backend, t)) as [number, number, number, number, number, number];
+  const cbytes = c * 4;
+  for (let p0 = 0; p0 < pixels; p0 += GRAD_CHUNK) {
+    const n = Math.min(GRAD_CHUNK, pixels - p0);
+    const sums = heap(backend, partial);
+    sums.fill(0);
+    const off = p0 * cbytes;
+    loops.batchNormActGrad(pDy + off, pX + off, pDx + off, pAb, pMean, pPartial, n, cbytes, attrs.lower, attrs.upper);
+    for (let ch = 0; ch < c; ch++) total[ch] = (total[ch] as number) + (sums[ch] as number);
+  }
+  const out = heap(backend, dGamma);
+  for (let ch = 0; ch < c; ch++) out[ch] = (total[ch] as number) * (f.invStd[ch] as number);
+  release(backend, ab, mean, partial);
   return [dx, dGamma];
 }

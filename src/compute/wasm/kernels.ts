@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import { alloc, heap, matMul, release, runKernel, view, type Wasm } from './backend-ops.js';
+import { alloc, heap, matMul, memoryOf, pointer, release, runKernel, view, type Wasm } from './backend-ops.js';
+import { simdLoops, type SimdLoops } from './simd/loops.js';
 import { dilateSpatial, im2colTransposed, rotateFilter180, transpose2d, type WindowGeometry } from './gather.js';
 import { depthwiseFilterGrad } from './depthwise-filter-grad.js';
 
@@ -146,8 +147,57 @@ export function depthwiseBackpropFilter(args: {
     true,
   );
   const out = alloc(backend, attrs.filterShape);
-  depthwiseFilterGrad(heap(backend, x), heap(backend, dy), geometry(info), info.outChannels / info.inChannels, heap(backend, out));
+  const g = geometry(info);
+  const multiplier = info.outChannels / info.inChannels;
+  const loops = multiplier === 1 && g.channels % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  if (loops === null) depthwiseFilterGrad(heap(backend, x), heap(backend, dy), g, multiplier, heap(backend, out));
+  else depthwiseFilterGradSimd(backend, loops, x, dy, g, out);
   return out;
+}
+
+/** Accumulations per float32 partial sum before it joins the float64 total. */
+const ROW_FLUSH = 128;
+
+/**
+ * The same sum as depthwiseFilterGrad, with the per-channel multiply-accumulate over one output
+ * row and one tap done by a SIMD loop; the row and tap bounds are worked out here.
+ */
+function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, g: WindowGeometry, out: tf.TensorInfo): void {
+  const c = g.channels;
+  const cbytes = c * 4;
+  const taps = g.filterHeight * g.filterWidth;
+  const partial = alloc(backend, [taps, c]);
+  const total = new Float64Array(taps * c);
+  const [px, pdy, pacc] = [pointer(backend, x), pointer(backend, dy), pointer(backend, partial)];
+  const rowsPerFlush = Math.max(1, Math.floor(ROW_FLUSH / Math.max(1, g.outWidth)));
+  const flush = (): void => {
+    const sums = heap(backend, partial);
+    for (let i = 0; i < sums.length; i++) total[i] = (total[i] as number) + (sums[i] as number);
+    sums.fill(0);
+  };
+  heap(backend, partial).fill(0);
+  let rows = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ky = 0; ky < g.filterHeight; ky++) {
+        const iy = oy * g.strideHeight + ky - g.padTop;
+        if (iy < 0 || iy >= g.inHeight) continue;
+        for (let kx = 0; kx < g.filterWidth; kx++) {
+          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
+          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
+          if (last < first) continue;
+          const ix = first * g.strideWidth + kx - g.padLeft;
+          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * cbytes;
+          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cbytes;
+          loops.multiplyAccumulate(xAt, dyAt, pacc + (ky * g.filterWidth + kx) * cbytes, last - first + 1, g.strideWidth * cbytes, cbytes);
+        }
+      }
+      if (++rows % rowsPerFlush === 0) flush();
+    }
+  }
+  flush();
+  heap(backend, out).set(total);
+  release(backend, partial);
 }
 
 /**
