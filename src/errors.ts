@@ -14,6 +14,8 @@ export type ProblemKind =
   | 'not-found'
   | 'conflict'
   | 'incompatible-probes'
+  | 'payload-too-large'
+  | 'unsupported-media-type'
   | 'unprocessable';
 
 const STATUS: Record<ProblemKind, number> = {
@@ -22,6 +24,8 @@ const STATUS: Record<ProblemKind, number> = {
   'not-found': 404,
   conflict: 409,
   'incompatible-probes': 409,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
   unprocessable: 422,
 };
 

@@ -5,6 +5,7 @@ import type { ApiContext } from './context.js';
 import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
 import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
+import { uploaderOptions } from './uploads.js';
 
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
@@ -23,6 +24,7 @@ export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
       validateResponses: options.validateResponses ?? false,
       validateFormats: true,
       ignoreUndocumented: false,
+      fileUploader: uploaderOptions(ctx),
     }),
   );
   for (const route of routes) {

@@ -55,6 +55,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets/{id}/profile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The profile made when the dataset's images were ingested. */
+        get: operations["getDatasetProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a dataset from uploaded images (an archive of a class-folder tree or CSV manifest, or an .npz).
+         * @description The file is streamed to disk and refused once it exceeds the server's upload limit
+         *     (`TA_MAX_UPLOAD_BYTES`). Its images are validated, normalised and stored, and the dataset is
+         *     recorded with its profile; a refused upload stores nothing.
+         */
+        post: operations["uploadDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/ingestions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a dataset from a folder, file or archive on the server, inside its configured data roots.
+         * @description `path` must be absolute and lie inside one of the folders in `TA_DATA_ROOTS` once symbolic
+         *     links are resolved; anything else is a `403`.
+         */
+        post: operations["ingestDataset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/results": {
         parameters: {
             query?: never;
@@ -309,6 +369,189 @@ export interface components {
             page: number;
             page_size: number;
             total: number;
+        };
+        /** @description A server-side dataset and what to record about it; the id defaults to one made from the name. */
+        DatasetIngestion: {
+            /** @description Absolute path of a folder */
+            path: string;
+            id?: components["schemas"]["DatasetId"];
+            name: string;
+            /** @description Default: a sentence with the counts and classes found. */
+            description?: string;
+            origin?: components["schemas"]["Origin"];
+            /** @description Default: unspecified. */
+            modality?: string;
+            /** @description Default: unknown. */
+            licence?: string;
+            citation?: string;
+            /** Format: uri */
+            homepage?: string;
+            /**
+             * @default auto
+             * @enum {string}
+             */
+            format: "auto" | "folder" | "csv" | "npz" | "dicom";
+            /**
+             * @description Leave unusable images out (listed in the profile) instead of refusing the dataset.
+             * @default false
+             */
+            skip_bad: boolean;
+            /**
+             * @description Ignore image files that no label names instead of refusing the dataset.
+             * @default false
+             */
+            ignore_unlabelled: boolean;
+            /**
+             * @description Working size; images are stored as size x size.
+             * @default 224
+             */
+            size: number;
+            /**
+             * @description auto keeps grey or colour and refuses a mix; 1 or 3 converts every image.
+             * @default auto
+             * @enum {string}
+             */
+            channels: "auto" | "1" | "3";
+            /** @default 5 */
+            min_class_size: number;
+            /** @description Make a seeded stratified (group-aware where groups exist) split when the data gives none. */
+            split_seed?: number;
+        };
+        /** @description The uploaded file and what to record about it, as form fields; the id defaults to one made from the name. */
+        DatasetUpload: {
+            /**
+             * Format: binary
+             * @description A .zip, .tar, .tar.gz or .npz.
+             */
+            file: string;
+            id?: components["schemas"]["DatasetId"];
+            name: string;
+            /** @description Default: a sentence with the counts and classes found. */
+            description?: string;
+            origin?: components["schemas"]["Origin"];
+            /** @description Default: unspecified. */
+            modality?: string;
+            /** @description Default: unknown. */
+            licence?: string;
+            citation?: string;
+            /** Format: uri */
+            homepage?: string;
+            /**
+             * @default auto
+             * @enum {string}
+             */
+            format: "auto" | "folder" | "csv" | "npz" | "dicom";
+            /**
+             * @description Leave unusable images out (listed in the profile) instead of refusing the dataset.
+             * @default false
+             */
+            skip_bad: boolean;
+            /**
+             * @description Ignore image files that no label names instead of refusing the dataset.
+             * @default false
+             */
+            ignore_unlabelled: boolean;
+            /**
+             * @description Working size; images are stored as size x size.
+             * @default 224
+             */
+            size: number;
+            /**
+             * @description auto keeps grey or colour and refuses a mix; 1 or 3 converts every image.
+             * @default auto
+             * @enum {string}
+             */
+            channels: "auto" | "1" | "3";
+            /** @default 5 */
+            min_class_size: number;
+            /** @description Make a seeded stratified (group-aware where groups exist) split when the data gives none. */
+            split_seed?: number;
+        };
+        IngestedDataset: {
+            dataset: components["schemas"]["Dataset"];
+            profile: components["schemas"]["DatasetProfile"];
+            ingestion: {
+                /** @enum {string} */
+                format: "folder" | "csv" | "npz" | "dicom";
+                /** @enum {string|null} */
+                archive: "zip" | "tar" | "tar.gz" | null;
+                /**
+                 * @description Where the train/val/test split came from.
+                 * @enum {string}
+                 */
+                split_source: "given" | "stratified" | "group" | "none";
+                split_counts: {
+                    [key: string]: number;
+                };
+                stored_bytes: number;
+                seconds: number;
+            };
+        };
+        ImageIssue: {
+            file: string;
+            code: string;
+            reason: string;
+        };
+        DatasetProfile: {
+            image_count: number;
+            class_count: number;
+            class_counts: {
+                [key: string]: number;
+            };
+            /** @description Split (train, val, test, or unsplit), then class, to image count. */
+            split_counts: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            sizes: {
+                distinct: number;
+                /** @description The most common original sizes, most frequent first. */
+                top: {
+                    width: number;
+                    height: number;
+                    count: number;
+                }[];
+                min_width: number;
+                max_width: number;
+                min_height: number;
+                max_height: number;
+            };
+            /** @description Original channel count to images. */
+            channels: {
+                [key: string]: number;
+            };
+            /** @description Original bits per sample to images. */
+            bit_depths: {
+                [key: string]: number;
+            };
+            formats: {
+                [key: string]: number;
+            };
+            duplicates: {
+                /** @description Sets of images with identical normalised pixels. */
+                groups: number;
+                redundant_images: number;
+                /** @description Sets spanning more than one split (a train/test leak). */
+                cross_split_groups: number;
+                examples: string[][];
+            };
+            near_constant: {
+                count: number;
+                examples: string[];
+            };
+            normalised: {
+                size: number;
+                /** @enum {integer} */
+                channels: 1 | 3;
+                /** @enum {string} */
+                fit: "cover" | "contain" | "fill";
+            };
+            skipped: components["schemas"]["ImageIssue"][];
+            warnings: {
+                code: string;
+                message: string;
+            }[];
         };
         Protocol: {
             folds: number;
@@ -710,6 +953,96 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    getDatasetProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Per-class counts, original sizes, channels, bit depths, duplicates, skipped images and warnings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetProfile"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    uploadDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DatasetUpload"];
+            };
+        };
+        responses: {
+            /** @description Ingested and registered. */
+            201: {
+                headers: {
+                    /** @description The new dataset's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestedDataset"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    ingestDataset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DatasetIngestion"];
+            };
+        };
+        responses: {
+            /** @description Ingested and registered. */
+            201: {
+                headers: {
+                    /** @description The new dataset's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestedDataset"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
         };
     };
     listResults: {

@@ -25,3 +25,25 @@ export function describeStore(config: StoreConfig): string {
   const url = new URL(config.connectionString);
   return `postgres://${url.hostname}:${url.port || 5432}${url.pathname}${config.schema ? `#${config.schema}` : ''}`;
 }
+
+/** Where ingestion may read and write, and how much an upload may carry. */
+export interface IngestionConfig {
+  /** TA_DATA_DIR: stored images go under `datasets/`, uploads and archive extraction under `tmp/`. */
+  readonly dataDir: string;
+  /** TA_DATA_ROOTS: the only server-side folders the API may ingest from; none means no server-side paths. */
+  readonly dataRoots: readonly string[];
+  /** TA_MAX_UPLOAD_BYTES: the largest upload accepted. */
+  readonly maxUploadBytes: number;
+}
+
+export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
+
+export function ingestionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IngestionConfig {
+  const roots = (env.TA_DATA_ROOTS ?? '').split(':').map((r) => r.trim()).filter((r) => r !== '');
+  const limit = env.TA_MAX_UPLOAD_BYTES;
+  const maxUploadBytes = limit === undefined || limit.trim() === '' ? DEFAULT_MAX_UPLOAD_BYTES : Number(limit);
+  if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
+    throw new Error(`TA_MAX_UPLOAD_BYTES must be a positive whole number of bytes (got '${limit}')`);
+  }
+  return { dataDir: dataDir(env), dataRoots: roots.map((r) => resolve(r)), maxUploadBytes };
+}

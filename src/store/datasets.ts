@@ -133,3 +133,29 @@ export async function upsertDataset(db: Knex, input: DatasetInput, origin: Recor
   await db('datasets').where({ id: input.id }).update({ ...row, updated_at: now });
   return 'updated';
 }
+
+/**
+ * An ingested dataset's row, with its profile and the folder of its normalised images (relative
+ * to the data folder). Meant to run inside the transaction that completes an ingestion.
+ */
+export async function createIngestedDataset(db: Knex, input: DatasetInput, profile: unknown, imagesDir: string): Promise<Dataset> {
+  if (await getDataset(db, input.id)) {
+    throw conflict(`dataset '${input.id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
+  }
+  const now = nowIso();
+  await db('datasets').insert({ ...toRow(input, 'ingested'), profile: JSON.stringify(profile), images_dir: imagesDir, created_at: now, updated_at: now });
+  return (await getDataset(db, input.id))!;
+}
+
+export interface DatasetStorage {
+  /** The ingestion profile as stored, or null for a dataset that was never ingested. */
+  readonly profile: unknown;
+  /** Folder of the normalised images relative to the data folder, or null. */
+  readonly imagesDir: string | null;
+}
+
+export async function getDatasetStorage(db: Knex, id: string): Promise<DatasetStorage | undefined> {
+  const row = (await db('datasets').where({ id }).first('profile', 'images_dir')) as { profile: string | null; images_dir: string | null } | undefined;
+  if (!row) return undefined;
+  return { profile: parseJsonColumn<unknown>(row.profile) ?? null, imagesDir: row.images_dir ?? null };
+}

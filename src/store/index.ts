@@ -1,9 +1,9 @@
-export { storeConfigFromEnv, describeStore, dataDir, type StoreConfig } from './config.js';
+export { storeConfigFromEnv, describeStore, dataDir, ingestionConfigFromEnv, DEFAULT_MAX_UPLOAD_BYTES, type StoreConfig, type IngestionConfig } from './config.js';
 export { openStore, type Store } from './connect.js';
 export { migrateToLatest } from './migrations.js';
 export { canonicalJson } from './canonical.js';
 export { collectAll, type PageOf, type PageRequest } from './rows.js';
-export { listDatasets, getDataset, createDataset, upsertDataset, existingDatasetIds, type DatasetFilter, type UpsertOutcome } from './datasets.js';
+export { listDatasets, getDataset, createDataset, upsertDataset, existingDatasetIds, createIngestedDataset, getDatasetStorage, type DatasetFilter, type UpsertOutcome, type DatasetStorage } from './datasets.js';
 export { listRuns, allRuns, getRun, insertRun, withdrawRun, runIdForIdempotencyKey, runIdsWithDuplicateKey, type TransferRun, type NewTransferRun, type RunFilter, type Protocol } from './results.js';
 export { ensureContributor, type Contributor, type Role } from './contributors.js';
 export { ensureProbe, listProbes, type ProbeRecord } from './probes.js';

@@ -5,6 +5,7 @@ import { resultRoutes } from './results.js';
 import { contributionRoutes } from './contributions.js';
 import { analysisRoutes } from './analysis.js';
 import { recommendationRoutes } from './recommendations.js';
+import { ingestionRoutes } from './ingestion.js';
 
 /** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
-export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes];
+export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes, ...ingestionRoutes];

@@ -1,0 +1,78 @@
+import { rm } from 'node:fs/promises';
+import { notFound, ProblemError } from '../../errors.js';
+import type { DatasetProfile } from '../../images/index.js';
+import { ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../registry/index.js';
+import { getDatasetStorage } from '../../store/index.js';
+import { sendRead } from '../conditional.js';
+import { presentIngested, presentProfile } from '../present-profile.js';
+import type { Route } from '../route.js';
+import type { components } from '../schema.js';
+import { ingestionSettings, uploadedFile, FILE_FIELD } from '../uploads.js';
+
+type Fields = Omit<components['schemas']['DatasetIngestion'], 'path'>;
+
+const METADATA_KEYS = ['id', 'name', 'description', 'origin', 'modality', 'licence', 'citation', 'homepage'] as const;
+
+/** The spec has checked and coerced the fields (form fields arrive as text); this only renames them. */
+function metadataOf(body: Fields): IngestMetadata {
+  const picked = Object.fromEntries(METADATA_KEYS.filter((k) => body[k] !== undefined).map((k) => [k, body[k]]));
+  return { ...picked, name: body.name };
+}
+
+function optionsOf(body: Fields): IngestOptions {
+  return {
+    ...(body.format !== undefined ? { format: body.format } : {}),
+    ...(body.skip_bad !== undefined ? { skipBad: body.skip_bad } : {}),
+    ...(body.ignore_unlabelled !== undefined ? { ignoreUnlabelled: body.ignore_unlabelled } : {}),
+    ...(body.size !== undefined ? { size: body.size } : {}),
+    ...(body.channels !== undefined ? { channels: body.channels === 'auto' ? 'auto' : (Number(body.channels) as 1 | 3) } : {}),
+    ...(body.min_class_size !== undefined ? { minClassSize: body.min_class_size } : {}),
+    ...(body.split_seed !== undefined ? { splitSeed: body.split_seed } : {}),
+  };
+}
+
+export const ingestionRoutes: Route[] = [
+  {
+    method: 'post',
+    path: '/v1/datasets/uploads',
+    async handle(ctx, req, res) {
+      const upload = uploadedFile(req);
+      const body = req.body as Fields;
+      // The upload is removed before answering, so that a client never sees it linger.
+      const outcome = await ingestIntoStore(
+        ctx.store.knex,
+        { path: upload.path, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body) },
+        ingestionSettings(ctx).dataDir,
+      ).finally(() => rm(upload.path, { force: true }));
+      res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/datasets/ingestions',
+    async handle(ctx, req, res) {
+      const body = req.body as components['schemas']['DatasetIngestion'];
+      const settings = ingestionSettings(ctx);
+      const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
+      const outcome = await ingestIntoStore(
+        ctx.store.knex,
+        { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) },
+        settings.dataDir,
+      );
+      res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{id}/profile',
+    async handle(ctx, req, res) {
+      const id = String(req.params.id);
+      const storage = await getDatasetStorage(ctx.store.knex, id);
+      if (!storage) throw notFound('dataset', id);
+      if (storage.profile === null) {
+        throw new ProblemError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile`, [{ field: 'id', message: 'no ingested images' }]);
+      }
+      sendRead(req, res, presentProfile(storage.profile as DatasetProfile));
+    },
+  },
+];
