@@ -62,7 +62,7 @@ describeEachStore('api ingestion', (kind) => {
 
   const upload = async (file: Uint8Array, name: string, fields: Record<string, string>, fileFirst = true) => {
     const form = new FormData();
-    const add = () => form.append('file', new Blob([file]), name);
+    const add = () => form.append('file', new Blob([new Uint8Array(file)]), name);
     if (fileFirst) add();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     if (!fileFirst) add();
@@ -222,7 +222,7 @@ describeEachStore('api ingestion', (kind) => {
     assert.equal((await problemOf(none)).field, 'file');
     const wrong = new FormData();
     wrong.append('name', 'Wrong');
-    wrong.append('data', new Blob([await twoClassZip()]), 'scans.zip');
+    wrong.append('data', new Blob([new Uint8Array(await twoClassZip())]), 'scans.zip');
     const misnamed = await fetch(`${app.url}/v1/datasets/uploads`, { method: 'POST', body: wrong });
     assert.equal(misnamed.status, 400);
     assert.equal((await problemOf(misnamed)).field, 'data');
