@@ -1,0 +1,162 @@
+/**
+ * Distances between stored datasets: each dataset's latest embedding under one probe, compared
+ * with the distance module. Plain arithmetic over stored vectors; no tensor code is loaded.
+ *
+ * Which probe: the one asked for, else one that every dataset has an embedding under, the
+ * bundled probe first, then the probe used most recently. Datasets without a common probe are
+ * refused, naming the probes each one has.
+ *
+ * `asymmetric` is the paper's d(a->b) = d(a,b) - alpha * d(a, trivial) over task2vec_cosine, with
+ * alpha 0.15. The trivial embedding stands for a task that prefers no filter to another: a uniform
+ * Fisher at the mean level of a's hessian (the cosine distances are blind to that level except
+ * through the 1e-8 of task2vec_cosine). It is negative when a is far from trivial and b close to a.
+ */
+import type { Knex } from 'knex';
+import { ProblemError, notFound } from '../errors.js';
+import { findProbe } from '../probes/find.js';
+import { isBundledLocation } from '../probes/location.js';
+import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
+import { existingDatasetIds } from '../store/datasets.js';
+import { listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
+import { listProbes, type ProbeRecord } from '../store/probes.js';
+import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from './distance.js';
+import type { ComparableEmbedding } from './embedding.js';
+
+export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;
+export type DistanceChoice = (typeof DISTANCE_CHOICES)[number];
+
+export interface DistanceQuery {
+  readonly probe?: string;
+  readonly distance?: DistanceChoice;
+}
+
+export interface StoredDistance {
+  readonly a: string;
+  readonly b: string;
+  readonly distance: DistanceChoice;
+  readonly value: number;
+  readonly probe: ProbeRecord;
+  /** The stored embedding used for each dataset. */
+  readonly embeddings: Readonly<Record<string, number>>;
+  readonly alpha?: number;
+}
+
+export interface StoredDistanceMatrix {
+  readonly datasets: readonly string[];
+  readonly distance: DistanceChoice;
+  /** values[i][j] is the distance from datasets[i] to datasets[j]. */
+  readonly values: readonly (readonly number[])[];
+  readonly probe: ProbeRecord;
+  readonly embeddings: Readonly<Record<string, number>>;
+  readonly alpha?: number;
+}
+
+function identityOf(p: ProbeRecord): ProbeIdentity {
+  return { id: p.id, name: p.name, architecture: p.architecture, inputSize: p.input_size, pixelScaling: p.pixel_scaling as PixelScaling };
+}
+
+function describeProbe(p: ProbeRecord | undefined, id: string): string {
+  return p ? `'${p.name}' (${p.input_size} px, id ${p.id.slice(0, 12)})` : `'${id}'`;
+}
+
+/** Each dataset's latest embedding per probe: a recomputation supersedes what it replaces. */
+async function latestEmbeddings(db: Knex, datasets: readonly string[]): Promise<Map<string, Map<string, StoredEmbedding>>> {
+  const known = await existingDatasetIds(db, datasets);
+  const missing = datasets.find((d) => !known.has(d));
+  if (missing !== undefined) throw notFound('dataset', missing, 'datasets');
+  const out = new Map<string, Map<string, StoredEmbedding>>();
+  for (const d of new Set(datasets)) {
+    const byProbe = new Map<string, StoredEmbedding>();
+    for (const e of await listEmbeddings(db, { datasetId: d })) {
+      const held = byProbe.get(e.probeId);
+      if (held === undefined || e.id > held.id) byProbe.set(e.probeId, e);
+    }
+    if (byProbe.size === 0) {
+      throw new ProblemError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
+        { field: 'datasets', message: `'${d}' has no embedding` },
+      ]);
+    }
+    out.set(d, byProbe);
+  }
+  return out;
+}
+
+function probesEachHas(latest: Map<string, Map<string, StoredEmbedding>>, probes: Map<string, ProbeRecord>): string {
+  return [...latest].map(([d, byProbe]) => `'${d}' has ${[...byProbe.keys()].map((id) => describeProbe(probes.get(id), id)).join(', ')}`).join('; ');
+}
+
+async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbedding>>, ref: string | undefined): Promise<ProbeRecord> {
+  const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
+  if (ref !== undefined) {
+    const probe = await findProbe(db, ref);
+    const lacking = [...latest].filter(([, byProbe]) => !byProbe.has(probe.id)).map(([d]) => `'${d}'`);
+    if (lacking.length > 0) {
+      throw new ProblemError(
+        'incompatible-probes',
+        'No embedding under this probe',
+        `${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no embedding under probe ${describeProbe(probe, probe.id)}: ${probesEachHas(latest, probes)}`,
+        [{ field: 'probe', message: `not every dataset has an embedding under ${probe.name}` }],
+      );
+    }
+    return probe;
+  }
+  const sets = [...latest.values()];
+  const common = [...sets[0]!.keys()].filter((id) => sets.every((byProbe) => byProbe.has(id)));
+  if (common.length === 0) {
+    throw new ProblemError('incompatible-probes', 'No common probe', `these datasets have no embedding under a common probe, and embeddings of different probes do not compare: ${probesEachHas(latest, probes)}`, [
+      { field: 'probe', message: 'no probe common to every dataset' },
+    ]);
+  }
+  const newest = (id: string): number => Math.max(...sets.map((byProbe) => byProbe.get(id)!.id));
+  const ranked = common.sort((x, y) => Number(isBundledLocation(probes.get(y)?.location)) - Number(isBundledLocation(probes.get(x)?.location)) || newest(y) - newest(x));
+  const chosen = probes.get(ranked[0]!);
+  if (!chosen) throw new Error(`embeddings refer to probe ${ranked[0]}, which is not recorded`);
+  return chosen;
+}
+
+function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbedding {
+  return { hessian: e.hessian, scale: e.scale ?? new Float32Array(e.hessian.length).fill(1), probe, dataset: e.datasetId };
+}
+
+function trivialFor(e: ComparableEmbedding): ComparableEmbedding {
+  let sum = 0;
+  for (let i = 0; i < e.hessian.length; i++) sum += e.hessian[i]!;
+  const level = e.hessian.length === 0 ? 0 : sum / e.hessian.length;
+  return { hessian: new Float32Array(e.hessian.length).fill(level), scale: e.scale, probe: e.probe, dataset: 'trivial task' };
+}
+
+const BASE: DistanceName = 'task2vec_cosine';
+
+async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery) {
+  const latest = await latestEmbeddings(db, datasets);
+  const probe = await chooseProbe(db, latest, query.probe);
+  const identity = identityOf(probe);
+  const chosen = new Map([...latest].map(([d, byProbe]) => [d, byProbe.get(probe.id)!]));
+  return { probe, chosen, embeddings: Object.fromEntries([...chosen].map(([d, e]) => [d, e.id])), compare: (d: string) => comparable(chosen.get(d)!, identity) };
+}
+
+/** The distance from `a` to `b` (symmetric unless `asymmetric`) between their latest embeddings under one probe. */
+export async function storedDistance(db: Knex, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
+  const name = query.distance ?? 'task2vec_cosine';
+  const { probe, embeddings, compare } = await prepare(db, [a, b], query);
+  const ea = compare(a);
+  const eb = compare(b);
+  if (name === 'asymmetric') {
+    const value = distance(ea, eb, BASE) - DEFAULT_ALPHA * distance(ea, trivialFor(ea), BASE);
+    return { a, b, distance: name, value, probe, embeddings, alpha: DEFAULT_ALPHA };
+  }
+  return { a, b, distance: name, value: distance(ea, eb, name), probe, embeddings };
+}
+
+/** All pairwise distances over a set of datasets, under one probe that they all have. */
+export async function storedDistanceMatrix(db: Knex, datasets: readonly string[], query: DistanceQuery = {}): Promise<StoredDistanceMatrix> {
+  const name = query.distance ?? 'task2vec_cosine';
+  const ids = [...new Set(datasets)];
+  const { probe, embeddings, compare } = await prepare(db, ids, query);
+  const list = ids.map(compare);
+  const m = distanceMatrix(list, name === 'asymmetric' ? BASE : name);
+  const n = ids.length;
+  const complexity = name === 'asymmetric' ? list.map((e) => DEFAULT_ALPHA * distance(e, trivialFor(e), BASE)) : null;
+  const values = ids.map((_, i) => ids.map((__, j) => m.values[i * n + j]! - (complexity?.[i] ?? 0)));
+  return { datasets: ids, distance: name, values, probe, embeddings, ...(complexity ? { alpha: DEFAULT_ALPHA } : {}) };
+}
