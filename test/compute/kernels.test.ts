@@ -101,7 +101,7 @@ test('a large pointwise filter gradient (the matMul path, both operand orders) m
   }
 });
 
-test('replaced forward kernels (batch norm, identity) match cpu', async () => {
+test('replaced forward kernels (batch norm, identity, pad, slice) match cpu', async () => {
   const x = { shape: [3, 5, 5, 7], values: seeded(525, 11) };
   const vec = (seed: number, positive = false): { shape: number[]; values: Float32Array } => ({
     shape: [7],
@@ -115,6 +115,10 @@ test('replaced forward kernels (batch norm, identity) match cpu', async () => {
   );
   await compare(tf.FusedBatchNorm, { x, mean: vec(5), variance: vec(6, true) }, { varianceEpsilon: 1e-3 }, 'batch norm without scale and offset');
   await compare(tf.Identity, { x }, {}, 'identity');
+  await compare(tf.PadV2, { x }, { paddings: [[0, 0], [0, 1], [2, 1], [0, 0]], constantValue: 0 }, 'pad');
+  await compare(tf.PadV2, { x }, { paddings: [[1, 0], [0, 0], [0, 0], [1, 2]], constantValue: 1.5 }, 'pad channels');
+  await compare(tf.Slice, { x }, { begin: [0, 1, 0, 0], size: [3, 4, 5, 7] }, 'slice rows');
+  await compare(tf.Slice, { x }, { begin: [1, 1, 2, 3], size: [2, -1, 2, 3] }, 'slice box');
 });
 
 test('gradients of batch norm and clipping (overridden on wasm) match cpu', async () => {

@@ -7,6 +7,7 @@ import {
   batchNormActivationGrad,
 } from './batch-norm-activation.js';
 import { BATCH_NORM_STATS_KERNEL, batchNormGradStats, makeFusedBatchNorm } from './batch-norm.js';
+import { makePad, makeSlice } from './box.js';
 import { CLIP_GRAD_KERNEL, clipByValueGrad } from './clip-grad.js';
 import { makeConv2dBackpropInput } from './conv2d-backprop-input.js';
 import { identity } from './identity.js';
@@ -26,7 +27,7 @@ const MISSING: readonly tf.KernelConfig[] = [
 ];
 
 /** The kernel names this module adds to, or replaces in, the wasm backend. */
-export const WASM_KERNELS: readonly string[] = [...MISSING.map((k) => k.kernelName), tf.Identity, tf.Conv2DBackpropInput, tf.FusedBatchNorm];
+export const WASM_KERNELS: readonly string[] = [...MISSING.map((k) => k.kernelName), tf.Identity, tf.Conv2DBackpropInput, tf.FusedBatchNorm, tf.Slice, tf.PadV2];
 
 let registered = false;
 
@@ -50,6 +51,8 @@ export function registerWasmGradientKernels(): void {
   replace(tf.Identity, () => asKernel(identity));
   replace(tf.Conv2DBackpropInput, (stock) => asKernel(makeConv2dBackpropInput(stock)));
   replace(tf.FusedBatchNorm, (stock) => asKernel(makeFusedBatchNorm(stock)));
+  replace(tf.Slice, (stock) => asKernel(makeSlice(stock)));
+  replace(tf.PadV2, (stock) => asKernel(makePad(stock)));
   installGradientOverrides();
   registered = true;
 }
