@@ -4,32 +4,36 @@
  * For scale: the PyTorch CPU reference of the same pipeline on a 2-core machine takes about 22 s
  * at 224 px (15 s of it the Fisher pass) and about 3.7 s at 96 px.
  *
- * Run: npm run bench:task2vec   (TA_BACKEND picks the backend; default auto)
+ * Run: npm run bench:task2vec   (TA_BACKEND picks the backend, default auto; TASK2VEC_WORKERS the
+ * number of worker threads, default one per core)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { initCompute } from '../src/compute/index.js';
-import { defaultProbeFolder, loadProbe } from '../src/probes/index.js';
-import { embed, type Task2VecStage } from '../src/task2vec/index.js';
+import { defaultProbeFolder } from '../src/probes/index.js';
+import { embedParallel, type Task2VecStage } from '../src/task2vec/index.js';
 import { readNpzImages } from '../test/task2vec/helpers/npz.js';
 
 const IMAGES = 500;
 const SIZES = [224, 96];
 const OPTIONS = { batchSize: 50, samples: IMAGES, seed: 0 } as const;
 const REFERENCE_SECONDS: Record<number, number> = { 224: 22, 96: 3.7 };
+const WORKERS = Number(process.env.TASK2VEC_WORKERS ?? availableParallelism());
 
 const backend = await initCompute();
 const images = readNpzImages('../shared/datasets/breastmnist_28.npz', 'train', IMAGES);
 const runs = [];
 for (const size of SIZES) {
-  const probe = await loadProbe(defaultProbeFolder(), { inputSize: size });
   let shown: Task2VecStage | null = null;
-  const e = embed(probe, images, OPTIONS, (p) => {
-    if (p.done === p.total || p.stage !== shown) {
-      process.stderr.write(`  ${size}px ${p.stage}: ${p.done}/${p.total} at ${p.imagesPerSecond.toFixed(1)}/s\n`);
-      shown = p.stage;
-    }
+  const e = await embedParallel({ folder: defaultProbeFolder(), meta: { inputSize: size } }, images, OPTIONS, {
+    workers: WORKERS,
+    onProgress: (p) => {
+      if (p.done === p.total || p.stage !== shown) {
+        process.stderr.write(`  ${size}px ${p.stage}: ${p.done}/${p.total} at ${p.imagesPerSecond.toFixed(1)}/s\n`);
+        shown = p.stage;
+      }
+    },
   });
-  probe.dispose();
   const s = (ms: number): number => Math.round(ms) / 1000;
   const run = {
     inputSize: size,
@@ -54,6 +58,6 @@ for (const size of SIZES) {
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/task2vec.json',
-  `${JSON.stringify({ date: new Date().toISOString(), backend, options: OPTIONS, dataset: images.id, runs }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), backend, workers: WORKERS, options: OPTIONS, dataset: images.id, runs }, null, 2)}\n`,
 );
 console.log('written bench/results/task2vec.json');

@@ -13,6 +13,10 @@ export interface ComparableEmbedding {
   readonly dataset?: string;
 }
 
+/**
+ * Wall-clock time of each stage. Preprocessing runs inside the feature and Fisher stages, on
+ * whichever threads did the passes; `preprocessMs` is its time summed over those threads.
+ */
 export interface StageTimes {
   readonly preprocessMs: number;
   readonly featuresMs: number;
@@ -30,6 +34,5 @@ export interface Task2VecEmbedding extends ComparableEmbedding {
   /** The tf backend it ran on; tf kernels are deterministic per backend, not across backends. */
   readonly backend: string;
   readonly durationMs: number;
-  /** Preprocessing runs inside the feature and Fisher stages; its share is reported apart. */
   readonly stages: StageTimes;
 }

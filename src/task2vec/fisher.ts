@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Probe, ProbeInput, ProbeWeight } from '../probes/probe.js';
-import { classifierLogits, type Classifier } from './classifier.js';
-import { sampleCategorical, type IndexSampler, type Rng } from './random.js';
+import { batchesPerEpoch, classifierLogits, type Classifier } from './classifier.js';
+import { createRng, deriveSeed, sampleCategorical, type IndexSampler, type Rng } from './random.js';
 import { valuesOf } from './tensors.js';
 
 export type FisherMethod = 'montecarlo' | 'exact';
@@ -16,8 +16,6 @@ export interface MontecarloOptions {
   readonly batchSize: number;
   readonly epochs: number;
 }
-
-export type FisherProgress = (done: number, total: number) => void;
 
 export function embeddingLength(weights: readonly ProbeWeight[]): number {
   return weights.reduce((n, w) => n + w.filters, 0);
@@ -39,10 +37,6 @@ export function filterwiseSquaredGradients(grads: readonly tf.Tensor[], weights:
   });
 }
 
-function addInto(acc: Float64Array, values: ArrayLike<number>, weight: number): void {
-  for (let i = 0; i < acc.length; i++) acc[i]! += weight * values[i]!;
-}
-
 /** Mean cross-entropy of the head over the batch for the given class indices. */
 function crossEntropy(logits: tf.Tensor2D, targets: Int32Array, classCount: number): tf.Scalar {
   const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(tf.tensor1d(targets, 'int32'), classCount)), 1);
@@ -50,102 +44,94 @@ function crossEntropy(logits: tf.Tensor2D, targets: Int32Array, classCount: numb
 }
 
 /**
- * The reference's Monte Carlo Fisher: for each batch, labels are drawn from the model's own
- * predictive distribution p(y|x) (not the dataset's labels: the Fisher is an expectation under
- * the model), the batch-mean cross-entropy is back-propagated, and the squared gradient is
- * accumulated; the sum is divided by the number of batches. With a batch of one this is the
- * unbiased estimate of E_x E_{y~p(y|x)} (d log p(y|x)/dw)^2; with larger batches it is what the
- * reference and the cats-scans study computed (the square of a batch mean), which is smaller by
- * about the batch size, so only embeddings made with the same batch size compare.
+ * The Monte Carlo plan: which images each batch holds and the seed its labels are drawn with.
+ * Each batch has its own label stream, so batches can run in any order, or in other threads,
+ * and still give the same embedding.
  */
-export function montecarloFisher(
-  probe: Probe,
-  inputs: InputBatch,
-  head: Classifier,
-  sampler: IndexSampler,
-  rng: Rng,
-  opts: MontecarloOptions,
-  onProgress?: FisherProgress,
-): Float64Array {
-  const acc = new Float64Array(embeddingLength(probe.weights));
-  const perEpoch = opts.samples < opts.batchSize ? 1 : Math.floor(opts.samples / opts.batchSize);
-  const size = Math.min(opts.samples, opts.batchSize);
-  const total = opts.epochs * perEpoch * size;
-  let batches = 0;
-  for (let epoch = 0; epoch < opts.epochs; epoch++) {
-    const order = sampler(rng, perEpoch * size);
-    for (let k = 0; k < perEpoch; k++) {
-      const x = inputs(order.subarray(k * size, (k + 1) * size));
-      try {
-        let drawn: Int32Array | null = null;
-        const loss = (features: tf.Tensor2D): tf.Scalar => {
-          const logits = classifierLogits(features, head);
-          // Drawn once, so a probe that evaluates the loss more than once sees the same labels.
-          if (drawn === null) {
-            const p = valuesOf(() => tf.softmax(logits));
-            const labels = new Int32Array(size);
-            for (let i = 0; i < size; i++) labels[i] = sampleCategorical(rng, p, i * head.classCount, head.classCount);
-            drawn = labels;
-          }
-          return crossEntropy(logits, drawn, head.classCount);
-        };
-        const values = valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
-        addInto(acc, values, 1);
-      } finally {
-        x.dispose();
-      }
-      batches += 1;
-      onProgress?.(batches * size, total);
-    }
-  }
-  for (let i = 0; i < acc.length; i++) acc[i]! /= batches;
-  return acc;
-}
-
-/** p(y|x) for every input, forward passes only, in batches. */
-function predictiveDistribution(probe: Probe, inputs: InputBatch, count: number, head: Classifier, batchSize: number): Float32Array {
-  const out = new Float32Array(count * head.classCount);
-  for (let start = 0; start < count; start += batchSize) {
-    const indices = Int32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i);
-    const x = inputs(indices);
-    try {
-      out.set(valuesOf(() => tf.softmax(classifierLogits(probe.features(x), head))), start * head.classCount);
-    } finally {
-      x.dispose();
-    }
-  }
-  return out;
+export interface MontecarloPlan {
+  readonly batches: readonly Int32Array[];
+  readonly labelSeeds: Uint32Array;
 }
 
 /**
- * The exact diagonal Fisher over a set of inputs: F = mean_x sum_y p(y|x) (d log p(y|x)/dw)^2.
- * One backward pass per input and class (the square does not distribute over a sum of
- * examples, so inputs cannot share a pass). Slow; for tests and small datasets.
+ * Batches as the reference's loader makes them: per epoch, `samples` draws of the sampler cut
+ * into batches, a final partial batch dropped (at least one batch, of all samples, is kept).
  */
-export function exactFisher(
-  probe: Probe,
-  inputs: InputBatch,
-  count: number,
-  head: Classifier,
-  batchSize: number,
-  onProgress?: FisherProgress,
-): Float64Array {
-  const classes = head.classCount;
-  const p = predictiveDistribution(probe, inputs, count, head, batchSize);
-  const acc = new Float64Array(embeddingLength(probe.weights));
-  for (let i = 0; i < count; i++) {
-    const x = inputs(Int32Array.of(i));
-    try {
-      for (let y = 0; y < classes; y++) {
-        const loss = (features: tf.Tensor2D): tf.Scalar => crossEntropy(classifierLogits(features, head), Int32Array.of(y), classes);
-        const values = valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
-        addInto(acc, values, p[i * classes + y]!);
-      }
-    } finally {
-      x.dispose();
-    }
-    onProgress?.(i + 1, count);
+export function planMontecarlo(sampler: IndexSampler, rng: Rng, seed: number, opts: MontecarloOptions): MontecarloPlan {
+  const { batches: perEpoch, size } = batchesPerEpoch(opts.samples, opts.batchSize);
+  const batches: Int32Array[] = [];
+  for (let epoch = 0; epoch < opts.epochs; epoch++) {
+    const order = sampler(rng, perEpoch * size);
+    for (let k = 0; k < perEpoch; k++) batches.push(order.slice(k * size, (k + 1) * size));
   }
-  for (let i = 0; i < acc.length; i++) acc[i]! /= count;
-  return acc;
+  const labelSeeds = Uint32Array.from(batches, (_, k) => deriveSeed(seed, `fisher-labels-${k}`));
+  return { batches, labelSeeds };
+}
+
+/**
+ * One batch of the reference's Monte Carlo Fisher: labels drawn from the model's own predictive
+ * distribution p(y|x) (not the dataset's labels: the Fisher is an expectation under the model),
+ * the batch-mean cross-entropy back-propagated, and its gradient squared and reduced per filter.
+ */
+export function montecarloBatch(probe: Probe, x: ProbeInput, head: Classifier, labelSeed: number): Float32Array {
+  const rng = createRng(labelSeed);
+  const size = x.shape[0];
+  let drawn: Int32Array | null = null;
+  const loss = (features: tf.Tensor2D): tf.Scalar => {
+    const logits = classifierLogits(features, head);
+    // Drawn once, so a probe that evaluates the loss more than once sees the same labels.
+    if (drawn === null) {
+      const p = valuesOf(() => tf.softmax(logits));
+      const labels = new Int32Array(size);
+      for (let i = 0; i < size; i++) labels[i] = sampleCategorical(rng, p, i * head.classCount, head.classCount);
+      drawn = labels;
+    }
+    return crossEntropy(logits, drawn, head.classCount);
+  };
+  return valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
+}
+
+/**
+ * One input's term of the exact Fisher: sum_y p(y|x) (d log p(y|x)/dw)^2, reduced per filter.
+ * One backward pass per class: the square does not distribute over a sum, so neither classes
+ * nor inputs can share a pass. `x` holds a single image.
+ */
+export function exactExample(probe: Probe, x: ProbeInput, head: Classifier): Float32Array {
+  const classes = head.classCount;
+  const p = valuesOf(() => tf.softmax(classifierLogits(probe.features(x), head)));
+  const acc = new Float64Array(embeddingLength(probe.weights));
+  for (let y = 0; y < classes; y++) {
+    const loss = (features: tf.Tensor2D): tf.Scalar => crossEntropy(classifierLogits(features, head), Int32Array.of(y), classes);
+    const values = valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
+    for (let i = 0; i < acc.length; i++) acc[i]! += p[y]! * values[i]!;
+  }
+  return Float32Array.from(acc);
+}
+
+/**
+ * Adds per-unit vectors (one per batch or per input) in unit order and divides by their number,
+ * so that the float64 sum is the same however the units were computed.
+ */
+export class OrderedMean {
+  private readonly acc: Float64Array;
+  private readonly pending = new Map<number, Float32Array>();
+  private next = 0;
+
+  constructor(length: number, private readonly units: number) {
+    this.acc = new Float64Array(length);
+  }
+
+  add(unit: number, values: Float32Array): void {
+    this.pending.set(unit, values);
+    for (let v = this.pending.get(this.next); v !== undefined; v = this.pending.get(this.next)) {
+      for (let i = 0; i < this.acc.length; i++) this.acc[i]! += v[i]!;
+      this.pending.delete(this.next);
+      this.next += 1;
+    }
+  }
+
+  result(): Float64Array {
+    if (this.next !== this.units) throw new Error(`Fisher accumulation has ${this.next} of ${this.units} units`);
+    return this.acc.map((v) => v / this.units);
+  }
 }

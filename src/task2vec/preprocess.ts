@@ -33,15 +33,19 @@ function gatherPixels(images: LabelledImages, indices: ArrayLike<number>): Float
 
 /**
  * Task2Vec's preprocessing of a batch: bilinear resize to the probe's input size (half-pixel
- * centres, as PIL and torchvision resize), grey replicated to three channels, then the probe's
- * pixel scaling. Returns a new tensor the caller disposes.
+ * centres, as PIL and torchvision resize; no antialiasing when shrinking), grey replicated to
+ * three channels, then the probe's pixel scaling. Bilinear interpolation takes convex
+ * combinations of pixels, so it commutes with the per-pixel steps; those run on whichever side
+ * of the resize has fewer pixels (tiling 224x224 batches to three channels costs more than the
+ * forward pass of a small probe). Returns a new tensor the caller disposes.
  */
 export function preprocess(images: LabelledImages, indices: ArrayLike<number>, probe: ProbeIdentity): ProbeInput {
   const size = probe.inputSize;
+  const perPixel = (x: tf.Tensor4D): tf.Tensor4D => scalePixels(images.channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x, probe.pixelScaling);
+  const resize = (x: tf.Tensor4D): tf.Tensor4D =>
+    images.height === size && images.width === size ? x : tf.image.resizeBilinear(x, [size, size], false, true);
   return tf.tidy(() => {
-    let x: tf.Tensor4D = tf.tensor4d(gatherPixels(images, indices), [indices.length, images.height, images.width, images.channels]);
-    if (images.height !== size || images.width !== size) x = tf.image.resizeBilinear(x, [size, size], false, true);
-    if (images.channels === 1) x = tf.tile(x, [1, 1, 1, 3]);
-    return scalePixels(x, probe.pixelScaling);
+    const x = tf.tensor4d(gatherPixels(images, indices), [indices.length, images.height, images.width, images.channels]);
+    return images.height * images.width <= size * size ? resize(perPixel(x)) : perPixel(resize(x));
   });
 }

@@ -2,17 +2,23 @@
  * Task2Vec (Achille et al., 2019), following the reference implementation: preprocess the
  * images for the probe, cache the probe's features, fit a classifier head on them, estimate the
  * diagonal Fisher information of the probe's weights under that head, and reduce it per filter.
+ *
+ * `embed` runs every pass on the calling thread with a loaded probe; `embedParallel` spreads
+ * them over worker threads that each load the probe from its folder. Both give the same
+ * embedding for the same dataset, probe, options (seed included) and tf backend.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Probe, ProbeInput } from '../probes/probe.js';
-import { fitClassifier, initClassifier, type Classifier } from './classifier.js';
+import { backendInfo, type BackendChoice } from '../compute/index.js';
+import type { Probe, ProbeIdentity } from '../probes/probe.js';
+import { batchesPerEpoch, fitClassifier, initClassifier, type Classifier } from './classifier.js';
 import type { Task2VecEmbedding } from './embedding.js';
-import { exactFisher, montecarloFisher, type InputBatch } from './fisher.js';
-import { checkLabelledImages, indexClasses, type LabelledImages } from './images.js';
+import { timedInputs, units, type Task2VecEngine } from './engine.js';
+import { OrderedMean, embeddingLength, planMontecarlo, type InputBatch, type MontecarloPlan } from './fisher.js';
+import { checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
 import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from './options.js';
-import { preprocess } from './preprocess.js';
-import { valuesOf } from './tensors.js';
-import { classBalancedSampler, createRng, deriveSeed, uniformSampler } from './random.js';
+import { poolEngine, type ProbeSource } from './pool.js';
+import { classBalancedSampler, createRng, deriveSeed, uniformSampler, type IndexSampler } from './random.js';
 
 export type Task2VecStage = 'features' | 'classifier' | 'fisher';
 
@@ -28,9 +34,14 @@ export interface Task2VecProgress {
 
 export type ProgressCallback = (progress: Task2VecProgress) => void;
 
-function stageReporter(stage: Task2VecStage, onProgress: ProgressCallback | undefined): (done: number, total: number) => void {
+/** Counts images as they finish within one stage. */
+export type Report = (images: number) => void;
+
+function stageReporter(stage: Task2VecStage, total: number, onProgress: ProgressCallback | undefined): Report {
   const start = performance.now();
-  return (done, total) => {
+  let done = 0;
+  return (images) => {
+    done += images;
     if (!onProgress) return;
     const seconds = (performance.now() - start) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
@@ -38,96 +49,217 @@ function stageReporter(stage: Task2VecStage, onProgress: ProgressCallback | unde
   };
 }
 
-/** Preprocessing on demand, timed apart: images stay uint8 until a batch needs them. */
-function timedInputs(images: LabelledImages, probe: Probe, clock: { ms: number }): InputBatch {
-  return (indices) => {
-    const t0 = performance.now();
-    const x: ProbeInput = preprocess(images, indices, probe.identity);
-    clock.ms += performance.now() - t0;
-    return x;
-  };
+/** Consecutive batches covering images 0..count-1, in order. */
+function featureBatches(count: number, batchSize: number): Int32Array[] {
+  const batches: Int32Array[] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    batches.push(Int32Array.from({ length: Math.min(batchSize, count - start) }, (_, i) => start + i));
+  }
+  return batches;
 }
 
 /** The probe's features of every image, forward passes only; [count, featureSize] row-major. */
-export function cacheFeatures(probe: Probe, inputs: InputBatch, count: number, batchSize: number, report?: (done: number, total: number) => void): Float32Array {
+export function cacheFeatures(probe: Probe, inputs: InputBatch, count: number, batchSize: number, report?: Report): Float32Array {
   const out = new Float32Array(count * probe.featureSize);
-  for (let start = 0; start < count; start += batchSize) {
-    const n = Math.min(batchSize, count - start);
-    const x = inputs(Int32Array.from({ length: n }, (_, i) => start + i));
-    try {
-      out.set(valuesOf(() => probe.features(x)), start * probe.featureSize);
-    } finally {
-      x.dispose();
-    }
-    report?.(start + n, count);
+  for (const batch of featureBatches(count, batchSize)) {
+    out.set(units.features(probe, inputs, batch), batch[0]! * probe.featureSize);
+    report?.(batch.length);
   }
   return out;
 }
 
 /**
- * The Task2Vec embedding of a labelled dataset with a probe. Deterministic for a given dataset,
- * probe, options (seed included) and tf backend. Datasets with fewer than two classes are refused.
+ * The reference's Monte Carlo Fisher: the filter-wise squared gradients of every batch of the
+ * plan, summed and divided by the number of batches. With a batch of one this is the unbiased
+ * estimate of E_x E_{y~p(y|x)} (d log p(y|x)/dw)^2; with larger batches it is what the reference
+ * and the cats-scans study computed (the square of a batch mean), which is smaller by about the
+ * batch size, so only embeddings made with the same batch size compare.
  */
-export function embed(probe: Probe, images: LabelledImages, optionsInput: Task2VecOptionsInput = {}, onProgress?: ProgressCallback): Task2VecEmbedding {
+export function montecarloFisher(probe: Probe, inputs: InputBatch, head: Classifier, plan: MontecarloPlan, report?: Report): Float64Array {
+  const mean = new OrderedMean(embeddingLength(probe.weights), plan.batches.length);
+  plan.batches.forEach((batch, k) => {
+    mean.add(k, units.montecarlo(probe, inputs, batch, head, plan.labelSeeds[k]!));
+    report?.(batch.length);
+  });
+  return mean.result();
+}
+
+/** The exact diagonal Fisher over inputs 0..count-1: F = mean_x sum_y p(y|x) (d log p(y|x)/dw)^2. */
+export function exactFisher(probe: Probe, inputs: InputBatch, count: number, head: Classifier, report?: Report): Float64Array {
+  const mean = new OrderedMean(embeddingLength(probe.weights), count);
+  for (let i = 0; i < count; i++) {
+    mean.add(i, units.exact(probe, inputs, i, head));
+    report?.(1);
+  }
+  return mean.result();
+}
+
+/** What every run settles before the first pass: options, classes and the sampler. */
+interface Prepared {
+  readonly started: number;
+  readonly options: Task2VecOptions;
+  readonly classes: ClassIndex;
+  readonly sampler: IndexSampler;
+}
+
+function prepare(images: LabelledImages, optionsInput: Task2VecOptionsInput): Prepared {
   const started = performance.now();
-  const options: Task2VecOptions = resolveOptions(optionsInput);
+  const options = resolveOptions(optionsInput);
   checkLabelledImages(images);
   const classes = indexClasses(images);
-  const preprocessClock = { ms: 0 };
-  const inputs = timedInputs(images, probe, preprocessClock);
   const sampler = options.balanced ? classBalancedSampler(classes.labels, classes.classCount) : uniformSampler(images.count);
+  return { started, options, classes, sampler };
+}
 
-  const t0 = performance.now();
-  const features = cacheFeatures(probe, inputs, images.count, options.batchSize, stageReporter('features', onProgress));
-  const featuresMs = performance.now() - t0;
-  const featuresPreprocessMs = preprocessClock.ms;
-
-  const t1 = performance.now();
-  const head: Classifier = fitClassifier(
+/** Fits the head on the cached features with the seeded initialisation and batches. */
+function fitHead(prepared: Prepared, features: Float32Array, featureSize: number, onProgress: ProgressCallback | undefined): Classifier {
+  const { options, classes, sampler } = prepared;
+  const { batches, size } = batchesPerEpoch(options.samples, options.batchSize);
+  const report = stageReporter('classifier', options.classifier.epochs * batches * size, onProgress);
+  let reported = 0;
+  return fitClassifier(
     features,
-    probe.featureSize,
+    featureSize,
     classes.labels,
-    initClassifier(probe.featureSize, classes.classCount, createRng(deriveSeed(options.seed, 'classifier-init'))),
+    initClassifier(featureSize, classes.classCount, createRng(deriveSeed(options.seed, 'classifier-init'))),
     sampler,
     createRng(deriveSeed(options.seed, 'classifier-batches')),
     { ...options.classifier, batchSize: options.batchSize, samples: options.samples },
-    stageReporter('classifier', onProgress),
+    (done) => {
+      report(done - reported);
+      reported = done;
+    },
   );
-  const classifierMs = performance.now() - t1;
+}
 
-  const t2 = performance.now();
-  const fisherReport = stageReporter('fisher', onProgress);
-  const fisher =
-    options.method === 'exact'
-      ? exactFisher(probe, inputs, images.count, head, options.batchSize, fisherReport)
-      : montecarloFisher(
-          probe,
-          inputs,
-          head,
-          sampler,
-          createRng(deriveSeed(options.seed, 'fisher')),
-          { samples: options.samples, batchSize: options.batchSize, epochs: options.fisherEpochs },
-          fisherReport,
-        );
-  const fisherMs = performance.now() - t2;
+function fisherPlan(prepared: Prepared): MontecarloPlan {
+  const { options, sampler } = prepared;
+  return planMontecarlo(sampler, createRng(deriveSeed(options.seed, 'fisher-batches')), options.seed, {
+    samples: options.samples,
+    batchSize: options.batchSize,
+    epochs: options.fisherEpochs,
+  });
+}
 
+const planTotal = (plan: MontecarloPlan): number => plan.batches.reduce((n, b) => n + b.length, 0);
+
+interface Timings {
+  readonly featuresMs: number;
+  readonly classifierMs: number;
+  readonly fisherMs: number;
+  readonly preprocessMs: number;
+}
+
+function assemble(prepared: Prepared, images: LabelledImages, identity: ProbeIdentity, fisher: Float64Array, t: Timings): Task2VecEmbedding {
   const hessian = Float32Array.from(fisher);
   return {
     hessian,
     scale: new Float32Array(hessian.length).fill(1),
-    probe: probe.identity,
-    method: options.method,
-    options,
+    probe: identity,
+    method: prepared.options.method,
+    options: prepared.options,
     dataset: images.id,
     imageCount: images.count,
-    classCount: classes.classCount,
+    classCount: prepared.classes.classCount,
     backend: tf.getBackend(),
-    durationMs: performance.now() - started,
-    stages: {
-      preprocessMs: preprocessClock.ms,
-      featuresMs: featuresMs - featuresPreprocessMs,
-      classifierMs,
-      fisherMs: fisherMs - (preprocessClock.ms - featuresPreprocessMs),
-    },
+    durationMs: performance.now() - prepared.started,
+    stages: { preprocessMs: t.preprocessMs, featuresMs: t.featuresMs, classifierMs: t.classifierMs, fisherMs: t.fisherMs },
   };
+}
+
+/**
+ * The Task2Vec embedding of a labelled dataset with a loaded probe, on this thread. Datasets
+ * with fewer than two classes are refused. The caller keeps the probe.
+ */
+export function embed(probe: Probe, images: LabelledImages, optionsInput: Task2VecOptionsInput = {}, onProgress?: ProgressCallback): Task2VecEmbedding {
+  const prepared = prepare(images, optionsInput);
+  const { options } = prepared;
+  const clock = { ms: 0 };
+  const inputs = timedInputs(images, probe.identity, clock);
+
+  const t0 = performance.now();
+  const features = cacheFeatures(probe, inputs, images.count, options.batchSize, stageReporter('features', images.count, onProgress));
+  const t1 = performance.now();
+  const head = fitHead(prepared, features, probe.featureSize, onProgress);
+  const t2 = performance.now();
+  let fisher: Float64Array;
+  if (options.method === 'exact') {
+    fisher = exactFisher(probe, inputs, images.count, head, stageReporter('fisher', images.count, onProgress));
+  } else {
+    const plan = fisherPlan(prepared);
+    fisher = montecarloFisher(probe, inputs, head, plan, stageReporter('fisher', planTotal(plan), onProgress));
+  }
+  const t3 = performance.now();
+  return assemble(prepared, images, probe.identity, fisher, { featuresMs: t1 - t0, classifierMs: t2 - t1, fisherMs: t3 - t2, preprocessMs: clock.ms });
+}
+
+async function runOnEngine(engine: Task2VecEngine, images: LabelledImages, prepared: Prepared, onProgress: ProgressCallback | undefined): Promise<Task2VecEmbedding> {
+  const { options } = prepared;
+  const t0 = performance.now();
+  const features = new Float32Array(images.count * engine.featureSize);
+  const batches = featureBatches(images.count, options.batchSize);
+  const featureReport = stageReporter('features', images.count, onProgress);
+  await engine.features(batches, (k, values, n) => {
+    features.set(values, batches[k]![0]! * engine.featureSize);
+    featureReport(n);
+  });
+  const t1 = performance.now();
+  const head = fitHead(prepared, features, engine.featureSize, onProgress);
+  const t2 = performance.now();
+  let mean: OrderedMean;
+  if (options.method === 'exact') {
+    mean = new OrderedMean(engine.embeddingLength, images.count);
+    const report = stageReporter('fisher', images.count, onProgress);
+    await engine.exact(images.count, head, (i, values, n) => {
+      mean.add(i, values);
+      report(n);
+    });
+  } else {
+    const plan = fisherPlan(prepared);
+    mean = new OrderedMean(engine.embeddingLength, plan.batches.length);
+    const report = stageReporter('fisher', planTotal(plan), onProgress);
+    await engine.montecarlo(plan, head, (k, values, n) => {
+      mean.add(k, values);
+      report(n);
+    });
+  }
+  const t3 = performance.now();
+  return assemble(prepared, images, engine.identity, mean.result(), {
+    featuresMs: t1 - t0,
+    classifierMs: t2 - t1,
+    fisherMs: t3 - t2,
+    preprocessMs: engine.preprocessMs(),
+  });
+}
+
+export interface ParallelRun {
+  /** Worker threads; default one per core. */
+  readonly workers?: number;
+  readonly onProgress?: ProgressCallback;
+}
+
+/** The backend the workers should load: the one this process chose. */
+function currentBackendChoice(): BackendChoice {
+  const info = backendInfo();
+  if (info !== null) return info.choice;
+  const name = tf.getBackend();
+  return name === 'wasm' || name === 'cpu' ? name : 'auto';
+}
+
+/**
+ * The same embedding as `embed` with the probe loaded from a folder, its passes spread over
+ * worker threads that each load their own copy of the probe and backend: under Node the wasm
+ * backend runs one thread per module, so separate workers are how several cores are used. Only
+ * the head is fitted on the calling thread.
+ */
+export async function embedParallel(source: ProbeSource, images: LabelledImages, optionsInput: Task2VecOptionsInput = {}, run: ParallelRun = {}): Promise<Task2VecEmbedding> {
+  const workers = run.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  const prepared = prepare(images, optionsInput);
+  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  try {
+    return await runOnEngine(engine, images, prepared, run.onProgress);
+  } finally {
+    await engine.close();
+  }
 }

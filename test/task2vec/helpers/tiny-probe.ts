@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { probeFromLayersModel } from '../../../src/probes/index.js';
@@ -23,6 +24,10 @@ const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v])
 
 /** The fixture's probe as its architecture list describes it, up to the pooled features; fc is the head. */
 export function tinyProbe(fx: TinyFixture): Probe {
+  return probeFromLayersModel(tinyModel(fx), { name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' });
+}
+
+function tinyModel(fx: TinyFixture): tfl.LayersModel {
   const w = (name: string, shape: number[]): tf.Tensor => {
     const values = fx.weights[name];
     if (values === undefined) throw new Error(`fixture has no weight ${name}`);
@@ -50,7 +55,7 @@ export function tinyProbe(fx: TinyFixture): Probe {
   set(bn1, [w('bn1.gamma', [6]), w('bn1.beta', [6]), w('bn1.moving_mean', [6]), w('bn1.moving_variance', [6])]);
   set(conv2, [w('conv2.kernel', [3, 3, 6, 8])]);
   set(dw3, [w('dw3.depthwise_kernel', [3, 3, 8, 1]), w('dw3.bias', [8])]);
-  return probeFromLayersModel(model, { name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' });
+  return model;
 }
 
 export function tinyHead(fx: TinyFixture): Classifier {
@@ -66,4 +71,23 @@ export function tinyInputs(fx: TinyFixture): tf.Tensor4D {
 
 export function expectedFisher(fx: TinyFixture): number[] {
   return fx.fisher_order.flatMap((name) => fx.fisher_per_filter[name] ?? []);
+}
+
+/** Writes the fixture's probe as a LayersModel folder with its probe.json, as loadProbe reads it. */
+export async function saveTinyProbeFolder(fx: TinyFixture, folder: string): Promise<void> {
+  const model = tinyModel(fx);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = artifacts.weightData;
+      if (weights === undefined || Array.isArray(weights)) throw new Error('expected one weight buffer');
+      writeFileSync(join(folder, 'weights.bin'), new Uint8Array(weights));
+      writeFileSync(
+        join(folder, 'model.json'),
+        JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }),
+      );
+      writeFileSync(join(folder, 'probe.json'), JSON.stringify({ name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' }));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  model.dispose();
 }

@@ -1,0 +1,153 @@
+import { Worker } from 'node:worker_threads';
+import type { BackendChoice } from '../compute/index.js';
+import type { LayersProbeMeta } from '../probes/index.js';
+import type { ProbeIdentity } from '../probes/probe.js';
+import type { Task2VecEngine, UnitDone } from './engine.js';
+import type { LabelledImages } from './images.js';
+import type { PoolReply, PoolTask } from './pool-protocol.js';
+
+/** A probe that each worker thread loads for itself: a LayersModel folder, as loadProbe reads it. */
+export interface ProbeSource {
+  readonly folder: string;
+  readonly meta?: Partial<LayersProbeMeta>;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  onReply: (reply: PoolReply) => void;
+  onFailure: (error: Error) => void;
+}
+
+/**
+ * The worker's source sits next to this module: pool-worker.ts under tsx, pool-worker.js once
+ * built. Workers do not inherit tsx's loader, so under tsx the worker registers it first.
+ */
+function workerSource(): string {
+  const typescript = import.meta.url.endsWith('.ts');
+  const entry = JSON.stringify(new URL(`./pool-worker.${typescript ? 'ts' : 'js'}`, import.meta.url).href);
+  return typescript ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })` : `import(${entry})`;
+}
+
+function sharedCopy(images: LabelledImages): LabelledImages {
+  const pixels = new Uint8Array(new SharedArrayBuffer(images.pixels.byteLength));
+  pixels.set(images.pixels);
+  return { ...images, pixels };
+}
+
+function start(setup: unknown): Slot {
+  const slot: Slot = {
+    worker: new Worker(workerSource(), { eval: true, workerData: setup }),
+    onReply: () => {},
+    onFailure: () => {},
+  };
+  slot.worker.on('message', (reply: PoolReply) => slot.onReply(reply));
+  slot.worker.on('error', (e) => slot.onFailure(e));
+  slot.worker.on('exit', (code) => slot.onFailure(new Error(`a Task2Vec worker exited with code ${code}`)));
+  return slot;
+}
+
+function ready(slot: Slot): Promise<Extract<PoolReply, { kind: 'ready' }>> {
+  return new Promise((resolve, reject) => {
+    slot.onFailure = reject;
+    slot.onReply = (reply) => {
+      if (reply.kind === 'ready') resolve(reply);
+      else reject(new Error(reply.kind === 'failed' ? `a Task2Vec worker failed to start: ${reply.message}` : 'a Task2Vec worker answered before it was ready'));
+    };
+  });
+}
+
+/**
+ * An engine over `count` worker threads, each with its own backend and probe: the wasm backend
+ * runs one thread per module under Node, so separate workers are how several cores are used.
+ * Units go to whichever worker is free; results are keyed by unit, so the embedding does not
+ * depend on the number of workers.
+ */
+export async function poolEngine(source: ProbeSource, images: LabelledImages, count: number, backend: BackendChoice): Promise<Task2VecEngine> {
+  const setup = { backend, folder: source.folder, meta: source.meta ?? {}, images: sharedCopy(images) };
+  const slots = Array.from({ length: count }, () => start(setup));
+  const terminate = async (): Promise<void> => {
+    for (const s of slots) {
+      s.onFailure = () => {};
+      s.onReply = () => {};
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  };
+  let identity: ProbeIdentity;
+  let featureSize: number;
+  let length: number;
+  try {
+    const answers = await Promise.all(slots.map(ready));
+    const first = answers[0]!;
+    for (const a of answers) {
+      if (a.identity.id !== first.identity.id) throw new Error(`Task2Vec workers loaded different probes from ${source.folder}`);
+    }
+    identity = first.identity;
+    featureSize = first.featureSize;
+    length = first.embeddingLength;
+  } catch (e) {
+    await terminate();
+    throw e;
+  }
+
+  let preprocessMs = 0;
+  const run = (tasks: readonly PoolTask[], sizes: readonly number[], done: UnitDone): Promise<void> =>
+    new Promise((resolve, reject) => {
+      let next = 0;
+      let finished = 0;
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        reject(e);
+      };
+      const feed = (slot: Slot): void => {
+        const task = tasks[next];
+        if (task === undefined || failed) return;
+        next += 1;
+        slot.worker.postMessage(task);
+      };
+      for (const slot of slots) {
+        slot.onFailure = fail;
+        slot.onReply = (reply) => {
+          if (reply.kind !== 'done') return fail(new Error(reply.kind === 'failed' ? `a Task2Vec worker failed: ${reply.message}` : 'unexpected worker message'));
+          preprocessMs += reply.preprocessMs;
+          try {
+            done(reply.unit, reply.values, sizes[reply.unit]!);
+          } catch (e) {
+            return fail(e as Error);
+          }
+          finished += 1;
+          if (finished === tasks.length) resolve();
+          else feed(slot);
+        };
+      }
+      if (tasks.length === 0) resolve();
+      else slots.forEach(feed);
+    });
+
+  return {
+    identity,
+    featureSize,
+    embeddingLength: length,
+    features: (batches, done) =>
+      run(
+        batches.map((indices, unit) => ({ kind: 'features', unit, indices })),
+        batches.map((b) => b.length),
+        done,
+      ),
+    montecarlo: (plan, head, done) =>
+      run(
+        plan.batches.map((indices, unit) => ({ kind: 'montecarlo', unit, indices, head, labelSeed: plan.labelSeeds[unit]! })),
+        plan.batches.map((b) => b.length),
+        done,
+      ),
+    exact: (n, head, done) =>
+      run(
+        Array.from({ length: n }, (_, unit) => ({ kind: 'exact', unit, index: unit, head })),
+        new Array<number>(n).fill(1),
+        done,
+      ),
+    preprocessMs: () => preprocessMs,
+    close: terminate,
+  };
+}
