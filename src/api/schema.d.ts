@@ -273,6 +273,193 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/probes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Probe networks known to the service; the bundled MobileNetV2-0.35 is always among them.
+         * @description A probe's `id` hashes its topology, weights, input size and pixel scaling: embeddings compare only
+         *     when their probe ids are equal. `weights` says whether this service can compute embeddings with it
+         *     (`bundled`, or a `folder` registered with `transfer-atlas probes add`) or knows it only from imported
+         *     and published embeddings (`none`).
+         */
+        get: operations["listProbes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A dataset's Task2Vec embeddings, oldest first, without their vectors. */
+        get: operations["listDatasetEmbeddings"];
+        put?: never;
+        /**
+         * Compute a Task2Vec embedding of a dataset's stored images with a probe, and store it.
+         * @description Runs in the service process for now and answers when the embedding is stored (a later version makes
+         *     this an asynchronous job). The passes through the probe run on worker threads, so the service keeps
+         *     answering other requests meanwhile; at the default options (10,000 Monte Carlo samples at 224 px) this
+         *     takes minutes on a CPU. The dataset needs stored images (`POST /v1/datasets/uploads` or
+         *     `transfer-atlas datasets add`); a dataset with one class is refused with `422`.
+         */
+        post: operations["computeEmbedding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/embeddings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an embedding computed elsewhere (for example with the PyTorch reference), with its probe's identity.
+         * @description `hessian` is a base64-encoded `.npy` file of float32 values, shape `(D,)` or `(1, D)`, finite and
+         *     non-negative. A probe id already recorded must come with the same architecture, input size and pixel
+         *     scaling (else `409`), and the vector must have the length of the probe's other embeddings (else `409`).
+         *     Request bodies are limited to 1 MB (about 190,000 float32 values).
+         */
+        post: operations["importEmbedding"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/embeddings/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getEmbedding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/distances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Task2Vec distance between two datasets, from their latest embeddings under one probe.
+         * @description The probe is the one given, else one both datasets have an embedding under (the bundled probe first,
+         *     then the most recently used). Datasets without a common probe, or without an embedding under the probe
+         *     given, are refused with `409` naming the probes each one has. Distances: `task2vec_cosine` (the paper's
+         *     symmetric distance, default), `plain_cosine` (what the cats-scans study used), `normalized_cosine`,
+         *     `kl`, `jsd`, and `asymmetric` (d(a->b) = d(a,b) - 0.15 d(a, trivial), over task2vec_cosine, the trivial
+         *     embedding being a uniform Fisher at the mean level of a's). Filters that are zero in both embeddings
+         *     contribute nothing; no distance is ever NaN or infinite.
+         */
+        get: operations["getDistance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/distances/matrix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** All pairwise distances over a set of datasets, under one probe they all have. */
+        post: operations["getDistanceMatrix"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/expert-answers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One observer's answers to the expert questionnaire for a dataset; a resubmission replaces that observer's answers. */
+        post: operations["submitExpertAnswers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/expert-features": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A dataset's expert features, the per-property majority vote of its observers, else its registry file's.
+         * @description Ties: among values with the same top count, the one listed first in the vocabulary wins; `tied_with`
+         *     names the tied values. With two or more observers, `agreement` gives per property Fleiss' kappa over
+         *     every dataset with two or more observers (the datasets are the subjects) and the share of this dataset's
+         *     observer pairs that agree.
+         */
+        get: operations["getExpertFeatures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/expert-distances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hamming distance between two datasets' expert features; a published figure for the pair takes precedence, with its source. */
+        get: operations["getExpertDistance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -804,6 +991,187 @@ export interface components {
             model: components["schemas"]["RankerSummary"];
             items: components["schemas"]["RecommendedSource"][];
         };
+        ProbeRecord: {
+            /** @description Hash of topology */
+            id: string;
+            name: string;
+            architecture: string;
+            input_size: number;
+            pixel_scaling: string;
+            description?: string;
+            /**
+             * @description Where this service finds the probe's weights; none when it knows the probe only from embeddings.
+             * @enum {string}
+             */
+            weights: "bundled" | "folder" | "none";
+        };
+        ProbeList: {
+            items: components["schemas"]["ProbeRecord"][];
+        };
+        EmbeddingRequest: {
+            /** @description A registered probe: id, unique id prefix or name. Default: the bundled probe. */
+            probe?: string;
+            /**
+             * @default montecarlo
+             * @enum {string}
+             */
+            method: "montecarlo" | "exact";
+            /** @description Images drawn per epoch by the head fitting and the Monte Carlo Fisher (default 10000). */
+            samples?: number;
+            /** @description Default 100. */
+            batch_size?: number;
+            /** @description Epochs of the classifier head (default 10). */
+            epochs?: number;
+            /** @description Epochs of the Monte Carlo Fisher pass (default 1). */
+            fisher_epochs?: number;
+            /** @default 0 */
+            seed: number;
+            /** @description Resize images to this size instead of the probe's own; a different probe identity. */
+            input_size?: number;
+            /** @description At most this many stored images */
+            max_images?: number;
+        };
+        EmbeddingVector: {
+            /** @constant */
+            encoding: "base64-float32-le";
+            hessian: string;
+            scale: string | null;
+        };
+        Embedding: {
+            id: number;
+            dataset: string;
+            probe: components["schemas"]["ProbeRecord"];
+            method: string;
+            dimension: number;
+            /** @description Every option used (the seed included) */
+            options: {
+                [key: string]: unknown;
+            };
+            seed: number | null;
+            image_count: number | null;
+            duration_ms: number | null;
+            /** @enum {string} */
+            origin: "computed" | "imported" | "published";
+            contributor: string | null;
+            /** Format: date-time */
+            created_at: string;
+            vector?: components["schemas"]["EmbeddingVector"];
+        };
+        EmbeddingList: {
+            items: components["schemas"]["Embedding"][];
+        };
+        EmbeddingImport: {
+            dataset: components["schemas"]["DatasetId"];
+            probe: {
+                id: string;
+                name?: string;
+                architecture: string;
+                input_size: number;
+                /** @enum {string} */
+                pixel_scaling: "minus1to1" | "zero1" | "imagenet-mean-std";
+            };
+            /**
+             * @default montecarlo
+             * @enum {string}
+             */
+            method: "montecarlo" | "exact" | "variational";
+            /** @description The options the embedding was computed with */
+            options?: {
+                [key: string]: unknown;
+            };
+            /** @description Base64 of a float32 .npy file. */
+            hessian: string;
+            contributor?: string;
+        };
+        /**
+         * @default task2vec_cosine
+         * @enum {string}
+         */
+        DistanceName: "task2vec_cosine" | "plain_cosine" | "normalized_cosine" | "kl" | "jsd" | "asymmetric";
+        Distance: {
+            a: string;
+            b: string;
+            distance: components["schemas"]["DistanceName"];
+            value: number;
+            probe: components["schemas"]["ProbeRecord"];
+            /** @description The embedding used for each dataset. */
+            embeddings: {
+                [key: string]: number;
+            };
+            /** @description The asymmetric distance's weight of the trivial-embedding term. */
+            alpha?: number;
+        };
+        DistanceMatrixRequest: {
+            datasets: components["schemas"]["DatasetId"][];
+            probe?: string;
+            distance?: components["schemas"]["DistanceName"];
+        };
+        DistanceMatrix: {
+            datasets: string[];
+            distance: components["schemas"]["DistanceName"];
+            values: number[][];
+            probe: components["schemas"]["ProbeRecord"];
+            embeddings: {
+                [key: string]: number;
+            };
+            alpha?: number;
+        };
+        ExpertAnswerSubmission: {
+            observer: string;
+            answers: components["schemas"]["ExpertFeatures"];
+        };
+        PropertyVote: {
+            value: string;
+            votes: number;
+            total: number;
+            /** @description Every value sharing the top count when there was a tie; empty otherwise. */
+            tied_with: string[];
+        };
+        PropertyAgreement: {
+            /** @description Fleiss' kappa over every dataset with two or more observers; null when undefined (a single category). */
+            kappa: number | null;
+            /** @description Datasets the kappa is computed over. */
+            datasets: number;
+            /** @description Share of this dataset's observer pairs that gave the same value. */
+            observed: number;
+        };
+        DatasetExpertFeatures: {
+            dataset: string;
+            /** @enum {string} */
+            source: "observers" | "registry";
+            features: components["schemas"]["ExpertFeatures"];
+            observers: number;
+            tie_rule: string;
+            votes: null | {
+                [key: string]: components["schemas"]["PropertyVote"];
+            };
+            agreement: null | {
+                [key: string]: components["schemas"]["PropertyAgreement"];
+            };
+        };
+        ExpertAnswerReceipt: {
+            dataset: string;
+            observer: string;
+            answers: components["schemas"]["ExpertFeatures"];
+            /** @description True when these answers replaced the observer's earlier ones. */
+            replaced: boolean;
+            features: components["schemas"]["DatasetExpertFeatures"];
+        };
+        ExpertDistance: {
+            a: string;
+            b: string;
+            distance: number;
+            source: {
+                /** @enum {string} */
+                kind: "published" | "computed";
+                /** @description The publication a published figure comes from. */
+                publication?: string;
+            };
+            /** @description Where each dataset's features came from, for a computed distance. */
+            features?: {
+                [key: string]: "observers" | "registry";
+            };
+        };
     };
     responses: {
         /** @description The representation matches the `If-None-Match` tag. */
@@ -1322,6 +1690,292 @@ export interface operations {
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    listProbes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every probe, ordered by id. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+        };
+    };
+    listDatasetEmbeddings: {
+        parameters: {
+            query?: {
+                /** @description Only embeddings made with this probe (id, unique id prefix or name). */
+                probe?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The embeddings. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingList"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    computeEmbedding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingRequest"];
+            };
+        };
+        responses: {
+            /** @description Computed and stored. */
+            201: {
+                headers: {
+                    /** @description The embedding's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Embedding"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    importEmbedding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmbeddingImport"];
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            201: {
+                headers: {
+                    /** @description The embedding's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Embedding"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    getEmbedding: {
+        parameters: {
+            query?: {
+                /** @description `vector` adds the hessian and scale as base64 of little-endian float32 values. */
+                include?: "vector";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The embedding. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Embedding"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getDistance: {
+        parameters: {
+            query: {
+                a: components["schemas"]["DatasetId"];
+                b: components["schemas"]["DatasetId"];
+                probe?: string;
+                distance?: components["schemas"]["DistanceName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The distance. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Distance"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    getDistanceMatrix: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistanceMatrixRequest"];
+            };
+        };
+        responses: {
+            /** @description The matrix; `values[i][j]` is the distance from `datasets[i]` to `datasets[j]`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DistanceMatrix"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+            422: components["responses"]["Problem"];
+        };
+    };
+    submitExpertAnswers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExpertAnswerSubmission"];
+            };
+        };
+        responses: {
+            /** @description Stored; with the dataset's expert features as they now stand. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertAnswerReceipt"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    getExpertFeatures: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The features. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DatasetExpertFeatures"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getExpertDistance: {
+        parameters: {
+            query: {
+                a: components["schemas"]["DatasetId"];
+                b: components["schemas"]["DatasetId"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The distance and where it comes from. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertDistance"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };

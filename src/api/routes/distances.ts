@@ -1,0 +1,28 @@
+import { storedDistance, storedDistanceMatrix, type DistanceChoice } from '../../task2vec/stored-distances.js';
+import { sendRead } from '../conditional.js';
+import { presentDistance, presentDistanceMatrix } from '../present-embeddings.js';
+import { stringParam } from '../query.js';
+import type { Route } from '../route.js';
+import type { components } from '../schema.js';
+
+export const distanceRoutes: Route[] = [
+  {
+    method: 'get',
+    path: '/v1/distances',
+    async handle(ctx, req, res) {
+      const probe = stringParam(req, 'probe');
+      const distance = stringParam(req, 'distance') as DistanceChoice | undefined;
+      const d = await storedDistance(ctx.store.knex, String(stringParam(req, 'a')), String(stringParam(req, 'b')), { ...(probe ? { probe } : {}), ...(distance ? { distance } : {}) });
+      sendRead(req, res, presentDistance(d));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/distances/matrix',
+    async handle(ctx, req, res) {
+      const body = req.body as components['schemas']['DistanceMatrixRequest'];
+      const m = await storedDistanceMatrix(ctx.store.knex, body.datasets, { ...(body.probe ? { probe: body.probe } : {}), ...(body.distance ? { distance: body.distance } : {}) });
+      res.json(presentDistanceMatrix(m));
+    },
+  },
+];

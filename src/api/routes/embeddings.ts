@@ -1,0 +1,82 @@
+import { notFound } from '../../errors.js';
+import { findProbe } from '../../probes/find.js';
+import { ensureBundledProbe } from '../../probes/registry.js';
+import { listProbes } from '../../store/probes.js';
+import { importEmbedding } from '../../task2vec/import.js';
+import { computeEmbedding, datasetEmbeddings, embeddingView } from '../../task2vec/service.js';
+import { sendRead } from '../conditional.js';
+import { presentEmbedding, presentProbe } from '../present-embeddings.js';
+import { stringParam } from '../query.js';
+import type { Route } from '../route.js';
+import type { components } from '../schema.js';
+
+type Schemas = components['schemas'];
+
+export const embeddingRoutes: Route[] = [
+  {
+    method: 'get',
+    path: '/v1/probes',
+    async handle(ctx, req, res) {
+      await ensureBundledProbe(ctx.store.knex);
+      sendRead(req, res, { items: (await listProbes(ctx.store.knex)).map(presentProbe) });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{id}/embeddings',
+    async handle(ctx, req, res) {
+      const ref = stringParam(req, 'probe');
+      const probe = ref === undefined ? undefined : (await findProbe(ctx.store.knex, ref)).id;
+      const items = await datasetEmbeddings(ctx.store.knex, String(req.params.id), probe);
+      sendRead(req, res, { items: items.map((e) => presentEmbedding(e)) });
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/datasets/{id}/embeddings',
+    async handle(ctx, req, res) {
+      const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
+      const view = await computeEmbedding(ctx.store.knex, {
+        dataset: String(req.params.id),
+        ...(body.probe !== undefined ? { probe: body.probe } : {}),
+        ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
+        ...(body.max_images !== undefined ? { maxImages: body.max_images } : {}),
+        options: {
+          ...(body.method !== undefined ? { method: body.method } : {}),
+          ...(body.samples !== undefined ? { samples: body.samples } : {}),
+          ...(body.batch_size !== undefined ? { batchSize: body.batch_size } : {}),
+          ...(body.fisher_epochs !== undefined ? { fisherEpochs: body.fisher_epochs } : {}),
+          ...(body.seed !== undefined ? { seed: body.seed } : {}),
+          ...(body.epochs !== undefined ? { classifier: { epochs: body.epochs } } : {}),
+        },
+      });
+      res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/embeddings',
+    async handle(ctx, req, res) {
+      const body = req.body as Schemas['EmbeddingImport'];
+      const view = await importEmbedding(ctx.store.knex, {
+        dataset: body.dataset,
+        probe: { id: body.probe.id, ...(body.probe.name !== undefined ? { name: body.probe.name } : {}), architecture: body.probe.architecture, inputSize: body.probe.input_size, pixelScaling: body.probe.pixel_scaling },
+        ...(body.method !== undefined ? { method: body.method } : {}),
+        ...(body.options !== undefined ? { options: body.options } : {}),
+        ...(body.contributor !== undefined ? { contributor: body.contributor } : {}),
+        npy: Buffer.from(body.hessian, 'base64'),
+      });
+      res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/embeddings/{id}',
+    async handle(ctx, req, res) {
+      const id = Number(req.params.id);
+      const view = await embeddingView(ctx.store.knex, id);
+      if (!view) throw notFound('embedding', String(id));
+      sendRead(req, res, presentEmbedding(view, stringParam(req, 'include') === 'vector'));
+    },
+  },
+];
