@@ -103,17 +103,21 @@ test('a large pointwise filter gradient (the matMul path, both operand orders) m
 
 test('replaced forward kernels (batch norm, identity, pad, slice) match cpu', async () => {
   const x = { shape: [3, 5, 5, 7], values: seeded(525, 11) };
-  const vec = (seed: number, positive = false): { shape: number[]; values: Float32Array } => ({
-    shape: [7],
-    values: seeded(7, seed).map((v) => (positive ? Math.abs(v) + 0.1 : v)),
-  });
-  await compare(
-    tf.FusedBatchNorm,
-    { x, mean: vec(1), variance: vec(2, true), scale: vec(3), offset: vec(4) },
-    { varianceEpsilon: 1e-3 },
-    'batch norm',
-  );
-  await compare(tf.FusedBatchNorm, { x, mean: vec(5), variance: vec(6, true) }, { varianceEpsilon: 1e-3 }, 'batch norm without scale and offset');
+  // 7 channels takes the typed-array path, 8 the SIMD one.
+  for (const c of [7, 8]) {
+    const xc = { shape: [3, 5, 5, c], values: seeded(75 * c, 11 + c) };
+    const vec = (seed: number, positive = false): { shape: number[]; values: Float32Array } => ({
+      shape: [c],
+      values: seeded(c, seed).map((v) => (positive ? Math.abs(v) + 0.1 : v)),
+    });
+    await compare(
+      tf.FusedBatchNorm,
+      { x: xc, mean: vec(1), variance: vec(2, true), scale: vec(3), offset: vec(4) },
+      { varianceEpsilon: 1e-3 },
+      `batch norm ${c}ch`,
+    );
+    await compare(tf.FusedBatchNorm, { x: xc, mean: vec(5), variance: vec(6, true) }, { varianceEpsilon: 1e-3 }, `batch norm ${c}ch without scale and offset`);
+  }
   await compare(tf.Identity, { x }, {}, 'identity');
   await compare(tf.PadV2, { x }, { paddings: [[0, 0], [0, 1], [2, 1], [0, 0]], constantValue: 0 }, 'pad');
   await compare(tf.PadV2, { x }, { paddings: [[1, 0], [0, 0], [0, 0], [1, 2]], constantValue: 1.5 }, 'pad channels');

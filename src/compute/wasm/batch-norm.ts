@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
-import { alloc, heap, type Wasm } from './backend-ops.js';
+import { alloc, heap, memoryOf, pointer, release, type Wasm } from './backend-ops.js';
+import { simdLoops } from './simd/loops.js';
 
 /** Kernel name for the per-channel sums a batch-norm gradient needs; registered for wasm only. */
 export const BATCH_NORM_STATS_KERNEL = 'TransferAtlasBatchNormGradStats';
@@ -36,7 +37,18 @@ export function makeFusedBatchNorm(fallback: tf.KernelFunc) {
       a[ch] = gain;
       b[ch] = (offset === null ? 0 : (offset[ch] as number)) - (mean[ch] as number) * gain;
     }
-    affinePerChannel(heap(backend, x), a, b, heap(backend, out));
+    const loops = c % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+    if (loops === null) {
+      affinePerChannel(heap(backend, x), a, b, heap(backend, out));
+      return out;
+    }
+    const ab = alloc(backend, [2, c]);
+    const abView = heap(backend, ab);
+    abView.set(a, 0);
+    abView.set(b, c);
+    const pixels = heap(backend, x).length / c;
+    loops.batchNormAct(pointer(backend, x), pointer(backend, out), pointer(backend, ab), pixels, c * 4, -Infinity, Infinity);
+    release(backend, ab);
     return out;
   };
 }
