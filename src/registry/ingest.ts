@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Knex } from 'knex';
-import { conflict, invalid } from '../errors.js';
+import { conflict, invalid, type ProblemError } from '../errors.js';
 import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
 import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from './dataset.js';
@@ -67,6 +67,11 @@ export function datasetIdFromName(name: string): string {
     .replace(/-+$/, '');
 }
 
+/** One line that says which field is wrong, for the CLI as much as for the API. */
+function described(issues: ReturnType<typeof zodIssues>): ProblemError {
+  return invalid(`invalid dataset description: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
+}
+
 const metadataSchema = datasetInputSchema.omit({ images: true, classes: true, image_size: true, channels: true, description: true });
 
 function checkedMetadata(metadata: IngestMetadata): Omit<DatasetInput, 'images' | 'classes' | 'image_size' | 'channels' | 'description'> & { description?: string } {
@@ -74,7 +79,7 @@ function checkedMetadata(metadata: IngestMetadata): Omit<DatasetInput, 'images' 
   if (id === '') throw invalid(`no dataset id can be made from the name '${metadata.name}'; give one`, [{ field: 'id', message: 'required when the name has no letters or digits' }]);
   const { description, ...rest } = metadata;
   const parsed = metadataSchema.safeParse({ origin: 'medical', modality: DEFAULT_MODALITY, licence: DEFAULT_LICENCE, ...rest, id });
-  if (!parsed.success) throw invalid('the dataset description is invalid', zodIssues(parsed.error));
+  if (!parsed.success) throw described(zodIssues(parsed.error));
   return { ...parsed.data, ...(description !== undefined ? { description } : {}) };
 }
 
@@ -93,7 +98,7 @@ function datasetInput(meta: ReturnType<typeof checkedMetadata>, result: Ingestio
     image_size: imageSize(result.profile),
     channels: result.channels,
   });
-  if (!parsed.success) throw invalid('the dataset description is invalid', zodIssues(parsed.error));
+  if (!parsed.success) throw described(zodIssues(parsed.error));
   return parsed.data;
 }
 

@@ -4,6 +4,7 @@ import { collectAll, getDataset, listDatasets, type DatasetFilter } from '../../
 import type { Dataset } from '../../registry/index.js';
 import { printJson, table } from '../output.js';
 import { withStore } from '../store.js';
+import { addDatasetCommand, profileCommand } from './datasets-ingest.js';
 
 function allDatasets(filter: DatasetFilter): Promise<Dataset[]> {
   return withStore((store) => collectAll((page) => listDatasets(store.knex, filter, page)));
@@ -46,6 +47,9 @@ export function datasetsCommand(): Command {
       ];
       console.log(table(['field', 'value'], rows.map(([k, v]) => [k, v === undefined ? undefined : String(v)])));
     });
+
+  datasets.addCommand(addDatasetCommand());
+  datasets.addCommand(profileCommand());
 
   return datasets;
 }
