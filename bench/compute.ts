@@ -6,8 +6,12 @@
  *   npm run bench:compute                 all backends, all sizes
  *   TA_BENCH_BACKENDS=wasm npm run bench:compute
  *   TA_BENCH_CPU_BUDGET_S=60              skip configurations the pure-JS cpu backend would need longer for
+ *   TA_BENCH_WORKERS=2                    also time forward+backward split over that many worker
+ *                                         threads, each with its own wasm backend and a share of the batch
+ *                                         (0 to skip)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +44,12 @@ const CPU_BUDGET_S = Number(process.env.TA_BENCH_CPU_BUDGET_S ?? 60);
 const REQUESTED = (process.env.TA_BENCH_BACKENDS ?? 'gpu,tensorflow,wasm,cpu').split(',').map((s) => s.trim()) as Choice[];
 
 const HEAD_CLASSES = 10;
+const WORKERS = Number(process.env.TA_BENCH_WORKERS ?? 2);
+
+interface WorkerTask {
+  readonly size: number;
+  readonly batch: number;
+}
 
 function once(probe: Probe, x: tf.Tensor4D, head: tf.Tensor2D, mode: Mode): void {
   if (mode === 'forward') {
@@ -115,7 +125,7 @@ async function benchBackend(choice: Choice, rows: Row[]): Promise<void> {
 }
 
 function table(rows: Row[]): string {
-  const header = ['backend', 'threads', 'simd', 'px', 'batch', 'mode', 'img/s', 'ms/batch'];
+  const header = ['backend', 'threads', 'simd', 'px', 'batch', 'mode', 'img/s', 'ms/batch', 'note'];
   const lines = rows.map((r) => [
     r.backend,
     String(r.threads),
@@ -124,33 +134,94 @@ function table(rows: Row[]): string {
     String(r.batch),
     r.mode,
     r.imagesPerSecond === null ? '-' : r.imagesPerSecond.toFixed(1),
-    r.msPerBatch === null ? (r.note ?? '-') : r.msPerBatch.toFixed(0),
+    r.msPerBatch === null ? '-' : r.msPerBatch.toFixed(0),
+    r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   return [fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...lines.map(fmt)].join('\n');
 }
 
-const rows: Row[] = [];
-for (const choice of REQUESTED) await benchBackend(choice, rows);
-process.stdout.write(`\n${table(rows)}\n`);
-process.stdout.write('\nPyTorch CPU reference on this kind of machine (forward+backward, batch 50): ~34 img/s at 224 px, ~190 img/s at 96 px.\n');
+/** Worker side: one wasm backend and probe, running forward+backward on its share when told. */
+async function serveWorker(task: WorkerTask): Promise<void> {
+  const facts = await loadBackend('wasm');
+  await tf.setBackend(facts.name);
+  const probe = await loadProbe(defaultProbeFolder());
+  const head = tf.randomNormal([probe.featureSize, HEAD_CLASSES], 0, 0.05, 'float32', 1) as tf.Tensor2D;
+  const x = tf.randomUniform([task.batch, task.size, task.size, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+  once(probe, x, head, 'forward+backward');
+  parentPort?.on('message', (m: string) => {
+    if (m === 'run') {
+      once(probe, x, head, 'forward+backward');
+      parentPort?.postMessage('done');
+    } else {
+      parentPort?.close();
+    }
+  });
+  parentPort?.postMessage('ready');
+}
 
-const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'compute.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  out,
-  `${JSON.stringify(
-    {
-      probe: 'mobilenet_v2_0.35_224 (bundled)',
-      date: new Date().toISOString(),
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
-      timedRuns: TIMED_RUNS,
-      reference: { pytorchCpuForwardBackwardBatch50: { '224': 34, '96': 190 } },
-      results: rows,
-    },
-    null,
-    2,
-  )}\n`,
-);
-process.stdout.write(`wrote ${out}\n`);
+function nextMessage(w: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
+}
+
+/** Wall time for `workers` threads to each finish forward+backward on batch/workers images. */
+async function benchWorkers(workers: number, size: number, batch: number, rows: Row[]): Promise<void> {
+  const share = Math.ceil(batch / workers);
+  const pool = Array.from({ length: workers }, () =>
+    // Workers do not inherit the --import tsx hook: the entry registers it, then loads this file.
+    new Worker(
+      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`,
+      { eval: true, workerData: { size, batch: share } satisfies WorkerTask },
+    ),
+  );
+  await Promise.all(pool.map(nextMessage));
+  const times: number[] = [];
+  for (let r = 0; r < TIMED_RUNS; r++) {
+    const t = performance.now();
+    const done = pool.map(nextMessage);
+    for (const w of pool) w.postMessage('run');
+    await Promise.all(done);
+    times.push((performance.now() - t) / 1000);
+  }
+  for (const w of pool) w.postMessage('stop');
+  await Promise.all(pool.map((w) => w.terminate()));
+  const t = median(times);
+  const name = `wasm x${workers} workers`;
+  rows.push({ backend: name, choice: 'wasm', threads: workers, simd: true, size, batch: share * workers, mode: 'forward+backward', imagesPerSecond: (share * workers) / t, msPerBatch: t * 1000, runs: TIMED_RUNS });
+  process.stdout.write(`${name} ${size}px b${share * workers} forward+backward: ${((share * workers) / t).toFixed(1)} img/s\n`);
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  for (const choice of REQUESTED) await benchBackend(choice, rows);
+  if (WORKERS > 1 && REQUESTED.includes('wasm')) {
+    for (const size of SIZES) await benchWorkers(WORKERS, size, 50, rows);
+  }
+  process.stdout.write(`\n${table(rows)}\n`);
+  process.stdout.write('\nPyTorch CPU reference on this kind of machine (forward+backward, batch 50): ~34 img/s at 224 px, ~190 img/s at 96 px.\n');
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'compute.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        probe: 'mobilenet_v2_0.35_224 (bundled)',
+        date: new Date().toISOString(),
+        machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), node: process.version },
+        timedRuns: TIMED_RUNS,
+        reference: { pytorchCpuForwardBackwardBatch50: { '224': 34, '96': 190 } },
+        results: rows,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+if (isMainThread) await main();
+else await serveWorker(workerData as WorkerTask);
