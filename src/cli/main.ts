@@ -7,6 +7,10 @@ import { analyzeCommand } from './commands/analyze.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { recommendCommand } from './commands/recommend.js';
 import { migrateCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
+import { embedCommand, embeddingsCommand } from './commands/embed.js';
+import { distanceCommand } from './commands/distance.js';
+import { probesCommand } from './commands/probes.js';
+import { expertsCommand } from './commands/experts.js';
 
 /** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
 const BAD_INPUT = 2;
@@ -17,7 +21,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

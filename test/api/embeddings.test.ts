@@ -5,7 +5,8 @@ import { startApp, type RunningApp } from '../support/app.js';
 import { seedRegistry } from '../../src/registry/index.js';
 import type { Store } from '../../src/store/index.js';
 import { encodeNpy, encodeNpyFloat32 } from '../../src/images/npy.js';
-import { distance, type ComparableEmbedding } from '../../src/task2vec/distance.js';
+import { distance } from '../../src/task2vec/distance.js';
+import type { ComparableEmbedding } from '../../src/task2vec/embedding.js';
 
 interface Problem { type: string; status: number; detail: string; field?: string }
 interface Embedding { id: number; dataset: string; dimension: number; origin: string; probe: { id: string; weights: string }; vector?: { hessian: string; scale: string | null } }

@@ -1,0 +1,29 @@
+import { Command, Option } from 'commander';
+import { presentDistance, presentDistanceMatrix } from '../../api/present-embeddings.js';
+import { DISTANCE_CHOICES, storedDistance, storedDistanceMatrix, type DistanceChoice } from '../../task2vec/stored-distances.js';
+import { invalid } from '../../errors.js';
+import { printJson, table } from '../output.js';
+import { withStore } from '../store.js';
+
+export function distanceCommand(): Command {
+  return new Command('distance')
+    .description("Task2Vec distance between datasets, from each one's latest embedding under a probe they share (a matrix for three or more)")
+    .argument('<datasets...>', 'two or more dataset ids')
+    .option('--probe <id>', 'probe whose embeddings to compare (default: one every dataset has, the bundled probe first)')
+    .addOption(new Option('--distance <name>', 'which distance').choices([...DISTANCE_CHOICES]).default('task2vec_cosine'))
+    .option('--json', 'print JSON')
+    .action(async (datasets: string[], o: { probe?: string; distance: DistanceChoice; json?: boolean }) => {
+      if (datasets.length < 2) throw invalid('distance needs two or more datasets');
+      const query = { distance: o.distance, ...(o.probe !== undefined ? { probe: o.probe } : {}) };
+      if (datasets.length === 2) {
+        const d = await withStore((store) => storedDistance(store.knex, datasets[0]!, datasets[1]!, query));
+        if (o.json) return printJson(presentDistance(d));
+        console.log(`${d.distance} ${d.a} -> ${d.b}: ${d.value.toFixed(6)}  (probe ${d.probe.name}, ${d.probe.input_size} px, embeddings ${d.embeddings[d.a]} and ${d.embeddings[d.b]})`);
+        return;
+      }
+      const m = await withStore((store) => storedDistanceMatrix(store.knex, datasets, query));
+      if (o.json) return printJson(presentDistanceMatrix(m));
+      console.log(`${m.distance} under probe ${m.probe.name} (${m.probe.input_size} px); row -> column`);
+      console.log(table(['', ...m.datasets], m.datasets.map((id, i) => [id, ...m.values[i]!.map((v) => v.toFixed(4))])));
+    });
+}
