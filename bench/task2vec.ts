@@ -8,7 +8,7 @@
  * number of worker threads, default one per core)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { initCompute } from '../src/compute/index.js';
 import { defaultProbeFolder } from '../src/probes/index.js';
 import { embedParallel, type Task2VecStage } from '../src/task2vec/index.js';
@@ -37,6 +37,8 @@ for (const size of SIZES) {
   const s = (ms: number): number => Math.round(ms) / 1000;
   const run = {
     inputSize: size,
+    // Other processes on the machine slow every stage; the one-minute load average tells when.
+    loadAverageAfter: Number(loadavg()[0]!.toFixed(2)),
     images: IMAGES,
     totalSeconds: s(e.durationMs),
     stagesSeconds: {
@@ -51,7 +53,8 @@ for (const size of SIZES) {
   };
   console.log(
     `${size}px: total ${run.totalSeconds} s (preprocess ${run.stagesSeconds.preprocess}, features ${run.stagesSeconds.features}, ` +
-      `head ${run.stagesSeconds.classifier}, Fisher ${run.stagesSeconds.fisher}); PyTorch reference ~${run.pytorchReferenceSeconds} s`,
+      `head ${run.stagesSeconds.classifier}, Fisher ${run.stagesSeconds.fisher}); PyTorch reference ~${run.pytorchReferenceSeconds} s; ` +
+      `${WORKERS} worker${WORKERS === 1 ? '' : 's'}, load average ${run.loadAverageAfter}`,
   );
   runs.push(run);
 }

@@ -43,7 +43,7 @@ function withInput<T>(inputs: InputBatch, indices: Int32Array, f: (x: ProbeInput
   }
 }
 
-/** The work of one unit, shared by this thread's engine and the worker threads. */
+/** The work of one unit, shared by `embed` on the calling thread and by the pool's workers. */
 export const units = {
   features: (probe: Probe, inputs: InputBatch, indices: Int32Array): Float32Array => withInput(inputs, indices, (x) => valuesOf(() => probe.features(x))),
   montecarlo: (probe: Probe, inputs: InputBatch, indices: Int32Array, head: Classifier, labelSeed: number): Float32Array =>
