@@ -87,9 +87,10 @@ test('depthwise backprop kernels on wasm match the cpu backend over the shape gr
 });
 
 test('a large pointwise filter gradient (the matMul path, both operand orders) matches cpu', async () => {
-  for (const [ci, co] of [[8, 48], [48, 8]] as const) {
-    const xShape = [4, 20, 20, ci];
-    const dyShape = [4, 20, 20, co];
+  // 4x20x20 pixels take the SIMD transpose (a multiple of 16), 3x7x7 the typed-array one.
+  for (const [ci, co, b, s] of [[8, 48, 4, 20], [48, 8, 4, 20], [12, 4, 3, 7], [4, 12, 3, 7]] as const) {
+    const xShape = [b, s, s, ci];
+    const dyShape = [b, s, s, co];
     const x = { shape: xShape, values: seeded(size(xShape), ci) };
     const dy = { shape: dyShape, values: seeded(size(dyShape), co) };
     await compare(

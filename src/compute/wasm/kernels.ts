@@ -67,7 +67,9 @@ function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo,
 
 function transposeInHeap(backend: Wasm, t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
   const out = alloc(backend, [cols, rows]);
-  transpose2d(heap(backend, t), rows, cols, heap(backend, out));
+  const loops = rows % 16 === 0 && cols % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  if (loops === null) transpose2d(heap(backend, t), rows, cols, heap(backend, out));
+  else loops.transpose(pointer(backend, t), pointer(backend, out), rows, cols);
   return out;
 }
 

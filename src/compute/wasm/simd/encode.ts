@@ -54,6 +54,8 @@ export const op = {
 /** memarg for v128 access: alignment hint 1 byte (addresses from malloc need not be 16-aligned), offset 0. */
 const MEMARG = [0x00, 0x00];
 export const v128 = {
+  /** i8x16.shuffle with 16 lane indices into the concatenation of the two operands. */
+  shuffle: (lanes: readonly number[]) => op.simd(0x0d, ...lanes),
   load: op.simd(0x00, ...MEMARG),
   store: op.simd(0x0b, ...MEMARG),
   f32Splat: op.simd(0x13),

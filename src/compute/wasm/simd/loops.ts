@@ -12,6 +12,8 @@ export interface SimdLoops {
   batchNormActGrad(dy: number, x: number, dx: number, ab: number, mean: number, acc: number, pixels: number, cbytes: number, lo: number, hi: number): void;
   /** acc += x * dy over `count` pixels; x advances by xstep bytes per pixel, dy by cbytes. */
   multiplyAccumulate(x: number, dy: number, acc: number, count: number, xstep: number, cbytes: number): void;
+  /** [rows, cols] at src to [cols, rows] at dst; rows a multiple of 16, cols of 4. */
+  transpose(src: number, dst: number, rows: number, cols: number): void;
 }
 
 const { get, set, i32 } = op;
@@ -113,7 +115,69 @@ function multiplyAccumulateSpec(): FunctionSpec {
   };
 }
 
-const BYTES = moduleBytes([batchNormActSpec(), batchNormActGradSpec(), multiplyAccumulateSpec()]);
+/** Lane patterns for a 4x4 float transpose in two rounds of interleaving. */
+const bytesOf = (floats: number[]): number[] => floats.flatMap((f) => [4 * f, 4 * f + 1, 4 * f + 2, 4 * f + 3]);
+const LOW_PAIRS = bytesOf([0, 4, 1, 5]);
+const HIGH_PAIRS = bytesOf([2, 6, 3, 7]);
+const LOW_HALVES = bytesOf([0, 1, 4, 5]);
+const HIGH_HALVES = bytesOf([2, 3, 6, 7]);
+
+/**
+ * Rows go 16 at a time so that each destination row receives a whole 64-byte cache line per
+ * step: with millions of rows the destination rows sit a near-power-of-two apart, and narrower
+ * writes evict each other in the same cache sets.
+ */
+function transposeSpec(): FunctionSpec {
+  const [src, dst, rows, cols] = [0, 1, 2, 3];
+  const [r, c, q, sp, dp, cb, rb, a, b, cc, d, t0, t1, t2, t3] = [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
+  const times = (n: number, local: number): number[][] => Array.from({ length: n }, () => [...get(local), ...add]);
+  const load = (row: number): number[][] => [get(sp), ...times(row, cb), v128.load];
+  const store = (k: number, value: number[][]): number[][] => [get(dp), ...times(k, rb), ...value, v128.store];
+  const shl2 = [...i32(2), 0x74];
+  return {
+    name: 'transpose',
+    params: [I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32, I32, I32, V128, V128, V128, V128, V128, V128, V128, V128],
+    body: [
+      get(cols), shl2, set(cb),
+      get(rows), shl2, set(rb),
+      i32(0), set(r),
+      op.block, op.loop,
+      get(r), get(rows), op.i32GeU, op.brIf(1),
+      i32(0), set(c),
+      op.block, op.loop,
+      get(c), get(cols), op.i32GeU, op.brIf(1),
+      i32(0), set(q),
+      op.loop,
+      // sp = src + (r + 4q) * cb + 4c ; dp = dst + c * rb + 4 (r + 4q)
+      get(r), get(q), shl2, add, get(cb), [0x6c], get(src), add, get(c), shl2, add, set(sp),
+      get(c), get(rb), [0x6c], get(dst), add, get(r), get(q), shl2, add, shl2, add, set(dp),
+      ...load(0), set(a),
+      ...load(1), set(b),
+      ...load(2), set(cc),
+      ...load(3), set(d),
+      get(a), get(b), v128.shuffle(LOW_PAIRS), set(t0),
+      get(a), get(b), v128.shuffle(HIGH_PAIRS), set(t1),
+      get(cc), get(d), v128.shuffle(LOW_PAIRS), set(t2),
+      get(cc), get(d), v128.shuffle(HIGH_PAIRS), set(t3),
+      ...store(0, [get(t0), get(t2), v128.shuffle(LOW_HALVES)]),
+      ...store(1, [get(t0), get(t2), v128.shuffle(HIGH_HALVES)]),
+      ...store(2, [get(t1), get(t3), v128.shuffle(LOW_HALVES)]),
+      ...store(3, [get(t1), get(t3), v128.shuffle(HIGH_HALVES)]),
+      bump(q, 1),
+      get(q), i32(4), op.i32LtU, op.brIf(0),
+      op.end,
+      bump(c, 4),
+      op.br(0),
+      op.end, op.end,
+      bump(r, 16),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
+const BYTES = moduleBytes([batchNormActSpec(), batchNormActGradSpec(), multiplyAccumulateSpec(), transposeSpec()]);
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
 
 /** The loops bound to one wasm memory, or null where the runtime lacks WebAssembly SIMD. */
