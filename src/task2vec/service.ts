@@ -25,6 +25,8 @@ export interface EmbeddingRequest {
   /** At most this many images, chosen stratified by class with the embedding's seed. */
   readonly maxImages?: number;
   readonly options?: Task2VecOptionsInput;
+  /** The data folder whose stored images to read; TA_DATA_DIR by default. */
+  readonly dataDir?: string;
 }
 
 /** A stored embedding with the probe record that gives its vector meaning. */
@@ -32,7 +34,7 @@ export interface EmbeddingView extends StoredEmbedding {
   readonly probe: ProbeRecord;
 }
 
-async function storedImagesDir(db: Knex, dataset: string): Promise<string> {
+async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
   const storage = await getDatasetStorage(db, dataset);
   if (!storage?.imagesDir) {
     throw new ProblemError(
@@ -42,7 +44,7 @@ async function storedImagesDir(db: Knex, dataset: string): Promise<string> {
       [{ field: 'dataset', message: 'no stored images' }],
     );
   }
-  return join(dataDir(), storage.imagesDir);
+  return join(root, storage.imagesDir);
 }
 
 /**
@@ -52,7 +54,7 @@ async function storedImagesDir(db: Knex, dataset: string): Promise<string> {
 export async function computeEmbedding(db: Knex, request: EmbeddingRequest, onProgress?: ProgressCallback): Promise<EmbeddingView> {
   if (!(await getDataset(db, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
   const options = resolveOptions(request.options);
-  const dir = await storedImagesDir(db, request.dataset);
+  const dir = await storedImagesDir(db, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
   const batch = await loadStoredImages(dir, request.dataset, { seed: options.seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
   const images: LabelledImages = { id: batch.id, count: batch.count, height: batch.height, width: batch.width, channels: batch.channels, pixels: batch.pixels, labels: batch.labels };

@@ -1,5 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { seedRegistry } from '../../src/registry/index.js';
@@ -33,6 +36,7 @@ const decode = (b64: string) => {
 describeEachStore('api embeddings, distances and experts', (kind) => {
   let store: Store;
   let app: RunningApp;
+  let dataDir: string;
   const target = (id: string) => ({
     id, name: `Target ${id}`, description: 'A test target.', origin: 'medical', modality: 'x-ray', images: 100, classes: 2, image_size: '28x28', channels: 1, licence: 'CC-BY-4.0',
   });
@@ -47,12 +51,14 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
   before(async () => {
     store = await kind.open();
     await seedRegistry(store, 'datasets-registry');
-    app = await startApp(store);
+    dataDir = await mkdtemp(join(tmpdir(), 'ta-embeddings-api-'));
+    app = await startApp(store, { ingestion: { dataDir, dataRoots: [], maxUploadBytes: 64 * 1024 ** 2 } });
     for (const id of ['target-a', 'target-b', 'target-c']) assert.equal((await fetch(`${app.url}/v1/datasets`, json(target(id)))).status, 201);
   });
   after(async () => {
     await app.close();
     await store.close();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   test('probes: the bundled probe is always listed, the published ResNet-50 without weights', async () => {
@@ -163,6 +169,27 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
     assert.equal(res.status, 422);
     assert.match((await problemOf(res)).detail, /datasets add/);
     assert.equal((await problemOf(await fetch(`${app.url}/v1/datasets/target-a/embeddings`, json({ samples: 0 })))).field, 'samples');
+  });
+
+  test('compute an embedding of uploaded images through the API, then read it back', async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(await readFile('../shared/datasets/breastmnist_28.npz'))]), 'breastmnist_28.npz');
+    for (const [k, v] of Object.entries({ name: 'BreastMNIST upload', id: 'breast-up', size: '28' })) form.append(k, v);
+    assert.equal((await fetch(`${app.url}/v1/datasets/uploads`, { method: 'POST', body: form })).status, 201);
+    const options = { samples: 40, batch_size: 20, epochs: 1, input_size: 32, max_images: 40, seed: 5 };
+    const res = await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json(options));
+    assert.equal(res.status, 201, await res.clone().text());
+    const e = (await res.json()) as Embedding & { image_count: number; seed: number; options: { samples: number; classCount: number } };
+    assert.deepEqual([e.dataset, e.origin, e.image_count, e.seed, e.options.samples, e.options.classCount, e.probe.weights], ['breast-up', 'computed', 40, 5, 40, 2, 'bundled']);
+    const listed = (await (await fetch(`${app.url}/v1/datasets/breast-up/embeddings?probe=${e.probe.id}`)).json()) as { items: Embedding[] };
+    assert.deepEqual(listed.items.map((x) => x.id), [e.id]);
+    const withVector = (await (await fetch(`${app.url}/v1/embeddings/${e.id}?include=vector`)).json()) as Embedding;
+    const h = decode(withVector.vector!.hessian);
+    assert.equal(h.length, e.dimension);
+    assert.ok(h.every((x) => Number.isFinite(x) && x >= 0) && h.some((x) => x > 0));
+    const published = await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json({ probe: 'torchvision-resnet50-imagenet1k-v1', samples: 10 }));
+    assert.equal(published.status, 422);
+    assert.match((await problemOf(published)).detail, /holds no weights/);
   });
 
   test('expert answers: majority vote with the tie rule, Fleiss kappa, resubmission replaces', async () => {

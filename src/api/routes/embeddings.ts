@@ -7,6 +7,7 @@ import { computeEmbedding, datasetEmbeddings, embeddingView } from '../../task2v
 import { sendRead } from '../conditional.js';
 import { presentEmbedding, presentProbe } from '../present-embeddings.js';
 import { stringParam } from '../query.js';
+import { ingestionSettings } from '../uploads.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 
@@ -38,6 +39,7 @@ export const embeddingRoutes: Route[] = [
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
       const view = await computeEmbedding(ctx.store.knex, {
         dataset: String(req.params.id),
+        dataDir: ingestionSettings(ctx).dataDir,
         ...(body.probe !== undefined ? { probe: body.probe } : {}),
         ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
         ...(body.max_images !== undefined ? { maxImages: body.max_images } : {}),
