@@ -73,6 +73,57 @@ function transposeInHeap(backend: Wasm, t: tf.TensorInfo, rows: number, cols: nu
   return out;
 }
 
+/** Input channels up to which the per-tap outer-product loop beats im2col plus matMul. */
+const OUTER_PRODUCT_MAX_IN = 8;
+
+/**
+ * Filter gradient of a convolution with few input channels (a network's first layer): per output
+ * row and tap, a SIMD loop adds x[pixel, ci] * dy[pixel, 0..co) into a small float32 partial,
+ * flushed into float64 totals; im2col would copy the input nine times for little arithmetic.
+ */
+function outerProductFilterGrad(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+  const g = geometry(info);
+  const ci = g.channels;
+  const co = info.outChannels;
+  const cobytes = co * 4;
+  const taps = g.filterHeight * g.filterWidth;
+  const partial = alloc(backend, [taps * ci * co]);
+  const out = alloc(backend, [g.filterHeight, g.filterWidth, ci, co]);
+  const total = new Float64Array(taps * ci * co);
+  const [px, pdy, pacc] = [pointer(backend, x), pointer(backend, dy), pointer(backend, partial)];
+  const rowsPerFlush = Math.max(1, Math.floor(ROW_FLUSH / Math.max(1, g.outWidth)));
+  const flush = (): void => {
+    const sums = heap(backend, partial);
+    for (let i = 0; i < sums.length; i++) total[i] = (total[i] as number) + (sums[i] as number);
+    sums.fill(0);
+  };
+  heap(backend, partial).fill(0);
+  let rows = 0;
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ky = 0; ky < g.filterHeight; ky++) {
+        const iy = oy * g.strideHeight + ky - g.padTop;
+        if (iy < 0 || iy >= g.inHeight) continue;
+        for (let kx = 0; kx < g.filterWidth; kx++) {
+          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
+          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
+          if (last < first) continue;
+          const ix = first * g.strideWidth + kx - g.padLeft;
+          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * ci * 4;
+          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cobytes;
+          const accAt = pacc + (ky * g.filterWidth + kx) * ci * cobytes;
+          loops.outerAccumulate(xAt, dyAt, accAt, last - first + 1, g.strideWidth * ci * 4, ci, cobytes);
+        }
+      }
+      if (++rows % rowsPerFlush === 0) flush();
+    }
+  }
+  flush();
+  heap(backend, out).set(total);
+  release(backend, partial);
+  return out;
+}
+
 function windowedFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
   const g = geometry(info);
   const k = g.filterHeight * g.filterWidth * g.channels;
@@ -127,7 +178,9 @@ export function conv2dBackpropFilter(args: {
     backend_util.convertConv2DDataFormat(attrs.dataFormat),
   );
   requireChannelsLast(info, tf.Conv2DBackpropFilter);
-  return isPointwise(info) ? pointwiseFilterGrad(backend, x, dy, info) : windowedFilterGrad(backend, x, dy, info);
+  if (isPointwise(info)) return pointwiseFilterGrad(backend, x, dy, info);
+  const loops = info.inChannels <= OUTER_PRODUCT_MAX_IN && info.outChannels % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  return loops === null ? windowedFilterGrad(backend, x, dy, info) : outerProductFilterGrad(backend, loops, x, dy, info);
 }
 
 export function depthwiseBackpropFilter(args: {

@@ -12,6 +12,11 @@ export interface SimdLoops {
   batchNormActGrad(dy: number, x: number, dx: number, ab: number, mean: number, acc: number, pixels: number, cbytes: number, lo: number, hi: number): void;
   /** acc += x * dy over `count` pixels; x advances by xstep bytes per pixel, dy by cbytes. */
   multiplyAccumulate(x: number, dy: number, acc: number, count: number, xstep: number, cbytes: number): void;
+  /**
+   * acc[k][0..co) += x[k] * dy[0..co) for k < ci, over `count` pixels; x advances by xstep bytes,
+   * dy by cobytes (the filter gradient of a convolution with few input channels, one tap).
+   */
+  outerAccumulate(x: number, dy: number, acc: number, count: number, xstep: number, ci: number, cobytes: number): void;
   /** [rows, cols] at src to [cols, rows] at dst; rows a multiple of 16, cols of 4. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
@@ -177,7 +182,48 @@ function transposeSpec(): FunctionSpec {
   };
 }
 
-const BYTES = moduleBytes([batchNormActSpec(), batchNormActGradSpec(), multiplyAccumulateSpec(), transposeSpec()]);
+function outerAccumulateSpec(): FunctionSpec {
+  const [x, dy, acc, count, xstep, ci, cobytes] = [0, 1, 2, 3, 4, 5, 6];
+  const [i, k, ch, row, xk, xs] = [7, 8, 9, 10, 11, 12];
+  const f32Load = [0x2a, 0x00, 0x00];
+  return {
+    name: 'outerAccumulate',
+    params: [I32, I32, I32, I32, I32, I32, I32],
+    locals: [I32, I32, I32, I32, I32, V128],
+    body: [
+      i32(0), set(i),
+      op.block, op.loop,
+      get(i), get(count), op.i32GeU, op.brIf(1),
+      i32(0), set(k),
+      get(acc), set(row),
+      get(x), set(xk),
+      op.loop,
+      get(xk), f32Load, v128.f32Splat, set(xs),
+      i32(0), set(ch),
+      op.loop,
+      at(row, ch),
+      at(row, ch), v128.load,
+      get(xs), at(dy, ch), v128.load, v128.f32Mul,
+      v128.f32Add,
+      v128.store,
+      bump(ch, 16),
+      get(ch), get(cobytes), op.i32LtU, op.brIf(0),
+      op.end,
+      next(row, cobytes),
+      bump(xk, 4),
+      bump(k, 1),
+      get(k), get(ci), op.i32LtU, op.brIf(0),
+      op.end,
+      next(x, xstep),
+      next(dy, cobytes),
+      bump(i, 1),
+      op.br(0),
+      op.end, op.end,
+    ],
+  };
+}
+
+const BYTES = moduleBytes([batchNormActSpec(), batchNormActGradSpec(), multiplyAccumulateSpec(), transposeSpec(), outerAccumulateSpec()]);
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
 
 /** The loops bound to one wasm memory, or null where the runtime lacks WebAssembly SIMD. */
