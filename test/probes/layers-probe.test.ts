@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-cpu';
-import { defaultProbeFolder, loadProbe, probeFromLayersModel } from '../../src/probes/index.js';
+import { defaultProbeFolder, loadProbe, probeFromLayersModel, readLayersArtifacts } from '../../src/probes/index.js';
 
 await tf.setBackend('cpu');
 
@@ -144,5 +144,43 @@ test('gradients through the bundled probe come back for every weight, with memor
   assert.ok(norm > 0 && Number.isFinite(norm));
   tf.dispose(grads);
   assert.equal(tf.memory().numTensors, before);
+  probe.dispose();
+});
+
+test('on the bundled MobileNetV2 the probe executor reproduces tfjs-layers, features and gradients', async () => {
+  const model = await tfl.loadLayersModel(tf.io.fromMemory(readLayersArtifacts(defaultProbeFolder())));
+  const probe = probeFromLayersModel(model, { ...meta, inputSize: 224 });
+  const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 12) as tf.Tensor4D;
+  const reference = model.apply(x, { training: false }) as tf.Tensor;
+  const features = probe.features(x);
+  const diff = tf.max(tf.abs(tf.sub(features, reference))).dataSync()[0] ?? NaN;
+  assert.ok(diff < 1e-5 * Math.max(1, tf.max(tf.abs(reference)).dataSync()[0] ?? 0), `features differ by ${diff}`);
+  const loss = (f: tf.Tensor2D): tf.Scalar => tf.mean(tf.square(f));
+  const grads = probe.gradients(x, loss);
+  const byName = new Map(model.weights.map((w) => [w.originalName, w.read() as tf.Variable]));
+  const vars = probe.weights.map((w) => byName.get(w.name) as tf.Variable);
+  const expected = tf.variableGrads(() => loss(model.apply(x, { training: false }) as tf.Tensor2D), vars);
+  probe.weights.forEach((w, i) => {
+    const e = expected.grads[(vars[i] as tf.Variable).name] as tf.Tensor;
+    const d = tf.max(tf.abs(tf.sub(grads[i] as tf.Tensor, e))).dataSync()[0] ?? NaN;
+    const scale = tf.max(tf.abs(e)).dataSync()[0] ?? NaN;
+    assert.ok(d <= 1e-4 * Math.max(scale, 1e-8), `${w.name}: max difference ${d} at scale ${scale}`);
+  });
+  tf.dispose([x, reference, features, expected.value, ...Object.values(expected.grads), ...grads]);
+  probe.dispose();
+});
+
+test('a model with layers outside the executor set still works, through model.apply', () => {
+  const input = tfl.input({ shape: [6, 6, 2] });
+  let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'c' }).apply(input) as tfl.SymbolicTensor;
+  h = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: h });
+  const probe = probeFromLayersModel(model, { ...meta, inputSize: 6 });
+  const x = tf.randomUniform([2, 6, 6, 2], -1, 1, 'float32', 13) as tf.Tensor4D;
+  assert.deepEqual(probe.features(x).arraySync(), (model.predict(x) as tf.Tensor).arraySync());
+  const grads = probe.gradients(x, (f) => tf.sum(tf.square(f)));
+  assert.deepEqual(grads.map((g) => g.shape), [[3, 3, 2, 4]]);
+  tf.dispose([x, ...grads]);
   probe.dispose();
 });
