@@ -289,7 +289,13 @@ export interface paths {
          */
         get: operations["listProbes"];
         put?: never;
-        post?: never;
+        /**
+         * Register a probe folder on the server (a TensorFlow.js LayersModel folder inside one of `TA_DATA_ROOTS`).
+         * @description The folder holds `model.json` and its weight files, and `probe.json` describing it (name, architecture,
+         *     inputSize, pixelScaling) unless the request gives those. Folders outside the configured data roots, or
+         *     any folder when none are configured, are refused with `403`.
+         */
+        post: operations["registerProbe"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1005,6 +1011,15 @@ export interface components {
              */
             weights: "bundled" | "folder" | "none";
         };
+        ProbeRegistration: {
+            /** @description Absolute path of the probe folder on the server. */
+            folder: string;
+            name?: string;
+            architecture?: string;
+            input_size?: number;
+            /** @enum {string} */
+            pixel_scaling?: "minus1to1" | "zero1" | "imagenet-mean-std";
+        };
         ProbeList: {
             items: components["schemas"]["ProbeRecord"][];
         };
@@ -1713,6 +1728,34 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+        };
+    };
+    registerProbe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProbeRegistration"];
+            };
+        };
+        responses: {
+            /** @description Registered (or already known; registering is idempotent). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProbeRecord"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
         };
     };
     listDatasetEmbeddings: {

@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { seedRegistry } from '../../src/registry/index.js';
@@ -70,6 +70,26 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
     assert.equal(bundled?.input_size, 224);
     assert.match(bundled!.id, /^[0-9a-f]{64}$/);
     assert.equal(items.find((p) => p.id === 'torchvision-resnet50-imagenet1k-v1')?.weights, 'none');
+  });
+
+  test('POST /v1/probes registers a folder inside the data roots, and only there', async () => {
+    const probeFolder = resolve('../shared/weights/mobilenet_v1_1.0_224_imagenet_to_pw12');
+    const refused = await fetch(`${app.url}/v1/probes`, json({ folder: probeFolder, pixel_scaling: 'minus1to1' }));
+    assert.equal(refused.status, 403);
+    assert.equal((await problemOf(refused)).field, 'folder');
+    const rooted = await startApp(store, { ingestion: { dataDir, dataRoots: [resolve('../shared/weights')], maxUploadBytes: 1024 } });
+    try {
+      const res = await fetch(`${rooted.url}/v1/probes`, json({ folder: probeFolder, name: 'mobilenet-v1-pw12', pixel_scaling: 'minus1to1' }));
+      assert.equal(res.status, 201, await res.clone().text());
+      const p = (await res.json()) as { id: string; weights: string; input_size: number };
+      assert.deepEqual([p.weights, p.input_size], ['folder', 224]);
+      const listed = (await (await fetch(`${rooted.url}/v1/probes`)).json()) as { items: { id: string }[] };
+      assert.ok(listed.items.some((x) => x.id === p.id));
+      const outside = await fetch(`${rooted.url}/v1/probes`, json({ folder: resolve('probes/mobilenet_v2_0.35_224') }));
+      assert.equal(outside.status, 403);
+    } finally {
+      await rooted.close();
+    }
   });
 
   test('the published embeddings answer distance isic chest, equal to the distance of their vectors', async () => {

@@ -1,6 +1,7 @@
 import { notFound } from '../../errors.js';
 import { findProbe } from '../../probes/find.js';
-import { ensureBundledProbe } from '../../probes/registry.js';
+import { ensureBundledProbe, registerProbeFolder } from '../../probes/registry.js';
+import { resolveInsideRoots } from '../../registry/data-roots.js';
 import { listProbes } from '../../store/probes.js';
 import { importEmbedding } from '../../task2vec/import.js';
 import { computeEmbedding, datasetEmbeddings, embeddingView } from '../../task2vec/service.js';
@@ -20,6 +21,21 @@ export const embeddingRoutes: Route[] = [
     async handle(ctx, req, res) {
       await ensureBundledProbe(ctx.store.knex);
       sendRead(req, res, { items: (await listProbes(ctx.store.knex)).map(presentProbe) });
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/probes',
+    async handle(ctx, req, res) {
+      const body = req.body as Schemas['ProbeRegistration'];
+      const folder = await resolveInsideRoots(body.folder, ingestionSettings(ctx).dataRoots, 'folder');
+      const record = await registerProbeFolder(ctx.store.knex, folder, {
+        ...(body.name !== undefined ? { name: body.name } : {}),
+        ...(body.architecture !== undefined ? { architecture: body.architecture } : {}),
+        ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
+        ...(body.pixel_scaling !== undefined ? { pixelScaling: body.pixel_scaling } : {}),
+      });
+      res.status(201).json(presentProbe(record));
     },
   },
   {
