@@ -60,10 +60,10 @@ function describeProbe(p: ProbeRecord | undefined, id: string): string {
 }
 
 /** Each dataset's latest embedding per probe: a recomputation supersedes what it replaces. */
-async function latestEmbeddings(db: Knex, datasets: readonly string[]): Promise<Map<string, Map<string, StoredEmbedding>>> {
+async function latestEmbeddings(db: Knex, datasets: readonly string[], fieldOf: (d: string) => string): Promise<Map<string, Map<string, StoredEmbedding>>> {
   const known = await existingDatasetIds(db, datasets);
   const missing = datasets.find((d) => !known.has(d));
-  if (missing !== undefined) throw notFound('dataset', missing, 'datasets');
+  if (missing !== undefined) throw notFound('dataset', missing, fieldOf(missing));
   const out = new Map<string, Map<string, StoredEmbedding>>();
   for (const d of new Set(datasets)) {
     const byProbe = new Map<string, StoredEmbedding>();
@@ -73,7 +73,7 @@ async function latestEmbeddings(db: Knex, datasets: readonly string[]): Promise<
     }
     if (byProbe.size === 0) {
       throw new ProblemError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
-        { field: 'datasets', message: `'${d}' has no embedding` },
+        { field: fieldOf(d), message: `'${d}' has no embedding` },
       ]);
     }
     out.set(d, byProbe);
@@ -127,8 +127,8 @@ function trivialFor(e: ComparableEmbedding): ComparableEmbedding {
 
 const BASE: DistanceName = 'task2vec_cosine';
 
-async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery) {
-  const latest = await latestEmbeddings(db, datasets);
+async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery, fieldOf: (d: string) => string) {
+  const latest = await latestEmbeddings(db, datasets, fieldOf);
   const probe = await chooseProbe(db, latest, query.probe);
   const identity = identityOf(probe);
   const chosen = new Map([...latest].map(([d, byProbe]) => [d, byProbe.get(probe.id)!]));
@@ -138,7 +138,7 @@ async function prepare(db: Knex, datasets: readonly string[], query: DistanceQue
 /** The distance from `a` to `b` (symmetric unless `asymmetric`) between their latest embeddings under one probe. */
 export async function storedDistance(db: Knex, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
   const name = query.distance ?? 'task2vec_cosine';
-  const { probe, embeddings, compare } = await prepare(db, [a, b], query);
+  const { probe, embeddings, compare } = await prepare(db, [a, b], query, (d) => (d === a ? 'a' : 'b'));
   const ea = compare(a);
   const eb = compare(b);
   if (name === 'asymmetric') {
@@ -152,7 +152,7 @@ export async function storedDistance(db: Knex, a: string, b: string, query: Dist
 export async function storedDistanceMatrix(db: Knex, datasets: readonly string[], query: DistanceQuery = {}): Promise<StoredDistanceMatrix> {
   const name = query.distance ?? 'task2vec_cosine';
   const ids = [...new Set(datasets)];
-  const { probe, embeddings, compare } = await prepare(db, ids, query);
+  const { probe, embeddings, compare } = await prepare(db, ids, query, () => 'datasets');
   const list = ids.map(compare);
   const m = distanceMatrix(list, name === 'asymmetric' ? BASE : name);
   const n = ids.length;

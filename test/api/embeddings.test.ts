@@ -151,9 +151,11 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
     const explicit = await problemOf(await fetch(`${app.url}/v1/distances?a=target-a&b=target-c&probe=test-probe-2`));
     assert.equal(explicit.status, 409);
     assert.equal(explicit.field, 'probe');
-    const none = await fetch(`${app.url}/v1/distances?a=target-a&b=pneumoniamnist`);
-    assert.equal(none.status, 422);
-    assert.match((await problemOf(none)).detail, /transfer-atlas embed pneumoniamnist/);
+    const none = await problemOf(await fetch(`${app.url}/v1/distances?a=target-a&b=pneumoniamnist`));
+    assert.deepEqual([none.status, none.field], [422, 'b']);
+    assert.match(none.detail, /transfer-atlas embed pneumoniamnist/);
+    const unknown = await problemOf(await fetch(`${app.url}/v1/distances/matrix`, json({ datasets: ['target-a', 'atlantis'] })));
+    assert.deepEqual([unknown.status, unknown.field], [404, 'datasets']);
   });
 
   test('bad imports are refused with the offending field, and store nothing', async () => {
