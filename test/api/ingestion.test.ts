@@ -11,7 +11,7 @@ import { startApp, type RunningApp } from '../support/app.js';
 import { classFolder, imageBytes } from '../images/helpers/fixtures.js';
 import type { Store } from '../../src/store/index.js';
 
-const BREAST = resolve('../shared/datasets/breastmnist_28.npz');
+const BREAST = resolve('examples/breastmnist/breastmnist_28.npz');
 const MAX_UPLOAD = 2_000_000;
 
 interface Problem { type: string; status: number; detail: string; field?: string; errors?: { field: string; message: string }[] }
