@@ -12,7 +12,7 @@ import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
 import { findProbe } from './find.js';
 import type { LayersProbeMeta } from './layers-probe.js';
 import { DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe } from './load.js';
-import { BUNDLED_LOCATION_PREFIX as BUNDLED, isBundledLocation } from './location.js';
+import { BUNDLED_LOCATION_PREFIX as BUNDLED } from './location.js';
 import type { ProbeIdentity } from './probe.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
@@ -29,10 +29,6 @@ export function probeLocation(folder: string): string {
   const dir = resolve(folder);
   if (dir === defaultProbeFolder()) return `${BUNDLED}${DEFAULT_PROBE_DIRNAME}`;
   return dir;
-}
-
-export function isBundled(record: Pick<ProbeRecord, 'location'>): boolean {
-  return isBundledLocation(record.location);
 }
 
 export function folderOfLocation(location: string): string {
