@@ -60,6 +60,7 @@ export const DEFAULT_LICENCE = 'unknown';
 export function datasetIdFromName(name: string): string {
   return name
     .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '')
