@@ -32,6 +32,8 @@ interface Row {
   mode: Mode;
   imagesPerSecond: number | null;
   msPerBatch: number | null;
+  /** Images per second of this process's own CPU time: less sensitive to other jobs on a shared machine. */
+  imagesPerCpuSecond: number | null;
   runs: number;
   note?: string;
 }
@@ -64,9 +66,16 @@ function once(probe: Probe, x: tf.Tensor4D, head: tf.Tensor2D, mode: Mode): void
 }
 
 function seconds(probe: Probe, x: tf.Tensor4D, head: tf.Tensor2D, mode: Mode): number {
+  return timed(probe, x, head, mode).wall;
+}
+
+function timed(probe: Probe, x: tf.Tensor4D, head: tf.Tensor2D, mode: Mode): { wall: number; cpu: number } {
+  const cpu0 = process.cpuUsage();
   const t = performance.now();
   once(probe, x, head, mode);
-  return (performance.now() - t) / 1000;
+  const wall = (performance.now() - t) / 1000;
+  const used = process.cpuUsage(cpu0);
+  return { wall, cpu: (used.user + used.system) / 1e6 };
 }
 
 function median(values: number[]): number {
@@ -99,20 +108,21 @@ async function benchBackend(choice: Choice, rows: Row[]): Promise<void> {
         const estimate = perImageEstimate * batch * (TIMED_RUNS + 1);
         if (facts.name === 'cpu' && estimate > CPU_BUDGET_S) {
           const note = `skipped: about ${estimate.toFixed(0)} s over the ${CPU_BUDGET_S} s budget (1 image: ${perImageEstimate.toFixed(2)} s)`;
-          rows.push({ ...base, imagesPerSecond: null, msPerBatch: null, runs: 0, note });
+          rows.push({ ...base, imagesPerSecond: null, msPerBatch: null, imagesPerCpuSecond: null, runs: 0, note });
           process.stdout.write(`${facts.name} ${size}px b${batch} ${mode}: ${note}\n`);
           continue;
         }
         const x = tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
         try {
           once(probe, x, head, mode);
-          const times = Array.from({ length: TIMED_RUNS }, () => seconds(probe, x, head, mode));
-          const t = median(times);
-          rows.push({ ...base, imagesPerSecond: batch / t, msPerBatch: t * 1000, runs: TIMED_RUNS });
+          const runs = Array.from({ length: TIMED_RUNS }, () => timed(probe, x, head, mode));
+          const t = median(runs.map((r) => r.wall));
+          const cpu = median(runs.map((r) => r.cpu));
+          rows.push({ ...base, imagesPerSecond: batch / t, msPerBatch: t * 1000, imagesPerCpuSecond: batch / cpu, runs: TIMED_RUNS });
           process.stdout.write(`${facts.name} ${size}px b${batch} ${mode}: ${(batch / t).toFixed(1)} img/s\n`);
         } catch (e) {
           const note = `failed: ${(e as Error).message.split('\n')[0]}`;
-          rows.push({ ...base, imagesPerSecond: null, msPerBatch: null, runs: 0, note });
+          rows.push({ ...base, imagesPerSecond: null, msPerBatch: null, imagesPerCpuSecond: null, runs: 0, note });
           process.stdout.write(`${facts.name} ${size}px b${batch} ${mode}: ${note}\n`);
         } finally {
           x.dispose();
@@ -125,7 +135,7 @@ async function benchBackend(choice: Choice, rows: Row[]): Promise<void> {
 }
 
 function table(rows: Row[]): string {
-  const header = ['backend', 'threads', 'simd', 'px', 'batch', 'mode', 'img/s', 'ms/batch', 'note'];
+  const header = ['backend', 'threads', 'simd', 'px', 'batch', 'mode', 'img/s', 'ms/batch', 'img/cpu-s', 'note'];
   const lines = rows.map((r) => [
     r.backend,
     String(r.threads),
@@ -135,6 +145,7 @@ function table(rows: Row[]): string {
     r.mode,
     r.imagesPerSecond === null ? '-' : r.imagesPerSecond.toFixed(1),
     r.msPerBatch === null ? '-' : r.msPerBatch.toFixed(0),
+    r.imagesPerCpuSecond === null ? '-' : r.imagesPerCpuSecond.toFixed(1),
     r.note ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
@@ -191,7 +202,7 @@ async function benchWorkers(workers: number, size: number, batch: number, rows: 
   await Promise.all(pool.map((w) => w.terminate()));
   const t = median(times);
   const name = `wasm x${workers} workers`;
-  rows.push({ backend: name, choice: 'wasm', threads: workers, simd: true, size, batch: share * workers, mode: 'forward+backward', imagesPerSecond: (share * workers) / t, msPerBatch: t * 1000, runs: TIMED_RUNS });
+  rows.push({ backend: name, choice: 'wasm', threads: workers, simd: true, size, batch: share * workers, mode: 'forward+backward', imagesPerSecond: (share * workers) / t, msPerBatch: t * 1000, imagesPerCpuSecond: null, runs: TIMED_RUNS });
   process.stdout.write(`${name} ${size}px b${share * workers} forward+backward: ${((share * workers) / t).toFixed(1)} img/s\n`);
 }
 
