@@ -75,7 +75,10 @@ function linearOrClamp(cfg: Record<string, unknown>): Clamp | null {
   return clamp;
 }
 
-function convStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, depthwise: boolean): Step {
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+
+/** `absorbed` is the zero padding of a ZeroPadding2D layer folded into this (valid) convolution. */
+function convStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, depthwise: boolean, absorbed: Explicit | null): Step {
   channelsLast(cfg);
   const kernel = weight(layer, depthwise ? 'depthwise_kernel' : 'kernel');
   need(kernel !== null, 'kernel');
@@ -83,8 +86,10 @@ function convStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, depthwi
   need(cfg.use_bias !== true || bias !== null, 'bias');
   const strides = pair(cfg.strides ?? 1);
   const dilation = pair(cfg.dilation_rate ?? 1);
-  const padding = cfg.padding;
-  need(padding === 'same' || padding === 'valid', 'padding');
+  const declared = cfg.padding;
+  need(declared === 'same' || declared === 'valid', 'padding');
+  need(absorbed === null || declared === 'valid', 'absorbed padding');
+  const padding = absorbed ?? declared;
   const clamp = linearOrClamp(cfg);
   return ([x]) => {
     const x4 = x as tf.Tensor4D;
@@ -115,7 +120,7 @@ function batchNormStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, cl
     );
 }
 
-function paddingStep(cfg: Record<string, unknown>): Step {
+function paddingAmounts(cfg: Record<string, unknown>): Explicit {
   channelsLast(cfg);
   const p = cfg.padding;
   let rows: [number, number];
@@ -129,7 +134,7 @@ function paddingStep(cfg: Record<string, unknown>): Step {
     rows = typeof a === 'number' ? [a, a] : pair(a);
     cols = typeof b === 'number' ? [b, b] : pair(b);
   }
-  return ([x]) => tf.pad(x as tf.Tensor4D, [[0, 0], rows, cols, [0, 0]]);
+  return [[0, 0], rows, cols, [0, 0]];
 }
 
 function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: tf.Tensor[]) => tf.Tensor {
@@ -142,6 +147,13 @@ function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: 
   for (const [name] of graph.output_layers) consumers.set(name, (consumers.get(name) ?? 0) + 1);
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
   const absorbed = new Set<string>();
+  // A zero padding read only by a valid convolution becomes that convolution's explicit padding:
+  // no padded copy of the activation is made, kept for backprop, or sliced in the backward pass.
+  const paddingOf = new Map<string, Explicit>();
+  const soleConsumer = (name: string): LayerConfig | undefined => {
+    if (consumers.get(name) !== 1) return undefined;
+    return graph.layers.find((o) => (o.inbound_nodes[0] ?? []).some(([n]) => n === name));
+  };
   const steps: { name: string; inputs: string[]; run: Step }[] = [];
   for (const l of graph.layers) {
     // A nested model's call in this graph is its node 1 (node 0 is its own construction).
@@ -155,18 +167,25 @@ function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: 
     switch (l.class_name) {
       case 'InputLayer':
         continue;
-      case 'ZeroPadding2D':
-        run = paddingStep(cfg);
+      case 'ZeroPadding2D': {
+        const amounts = paddingAmounts(cfg);
+        const next = soleConsumer(l.name);
+        if (next !== undefined && (next.class_name === 'Conv2D' || next.class_name === 'DepthwiseConv2D') && next.config.padding === 'valid') {
+          paddingOf.set(next.name, amounts);
+          run = ([x]) => x as tf.Tensor;
+        } else {
+          run = ([x]) => tf.pad(x as tf.Tensor4D, amounts);
+        }
         break;
+      }
       case 'Conv2D':
-        run = convStep(live, cfg, false);
+        run = convStep(live, cfg, false, paddingOf.get(l.name) ?? null);
         break;
       case 'DepthwiseConv2D':
-        run = convStep(live, cfg, true);
+        run = convStep(live, cfg, true, paddingOf.get(l.name) ?? null);
         break;
       case 'BatchNormalization': {
-        const next = graph.layers.filter((o) => (o.inbound_nodes[0] ?? []).some(([n]) => n === l.name));
-        const only = next.length === 1 && consumers.get(l.name) === 1 ? next[0] : undefined;
+        const only = soleConsumer(l.name);
         const clamp = only === undefined ? null : activationClamp(only.class_name, only.config);
         if (only !== undefined && clamp !== null) absorbed.add(only.name);
         run = batchNormStep(live, cfg, clamp ?? NO_CLAMP);

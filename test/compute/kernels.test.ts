@@ -8,7 +8,9 @@ import { relativeError, runOn, seeded } from './grid.js';
 await initCompute('wasm');
 
 const TOLERANCE = 1e-4;
-type Pad = 'same' | 'valid';
+/** MobileNets pad by one row and column at the bottom right before strided valid convolutions. */
+const BOTTOM_RIGHT: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 1], [0, 1], [0, 0]];
+type Pad = 'same' | 'valid' | typeof BOTTOM_RIGHT;
 
 interface Case {
   readonly batch: number;
@@ -24,7 +26,7 @@ function grid(): Case[] {
     for (const size of [7, 8]) {
       for (const filter of [1, 3]) {
         for (const stride of [1, 2]) {
-          for (const pad of ['same', 'valid'] as const) out.push({ batch, size, filter, stride, pad });
+          for (const pad of ['same', 'valid', BOTTOM_RIGHT] as const) out.push({ batch, size, filter, stride, pad });
         }
       }
     }
@@ -32,7 +34,8 @@ function grid(): Case[] {
   return out;
 }
 
-const label = (c: Case, extra: string): string => `b${c.batch} ${c.size}px ${c.filter}x${c.filter} s${c.stride} ${c.pad} ${extra}`;
+const label = (c: Case, extra: string): string =>
+  `b${c.batch} ${c.size}px ${c.filter}x${c.filter} s${c.stride} ${typeof c.pad === 'string' ? c.pad : 'pad-bottom-right'} ${extra}`;
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 async function outputShape(kind: 'conv' | 'depthwise', x: number[], f: number[], c: Case): Promise<number[]> {
