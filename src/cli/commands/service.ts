@@ -5,7 +5,7 @@ import { createApp } from '../../api/index.js';
 import { backendInfo } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { seedRegistry } from '../../registry/index.js';
-import { describeStore, migrateToLatest, openStore, storeConfigFromEnv } from '../../store/index.js';
+import { describeStore, ingestionConfigFromEnv, migrateToLatest, openStore, storeConfigFromEnv } from '../../store/index.js';
 import { printJson } from '../output.js';
 import { withStore } from '../store.js';
 
@@ -19,12 +19,14 @@ export function serveCommand(): Command {
     .option('--seed', 'load the dataset registry first (idempotent)')
     .action(async (opts: { port: number; host: string; seed?: boolean }) => {
       const config = storeConfigFromEnv();
+      // Read before opening anything, so that a bad TA_MAX_UPLOAD_BYTES stops the start, not a later upload.
+      const ingestion = ingestionConfigFromEnv();
       const store = await openStore(config);
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
       }
-      const app = createApp({ store, version: VERSION, backend: backendInfo });
+      const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion });
       const server = app.listen(opts.port, opts.host, () => {
         console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
       });
