@@ -1,5 +1,5 @@
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { invalid, ProblemError } from '../errors.js';
 
 function inside(root: string, path: string): boolean {
@@ -29,5 +29,26 @@ export async function resolveInsideRoots(path: string, roots: readonly string[],
   if (!realRoots.some((r) => inside(r, real))) {
     throw forbidden(path, field, real === resolve(path) ? 'is not inside a configured data root' : 'leads (through a symbolic link) outside the configured data roots');
   }
+  await refuseEscapingLinks(path, await datasetFolderOf(real), realRoots, field);
   return real;
+}
+
+/** The folder whose files ingestion will read: the path itself, or a CSV manifest's folder. */
+async function datasetFolderOf(real: string): Promise<string | undefined> {
+  if ((await stat(real)).isDirectory()) return real;
+  return extname(real).toLowerCase() === '.csv' ? dirname(real) : undefined;
+}
+
+/** Ingestion follows links to files, so a link inside a root must not lead out of every root. */
+async function refuseEscapingLinks(path: string, folder: string | undefined, realRoots: readonly string[], field: string): Promise<void> {
+  if (folder === undefined) return;
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isSymbolicLink()) continue;
+    const link = join(entry.parentPath, entry.name);
+    const target = await realpath(link).catch(() => undefined);
+    if (target !== undefined && !realRoots.some((r) => inside(r, target))) {
+      throw forbidden(path, field, `holds ${relative(folder, link).split(sep).join('/')}, a symbolic link leading outside the configured data roots`);
+    }
+  }
 }

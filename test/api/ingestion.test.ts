@@ -164,7 +164,7 @@ describeEachStore('api ingestion', (kind) => {
     assert.equal(body.dataset.channels, 3);
   });
 
-  test('paths outside the data roots are refused with 403 naming the path, symbolic links included', async () => {
+  test('paths outside the data roots are refused with 403 naming the path, symbolic links to or inside it included', async () => {
     await classFolder(join(outside, 'secret'), { a: 5, b: 5 });
     await symlink(join(outside, 'secret'), join(root, 'link-out'));
     for (const path of [join(outside, 'secret'), BREAST, join(root, 'link-out'), `${root}/../${outside.split('/').pop()}/secret`]) {
@@ -175,6 +175,11 @@ describeEachStore('api ingestion', (kind) => {
       assert.equal(problem.field, 'path');
       assert.ok(problem.detail.includes(path), problem.detail);
     }
+    await classFolder(join(root, 'mixed'), { a: 5, b: 5 });
+    await symlink(join(outside, 'secret', 'a', '0.png'), join(root, 'mixed', 'a', 'borrowed.png'));
+    const linked = await ingest({ path: join(root, 'mixed'), name: 'Escape' });
+    assert.equal(linked.status, 403);
+    assert.match((await problemOf(linked)).detail, /holds a\/borrowed\.png, a symbolic link leading outside/);
     const relative = await ingest({ path: 'cells', name: 'Escape' });
     assert.equal(relative.status, 400);
     assert.equal((await problemOf(relative)).field, 'path');
