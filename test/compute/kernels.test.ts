@@ -89,9 +89,11 @@ test('depthwise backprop kernels on wasm match the cpu backend over the shape gr
   }
 });
 
-test('a large pointwise filter gradient (the matMul path, both operand orders) matches cpu', async () => {
-  // 4x20x20 pixels take the SIMD transpose (a multiple of 16), 3x7x7 the typed-array one.
-  for (const [ci, co, b, s] of [[8, 48, 4, 20], [48, 8, 4, 20], [12, 4, 3, 7], [4, 12, 3, 7]] as const) {
+test('pointwise filter gradients (outer-product and matMul paths, both operand orders) match cpu', async () => {
+  // Up to 8 channels on a side: outer products (either side). Otherwise matMul after a transpose,
+  // SIMD for 4x20x20 pixels (a multiple of 16), typed-array for 3x7x7.
+  const cases = [[8, 48, 4, 20], [48, 8, 4, 20], [12, 4, 3, 7], [4, 12, 3, 7], [12, 16, 4, 20], [20, 12, 4, 20], [12, 16, 3, 7], [20, 12, 3, 7]] as const;
+  for (const [ci, co, b, s] of cases) {
     const xShape = [b, s, s, ci];
     const dyShape = [b, s, s, co];
     const x = { shape: xShape, values: seeded(size(xShape), ci) };

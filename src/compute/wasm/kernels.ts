@@ -44,7 +44,8 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
 }
 
 /**
- * dW = x^T dy over pixels. wasm's matMul packs its right operand with a strided transposition
+ * dW = x^T dy over pixels. With few channels on either side, SIMD outer products. Otherwise
+ * wasm's matMul: it packs its right operand with a strided transposition
  * that re-reads it once per 8 output columns, so with millions of pixels the right operand must
  * be the one with fewer channels; the other is transposed (one cache-blocked pass) to be the left.
  */
@@ -52,6 +53,19 @@ function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo,
   const pixels = info.batchSize * info.inHeight * info.inWidth;
   const ci = info.inChannels;
   const co = info.outChannels;
+  const loops = Math.min(ci, co) <= OUTER_PRODUCT_MAX_IN ? simdLoops(memoryOf(backend)) : null;
+  if (loops !== null && ci <= OUTER_PRODUCT_MAX_IN && co % 4 === 0) {
+    const dw = alloc(backend, [1, 1, ci, co]);
+    heap(backend, dw).set(outerProductSum(backend, loops, pointer(backend, x), pointer(backend, dy), pixels, ci, co));
+    return dw;
+  }
+  if (loops !== null && co <= OUTER_PRODUCT_MAX_IN && ci % 4 === 0) {
+    const sums = outerProductSum(backend, loops, pointer(backend, dy), pointer(backend, x), pixels, co, ci);
+    const dw = alloc(backend, [1, 1, ci, co]);
+    const out = heap(backend, dw);
+    for (let o = 0; o < co; o++) for (let i = 0; i < ci; i++) out[i * co + o] = sums[o * ci + i] as number;
+    return dw;
+  }
   if (ci > co) {
     const xT = transposeInHeap(backend, x, pixels, ci);
     const dw = matMul(backend, xT, view(dy, [pixels, co]));
@@ -63,6 +77,25 @@ function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo,
   const dw = transposeInHeap(backend, dwT, co, ci);
   release(backend, dyT, dwT);
   return view(dw, [1, 1, ci, co]);
+}
+
+/**
+ * Sum over pixels of scalars[p, 0..ns) outer vectors[p, 0..nv), row-major [ns, nv], for a side
+ * with few channels: no transpose, and in SIMD; float32 partials over ROW_FLUSH pixels at a time.
+ */
+function outerProductSum(backend: Wasm, loops: SimdLoops, scalars: number, vectors: number, pixels: number, ns: number, nv: number): Float64Array {
+  const partial = alloc(backend, [ns * nv]);
+  const pacc = pointer(backend, partial);
+  const total = new Float64Array(ns * nv);
+  for (let p0 = 0; p0 < pixels; p0 += ROW_FLUSH) {
+    const n = Math.min(ROW_FLUSH, pixels - p0);
+    const sums = heap(backend, partial);
+    sums.fill(0);
+    loops.outerAccumulate(scalars + p0 * ns * 4, vectors + p0 * nv * 4, pacc, n, ns * 4, ns, nv * 4);
+    for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (sums[i] as number);
+  }
+  release(backend, partial);
+  return total;
 }
 
 function transposeInHeap(backend: Wasm, t: tf.TensorInfo, rows: number, cols: number): tf.TensorInfo {
