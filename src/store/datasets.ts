@@ -118,7 +118,7 @@ export async function createDataset(db: Knex, input: DatasetInput, origin: Recor
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
-/** The registry's seed: writes only what changed, so a second run touches nothing. */
+/** The registry's seed: writes only what changed, so a second run touches nothing, and never takes over a user's record. */
 export async function upsertDataset(db: Knex, input: DatasetInput, origin: RecordOrigin): Promise<UpsertOutcome> {
   const row = toRow(input, origin);
   const existing = (await db('datasets').where({ id: input.id }).first('content_hash', 'origin_of_record')) as
@@ -129,7 +129,11 @@ export async function upsertDataset(db: Knex, input: DatasetInput, origin: Recor
     await db('datasets').insert({ ...row, created_at: now, updated_at: now });
     return 'created';
   }
-  if (existing.content_hash === row.content_hash && existing.origin_of_record === origin) return 'unchanged';
+  if (existing.origin_of_record !== origin) {
+    // A user's dataset (registered or ingested) is theirs: a registry file with the same id must not take it over.
+    throw conflict(`dataset '${input.id}' already exists as an ${existing.origin_of_record} record; give the ${origin} entry another id`, [{ field: 'id', message: `taken by a ${existing.origin_of_record} record` }]);
+  }
+  if (existing.content_hash === row.content_hash) return 'unchanged';
   await db('datasets').where({ id: input.id }).update({ ...row, updated_at: now });
   return 'updated';
 }

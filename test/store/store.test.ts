@@ -51,8 +51,10 @@ describeEachStore('store', (kind) => {
     assert.equal((await getDataset(store.knex, 'isic'))?.name, 'ISIC 2018');
   });
 
-  test('upsert reports unchanged, then updated when a field changes', async () => {
-    assert.equal(await upsertDataset(store.knex, stl, 'registry'), 'updated');
+  test("upsert never takes over a user's record; for its own it reports unchanged, then updated when a field changes", async () => {
+    await assert.rejects(upsertDataset(store.knex, stl, 'registry'), /already exists as an api record/);
+    assert.equal((await getDataset(store.knex, 'stl10'))?.record_origin, 'api');
+    await store.knex('datasets').where({ id: 'stl10' }).update({ origin_of_record: 'registry' });
     assert.equal(await upsertDataset(store.knex, stl, 'registry'), 'unchanged');
     assert.equal(await upsertDataset(store.knex, { ...stl, images: 13001 }, 'registry'), 'updated');
     assert.equal((await getDataset(store.knex, 'stl10'))?.images, 13001);
