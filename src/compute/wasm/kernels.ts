@@ -289,6 +289,37 @@ function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorIn
 }
 
 /**
+ * Strided depthwise input gradient scattered directly: each dy pixel, times each tap's per-channel
+ * weights, is added where that tap read the input. The correlation route would first spread dy
+ * onto a grid mostly of zeros (3/4 of it at stride 2) and convolve all of them.
+ */
+function stridedDepthwiseInputGrad(backend: Wasm, loops: SimdLoops, dy: tf.TensorInfo, filter: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+  const g = geometry(info);
+  const cbytes = g.channels * 4;
+  const dx = alloc(backend, info.inShape);
+  heap(backend, dx).fill(0);
+  const [pdx, pdy, pw] = [pointer(backend, dx), pointer(backend, dy), pointer(backend, filter)];
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ky = 0; ky < g.filterHeight; ky++) {
+        const iy = oy * g.strideHeight + ky - g.padTop;
+        if (iy < 0 || iy >= g.inHeight) continue;
+        for (let kx = 0; kx < g.filterWidth; kx++) {
+          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
+          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
+          if (last < first) continue;
+          const ix = first * g.strideWidth + kx - g.padLeft;
+          const dxAt = pdx + ((b * g.inHeight + iy) * g.inWidth + ix) * cbytes;
+          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cbytes;
+          loops.scaledAccumulate(dyAt, pw + (ky * g.filterWidth + kx) * cbytes, dxAt, last - first + 1, g.strideWidth * cbytes, cbytes);
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/**
  * dx of a depthwise convolution is a stride-1 depthwise correlation of the (stride-dilated)
  * output gradient with the 180-degree-turned filter, run by wasm's own depthwise kernel; with a
  * channel multiplier the M products per input channel are then summed.
@@ -315,6 +346,8 @@ export function depthwiseBackpropInput(args: {
   const { filterHeight: fh, filterWidth: fw, inChannels: c, outChannels: depth } = info;
   const multiplier = depth / c;
   const strided = info.strideHeight > 1 || info.strideWidth > 1;
+  const loops = strided && multiplier === 1 && c % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  if (loops !== null) return stridedDepthwiseInputGrad(backend, loops, dy, filter, info);
   let spread = dy;
   if (strided) {
     const dh = (info.outHeight - 1) * info.strideHeight + 1;

@@ -17,6 +17,8 @@ export interface SimdLoops {
    * dy by cobytes (the filter gradient of a convolution with few input channels, one tap).
    */
   outerAccumulate(x: number, dy: number, acc: number, count: number, xstep: number, ci: number, cobytes: number): void;
+  /** dst += src * w per channel over `count` pixels; src advances by cbytes, dst by dststep. */
+  scaledAccumulate(src: number, w: number, dst: number, count: number, dststep: number, cbytes: number): void;
   /** [rows, cols] at src to [cols, rows] at dst; rows a multiple of 16, cols of 4. */
   transpose(src: number, dst: number, rows: number, cols: number): void;
 }
@@ -223,7 +225,32 @@ function outerAccumulateSpec(): FunctionSpec {
   };
 }
 
-const BYTES = moduleBytes([batchNormActSpec(), batchNormActGradSpec(), multiplyAccumulateSpec(), transposeSpec(), outerAccumulateSpec()]);
+function scaledAccumulateSpec(): FunctionSpec {
+  const [src, w, dst, count, dststep, cbytes, i, ch] = [0, 1, 2, 3, 4, 5, 6, 7];
+  return {
+    name: 'scaledAccumulate',
+    params: [I32, I32, I32, I32, I32, I32],
+    locals: [I32, I32],
+    body: pixelLoop(i, count, ch, cbytes, [
+      at(dst, ch),
+      at(dst, ch), v128.load,
+      at(src, ch), v128.load,
+      at(w, ch), v128.load,
+      v128.f32Mul,
+      v128.f32Add,
+      v128.store,
+    ], [next(src, cbytes), next(dst, dststep)]),
+  };
+}
+
+const BYTES = moduleBytes([
+  batchNormActSpec(),
+  batchNormActGradSpec(),
+  multiplyAccumulateSpec(),
+  transposeSpec(),
+  outerAccumulateSpec(),
+  scaledAccumulateSpec(),
+]);
 const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
 
 /** The loops bound to one wasm memory, or null where the runtime lacks WebAssembly SIMD. */
