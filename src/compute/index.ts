@@ -8,4 +8,6 @@ export {
   type BackendChoice,
   type BackendInfo,
 } from './backend.js';
+export { batchNormActivation, NO_CLAMP, type Clamp, type BatchNormParams } from './batch-norm-activation.js';
+export { WASM_KERNELS } from './wasm/register.js';
 export { loadProbe, probeFromLayersModel, defaultProbeFolder } from '../probes/index.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, BackendUnavailableError, initCompute, parseBackendChoice } from '../../src/compute/index.js';
+import { backendInfo, BackendUnavailableError, initCompute, parseBackendChoice, WASM_KERNELS } from '../../src/compute/index.js';
 
 test('TA_BACKEND values parse, unknown ones are refused', () => {
   assert.equal(parseBackendChoice(undefined), 'auto');
@@ -32,4 +32,5 @@ test('auto picks wasm here (no native package), with SIMD, and logs the choice o
   assert.equal(lines.length, 1);
   assert.match(lines[0] ?? '', /^compute: backend wasm/);
   assert.deepEqual(backendInfo(), info);
+  for (const name of WASM_KERNELS) assert.ok(tf.getKernel(name, 'wasm') !== undefined, `${name} registered for wasm`);
 });
