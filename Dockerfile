@@ -34,6 +34,7 @@ COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml NOTICE ./
 COPY datasets-registry ./datasets-registry
 COPY probes ./probes
+COPY examples ./examples
 USER node
 VOLUME /data
 EXPOSE 8080

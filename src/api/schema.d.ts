@@ -492,7 +492,12 @@ export interface components {
             store: "sqlite" | "postgres";
             /** @description The tensor backend once one has been chosen; null before the first computation asks for it. */
             backend?: null | {
+                /** @description The tfjs backend in use: tensorflow (native, CPU or GPU), wasm or cpu. */
                 name: string;
+                /** @enum {string} */
+                choice?: "gpu" | "tensorflow" | "wasm" | "cpu";
+                /** @enum {string} */
+                requested?: "auto" | "gpu" | "tensorflow" | "wasm" | "cpu";
                 threads: number;
                 simd: boolean;
             };

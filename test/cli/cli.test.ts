@@ -9,7 +9,11 @@ const work = mkdtempSync(join(tmpdir(), 'ta-cli-'));
 const env = { ...process.env, TA_DATA_DIR: work, DATABASE_URL: '' };
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8' });
+  return cliWith({}, ...args);
+}
+
+function cliWith(extraEnv: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8' });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -74,4 +78,11 @@ test('a malformed registry file exits 2 naming the file and field, and stores no
   assert.match(r.stderr, /isic\.yaml: field 'origin'/);
   const show = cli('datasets', 'show', 'isic', '--json');
   assert.equal((JSON.parse(show.stdout) as { origin: string }).origin, 'medical');
+});
+
+test('forcing a tensor backend that is not installed fails with one line', () => {
+  const r = cliWith({ TA_BACKEND: 'gpu' }, 'serve', '--port', '0');
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /TA_BACKEND=gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/);
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from '../../api/index.js';
-import { backendInfo } from '../../compute/index.js';
+import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { seedRegistry } from '../../registry/index.js';
 import { describeStore, ingestionConfigFromEnv, migrateToLatest, openStore, storeConfigFromEnv } from '../../store/index.js';
@@ -21,6 +21,8 @@ export function serveCommand(): Command {
       const config = storeConfigFromEnv();
       // Read before opening anything, so that a bad TA_MAX_UPLOAD_BYTES stops the start, not a later upload.
       const ingestion = ingestionConfigFromEnv();
+      // The backend is chosen (and logged) once at start-up, so that health reports it and a bad TA_BACKEND stops the start.
+      await initCompute();
       const store = await openStore(config);
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
