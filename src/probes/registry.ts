@@ -95,7 +95,11 @@ export async function ensureBundledProbe(db: Knex): Promise<ProbeRecord> {
 export async function resolveProbeSource(db: Knex, ref: string | undefined, inputSize: number | undefined): Promise<ProbeSource> {
   const meta: ProbeMetaInput = inputSize !== undefined ? { inputSize } : {};
   if (ref === undefined) return { folder: defaultProbeFolder(), meta, location: probeLocation(defaultProbeFolder()) };
-  if (existsSync(ref) && statSync(ref).isDirectory()) return { folder: resolve(ref), meta, location: probeLocation(ref) };
+  if (existsSync(ref) && statSync(ref).isDirectory()) {
+    // Loaded here first so that a folder that is no probe is refused in one line, before any worker starts.
+    await probeRecordOfFolder(ref, meta);
+    return { folder: resolve(ref), meta, location: probeLocation(ref) };
+  }
   const record = await findProbe(db, ref);
   if (record.location === undefined) {
     throw new ProblemError(

@@ -107,6 +107,10 @@ test('probes: list shows the bundled probe; add registers a folder', () => {
   const probes = JSON.parse(ok('probes', 'list', '--json')) as { name: string; weights: string }[];
   assert.equal(probes.find((p) => p.name === 'mobilenet-v1-pw12')?.weights, 'folder');
   refused(/pixel scaling not given/, 'probes', 'add', '../shared/weights/mobilenet_v1_1.0_224_imagenet_to_pw12');
+  refused(/pixel scaling not given/, 'embed', 'breast-small', '--probe', '../shared/weights/mobilenet_v1_1.0_224_imagenet_to_pw12');
+  // Registered, the folder's probe is found by name and loaded with the description it was registered with.
+  const e = JSON.parse(ok('embed', 'breast-small', '--probe', 'mobilenet-v1-pw12', ...SMALL, '--epochs', '1', '--json')) as Embedding & { probe: { name: string } };
+  assert.deepEqual([e.probe.name, e.probe.weights, e.probe.input_size, e.image_count], ['mobilenet-v1-pw12', 'folder', 64, 60]);
 });
 
 test('experts: answer, show the vote, and the expert distance with its source', () => {
