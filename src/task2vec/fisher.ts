@@ -69,26 +69,57 @@ export function planMontecarlo(sampler: IndexSampler, rng: Rng, seed: number, op
 }
 
 /**
+ * Pixels of input that one backward pass may hold. The gradient tape of the default probe keeps
+ * about 48 MB per 224 px image, and a wasm heap stops at 4 GB, so a batch of 100 at 224 px cannot
+ * be differentiated in one pass; 1.3 M pixels (25 images at 224 px, 141 at 96 px) stays near 1.2 GB.
+ */
+const PIXELS_PER_BACKWARD_PASS = 1_300_000;
+
+/** The micro-batch a batch is split into; fixed by the input size, so embeddings stay reproducible. */
+export function microBatchSize(inputHeight: number, inputWidth: number): number {
+  return Math.max(1, Math.floor(PIXELS_PER_BACKWARD_PASS / (inputHeight * inputWidth)));
+}
+
+/**
  * One batch of the reference's Monte Carlo Fisher: labels drawn from the model's own predictive
  * distribution p(y|x) (not the dataset's labels: the Fisher is an expectation under the model),
  * the batch-mean cross-entropy back-propagated, and its gradient squared and reduced per filter.
+ * The batch-mean gradient is the size-weighted sum of micro-batch mean gradients, so it is built
+ * micro-batch by micro-batch and squared only once complete: the same estimator, in bounded memory.
  */
-export function montecarloBatch(probe: Probe, x: ProbeInput, head: Classifier, labelSeed: number): Float32Array {
-  const rng = createRng(labelSeed);
+export function montecarloBatch(probe: Probe, x: ProbeInput, head: Classifier, labelSeed: number, micro = microBatchSize(x.shape[1], x.shape[2])): Float32Array {
   const size = x.shape[0];
-  let drawn: Int32Array | null = null;
-  const loss = (features: tf.Tensor2D): tf.Scalar => {
-    const logits = classifierLogits(features, head);
-    // Drawn once, so a probe that evaluates the loss more than once sees the same labels.
-    if (drawn === null) {
-      const p = valuesOf(() => tf.softmax(logits));
-      const labels = new Int32Array(size);
-      for (let i = 0; i < size; i++) labels[i] = sampleCategorical(rng, p, i * head.classCount, head.classCount);
-      drawn = labels;
+  // One draw per input, in input order, so the labels do not depend on how the batch is split.
+  const rng = createRng(labelSeed);
+  let summed: tf.Tensor[] | null = null;
+  try {
+    for (let start = 0; start < size; start += micro) {
+      const n = Math.min(micro, size - start);
+      let drawn: Int32Array | null = null;
+      const loss = (features: tf.Tensor2D): tf.Scalar => {
+        const logits = classifierLogits(features, head);
+        // Drawn once, so a probe that evaluates the loss more than once sees the same labels.
+        if (drawn === null) {
+          const p = valuesOf(() => tf.softmax(logits));
+          const labels = new Int32Array(n);
+          for (let i = 0; i < n; i++) labels[i] = sampleCategorical(rng, p, i * head.classCount, head.classCount);
+          drawn = labels;
+        }
+        return tf.mul(crossEntropy(logits, drawn, head.classCount), n / size) as tf.Scalar;
+      };
+      const grads = n === size ? probe.gradients(x, loss) : tf.tidy(() => probe.gradients(tf.slice(x, [start, 0, 0, 0], [n, -1, -1, -1]), loss));
+      if (summed === null) summed = grads;
+      else {
+        const previous: tf.Tensor[] = summed;
+        summed = tf.tidy(() => previous.map((g, i) => tf.add(g, grads[i]!)));
+        tf.dispose([...previous, ...grads]);
+      }
     }
-    return crossEntropy(logits, drawn, head.classCount);
-  };
-  return valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
+    const complete: tf.Tensor[] = summed!;
+    return valuesOf(() => filterwiseSquaredGradients(complete, probe.weights));
+  } finally {
+    if (summed !== null) tf.dispose(summed);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Probe } from '../../src/probes/probe.js';
 import type { Classifier } from '../../src/task2vec/classifier.js';
 import { classifierLogits } from '../../src/task2vec/classifier.js';
-import { planMontecarlo, type InputBatch } from '../../src/task2vec/fisher.js';
+import { microBatchSize, montecarloBatch, planMontecarlo, type InputBatch } from '../../src/task2vec/fisher.js';
 import { exactFisher, montecarloFisher } from '../../src/task2vec/task2vec.js';
 import { createRng, uniformSampler } from '../../src/task2vec/random.js';
 import { expectedFisher, readTinyFixture, tinyHead, tinyInputs, tinyProbe, type TinyFixture } from './helpers/tiny-probe.js';
@@ -80,4 +80,22 @@ test('Monte Carlo Fisher with batch size 1 and uniform sampling converges to the
     if (w === 0) assert.equal(mc[i], 0, `filter ${i} is dead in the fixture`);
   });
   assert.ok(l1 / total < 0.05, `relative L1 error ${l1 / total}`);
+});
+
+test('a Monte Carlo batch split into micro-batches gives the batch-mean gradient of the whole batch', () => {
+  const whole = montecarloBatch(probe, all, head, 1234, all.shape[0]);
+  for (const micro of [1, 5, 7]) {
+    const split = montecarloBatch(probe, all, head, 1234, micro);
+    for (let i = 0; i < whole.length; i++) {
+      const scale = Math.max(Math.abs(whole[i]!), 1e-12);
+      assert.ok(Math.abs(split[i]! - whole[i]!) / scale < 1e-4, `micro ${micro}, entry ${i}: ${split[i]} vs ${whole[i]}`);
+    }
+  }
+  assert.notDeepEqual(Array.from(montecarloBatch(probe, all, head, 99, all.shape[0])), Array.from(whole), 'another label seed draws other labels');
+});
+
+test('the micro-batch keeps a 224 px backward pass near 25 images and never falls below one', () => {
+  assert.equal(microBatchSize(224, 224), 25);
+  assert.equal(microBatchSize(96, 96), 141);
+  assert.equal(microBatchSize(4096, 4096), 1);
 });
