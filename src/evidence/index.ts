@@ -6,3 +6,4 @@ export { defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, t
 export { correlationAnalysis, type AnalysisOptions } from './analysis.js';
 export { currentRanker, evaluation, loadEvidence, type EvaluationOptions, type Evidence, type FittedRanker, type RankerSetup } from './ranker.js';
 export { recommend, type EmbeddingStatus, type RecommendationRequest, type RecommendationResult, type RecommendedSource } from './recommend.js';
+export { prepareTargetFromPath, type PathTarget, type PreparedTarget } from './target-from-path.js';

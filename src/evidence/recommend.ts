@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { notFound } from '../errors.js';
+import { getProbe } from '../store/index.js';
 import { recommendSources, type Recommendation } from '../ranking/index.js';
 import { currentRanker, type FittedRanker, type RankerSetup } from './ranker.js';
 
@@ -32,16 +33,19 @@ export interface RecommendationResult {
   readonly items: readonly RecommendedSource[];
 }
 
-function embeddingStatus(fitted: FittedRanker, target: string): EmbeddingStatus {
+async function embeddingStatus(db: Knex, fitted: FittedRanker, target: string): Promise<EmbeddingStatus> {
   const probe = fitted.probe;
   if (probe === null) {
     return { probe: null, available: false, message: `no dataset has a Task2Vec embedding yet, so no prediction uses one; compute one with \`transfer-atlas embed ${target}\`` };
   }
   if (probe.datasets.includes(target)) return { probe: probe.id, available: true };
+  const held = (await getProbe(db, probe.id))?.location !== undefined;
   return {
     probe: probe.id,
     available: false,
-    message: `'${target}' has no Task2Vec embedding under probe '${probe.name}', so predictions use the other signals only; compute one with \`transfer-atlas embed ${target}\``,
+    message: held
+      ? `'${target}' has no Task2Vec embedding under probe '${probe.name}', so predictions use the other signals only; compute one with \`transfer-atlas embed ${target} --probe ${probe.id.slice(0, 12)}\``
+      : `'${target}' has no Task2Vec embedding under probe '${probe.name}', the probe of the sources' embeddings, whose weights this service does not hold; predictions use the other signals only (register the probe's folder with \`transfer-atlas probes add\` to embed under it)`,
   };
 }
 
@@ -65,7 +69,7 @@ export async function recommend(db: Knex, request: RecommendationRequest): Promi
   });
   return {
     target: request.target,
-    embedding: embeddingStatus(fitted, request.target),
+    embedding: await embeddingStatus(db, fitted, request.target),
     ranker: fitted,
     items: ranked.map((r) => ({ ...r, backbone: datasets.get(r.source)?.backbone ?? null })),
   };
