@@ -214,7 +214,7 @@ describeEachStore('api analysis and recommendations', (kind) => {
     assert.equal(res.status, 200);
     const body = (await res.json()) as { embedding: { available: boolean; probe: string; message: string }; items: { source: string; basis: string; signals_missing: string[] }[] };
     assert.deepEqual([body.embedding.available, body.embedding.probe], [false, PROBE]);
-    assert.match(body.embedding.message, /transfer-atlas embed breastmnist/);
+    assert.match(body.embedding.message, /'breastmnist' has no Task2Vec embedding under probe 'torchvision-resnet50-imagenet1k-v1'.*weights this service does not hold/);
     assert.equal(body.items.length, 2);
     for (const item of body.items) {
       assert.equal(item.basis, 'predicted');
