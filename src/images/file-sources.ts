@@ -5,7 +5,7 @@
  */
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { parseCsv } from './csv.js';
+import { CsvError, parseCsvRecords } from '../csv.js';
 import { IngestionError, listForMessage } from './errors.js';
 import type { DatasetFormat, ListedFile, Listing } from './listing.js';
 import { splitFromName } from './listing.js';
@@ -116,10 +116,16 @@ function column(header: readonly string[], names: readonly string[]): number {
 export async function listCsv(csvPath: string, options: SourceOptions): Promise<Listing> {
   const root = dirname(resolve(csvPath));
   const csvName = relative(root, resolve(csvPath));
-  const rows = parseCsv(await readFile(csvPath, 'utf8'));
   const fail = (message: string) => new IngestionError('BAD_MANIFEST', `${csvName}: ${message}`, { file: csvName });
-  if (rows.length < 2) throw fail('the manifest has no data rows');
-  const header = rows[0]!;
+  let records;
+  try {
+    records = parseCsvRecords(await readFile(csvPath, 'utf8'));
+  } catch (err) {
+    if (err instanceof CsvError) throw fail(`line ${err.line}: ${err.message}`);
+    throw err;
+  }
+  if (records.length < 2) throw fail('the manifest has no data rows');
+  const header = records[0]!.fields;
   const pathCol = column(header, PATH_COLUMNS);
   const labelCol = column(header, LABEL_COLUMNS);
   const splitCol = column(header, SPLIT_COLUMNS);
@@ -129,9 +135,7 @@ export async function listCsv(csvPath: string, options: SourceOptions): Promise<
   const items: ListedFile[] = [];
   const seen = new Set<string>();
   const missing: string[] = [];
-  for (let r = 1; r < rows.length; r++) {
-    const row = rows[r]!;
-    const line = r + 1;
+  for (const { fields: row, line } of records.slice(1)) {
     const rawPath = (row[pathCol] ?? '').trim();
     const label = (row[labelCol] ?? '').trim();
     if (rawPath === '') throw fail(`line ${line} has an empty path`);

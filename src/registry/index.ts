@@ -2,7 +2,6 @@ export { datasetInputSchema, expertFeaturesSchema, zodIssues, DATASET_ID, type D
 export { readRegistryDatasets, type RegistryFile } from './files.js';
 export { readPublications, readPublication, type Publication } from './publication.js';
 export { seedRegistry, runIdFor, type SeedSummary } from './seed.js';
-export { parseCsv, CsvError, type CsvRow } from './csv.js';
 export { ingestIntoStore, datasetIdFromName, DEFAULT_MODALITY, DEFAULT_LICENCE, type IngestRequest, type IngestMetadata, type IngestOptions, type IngestOutcome } from './ingest.js';
 export { ingestionProblem } from './ingestion-problem.js';
 export { resolveInsideRoots } from './data-roots.js';

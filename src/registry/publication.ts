@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { invalid } from '../errors.js';
 import { parseNpy } from '../images/npy.js';
-import { CsvError, parseCsv } from './csv.js';
+import { CsvError, parseCsv } from '../csv.js';
 import { zodIssues } from './dataset.js';
 import { METRICS } from '../transfer/index.js';
 

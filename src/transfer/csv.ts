@@ -3,6 +3,7 @@
  * (`source,target,fold_1..fold_n`) is accepted; architecture, protocol and provenance come from
  * optional columns or from `defaults` (e.g. CLI flags) when the file has no such column.
  */
+import { CsvError, parseCsvRecords, type CsvRecord } from '../csv.js';
 import type { FieldError } from './types.js';
 import type { Validation } from './validate.js';
 
@@ -17,39 +18,6 @@ export interface CsvDefaults {
   readonly url?: string;
 }
 
-/** RFC 4180 fields: commas, double quotes with "" escapes, CRLF or LF line ends. */
-export function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"' && field === '') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.filter((r) => !(r.length === 1 && r[0]!.trim() === ''));
-}
-
 const FOLD_COLUMN = /^fold_(\d+)$/;
 
 function numberOrText(text: string): number | string {
@@ -57,9 +25,21 @@ function numberOrText(text: string): number | string {
   return text.trim() !== '' && Number.isFinite(n) ? n : text;
 }
 
-export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): Validation<unknown[]> {
-  const rows = parseCsv(text.replace(/^\uFEFF/, ''));
-  const header = rows[0]?.map((h) => h.trim().toLowerCase());
+/** Raw contributions, and the file line each one came from, so that errors can point at the line. */
+export interface CsvContributions {
+  readonly items: unknown[];
+  readonly lines: number[];
+}
+
+export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): Validation<CsvContributions> {
+  let records: CsvRecord[];
+  try {
+    records = parseCsvRecords(text);
+  } catch (err) {
+    if (err instanceof CsvError) return { ok: false, errors: [{ path: `line ${err.line}`, message: err.message }] };
+    throw err;
+  }
+  const header = records[0]?.fields.map((h) => h.trim().toLowerCase());
   if (header === undefined) return { ok: false, errors: [{ path: '(file)', message: 'empty CSV' }] };
   const errors: FieldError[] = [];
   for (const required of ['source', 'target']) {
@@ -73,10 +53,11 @@ export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): 
   if (errors.length > 0) return { ok: false, errors };
   const col = (name: string) => header.indexOf(name);
   const out: unknown[] = [];
-  rows.slice(1).forEach((cells, r) => {
+  const lines: number[] = [];
+  for (const { fields: cells, line } of records.slice(1)) {
     if (cells.length !== header.length) {
-      errors.push({ path: `row ${r + 2}`, message: `has ${cells.length} fields, the header has ${header.length}` });
-      return;
+      errors.push({ path: `line ${line}`, message: `has ${cells.length} fields, the header has ${header.length}` });
+      continue;
     }
     const cell = (name: string): string | undefined => {
       const i = col(name);
@@ -87,6 +68,7 @@ export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): 
       const v = cell(name);
       return v === undefined ? fallback : numberOrText(v);
     };
+    lines.push(line);
     out.push({
       source: cell('source') ?? '',
       target: cell('target') ?? '',
@@ -105,6 +87,6 @@ export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): 
         url: cell('url') ?? defaults.url,
       },
     });
-  });
-  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: out };
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: { items: out, lines } };
 }

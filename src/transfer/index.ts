@@ -5,5 +5,5 @@ export type { Validation, ValidationContext } from './validate.js';
 export { comparableKey, duplicateKey, protocolKey } from './keys.js';
 export { isBaseline, matchingBaselines, pairTransferabilities, transferability, transferabilityTable } from './transferability.js';
 export type { NoTransferabilityReason, PairTransferability, Transferability, TransferabilityRow } from './transferability.js';
-export { contributionsFromCsv, parseCsv } from './csv.js';
-export type { CsvDefaults } from './csv.js';
+export { contributionsFromCsv } from './csv.js';
+export type { CsvContributions, CsvDefaults } from './csv.js';

@@ -30,7 +30,7 @@ export const STUDY_PROXY: DistanceProxy = { map: { imagenet: 'stl10' }, signals:
 export function studyResults(): TransferResult[] {
   const raw = contributionsFromCsv(readFileSync(`${DIR}/auc_folds.csv`, 'utf8'), { architecture: 'resnet50', contributor: 'cats-scans study' });
   if (!raw.ok) throw new Error(JSON.stringify(raw.errors));
-  const batch = validateBatch(raw.value);
+  const batch = validateBatch(raw.value.items);
   if (!batch.ok) throw new Error(JSON.stringify(batch.errors));
   return batch.value;
 }

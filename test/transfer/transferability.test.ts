@@ -14,7 +14,7 @@ function studyResults(): TransferResult[] {
   const csv = readFileSync('../shared/reference/cats-scans/auc_folds.csv', 'utf8');
   const raw = contributionsFromCsv(csv, { architecture: 'resnet50', contributor: 'cats-scans study' });
   assert.ok(raw.ok, JSON.stringify(raw));
-  const batch = validateBatch(raw.value);
+  const batch = validateBatch(raw.value.items);
   assert.ok(batch.ok, JSON.stringify(batch));
   return batch.value;
 }
@@ -76,13 +76,16 @@ test('several matching baselines are averaged fold-wise and named', () => {
   assert.ok(Math.abs(outcome.folds[1]! - 10) < 1e-9);
 });
 
-test('CSV problems are reported by row', () => {
+test('CSV problems are reported by file line', () => {
   const bad = contributionsFromCsv('source,target,fold_1,fold_2\nimagenet,isic,0.9\n');
   assert.ok(!bad.ok);
-  assert.deepEqual(bad.errors, [{ path: 'row 2', message: 'has 3 fields, the header has 4' }]);
+  assert.deepEqual(bad.errors, [{ path: 'line 2', message: 'has 3 fields, the header has 4' }]);
+  const blankLines = contributionsFromCsv('source,target,fold_1\n\nimagenet,isic,0.9\n\nstl10,isic,0.8\n', { architecture: 'r' });
+  assert.ok(blankLines.ok);
+  assert.deepEqual(blankLines.value.lines, [3, 5]);
   const noFolds = contributionsFromCsv('source,target,auc\n');
   assert.ok(!noFolds.ok);
   const quoted = contributionsFromCsv('source,target,fold_1,notes\r\nimagenet,isic,0.9,"lr 1e-4, ""warm"" start"\r\n', { architecture: 'r' });
   assert.ok(quoted.ok);
-  assert.deepEqual((quoted.value[0] as { protocol: { notes: string } }).protocol.notes, 'lr 1e-4, "warm" start');
+  assert.deepEqual((quoted.value.items[0] as { protocol: { notes: string } }).protocol.notes, 'lr 1e-4, "warm" start');
 });

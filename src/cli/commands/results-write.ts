@@ -30,11 +30,11 @@ function csvColumn(path: string): string {
   return path.replace(/^provenance\./, '').replace(/^protocol\./, '').replace('imageSize', 'image_size');
 }
 
-function csvField(file: string): (path: string) => string {
+function csvField(file: string, lines: readonly number[]): (path: string) => string {
   return (path) => {
     const m = /^\[(\d+)\]\.?(.*)$/.exec(path);
     if (!m) return `${file}: ${path}`;
-    const line = Number(m[1]) + 2;
+    const line = lines[Number(m[1])]!;
     return m[2] === '' ? `${file}:${line}` : `${file}:${line}: ${csvColumn(m[2]!)}`;
   };
 }
@@ -43,7 +43,13 @@ function jsonField(file: string): (path: string) => string {
   return (path) => `${file}: ${path.replace(/^\[(\d+)\]\.?/, 'results[$1].').replace(/\.$/, '')}`;
 }
 
-function readCsv(path: string, shown: string, opts: ImportOptions): unknown[] {
+interface ReadItems {
+  readonly items: unknown[];
+  /** Names a validation path the way the file's reader knows it (file:line: column, or results[i].field). */
+  readonly field: (path: string) => string;
+}
+
+function readCsv(path: string, shown: string, opts: ImportOptions): ReadItems {
   const parsed = contributionsFromCsv(readFileSync(path, 'utf8'), {
     ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}),
     ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}),
@@ -51,13 +57,13 @@ function readCsv(path: string, shown: string, opts: ImportOptions): unknown[] {
   });
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    const row = /^row (\d+)$/.exec(e.path);
-    throw invalid(`${shown}${row ? `:${row[1]}` : ''}: ${row ? '' : `${e.path}: `}${e.message}`, parsed.errors.map((x) => ({ field: x.path, message: x.message })), shown);
+    const line = /^line (\d+)$/.exec(e.path);
+    throw invalid(`${shown}${line ? `:${line[1]}` : ''}: ${line ? '' : `${e.path}: `}${e.message}`, parsed.errors.map((x) => ({ field: x.path, message: x.message })), shown);
   }
-  return parsed.value;
+  return { items: parsed.value.items, field: csvField(shown, parsed.value.lines) };
 }
 
-function readJson(path: string, shown: string, opts: ImportOptions): unknown[] {
+function readJson(path: string, shown: string, opts: ImportOptions): ReadItems {
   let body: unknown;
   try {
     body = JSON.parse(readFileSync(path, 'utf8'));
@@ -66,13 +72,14 @@ function readJson(path: string, shown: string, opts: ImportOptions): unknown[] {
   }
   const items = Array.isArray(body) ? body : typeof body === 'object' && body !== null && Array.isArray((body as { results?: unknown }).results) ? (body as { results: unknown[] }).results : [body];
   const defaults = { ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}), ...referenceDefaults(opts.reference) };
-  return items.map((item) => {
+  const wire = items.map((item) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
     const record = item as Record<string, unknown>;
     const provenance = typeof record.provenance === 'object' && record.provenance !== null ? (record.provenance as Record<string, unknown>) : {};
     // Flags fill what the file leaves out; they never overrule what it says.
     return fromWireInput({ ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}), ...record, provenance: { ...defaults, ...provenance } });
   });
+  return { items: wire, field: jsonField(shown) };
 }
 
 export function importCommand(): Command {
@@ -87,14 +94,14 @@ export function importCommand(): Command {
       const shown = basename(file);
       const ext = extname(file).toLowerCase();
       if (ext !== '.csv' && ext !== '.json') throw invalid(`${shown}: expected a .csv or .json file`, [{ field: 'file', message: 'not .csv or .json' }]);
-      let items: unknown[];
+      let read: ReadItems;
       try {
-        items = ext === '.csv' ? readCsv(file, shown, opts) : readJson(file, shown, opts);
+        read = ext === '.csv' ? readCsv(file, shown, opts) : readJson(file, shown, opts);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`${file}: no such file`, [{ field: 'file', message: 'no such file' }]);
         throw err;
       }
-      const field = ext === '.csv' ? csvField(shown) : jsonField(shown);
+      const { items, field } = read;
       const stored = await withStore(async (store) => {
         const results = await validateContributions(store.knex, items, { field });
         return store.knex.transaction(async (trx) => withTransferability(trx, await storeContributions(trx, results, field)));

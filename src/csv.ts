@@ -17,8 +17,18 @@ export class CsvError extends Error {
   }
 }
 
-function splitRecords(text: string): { line: number; fields: string[] }[] {
-  const records: { line: number; fields: string[] }[] = [];
+export interface CsvRecord {
+  readonly line: number;
+  readonly fields: string[];
+}
+
+/** Every non-blank record with the line it starts on; a BOM is dropped. */
+export function parseCsvRecords(text: string): CsvRecord[] {
+  return splitRecords(text.replace(/^\uFEFF/, ''));
+}
+
+function splitRecords(text: string): CsvRecord[] {
+  const records: CsvRecord[] = [];
   let fields: string[] = [];
   let field = '';
   let quoted = false;
@@ -45,7 +55,7 @@ function splitRecords(text: string): { line: number; fields: string[] }[] {
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       fields.push(field);
-      if (fields.length > 1 || fields[0] !== '') records.push({ line: recordLine, fields });
+      if (fields.length > 1 || fields[0]!.trim() !== '') records.push({ line: recordLine, fields });
       fields = [];
       field = '';
       line++;
@@ -54,12 +64,12 @@ function splitRecords(text: string): { line: number; fields: string[] }[] {
   }
   if (quoted) throw new CsvError('unterminated quoted field', recordLine);
   fields.push(field);
-  if (fields.length > 1 || fields[0] !== '') records.push({ line: recordLine, fields });
+  if (fields.length > 1 || fields[0]!.trim() !== '') records.push({ line: recordLine, fields });
   return records;
 }
 
 export function parseCsv(text: string, required: readonly string[] = []): { header: string[]; rows: CsvRow[] } {
-  const records = splitRecords(text.replace(/^\uFEFF/, ''));
+  const records = parseCsvRecords(text);
   const first = records.shift();
   if (!first) throw new CsvError('empty file: expected a header line', 1);
   const header = first.fields.map((h) => h.trim());
