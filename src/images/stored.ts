@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { IngestionError } from './errors.js';
 import type { DatasetProfile } from './profile.js';
 import { seededRandom, shuffled, type Split } from './split.js';
+import type { LabelledImages } from '../task2vec/images.js';
 
 export const PIXELS_FILE = 'pixels.u8';
 export const MANIFEST_FILE = 'manifest.json';
@@ -178,14 +179,8 @@ export class StoredDataset {
   }
 }
 
-export interface LabelledBatch {
-  readonly id: string;
-  readonly count: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: 1 | 3;
-  readonly pixels: Uint8Array;
-  readonly labels: Int32Array;
+/** Stored images read back in the shape Task2Vec consumes, with where they came from. */
+export interface LabelledBatch extends LabelledImages {
   /** Positions of these images in the stored dataset. */
   readonly indices: readonly number[];
   readonly classNames: readonly string[];

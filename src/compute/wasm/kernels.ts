@@ -117,43 +117,11 @@ const OUTER_PRODUCT_MAX_IN = 8;
 function outerProductFilterGrad(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
   const g = geometry(info);
   const ci = g.channels;
-  const co = info.outChannels;
-  const cobytes = co * 4;
-  const taps = g.filterHeight * g.filterWidth;
-  const partial = alloc(backend, [taps * ci * co]);
-  const out = alloc(backend, [g.filterHeight, g.filterWidth, ci, co]);
-  const total = new Float64Array(taps * ci * co);
-  const [px, pdy, pacc] = [pointer(backend, x), pointer(backend, dy), pointer(backend, partial)];
-  const rowsPerFlush = Math.max(1, Math.floor(ROW_FLUSH / Math.max(1, g.outWidth)));
-  const flush = (): void => {
-    const sums = heap(backend, partial);
-    for (let i = 0; i < sums.length; i++) total[i] = (total[i] as number) + (sums[i] as number);
-    sums.fill(0);
-  };
-  heap(backend, partial).fill(0);
-  let rows = 0;
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < g.outHeight; oy++) {
-      for (let ky = 0; ky < g.filterHeight; ky++) {
-        const iy = oy * g.strideHeight + ky - g.padTop;
-        if (iy < 0 || iy >= g.inHeight) continue;
-        for (let kx = 0; kx < g.filterWidth; kx++) {
-          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
-          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
-          if (last < first) continue;
-          const ix = first * g.strideWidth + kx - g.padLeft;
-          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * ci * 4;
-          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cobytes;
-          const accAt = pacc + (ky * g.filterWidth + kx) * ci * cobytes;
-          loops.outerAccumulate(xAt, dyAt, accAt, last - first + 1, g.strideWidth * ci * 4, ci, cobytes);
-        }
-      }
-      if (++rows % rowsPerFlush === 0) flush();
-    }
-  }
-  flush();
-  heap(backend, out).set(total);
-  release(backend, partial);
+  const cobytes = info.outChannels * 4;
+  const out = alloc(backend, [g.filterHeight, g.filterWidth, ci, info.outChannels]);
+  accumulateOverTaps(backend, x, dy, g, { xPixelBytes: ci * 4, dyPixelBytes: cobytes, perTap: ci * info.outChannels }, out, (xAt, dyAt, accAt, count) =>
+    loops.outerAccumulate(xAt, dyAt, accAt, count, g.strideWidth * ci * 4, ci, cobytes),
+  );
   return out;
 }
 
@@ -251,11 +219,29 @@ const ROW_FLUSH = 128;
  * row and one tap done by a SIMD loop; the row and tap bounds are worked out here.
  */
 function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, g: WindowGeometry, out: tf.TensorInfo): void {
-  const c = g.channels;
-  const cbytes = c * 4;
-  const taps = g.filterHeight * g.filterWidth;
-  const partial = alloc(backend, [taps, c]);
-  const total = new Float64Array(taps * c);
+  const cbytes = g.channels * 4;
+  accumulateOverTaps(backend, x, dy, g, { xPixelBytes: cbytes, dyPixelBytes: cbytes, perTap: g.channels }, out, (xAt, dyAt, accAt, count) =>
+    loops.multiplyAccumulate(xAt, dyAt, accAt, count, g.strideWidth * cbytes, cbytes),
+  );
+}
+
+/**
+ * The walk both SIMD filter gradients share: for every image, output row and filter tap, the run
+ * of output pixels that tap saw is handed to `row` with its x, dy and partial-sum addresses. The
+ * float32 partial sums are folded into float64 totals every ROW_FLUSH accumulations, then written to `out`.
+ */
+function accumulateOverTaps(
+  backend: Wasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: WindowGeometry,
+  layout: { readonly xPixelBytes: number; readonly dyPixelBytes: number; readonly perTap: number },
+  out: tf.TensorInfo,
+  row: (xAt: number, dyAt: number, accAt: number, count: number) => void,
+): void {
+  const floats = g.filterHeight * g.filterWidth * layout.perTap;
+  const partial = alloc(backend, [floats]);
+  const total = new Float64Array(floats);
   const [px, pdy, pacc] = [pointer(backend, x), pointer(backend, dy), pointer(backend, partial)];
   const rowsPerFlush = Math.max(1, Math.floor(ROW_FLUSH / Math.max(1, g.outWidth)));
   const flush = (): void => {
@@ -275,9 +261,9 @@ function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorIn
           const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
           if (last < first) continue;
           const ix = first * g.strideWidth + kx - g.padLeft;
-          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * cbytes;
-          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cbytes;
-          loops.multiplyAccumulate(xAt, dyAt, pacc + (ky * g.filterWidth + kx) * cbytes, last - first + 1, g.strideWidth * cbytes, cbytes);
+          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * layout.xPixelBytes;
+          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * layout.dyPixelBytes;
+          row(xAt, dyAt, pacc + (ky * g.filterWidth + kx) * layout.perTap * 4, last - first + 1);
         }
       }
       if (++rows % rowsPerFlush === 0) flush();
