@@ -11,7 +11,7 @@ function check(scores: readonly number[], truth: readonly number[]): void {
 
 /** Groups of indices with equal score, best score first. */
 function tieGroups(scores: readonly number[]): number[][] {
-  const order = scores.map((s, i) => i).sort((a, b) => scores[b]! - scores[a]!);
+  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!);
   const groups: number[][] = [];
   for (const i of order) {
     const last = groups[groups.length - 1];

@@ -26,13 +26,11 @@
  *       used=[p for p in pairs if g(*p) is not None]; x=[g(*p) for p in used]; y=[T[p] for p in used]
  *       P=stats.pearsonr(x,y); S=stats.spearmanr(x,y); print(proxy,name,len(used),P.statistic,P.pvalue,S.statistic,S.pvalue)
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describeEachStore } from '../support/stores.js';
-import { startApp, type RunningApp } from '../support/app.js';
-import { seedRegistry } from '../../src/registry/index.js';
-import type { Store } from '../../src/store/index.js';
+import { seededApp } from '../support/seeded-app.js';
 
 const PROBE = 'torchvision-resnet50-imagenet1k-v1';
 
@@ -77,25 +75,15 @@ interface Analysis {
 }
 
 describeEachStore('api analysis and recommendations', (kind) => {
-  let store: Store;
-  let app: RunningApp;
-  before(async () => {
-    store = await kind.open();
-    await seedRegistry(store, 'datasets-registry');
-    app = await startApp(store);
-  });
-  after(async () => {
-    await app.close();
-    await store.close();
-  });
+  const env = seededApp(kind);
 
   const get = async <T>(path: string): Promise<T> => {
-    const res = await fetch(`${app.url}${path}`);
+    const res = await fetch(`${env.app.url}${path}`);
     assert.equal(res.status, 200, `${path}: ${await res.clone().text()}`);
     return (await res.json()) as T;
   };
   const post = (path: string, body: unknown) =>
-    fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${env.app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
   test("the transferability table is the study's", async () => {
     const expected = studyTable();
@@ -108,10 +96,10 @@ describeEachStore('api analysis and recommendations', (kind) => {
     }
     const isic = await get<{ items: { source: string }[] }>('/v1/transferability?target=isic');
     assert.equal(isic.items.length, 7);
-    assert.equal((await fetch(`${app.url}/v1/transferability?target=atlantis`)).status, 404);
-    const etag = (await fetch(`${app.url}/v1/transferability`)).headers.get('etag');
+    assert.equal((await fetch(`${env.app.url}/v1/transferability?target=atlantis`)).status, 404);
+    const etag = (await fetch(`${env.app.url}/v1/transferability`)).headers.get('etag');
     assert.ok(etag);
-    assert.equal((await fetch(`${app.url}/v1/transferability`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal((await fetch(`${env.app.url}/v1/transferability`, { headers: { 'if-none-match': etag } })).status, 304);
   });
 
   test('correlations match scipy, with and without the documented ImageNet proxy', async () => {
@@ -141,10 +129,10 @@ describeEachStore('api analysis and recommendations', (kind) => {
   });
 
   test('a bad or unknown proxy is refused naming the proxy', async () => {
-    const bad = await fetch(`${app.url}/v1/analysis/correlations?proxy=imagenet`);
+    const bad = await fetch(`${env.app.url}/v1/analysis/correlations?proxy=imagenet`);
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { field: string }).field, 'proxy');
-    const unknown = await fetch(`${app.url}/v1/analysis/correlations?proxy=imagenet=atlantis`);
+    const unknown = await fetch(`${env.app.url}/v1/analysis/correlations?proxy=imagenet=atlantis`);
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { field: string }).field, 'proxy');
   });

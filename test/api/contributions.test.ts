@@ -1,9 +1,8 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachStore } from '../support/stores.js';
-import { startApp, type RunningApp } from '../support/app.js';
-import { seedRegistry } from '../../src/registry/index.js';
-import { ensureContributor, type Store } from '../../src/store/index.js';
+import { seededApp } from '../support/seeded-app.js';
+import { ensureContributor } from '../../src/store/index.js';
 
 interface Problem {
   type: string;
@@ -38,20 +37,10 @@ const kimiaToIsic = {
 };
 
 describeEachStore('api contributions', (kind) => {
-  let store: Store;
-  let app: RunningApp;
-  before(async () => {
-    store = await kind.open();
-    await seedRegistry(store, 'datasets-registry');
-    app = await startApp(store);
-  });
-  after(async () => {
-    await app.close();
-    await store.close();
-  });
+  const env = seededApp(kind);
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${env.app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
   async function problemOf(res: Response): Promise<Problem> {
     assert.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
@@ -59,7 +48,7 @@ describeEachStore('api contributions', (kind) => {
   }
 
   async function stored(): Promise<number> {
-    const page = (await (await fetch(`${app.url}/v1/results?page_size=1&include_withdrawn=true`)).json()) as { total: number };
+    const page = (await (await fetch(`${env.app.url}/v1/results?page_size=1&include_withdrawn=true`)).json()) as { total: number };
     return page.total;
   }
 
@@ -86,7 +75,7 @@ describeEachStore('api contributions', (kind) => {
   });
 
   test("a duplicate of one of the study's results is a 409 naming the stored id", async () => {
-    const isic = (await (await fetch(`${app.url}/v1/results?target=isic&source=imagenet`)).json()) as { items: (Result & { folds: { fold: number; value: number }[] })[] };
+    const isic = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=imagenet`)).json()) as { items: (Result & { folds: { fold: number; value: number }[] })[] };
     const original = isic.items[0]!;
     const before = await stored();
     const res = await post('/v1/results', {
@@ -123,12 +112,12 @@ describeEachStore('api contributions', (kind) => {
     assert.equal(result.contributor, 'jdoe');
     assert.equal(result.reference, 'https://doi.org/10.1234/example.5678');
     assert.ok(Math.abs(Date.parse(result.created_at) - Date.now()) < 60_000);
-    const baseline = (await (await fetch(`${app.url}/v1/results?target=isic&source=none`)).json()) as { items: (Result & { folds: { value: number }[] })[] };
+    const baseline = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=none`)).json()) as { items: (Result & { folds: { value: number }[] })[] };
     const b = baseline.items[0]!;
     const expected = kimiaToIsic.folds.map((f, i) => ((f.value - b.folds[i]!.value) / b.folds[i]!.value) * 100);
     assert.deepEqual(result.transferability?.baseline_ids, [b.id]);
     result.transferability!.folds.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-9));
-    const fetched = (await (await fetch(`${app.url}/v1/results/${result.id}`)).json()) as Result;
+    const fetched = (await (await fetch(`${env.app.url}/v1/results/${result.id}`)).json()) as Result;
     assert.deepEqual(fetched, result);
     const again = await post('/v1/results', kimiaToIsic);
     assert.equal(again.status, 409);
@@ -182,12 +171,12 @@ describeEachStore('api contributions', (kind) => {
     assert.equal((await post(`/v1/results/${created.id}/withdraw`, { contributor: 'alice' })).status, 409);
     assert.equal((await post('/v1/results/r_nothing/withdraw', { contributor: 'alice' })).status, 404);
 
-    const listed = (await (await fetch(`${app.url}/v1/results?target=chest&source=kimia`)).json()) as { items: Result[] };
+    const listed = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia`)).json()) as { items: Result[] };
     assert.deepEqual(listed.items.map((r) => r.id), [other.id]);
-    const all = (await (await fetch(`${app.url}/v1/results?target=chest&source=kimia&include_withdrawn=true`)).json()) as { items: Result[] };
+    const all = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia&include_withdrawn=true`)).json()) as { items: Result[] };
     assert.deepEqual(all.items.map((r) => r.id).sort(), [created.id, other.id].sort());
 
-    await ensureContributor(store.knex, { id: `admin-${kind.name}`, name: 'Admin', role: 'admin' });
+    await ensureContributor(env.store.knex, { id: `admin-${kind.name}`, name: 'Admin', role: 'admin' });
     assert.equal((await post(`/v1/results/${other.id}/withdraw`, { contributor: `admin-${kind.name}` })).status, 200);
     // Once withdrawn, the same values may be contributed again.
     assert.equal((await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', provenance: { contributor: 'alice' } })).status, 201);

@@ -5,7 +5,7 @@ import { prepareTargetFromPath, recommend } from '../../evidence/index.js';
 import { dataDir } from '../../store/index.js';
 import { progressBar } from '../progress.js';
 import { presentRecommendations } from '../../api/present.js';
-import { fixed, printJson, table } from '../output.js';
+import { printJson, table } from '../output.js';
 import { withStore } from '../store.js';
 import { positiveInt, proxyOption } from '../options.js';
 
