@@ -225,10 +225,50 @@ function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorIn
   );
 }
 
+/** One filter tap over one output row: the output pixels it saw, all inside the input. */
+interface TapRun {
+  /** Index of the tap, ky * filterWidth + kx. */
+  readonly tap: number;
+  /** Flat NHW index of the first output pixel of the run. */
+  readonly outputPixel: number;
+  /** Flat NHW index of the input pixel that output pixel read through this tap. */
+  readonly inputPixel: number;
+  /** Output pixels in the run; consecutive runs step by strideWidth input pixels. */
+  readonly count: number;
+}
+
 /**
- * The walk both SIMD filter gradients share: for every image, output row and filter tap, the run
- * of output pixels that tap saw is handed to `row` with its x, dy and partial-sum addresses. The
- * float32 partial sums are folded into float64 totals every ROW_FLUSH accumulations, then written to `out`.
+ * Every image, output row and filter tap of a window, as runs of output pixels whose input lies
+ * inside the image (padding contributes nothing), so callers never test bounds per pixel.
+ */
+function walkTaps(g: WindowGeometry, visit: (run: TapRun) => void, endOfOutputRow?: () => void): void {
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ky = 0; ky < g.filterHeight; ky++) {
+        const iy = oy * g.strideHeight + ky - g.padTop;
+        if (iy < 0 || iy >= g.inHeight) continue;
+        for (let kx = 0; kx < g.filterWidth; kx++) {
+          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
+          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
+          if (last < first) continue;
+          const ix = first * g.strideWidth + kx - g.padLeft;
+          visit({
+            tap: ky * g.filterWidth + kx,
+            outputPixel: (b * g.outHeight + oy) * g.outWidth + first,
+            inputPixel: (b * g.inHeight + iy) * g.inWidth + ix,
+            count: last - first + 1,
+          });
+        }
+      }
+      endOfOutputRow?.();
+    }
+  }
+}
+
+/**
+ * What both SIMD filter gradients share: each tap run is handed to `row` with its x, dy and
+ * partial-sum addresses; the float32 partial sums are folded into float64 totals every ROW_FLUSH
+ * accumulations, then written to `out`.
  */
 function accumulateOverTaps(
   backend: Wasm,
@@ -251,24 +291,17 @@ function accumulateOverTaps(
   };
   heap(backend, partial).fill(0);
   let rows = 0;
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < g.outHeight; oy++) {
-      for (let ky = 0; ky < g.filterHeight; ky++) {
-        const iy = oy * g.strideHeight + ky - g.padTop;
-        if (iy < 0 || iy >= g.inHeight) continue;
-        for (let kx = 0; kx < g.filterWidth; kx++) {
-          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
-          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
-          if (last < first) continue;
-          const ix = first * g.strideWidth + kx - g.padLeft;
-          const xAt = px + ((b * g.inHeight + iy) * g.inWidth + ix) * layout.xPixelBytes;
-          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * layout.dyPixelBytes;
-          row(xAt, dyAt, pacc + (ky * g.filterWidth + kx) * layout.perTap * 4, last - first + 1);
-        }
-      }
+  walkTaps(
+    g,
+    (run) => {
+      const xAt = px + run.inputPixel * layout.xPixelBytes;
+      const dyAt = pdy + run.outputPixel * layout.dyPixelBytes;
+      row(xAt, dyAt, pacc + run.tap * layout.perTap * 4, run.count);
+    },
+    () => {
       if (++rows % rowsPerFlush === 0) flush();
-    }
-  }
+    },
+  );
   flush();
   heap(backend, out).set(total);
   release(backend, partial);
@@ -285,23 +318,9 @@ function stridedDepthwiseInputGrad(backend: Wasm, loops: SimdLoops, dy: tf.Tenso
   const dx = alloc(backend, info.inShape);
   heap(backend, dx).fill(0);
   const [pdx, pdy, pw] = [pointer(backend, dx), pointer(backend, dy), pointer(backend, filter)];
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < g.outHeight; oy++) {
-      for (let ky = 0; ky < g.filterHeight; ky++) {
-        const iy = oy * g.strideHeight + ky - g.padTop;
-        if (iy < 0 || iy >= g.inHeight) continue;
-        for (let kx = 0; kx < g.filterWidth; kx++) {
-          const first = Math.max(0, Math.ceil((g.padLeft - kx) / g.strideWidth));
-          const last = Math.min(g.outWidth - 1, Math.floor((g.inWidth - 1 + g.padLeft - kx) / g.strideWidth));
-          if (last < first) continue;
-          const ix = first * g.strideWidth + kx - g.padLeft;
-          const dxAt = pdx + ((b * g.inHeight + iy) * g.inWidth + ix) * cbytes;
-          const dyAt = pdy + ((b * g.outHeight + oy) * g.outWidth + first) * cbytes;
-          loops.scaledAccumulate(dyAt, pw + (ky * g.filterWidth + kx) * cbytes, dxAt, last - first + 1, g.strideWidth * cbytes, cbytes);
-        }
-      }
-    }
-  }
+  walkTaps(g, (run) =>
+    loops.scaledAccumulate(pdy + run.outputPixel * cbytes, pw + run.tap * cbytes, pdx + run.inputPixel * cbytes, run.count, g.strideWidth * cbytes, cbytes),
+  );
   return dx;
 }
 
