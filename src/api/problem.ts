@@ -27,19 +27,29 @@ function isValidatorError(err: unknown): err is ValidatorError {
   return typeof err === 'object' && err !== null && typeof (err as ValidatorError).status === 'number' && Array.isArray((err as ValidatorError).errors);
 }
 
-/** `/body/images` or `/query/page_size` from the validator becomes `images` or `page_size`. */
-function fieldOf(path: string | undefined): string {
-  if (!path) return '(request)';
-  return path.replace(/^\.?\/?(body|query|params|path|headers)[/.]?/, '').replace(/\//g, '.') || '(body)';
+/**
+ * `/body/images` or `/query/page_size` from the validator becomes `images` or `page_size`. Paths
+ * outside the request's parts (the validator names the route for a wrong method or media type)
+ * are no field of the caller's, so they give none.
+ */
+function fieldOf(path: string | undefined): string | undefined {
+  const match = /^\.?\/?(body|query|params|path|headers)(?:[/.](.*))?$/.exec(path ?? '');
+  if (!match) return undefined;
+  return match[2] ? match[2].replace(/\//g, '.') : `(${match[1]})`;
 }
 
-const KIND_BY_STATUS: Record<number, string> = {
-  400: 'invalid-request',
-  404: 'not-found',
-  405: 'method-not-allowed',
-  413: 'payload-too-large',
-  415: 'unsupported-media-type',
+/** Problem kinds and titles of the 4xx statuses that come from Express, body-parser or the validator. */
+const BY_STATUS: Record<number, { kind: string; title: string }> = {
+  400: { kind: 'invalid-request', title: 'Invalid request' },
+  404: { kind: 'not-found', title: 'No such route' },
+  405: { kind: 'method-not-allowed', title: 'Method not allowed' },
+  413: { kind: 'payload-too-large', title: 'Payload too large' },
+  415: { kind: 'unsupported-media-type', title: 'Unsupported media type' },
 };
+
+function byStatus(status: number): { kind: string; title: string } {
+  return BY_STATUS[status] ?? { kind: 'invalid-request', title: 'Invalid request' };
+}
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof ProblemError) {
@@ -55,24 +65,31 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   if (isValidatorError(err) && err.status >= 400 && err.status < 500) {
-    const errors = (err.errors ?? []).map((e) => ({ field: fieldOf(e.path), message: e.message }));
-    const kind = KIND_BY_STATUS[err.status] ?? 'invalid-request';
+    const { kind, title } = byStatus(err.status);
+    const errors = (err.errors ?? []).flatMap((e) => {
+      const field = fieldOf(e.path);
+      return field === undefined ? [] : [{ field, message: e.message }];
+    });
+    const messages = (err.errors ?? []).map((e) => {
+      const field = fieldOf(e.path);
+      return field === undefined ? e.message : `${field}: ${e.message}`;
+    });
     sendProblem(res, {
       type: PROBLEM_TYPE_PREFIX + kind,
-      title: kind === 'not-found' ? 'No such route' : 'Invalid request',
+      title,
       status: err.status,
-      detail: errors.length > 0 ? errors.map((e) => `${e.field}: ${e.message}`).join('; ') : err.message,
+      detail: messages.length > 0 ? messages.join('; ') : err.message,
       instance: req.originalUrl,
       ...(errors[0] ? { field: errors[0].field } : {}),
       ...(errors.length > 0 ? { errors } : {}),
     });
     return;
   }
-  // body-parser's errors (malformed JSON, too large) carry a 4xx status and `type`.
+  // body-parser's errors (malformed JSON, too large) carry a 4xx status.
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const kind = KIND_BY_STATUS[status] ?? 'invalid-request';
-    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + kind, title: 'Invalid request', status, detail: (err as Error).message, instance: req.originalUrl });
+    const { kind, title } = byStatus(status);
+    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + kind, title, status, detail: (err as Error).message, instance: req.originalUrl });
     return;
   }
   console.error(err);

@@ -41,13 +41,13 @@ function refusal(e: unknown): unknown {
   if (!(e instanceof IngestionError)) return e;
   // The validator passes its own error types through to the problem handler and turns any other into a 500.
   return e.httpStatus === 413
-    ? new OpenApiValidator.error.RequestEntityTooLarge({ path: FILE_FIELD, message: e.message })
-    : new OpenApiValidator.error.BadRequest({ path: FILE_FIELD, message: e.message });
+    ? new OpenApiValidator.error.RequestEntityTooLarge({ path: `/body/${FILE_FIELD}`, message: e.message })
+    : new OpenApiValidator.error.BadRequest({ path: `/body/${FILE_FIELD}`, message: e.message });
 }
 
 async function receive(ctx: ApiContext, req: Request, file: { fieldname: string; originalname: string; stream: Readable }): Promise<StoredUpload> {
   if (file.fieldname !== FILE_FIELD) {
-    throw new OpenApiValidator.error.BadRequest({ path: file.fieldname, message: `files are accepted only in the '${FILE_FIELD}' field` });
+    throw new OpenApiValidator.error.BadRequest({ path: `/body/${file.fieldname}`, message: `files are accepted only in the '${FILE_FIELD}' field` });
   }
   const settings = ingestionSettings(ctx);
   const dir = join(settings.dataDir, 'tmp');

@@ -105,6 +105,22 @@ describeEachStore('api', (kind) => {
     assert.equal((await fetch(`${env.app.url}/v1/results/r_nothing`)).status, 404);
   });
 
+  test('a wrong media type, method or body size gets its own problem, naming no field of the caller', async () => {
+    const cases: [RequestInit & { path: string }, number, string][] = [
+      [{ path: '/v1/datasets', method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }, 415, 'unsupported-media-type'],
+      [{ path: '/v1/datasets', method: 'DELETE' }, 405, 'method-not-allowed'],
+      [{ path: '/v1/datasets', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x'.repeat(2_000_000) }) }, 413, 'payload-too-large'],
+    ];
+    for (const [{ path, ...init }, status, kind] of cases) {
+      const res = await fetch(`${env.app.url}${path}`, init);
+      assert.equal(res.status, status, kind);
+      const problem = await problemOf(res);
+      assert.equal(problem.type, `urn:transfer-atlas:problem:${kind}`);
+      assert.notEqual(problem.title, 'Invalid request');
+      assert.equal(problem.field, undefined);
+    }
+  });
+
   test('a route outside the API is a 404 problem', async () => {
     const res = await fetch(`${env.app.url}/v2/everything`);
     assert.equal(res.status, 404);
