@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { invalid } from '../errors.js';
 
 /** Where the data lives: SQLite is the embedded default, PostgreSQL when DATABASE_URL is set. */
 export type StoreConfig =
@@ -13,7 +14,7 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
   const url = env.DATABASE_URL;
   if (url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw new Error(`DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store (got '${url.split(':')[0]}:')`);
+      throw invalid(`DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store (got '${url.split(':')[0]}:')`, [{ field: 'DATABASE_URL', message: 'postgres:// URL' }], 'DATABASE_URL');
     }
     return { client: 'postgres', connectionString: url, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) };
   }
@@ -43,7 +44,7 @@ export function ingestionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): In
   const limit = env.TA_MAX_UPLOAD_BYTES;
   const maxUploadBytes = limit === undefined || limit.trim() === '' ? DEFAULT_MAX_UPLOAD_BYTES : Number(limit);
   if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
-    throw new Error(`TA_MAX_UPLOAD_BYTES must be a positive whole number of bytes (got '${limit}')`);
+    throw invalid(`TA_MAX_UPLOAD_BYTES must be a positive whole number of bytes (got '${limit}')`, [{ field: 'TA_MAX_UPLOAD_BYTES', message: 'positive whole number' }], 'TA_MAX_UPLOAD_BYTES');
   }
   return { dataDir: dataDir(env), dataRoots: roots.map((r) => resolve(r)), maxUploadBytes };
 }

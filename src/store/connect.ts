@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import type { StoreConfig } from './config.js';
+import { describeStore, type StoreConfig } from './config.js';
 import { migrateToLatest } from './migrations.js';
 
 export interface Store {
@@ -32,6 +32,13 @@ function knexConfig(config: StoreConfig): Knex.Config {
   return {
     client: 'pg',
     connection: config.connectionString,
+    // A failed connection reaches the caller as an error; knex's own log line would say it twice.
+    log: {
+      warn: (message: string) => {
+        if (!message.startsWith('Acquire connection error')) process.stderr.write(`knex: ${message}\n`);
+      },
+      error: () => undefined,
+    },
     pool: { min: 0, max: 10 },
     ...(config.schema ? { searchPath: [config.schema] } : {}),
   };
@@ -47,7 +54,7 @@ export async function openStore(config: StoreConfig, options: { migrate?: boolea
     if (options.migrate !== false) await migrateToLatest(knex);
   } catch (err) {
     await knex.destroy();
-    throw err;
+    throw new Error(`cannot open the store ${describeStore(config)}: ${(err as Error).message}`, { cause: err });
   }
   return { knex, config, close: () => knex.destroy() };
 }

@@ -86,3 +86,16 @@ test('forcing a tensor backend that is not installed fails with one line', () =>
   assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /TA_BACKEND=gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/);
 });
+
+test('a bad DATABASE_URL or upload limit exits 2 naming the variable; an unreachable database exits 1 naming it', () => {
+  const mysql = cliWith({ DATABASE_URL: 'mysql://root@127.0.0.1/test' }, 'datasets', 'list');
+  assert.equal(mysql.code, 2);
+  assert.match(mysql.stderr, /^transfer-atlas: DATABASE_URL must be a postgres:\/\/ URL/);
+  const limit = cliWith({ TA_MAX_UPLOAD_BYTES: 'lots' }, 'serve', '--port', '0');
+  assert.equal(limit.code, 2);
+  assert.match(limit.stderr, /TA_MAX_UPLOAD_BYTES must be a positive whole number/);
+  const down = cliWith({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' }, 'datasets', 'list');
+  assert.equal(down.code, 1);
+  assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
+  assert.match(down.stderr, /^transfer-atlas: cannot open the store postgres:\/\/127\.0\.0\.1:1\/none: /);
+});
