@@ -974,6 +974,13 @@ export interface components {
                 mean: number;
                 std: number;
                 interval90: number[];
+                /** @description The model's prediction for the average training pair (its intercept), in percent. */
+                baseline: number;
+                /** @description What moved this prediction away from the baseline, per feature (weight times standardised value, its missing indicator included), largest first; with the baseline they sum to the mean. */
+                contributions: {
+                    feature: string;
+                    effect: number;
+                }[];
             };
             measured: null | {
                 transferability: number;

@@ -58,6 +58,13 @@ export interface PairPrediction {
   readonly signalsUsed: readonly string[];
   readonly signalsMissing: readonly string[];
   readonly distances: Readonly<Record<string, { readonly value: number; readonly via?: { readonly source: string; readonly target: string } }>>;
+  /**
+   * What moved the prediction away from the average training pair (the intercept): per base
+   * feature, its weight times its standardised value, its missing-indicator's share included;
+   * largest first. They sum, with `baseline`, to `mean`.
+   */
+  readonly baseline: number;
+  readonly contributions: readonly { readonly feature: string; readonly effect: number }[];
   readonly modelVersion: string;
 }
 
@@ -155,7 +162,13 @@ export function trainRanker(observations: readonly PairValue[], context: Feature
 
 export function predictPair(model: RankerModel, context: FeatureContext, source: string, target: string): PairPrediction {
   const raw = pairFeatures(context, model.distanceSignals, source, target);
-  const p = predictive(model.posterior, encode(model.design, raw), model.hyper.noiseVariance);
+  const row = encode(model.design, raw);
+  const p = predictive(model.posterior, row, model.hyper.noiseVariance);
+  const n = model.design.baseFeatures.length;
+  const weight = (column: number) => model.posterior.mean[column + 1]! * row[column]!;
+  const contributions = model.design.baseFeatures
+    .map((feature, j) => ({ feature, effect: weight(j) + weight(j + n) }))
+    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
   const std = Math.sqrt(p.variance);
   const distances: Record<string, { value: number; via?: { source: string; target: string } }> = {};
   for (const signal of model.distanceSignals) {
@@ -171,6 +184,8 @@ export function predictPair(model: RankerModel, context: FeatureContext, source:
     signalsUsed: model.design.baseFeatures.filter((_, j) => raw[j] !== undefined),
     signalsMissing: model.design.baseFeatures.filter((_, j) => raw[j] === undefined),
     distances,
+    baseline: model.posterior.mean[0]!,
+    contributions,
     modelVersion: model.version,
   };
 }

@@ -38,9 +38,14 @@ function reasonFor(p: PairPrediction, measured: MeasuredPair | null): string {
     const count = measured.results !== undefined ? ` over ${measured.results} result${measured.results === 1 ? '' : 's'}` : '';
     return `measured transferability ${signed(measured.value)}${count}`;
   }
-  const [lo, hi] = p.interval90;
+  // Effects below the 0.1 points the reason prints would read as "+0.0%": noise, not a driver.
+  const drivers = p.contributions
+    .filter((c) => Math.abs(c.effect) >= 0.05)
+    .slice(0, 3)
+    .map((c) => `${c.feature} ${signed(c.effect)}`);
   const missing = p.signalsMissing.length > 0 ? `; without ${p.signalsMissing.join(', ')}` : '';
-  return `predicted ${signed(p.mean)} (90% interval ${signed(lo)} to ${signed(hi)}) from ${p.signalsUsed.length} signals${missing}`;
+  const moved = drivers.length > 0 ? `, ${drivers.join(', ')}` : ' (no feature moves it by 0.1 point)';
+  return `predicted: average pair ${signed(p.baseline)}${moved}${missing}`;
 }
 
 export function recommendSources(model: RankerModel, context: FeatureContext, request: RecommendRequest): Recommendation[] {

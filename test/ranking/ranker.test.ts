@@ -79,6 +79,23 @@ test('measured results take precedence over predictions in a recommendation', ()
   assert.equal(ranked[0]!.basis, 'measured');
   assert.match(ranked[0]!.reason, /measured transferability \+1000\.0% over 2 results/);
   assert.equal(ranked[1]!.basis, 'predicted');
-  assert.match(ranked[1]!.reason, /^predicted [+-]\d+\.\d% \(90% interval/);
+  assert.match(ranked[1]!.reason, /^predicted: average pair [+-]\d+\.\d%(, [a-z.:A-Z0-9]+ [+-]\d+\.\d%| \(no feature moves it by 0\.1 point\))/);
   assert.equal(ranked[1]!.prediction.modelVersion, model.version);
+});
+
+test('a prediction explains itself: the baseline and per-feature contributions sum to its mean, largest first', () => {
+  const model = trainRanker(observations, context, { distanceSignals: ['d'] });
+  for (const [s, t] of [['s1', 't1'], ['s4', 't3'], ['nobody', 't2']] as const) {
+    const p = predictPair(model, context, s, t);
+    const total = p.contributions.reduce((a, c) => a + c.effect, p.baseline);
+    assert.ok(Math.abs(total - p.mean) < 1e-9, `${s}->${t}: ${total} vs ${p.mean}`);
+    const sizes = p.contributions.map((c) => Math.abs(c.effect));
+    assert.deepEqual(sizes, [...sizes].sort((a, b) => b - a));
+    assert.deepEqual(p.contributions.map((c) => c.feature).sort(), [...model.design.baseFeatures].sort());
+  }
+  // The synthetic value falls with the distance, so the distance feature pushes far pairs down.
+  const far = predictPair(model, context, 's2', 't1');
+  const near = predictPair(model, context, 's1', 't1');
+  const effectOf = (p: typeof far) => p.contributions.find((c) => c.feature === 'distance:d')!.effect;
+  assert.ok(effectOf(far) < effectOf(near), `${effectOf(far)} < ${effectOf(near)}`);
 });
