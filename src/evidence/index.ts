@@ -7,3 +7,4 @@ export { correlationAnalysis, type AnalysisOptions } from './analysis.js';
 export { currentRanker, evaluation, loadEvidence, type EvaluationOptions, type Evidence, type FittedRanker, type RankerSetup } from './ranker.js';
 export { recommend, type EmbeddingStatus, type RecommendationRequest, type RecommendationResult, type RecommendedSource } from './recommend.js';
 export { prepareTargetFromPath, type PathTarget, type PreparedTarget } from './target-from-path.js';
+export { resultFilter, type ResultQuery } from './result-query.js';

@@ -47,10 +47,3 @@ export const VOCABULARY: { readonly [P in ExpertProperty]: readonly ExpertFeatur
   diversity: DIVERSITIES,
   classes: CLASS_BANDS,
 };
-
-export function classBand(numberOfClasses: number): ClassBand {
-  if (numberOfClasses <= 2) return '2';
-  if (numberOfClasses <= 10) return '3-10';
-  if (numberOfClasses <= 100) return '11-100';
-  return 'over-100';
-}

@@ -5,7 +5,7 @@ export type { StoreTarget } from './atomic.js';
 export { receiveUpload } from './upload.js';
 export { IngestionError } from './errors.js';
 export type { IngestionErrorCode, ImageIssue, ImageIssueCode } from './errors.js';
-export { StoredDataset, loadStoredImages, readProfile, PIXELS_FILE, MANIFEST_FILE, PROFILE_FILE } from './stored.js';
+export { StoredDataset, loadStoredImages, PIXELS_FILE, MANIFEST_FILE, PROFILE_FILE } from './stored.js';
 export type { StoredManifest, ImageBatch, LabelledBatch, SelectOptions } from './stored.js';
 export type { DatasetProfile, ProfileWarning, ProfileWarningCode, ProfileThresholds } from './profile.js';
 export type { IngestionProgress, IngestionStage, ProgressCallback } from './progress.js';

@@ -195,7 +195,3 @@ export async function loadStoredImages(dir: string, id: string, options: SelectO
     await stored.close();
   }
 }
-
-export async function readProfile(dir: string): Promise<DatasetProfile> {
-  return JSON.parse(await readFile(join(dir, PROFILE_FILE), 'utf8')) as DatasetProfile;
-}

@@ -4,7 +4,7 @@ export { migrateToLatest } from './migrations.js';
 export { canonicalJson } from './canonical.js';
 export { collectAll, type PageOf, type PageRequest } from './rows.js';
 export { listDatasets, getDataset, createDataset, upsertDataset, existingDatasetIds, createIngestedDataset, getDatasetStorage, type DatasetFilter, type UpsertOutcome, type DatasetStorage } from './datasets.js';
-export { listRuns, allRuns, getRun, insertRun, withdrawRun, runIdForIdempotencyKey, runIdsWithDuplicateKey, type TransferRun, type NewTransferRun, type RunFilter, type Protocol } from './results.js';
+export { listRuns, allRuns, getRun, insertRun, withdrawRun, runIdForIdempotencyKey, type TransferRun, type NewTransferRun, type RunFilter, type Protocol } from './results.js';
 export { ensureContributor, type Contributor, type Role } from './contributors.js';
 export { ensureProbe, getProbe, listProbes, type ProbeRecord } from './probes.js';
 export { insertEmbedding, listEmbeddings, getEmbedding, deleteEmbeddings, float32ToBytes, bytesToFloat32, type NewEmbedding, type StoredEmbedding, type EmbeddingFilter, type EmbeddingOrigin } from './embeddings.js';

@@ -127,11 +127,6 @@ export async function runIdForIdempotencyKey(db: Knex, key: string): Promise<str
   return row?.id;
 }
 
-export async function runIdsWithDuplicateKey(db: Knex, duplicateKey: string): Promise<string[]> {
-  const rows = (await db('transfer_runs').where({ duplicate_key: duplicateKey }).whereNull('withdrawn_at').select('id')) as { id: string }[];
-  return rows.map((r) => r.id);
-}
-
 export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
   await db('transfer_runs').insert({
     id: run.id,

@@ -18,8 +18,9 @@ function registryCopy(): string {
 
 async function snapshot(store: Store) {
   const tables = ['datasets', 'transfer_runs', 'transfer_results', 'embeddings', 'published_expert_distances', 'probes', 'contributors'];
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) out[t] = await store.knex(t).select('*').orderBy(Object.keys((await store.knex(t).first()) ?? { 1: 1 })[0] ?? '1');
+  const out: Record<string, string[]> = {};
+  // Rows as sorted JSON lines: a comparison independent of each table's key and of row order.
+  for (const t of tables) out[t] = ((await store.knex(t).select('*')) as unknown[]).map((row) => JSON.stringify(row)).sort();
   return out;
 }
 

@@ -1,15 +1,10 @@
 import { notFound } from '../../errors.js';
-import { getDataset, getRun, listRuns, type RunFilter } from '../../store/index.js';
+import { resultFilter } from '../../evidence/index.js';
+import { getRun, listRuns } from '../../store/index.js';
 import { presentRuns } from '../present.js';
 import { booleanParam, pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import { sendRead } from '../conditional.js';
-import type { ApiContext } from '../context.js';
-
-async function requireDataset(ctx: ApiContext, id: string | undefined, field: string): Promise<void> {
-  if (id === undefined || id === 'none') return;
-  if (!(await getDataset(ctx.store.knex, id))) throw notFound('dataset', id, field);
-}
 
 export const resultRoutes: Route[] = [
   {
@@ -19,14 +14,11 @@ export const resultRoutes: Route[] = [
       const source = stringParam(req, 'source');
       const target = stringParam(req, 'target');
       const architecture = stringParam(req, 'architecture');
-      await requireDataset(ctx, source, 'source');
-      await requireDataset(ctx, target, 'target');
-      const filter: RunFilter = {
-        ...(source === 'none' ? { baseline: true } : source ? { source } : {}),
-        ...(target ? { target } : {}),
-        ...(architecture ? { architecture } : {}),
-        includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
-      };
+      const filter = await resultFilter(
+        ctx.store.knex,
+        { ...(source ? { source } : {}), ...(target ? { target } : {}), ...(architecture ? { architecture } : {}), includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false },
+        { source: 'source', target: 'target' },
+      );
       const page = await listRuns(ctx.store.knex, filter, pageOf(req));
       sendRead(req, res, { ...page, items: await presentRuns(ctx.store.knex, page.items) });
     },

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
-import { notFound } from '../../errors.js';
-import { collectAll, getDataset, listRuns, type RunFilter } from '../../store/index.js';
+import { collectAll, listRuns } from '../../store/index.js';
 import { fixed, printJson, table } from '../output.js';
 import { withStore } from '../store.js';
-import { withTransferability } from '../../evidence/index.js';
+import { resultFilter, withTransferability } from '../../evidence/index.js';
 import { transferabilityCell } from './results-format.js';
 import { importCommand, withdrawCommand } from './results-write.js';
 
@@ -20,15 +19,7 @@ export function resultsCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (opts: { source?: string; target?: string; architecture?: string; includeWithdrawn?: boolean; json?: boolean }) => {
       const runs = await withStore(async (store) => {
-        for (const [field, id] of [['--source', opts.source], ['--target', opts.target]] as const) {
-          if (id && id !== 'none' && !(await getDataset(store.knex, id))) throw notFound('dataset', id, field);
-        }
-        const filter: RunFilter = {
-          ...(opts.source === 'none' ? { baseline: true } : opts.source ? { source: opts.source } : {}),
-          ...(opts.target ? { target: opts.target } : {}),
-          ...(opts.architecture ? { architecture: opts.architecture } : {}),
-          includeWithdrawn: opts.includeWithdrawn ?? false,
-        };
+        const filter = await resultFilter(store.knex, opts, { source: '--source', target: '--target' });
         return withTransferability(store.knex, await collectAll((page) => listRuns(store.knex, filter, page)));
       });
       if (opts.json) return printJson(runs);
