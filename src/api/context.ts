@@ -1,4 +1,4 @@
-import type { IngestionConfig, Store } from '../store/index.js';
+import type { IngestionConfig, Store } from '../services/index.js';
 
 /** What every handler may use; built once per process by `createApp`. */
 export interface ApiContext {

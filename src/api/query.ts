@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { PageRequest } from '../store/index.js';
+import type { PageRequest } from '../services/index.js';
 
 /** The validator has already checked and coerced the query against the spec; this only reads it. */
 export function pageOf(req: Request): PageRequest {

@@ -11,7 +11,7 @@ import type { Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { invalid } from '../errors.js';
 import { IngestionError, receiveUpload } from '../images/index.js';
-import { ingestionConfigFromEnv, type IngestionConfig } from '../store/index.js';
+import { ingestionConfigFromEnv, type IngestionConfig } from '../services/index.js';
 import type { ApiContext } from './context.js';
 
 type UploaderOptions = Exclude<NonNullable<Parameters<typeof OpenApiValidator.middleware>[0]['fileUploader']>, boolean>;

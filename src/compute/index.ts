@@ -10,4 +10,3 @@ export {
 } from './backend.js';
 export { batchNormActivation, NO_CLAMP, type Clamp, type BatchNormParams } from './batch-norm-activation.js';
 export { WASM_KERNELS } from './wasm/register.js';
-export { loadProbe, probeFromLayersModel, defaultProbeFolder } from '../probes/index.js';

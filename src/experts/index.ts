@@ -11,13 +11,3 @@ export {
   type ExpertDistance,
   type ExpertDistanceSource,
 } from './distance.js';
-export {
-  submitExpertAnswer,
-  datasetExpertFeatures,
-  storedExpertDistance,
-  TIE_RULE,
-  type DatasetExpertFeatures,
-  type PropertyAgreement,
-  type SubmittedAnswer,
-  type StoredExpertDistance,
-} from './service.js';

@@ -14,3 +14,4 @@ export type { DatasetFormat } from './listing.js';
 export type { Fit } from './decode.js';
 export { parseNpy, encodeNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from './npy.js';
 export type { NpyArray, NpyData, NpyDtype } from './npy.js';
+export type { LabelledImages } from './labelled.js';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { IngestionError } from './errors.js';
 import type { DatasetProfile } from './profile.js';
 import { seededRandom, shuffled, type Split } from './split.js';
-import type { LabelledImages } from '../task2vec/images.js';
+import type { LabelledImages } from './labelled.js';
 
 export const PIXELS_FILE = 'pixels.u8';
 export const MANIFEST_FILE = 'manifest.json';

@@ -9,6 +9,4 @@ export type {
 export { probeFromLayersModel, type LayersProbeMeta } from './layers-probe.js';
 export { loadProbe, readLayersArtifacts, defaultProbeFolder, DEFAULT_PROBE_DIRNAME } from './load.js';
 export { probeIdentityHash } from './identity.js';
-export { registerProbeFolder, ensureBundledProbe, resolveProbeSource, probeRecordOfFolder, probeRecordOf, probeLocation, folderOfLocation, type ProbeSource as RegisteredProbeSource, type ProbeMetaInput } from './registry.js';
-export { findProbe } from './find.js';
 export { isBundledLocation, BUNDLED_LOCATION_PREFIX } from './location.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Dataset, DatasetInput, RecordOrigin } from '../registry/dataset.js';
+import type { Dataset, DatasetInput, RecordOrigin } from '../registry/index.js';
 import { conflict } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { countOf, isoTime, nowIso, parseJsonColumn, type PageOf, type PageRequest } from './rows.js';

@@ -1,21 +1,7 @@
 import { ProblemError, invalid } from '../errors.js';
+import type { LabelledImages } from '../images/index.js';
 
-/**
- * A labelled image dataset held in memory, as Task2Vec consumes it: uint8 pixels, NHWC,
- * every image the same size. Ingestion (src/images) produces this; Task2Vec never reads files.
- */
-export interface LabelledImages {
-  /** The dataset's id, recorded in the embedding. */
-  readonly id: string;
-  readonly count: number;
-  readonly height: number;
-  readonly width: number;
-  readonly channels: 1 | 3;
-  /** count * height * width * channels bytes, image after image, rows then columns then channels. */
-  readonly pixels: Uint8Array;
-  /** One class label per image: any non-negative integers; they need not be contiguous. */
-  readonly labels: Int32Array;
-}
+export type { LabelledImages };
 
 /** Labels renumbered 0..classCount-1 in increasing order of the original label. */
 export interface ClassIndex {

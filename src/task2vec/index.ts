@@ -31,6 +31,3 @@ export {
   type DistanceMatrix,
   type AsymmetricOptions,
 } from './distance.js';
-export { computeEmbedding, datasetEmbeddings, embeddingView, type EmbeddingRequest, type EmbeddingView } from './service.js';
-export { importEmbedding, readEmbeddingNpy, IMPORT_METHODS, type EmbeddingImport, type ImportMethod, type ProbeIdentityInput } from './import.js';
-export { storedDistance, storedDistanceMatrix, DISTANCE_CHOICES, type DistanceChoice, type DistanceQuery, type StoredDistance, type StoredDistanceMatrix } from './stored-distances.js';

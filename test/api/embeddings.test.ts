@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
-import { seedRegistry } from '../../src/registry/index.js';
+import { seedRegistry } from '../../src/services/index.js';
 import type { Store } from '../../src/store/index.js';
 import { encodeNpy, encodeNpyFloat32 } from '../../src/images/npy.js';
 import { distance } from '../../src/task2vec/distance.js';

@@ -1,5 +1,5 @@
 import { before, after } from 'node:test';
-import { seedRegistry } from '../../src/registry/index.js';
+import { seedRegistry } from '../../src/services/index.js';
 import type { Store } from '../../src/store/index.js';
 import { startApp, type RunningApp } from './app.js';
 import type { StoreKind } from './stores.js';

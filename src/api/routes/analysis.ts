@@ -1,7 +1,5 @@
-import { correlationAnalysis, evaluation, transferabilityTable } from '../../evidence/index.js';
-import { notFound } from '../../errors.js';
-import { getDataset } from '../../store/index.js';
-import { presentAnalysis, presentEvaluation } from '../present.js';
+import { presentAnalysis, presentEvaluation } from '../../presenters/evidence.js';
+import { correlationAnalysis, evaluation, transferabilityTable } from '../../services/index.js';
 import { stringParam } from '../query.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
@@ -19,8 +17,7 @@ export const analysisRoutes: Route[] = [
     async handle(ctx, req, res) {
       const target = stringParam(req, 'target');
       const architecture = stringParam(req, 'architecture');
-      if (target !== undefined && !(await getDataset(ctx.store.knex, target))) throw notFound('dataset', target, 'target');
-      const rows = await transferabilityTable(ctx.store.knex, { ...(target ? { target } : {}), ...(architecture ? { architecture } : {}) });
+      const rows = await transferabilityTable(ctx.store, { ...(target ? { target } : {}), ...(architecture ? { architecture } : {}) });
       sendRead(req, res, {
         items: rows.map(({ id, source, target: t, architecture: a, protocol, ...rest }) => ({
           result_id: id,
@@ -38,7 +35,7 @@ export const analysisRoutes: Route[] = [
     path: '/v1/analysis/correlations',
     async handle(ctx, req, res) {
       const architecture = stringParam(req, 'architecture');
-      const analysis = await correlationAnalysis(ctx.store.knex, { proxy: proxyParam(req), ...(architecture ? { architecture } : {}) });
+      const analysis = await correlationAnalysis(ctx.store, { proxy: proxyParam(req), ...(architecture ? { architecture } : {}) });
       sendRead(req, res, presentAnalysis(analysis));
     },
   },
@@ -49,7 +46,7 @@ export const analysisRoutes: Route[] = [
       const architecture = stringParam(req, 'architecture');
       const probe = stringParam(req, 'probe');
       const k = Number((req.query as Record<string, unknown>).k ?? 3);
-      const report = await evaluation(ctx.store.knex, { proxy: proxyParam(req), k, ...(probe ? { probe } : {}), ...(architecture ? { architecture } : {}) });
+      const report = await evaluation(ctx.store, { proxy: proxyParam(req), k, ...(probe ? { probe } : {}), ...(architecture ? { architecture } : {}) });
       sendRead(req, res, presentEvaluation(report));
     },
   },

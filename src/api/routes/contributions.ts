@@ -1,5 +1,5 @@
-import { idempotent, fromWireInput, storeContributions, validateContributions, wireField, withdrawResult } from '../../evidence/index.js';
-import { presentRuns } from '../present.js';
+import { presentResult } from '../../presenters/evidence.js';
+import { contributeResults, fromWireInput, wireField, withdrawResult, withTransferability } from '../../services/index.js';
 import type { Route } from '../route.js';
 
 /** The body is either one result or `{results: [...]}`; the spec has told the two apart already. */
@@ -16,10 +16,12 @@ export const contributionRoutes: Route[] = [
       const { items, batch } = itemsOf(body);
       const field = (path: string) => (batch ? wireField(path, 'results') : wireField(path.replace(/^\[0\]/, ''), ''));
       const key = req.get('idempotency-key');
-      const results = await validateContributions(ctx.store.knex, items.map(fromWireInput), { field });
-      const reply = await idempotent(ctx.store.knex, key, body, async (trx) => {
-        const stored = await presentRuns(trx, await storeContributions(trx, results, field));
-        return { status: 201, body: batch ? { results: stored } : stored[0] };
+      const reply = await contributeResults(ctx.store, {
+        items: items.map(fromWireInput),
+        field,
+        ...(key === undefined ? {} : { idempotencyKey: key }),
+        request: body,
+        reply: (stored) => ({ status: 201, body: batch ? { results: stored.map(presentResult) } : presentResult(stored[0]!) }),
       });
       if (reply.replayed) res.set('Idempotent-Replayed', 'true');
       if (!batch) res.location(`/v1/results/${(reply.body as { id: string }).id}`);
@@ -31,8 +33,8 @@ export const contributionRoutes: Route[] = [
     path: '/v1/results/{id}/withdraw',
     async handle(ctx, req, res) {
       const { contributor } = req.body as { contributor: string };
-      const run = await ctx.store.knex.transaction((trx) => withdrawResult(trx, String(req.params.id), contributor));
-      res.json((await presentRuns(ctx.store.knex, [run]))[0]);
+      const run = await withdrawResult(ctx.store, String(req.params.id), contributor);
+      res.json(presentResult((await withTransferability(ctx.store, [run]))[0]!));
     },
   },
 ];

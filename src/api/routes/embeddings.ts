@@ -1,12 +1,7 @@
 import { notFound } from '../../errors.js';
-import { findProbe } from '../../probes/find.js';
-import { ensureBundledProbe, registerProbeFolder } from '../../probes/registry.js';
-import { resolveInsideRoots } from '../../registry/data-roots.js';
-import { listProbes } from '../../store/probes.js';
-import { importEmbedding } from '../../task2vec/import.js';
-import { computeEmbedding, datasetEmbeddings, embeddingView } from '../../task2vec/service.js';
+import { presentEmbedding, presentProbe } from '../../presenters/embeddings.js';
+import { computeEmbedding, datasetEmbeddings, embeddingView, findProbe, importEmbedding, knownProbes, registerProbeFolder, resolveInsideRoots } from '../../services/index.js';
 import { sendRead } from '../conditional.js';
-import { presentEmbedding, presentProbe } from '../present-embeddings.js';
 import { stringParam } from '../query.js';
 import { ingestionSettings } from '../uploads.js';
 import type { Route } from '../route.js';
@@ -19,8 +14,7 @@ export const embeddingRoutes: Route[] = [
     method: 'get',
     path: '/v1/probes',
     async handle(ctx, req, res) {
-      await ensureBundledProbe(ctx.store.knex);
-      sendRead(req, res, { items: (await listProbes(ctx.store.knex)).map(presentProbe) });
+      sendRead(req, res, { items: (await knownProbes(ctx.store)).map(presentProbe) });
     },
   },
   {
@@ -29,7 +23,7 @@ export const embeddingRoutes: Route[] = [
     async handle(ctx, req, res) {
       const body = req.body as Schemas['ProbeRegistration'];
       const folder = await resolveInsideRoots(body.folder, ingestionSettings(ctx).dataRoots, 'folder');
-      const record = await registerProbeFolder(ctx.store.knex, folder, {
+      const record = await registerProbeFolder(ctx.store, folder, {
         ...(body.name !== undefined ? { name: body.name } : {}),
         ...(body.architecture !== undefined ? { architecture: body.architecture } : {}),
         ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
@@ -43,8 +37,8 @@ export const embeddingRoutes: Route[] = [
     path: '/v1/datasets/{id}/embeddings',
     async handle(ctx, req, res) {
       const ref = stringParam(req, 'probe');
-      const probe = ref === undefined ? undefined : (await findProbe(ctx.store.knex, ref)).id;
-      const items = await datasetEmbeddings(ctx.store.knex, String(req.params.id), probe);
+      const probe = ref === undefined ? undefined : (await findProbe(ctx.store, ref)).id;
+      const items = await datasetEmbeddings(ctx.store, String(req.params.id), probe);
       sendRead(req, res, { items: items.map((e) => presentEmbedding(e)) });
     },
   },
@@ -53,7 +47,7 @@ export const embeddingRoutes: Route[] = [
     path: '/v1/datasets/{id}/embeddings',
     async handle(ctx, req, res) {
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
-      const view = await computeEmbedding(ctx.store.knex, {
+      const view = await computeEmbedding(ctx.store, {
         dataset: String(req.params.id),
         dataDir: ingestionSettings(ctx).dataDir,
         ...(body.probe !== undefined ? { probe: body.probe } : {}),
@@ -76,7 +70,7 @@ export const embeddingRoutes: Route[] = [
     path: '/v1/embeddings',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['EmbeddingImport'];
-      const view = await importEmbedding(ctx.store.knex, {
+      const view = await importEmbedding(ctx.store, {
         dataset: body.dataset,
         probe: { id: body.probe.id, ...(body.probe.name !== undefined ? { name: body.probe.name } : {}), architecture: body.probe.architecture, inputSize: body.probe.input_size, pixelScaling: body.probe.pixel_scaling },
         ...(body.method !== undefined ? { method: body.method } : {}),
@@ -92,7 +86,7 @@ export const embeddingRoutes: Route[] = [
     path: '/v1/embeddings/{id}',
     async handle(ctx, req, res) {
       const id = Number(req.params.id);
-      const view = await embeddingView(ctx.store.knex, id);
+      const view = await embeddingView(ctx.store, id);
       if (!view) throw notFound('embedding', String(id));
       sendRead(req, res, presentEmbedding(view, stringParam(req, 'include') === 'vector'));
     },

@@ -1,6 +1,6 @@
-import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer, TIE_RULE } from '../../experts/service.js';
+import { presentAnswerReceipt, presentExpertDistance, presentExpertFeatures } from '../../presenters/embeddings.js';
+import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer, TIE_RULE } from '../../services/index.js';
 import { sendRead } from '../conditional.js';
-import { presentAnswerReceipt, presentExpertDistance, presentExpertFeatures } from '../present-embeddings.js';
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
@@ -11,7 +11,7 @@ export const expertRoutes: Route[] = [
     path: '/v1/datasets/{id}/expert-answers',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['ExpertAnswerSubmission'];
-      const receipt = await submitExpertAnswer(ctx.store.knex, String(req.params.id), body.observer, body.answers);
+      const receipt = await submitExpertAnswer(ctx.store, String(req.params.id), body.observer, body.answers);
       res.json(presentAnswerReceipt(receipt, TIE_RULE));
     },
   },
@@ -19,14 +19,14 @@ export const expertRoutes: Route[] = [
     method: 'get',
     path: '/v1/datasets/{id}/expert-features',
     async handle(ctx, req, res) {
-      sendRead(req, res, presentExpertFeatures(await datasetExpertFeatures(ctx.store.knex, String(req.params.id)), TIE_RULE));
+      sendRead(req, res, presentExpertFeatures(await datasetExpertFeatures(ctx.store, String(req.params.id)), TIE_RULE));
     },
   },
   {
     method: 'get',
     path: '/v1/expert-distances',
     async handle(ctx, req, res) {
-      sendRead(req, res, presentExpertDistance(await storedExpertDistance(ctx.store.knex, String(stringParam(req, 'a')), String(stringParam(req, 'b')))));
+      sendRead(req, res, presentExpertDistance(await storedExpertDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b')))));
     },
   },
 ];

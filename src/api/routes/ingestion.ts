@@ -1,10 +1,8 @@
 import { rm } from 'node:fs/promises';
-import { notFound, ProblemError } from '../../errors.js';
-import type { DatasetProfile } from '../../images/index.js';
-import { ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../registry/index.js';
-import { getDatasetStorage } from '../../store/index.js';
+import { ProblemError } from '../../errors.js';
+import { presentIngested, presentProfile } from '../../presenters/profile.js';
+import { ingestedProfile, ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
 import { sendRead } from '../conditional.js';
-import { presentIngested, presentProfile } from '../present-profile.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 import { ingestionSettings, uploadedFile, FILE_FIELD } from '../uploads.js';
@@ -40,7 +38,7 @@ export const ingestionRoutes: Route[] = [
       const body = req.body as Fields;
       // The upload is removed before answering, so that a client never sees it linger.
       const outcome = await ingestIntoStore(
-        ctx.store.knex,
+        ctx.store,
         { path: upload.path, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body) },
         ingestionSettings(ctx).dataDir,
       ).finally(() => rm(upload.path, { force: true }));
@@ -55,7 +53,7 @@ export const ingestionRoutes: Route[] = [
       const settings = ingestionSettings(ctx);
       const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
       const outcome = await ingestIntoStore(
-        ctx.store.knex,
+        ctx.store,
         { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) },
         settings.dataDir,
       );
@@ -67,12 +65,11 @@ export const ingestionRoutes: Route[] = [
     path: '/v1/datasets/{id}/profile',
     async handle(ctx, req, res) {
       const id = String(req.params.id);
-      const storage = await getDatasetStorage(ctx.store.knex, id);
-      if (!storage) throw notFound('dataset', id);
-      if (storage.profile === null) {
+      const profile = await ingestedProfile(ctx.store, id);
+      if (profile === null) {
         throw new ProblemError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile`, [{ field: 'id', message: 'no ingested images' }]);
       }
-      sendRead(req, res, presentProfile(storage.profile as DatasetProfile));
+      sendRead(req, res, presentProfile(profile));
     },
   },
 ];

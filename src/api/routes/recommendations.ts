@@ -1,5 +1,5 @@
-import { currentRanker, recommend } from '../../evidence/index.js';
-import { presentRanker, presentRecommendations } from '../present.js';
+import { presentRanker, presentRecommendations } from '../../presenters/evidence.js';
+import { currentRanker, recommend } from '../../services/index.js';
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
 
@@ -11,7 +11,7 @@ export const recommendationRoutes: Route[] = [
       const probe = stringParam(req, 'probe');
       const proxy = stringParam(req, 'proxy');
       const architecture = stringParam(req, 'architecture');
-      const fitted = await currentRanker(ctx.store.knex, { ...(probe ? { probe } : {}), ...(proxy ? { proxy: [proxy] } : {}), ...(architecture ? { architecture } : {}) });
+      const fitted = await currentRanker(ctx.store, { ...(probe ? { probe } : {}), ...(proxy ? { proxy: [proxy] } : {}), ...(architecture ? { architecture } : {}) });
       res.json(presentRanker(fitted));
     },
   },
@@ -20,7 +20,7 @@ export const recommendationRoutes: Route[] = [
     path: '/v1/recommendations',
     async handle(ctx, req, res) {
       const body = req.body as { target: string; candidates?: string[]; probe?: string; top_k?: number; proxy?: string };
-      const result = await recommend(ctx.store.knex, {
+      const result = await recommend(ctx.store, {
         target: body.target,
         ...(body.candidates ? { candidates: body.candidates } : {}),
         ...(body.probe ? { probe: body.probe } : {}),

@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { correlationAnalysis } from '../../evidence/index.js';
-import { presentAnalysis } from '../../api/present.js';
+import { presentAnalysis } from '../../presenters/evidence.js';
+import { correlationAnalysis, withStore } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 import { proxyOption } from '../options.js';
 
 function interval(lower: number | null, upper: number | null): string {
@@ -15,7 +14,7 @@ export function analyzeCommand(): Command {
     .option('--architecture <name>', 'only results with this architecture')
     .option('--json', 'print JSON');
   return proxyOption(command).action(async (opts: { proxy: string[]; architecture?: string; json?: boolean }) => {
-    const analysis = presentAnalysis(await withStore((store) => correlationAnalysis(store.knex, { proxy: opts.proxy, ...(opts.architecture ? { architecture: opts.architecture } : {}) })));
+    const analysis = presentAnalysis(await withStore((store) => correlationAnalysis(store, { proxy: opts.proxy, ...(opts.architecture ? { architecture: opts.architecture } : {}) })));
     if (opts.json) return printJson(analysis);
     const proxy = analysis.proxy ? Object.entries(analysis.proxy.map).map(([a, b]) => `${a} -> ${b}`).join(', ') : 'none';
     console.log(`${analysis.pairs} measured (source, target) pairs; proxy for embeddings: ${proxy}\n`);

@@ -1,14 +1,11 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { presentIngested, presentProfile } from '../../api/present-profile.js';
-import { notFound, ProblemError } from '../../errors.js';
-import type { DatasetProfile } from '../../images/index.js';
-import { DEFAULT_LICENCE, DEFAULT_MODALITY, ingestIntoStore, type IngestMetadata, type IngestOptions } from '../../registry/index.js';
-import { dataDir, getDatasetStorage } from '../../store/index.js';
+import { ProblemError } from '../../errors.js';
+import { presentIngested, presentProfile } from '../../presenters/profile.js';
+import { dataDir, DEFAULT_LICENCE, DEFAULT_MODALITY, ingestedProfile, ingestIntoStore, withStore, type IngestMetadata, type IngestOptions } from '../../services/index.js';
 import { positiveInt } from '../options.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
-import { withStore } from '../store.js';
 import { formatProfile } from './profile-format.js';
 
 function seed(value: string): number {
@@ -84,7 +81,7 @@ export function addDatasetCommand(): Command {
     .action(async (path: string, opts: AddOptions) => {
       const bar = progressBar({ label: opts.name });
       const outcome = await withStore((store) =>
-        ingestIntoStore(store.knex, { path: resolve(path), displayName: path, field: 'path', metadata: metadataOf(opts), options: optionsOf(opts) }, dataDir(), (p) => bar.update(p)),
+        ingestIntoStore(store, { path: resolve(path), displayName: path, field: 'path', metadata: metadataOf(opts), options: optionsOf(opts) }, dataDir(), (p) => bar.update(p)),
       ).finally(() => bar.finish());
       const shown = presentIngested(outcome);
       if (opts.json) return printJson(shown);
@@ -103,12 +100,11 @@ export function profileCommand(): Command {
     .argument('<id>', 'dataset id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const storage = await withStore((store) => getDatasetStorage(store.knex, id));
-      if (!storage) throw notFound('dataset', id);
-      if (storage.profile === null) {
+      const stored = await withStore((store) => ingestedProfile(store, id));
+      if (stored === null) {
         throw new ProblemError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile (add images with: transfer-atlas datasets add <path> --name ... --id <new id>)`);
       }
-      const profile = presentProfile(storage.profile as DatasetProfile);
+      const profile = presentProfile(stored);
       if (opts.json) return printJson(profile);
       console.log(formatProfile(profile));
     });

@@ -1,14 +1,7 @@
 import { Command, Option } from 'commander';
-import { notFound } from '../../errors.js';
-import { collectAll, getDataset, listDatasets, type DatasetFilter } from '../../store/index.js';
-import type { Dataset } from '../../registry/index.js';
+import { allDatasets, datasetById, withStore } from '../../services/index.js';
 import { printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 import { addDatasetCommand, profileCommand } from './datasets-ingest.js';
-
-function allDatasets(filter: DatasetFilter): Promise<Dataset[]> {
-  return withStore((store) => collectAll((page) => listDatasets(store.knex, filter, page)));
-}
 
 export function datasetsCommand(): Command {
   const datasets = new Command('datasets').description('the datasets the service knows: sources and targets');
@@ -20,7 +13,7 @@ export function datasetsCommand(): Command {
     .option('--modality <modality>', 'only this modality (for example x-ray, dermoscopy)')
     .option('--json', 'print JSON')
     .action(async (opts: { origin?: 'natural' | 'medical'; modality?: string; json?: boolean }) => {
-      const items = await allDatasets({ ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.modality ? { modality: opts.modality } : {}) });
+      const items = await withStore((store) => allDatasets(store, { ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.modality ? { modality: opts.modality } : {}) }));
       if (opts.json) return printJson(items);
       console.log(table(
         ['id', 'name', 'origin', 'modality', 'images', 'classes', 'expert features'],
@@ -34,8 +27,7 @@ export function datasetsCommand(): Command {
     .argument('<id>', 'dataset id')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
-      const dataset = await withStore((store) => getDataset(store.knex, id));
-      if (!dataset) throw notFound('dataset', id);
+      const dataset = await withStore((store) => datasetById(store, id));
       if (opts.json) return printJson(dataset);
       const rows: [string, unknown][] = [
         ['id', dataset.id], ['name', dataset.name], ['description', dataset.description], ['origin', dataset.origin],

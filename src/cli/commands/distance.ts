@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { presentDistance, presentDistanceMatrix } from '../../api/present-embeddings.js';
-import { DISTANCE_CHOICES, storedDistance, storedDistanceMatrix, type DistanceChoice } from '../../task2vec/stored-distances.js';
 import { invalid } from '../../errors.js';
+import { presentDistance, presentDistanceMatrix } from '../../presenters/embeddings.js';
+import { DISTANCE_CHOICES, storedDistance, storedDistanceMatrix, withStore, type DistanceChoice } from '../../services/index.js';
 import { printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 
 export function distanceCommand(): Command {
   return new Command('distance')
@@ -16,12 +15,12 @@ export function distanceCommand(): Command {
       if (datasets.length < 2) throw invalid('distance needs two or more datasets');
       const query = { distance: o.distance, ...(o.probe !== undefined ? { probe: o.probe } : {}) };
       if (datasets.length === 2) {
-        const d = await withStore((store) => storedDistance(store.knex, datasets[0]!, datasets[1]!, query));
+        const d = await withStore((store) => storedDistance(store, datasets[0]!, datasets[1]!, query));
         if (o.json) return printJson(presentDistance(d));
         console.log(`${d.distance} ${d.a} -> ${d.b}: ${d.value.toFixed(6)}  (probe ${d.probe.name}, ${d.probe.input_size} px, embeddings ${d.embeddings[d.a]} and ${d.embeddings[d.b]})`);
         return;
       }
-      const m = await withStore((store) => storedDistanceMatrix(store.knex, datasets, query));
+      const m = await withStore((store) => storedDistanceMatrix(store, datasets, query));
       if (o.json) return printJson(presentDistanceMatrix(m));
       console.log(`${m.distance} under probe ${m.probe.name} (${m.probe.input_size} px); row -> column`);
       console.log(table(['', ...m.datasets], m.datasets.map((id, i) => [id, ...m.values[i]!.map((v) => v.toFixed(4))])));

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../../errors.js';
-import { findProbe } from '../../probes/find.js';
-import { importEmbedding, IMPORT_METHODS } from '../../task2vec/import.js';
-import { computeEmbedding, datasetEmbeddings, type EmbeddingView } from '../../task2vec/service.js';
-import { presentEmbedding } from '../../api/present-embeddings.js';
+import { presentEmbedding } from '../../presenters/embeddings.js';
+import { computeEmbedding, datasetEmbeddings, findProbe, importEmbedding, IMPORT_METHODS, withStore, type EmbeddingView } from '../../services/index.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { progressBar } from '../progress.js';
-import { withStore } from '../store.js';
 
 function seedValue(value: string): number {
   const n = Number(value);
@@ -67,7 +64,7 @@ export function embedCommand(): Command {
       const view = await withStore(async (store) => {
         try {
           return await computeEmbedding(
-            store.knex,
+            store,
             {
               dataset,
               ...(o.probe !== undefined ? { probe: o.probe } : {}),
@@ -127,7 +124,7 @@ export function embeddingsCommand(): Command {
     .option('--probe <id>', 'only those of this probe')
     .option('--json', 'print JSON')
     .action(async (dataset: string, o: { probe?: string; json?: boolean }) => {
-      const items = await withStore(async (store) => datasetEmbeddings(store.knex, dataset, o.probe === undefined ? undefined : (await findProbe(store.knex, o.probe)).id));
+      const items = await withStore(async (store) => datasetEmbeddings(store, dataset, o.probe === undefined ? undefined : (await findProbe(store, o.probe)).id));
       if (o.json) return printJson(items.map((e) => presentEmbedding(e)));
       console.log(table(
         ['id', 'probe', 'px', 'method', 'dimension', 'images', 'seed', 'origin', 'created'],
@@ -157,7 +154,7 @@ export function embeddingsCommand(): Command {
         throw invalid(`cannot read ${file}: ${(e as Error).message}`);
       }
       const view = await withStore((store) =>
-        importEmbedding(store.knex, {
+        importEmbedding(store, {
           dataset: o.dataset,
           probe: { id: o.probeId, ...(o.probeName !== undefined ? { name: o.probeName } : {}), architecture: o.architecture, inputSize: o.inputSize, pixelScaling: o.pixelScaling },
           method: o.method,

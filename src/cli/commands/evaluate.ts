@@ -1,8 +1,7 @@
 import { Command } from 'commander';
-import { evaluation } from '../../evidence/index.js';
-import { presentEvaluation } from '../../api/present.js';
+import { presentEvaluation } from '../../presenters/evidence.js';
+import { evaluation, withStore } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 import { positiveInt, proxyOption } from '../options.js';
 
 export function evaluateCommand(): Command {
@@ -14,7 +13,7 @@ export function evaluateCommand(): Command {
     .option('--targets', 'also print the table of every target')
     .option('--json', 'print JSON');
   return proxyOption(command).action(async (opts: { proxy: string[]; probe?: string; architecture?: string; k: number; targets?: boolean; json?: boolean }) => {
-    const report = presentEvaluation(await withStore((store) => evaluation(store.knex, {
+    const report = presentEvaluation(await withStore((store) => evaluation(store, {
       proxy: opts.proxy, k: opts.k, ...(opts.probe ? { probe: opts.probe } : {}), ...(opts.architecture ? { architecture: opts.architecture } : {}),
     })));
     if (opts.json) return printJson(report);

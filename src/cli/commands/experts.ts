@@ -1,9 +1,8 @@
 import { Command, Option } from 'commander';
-import { presentExpertDistance, presentExpertFeatures } from '../../api/present-embeddings.js';
-import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer, TIE_RULE, type DatasetExpertFeatures } from '../../experts/service.js';
-import { EXPERT_PROPERTIES, VOCABULARY } from '../../experts/vocabulary.js';
+import { EXPERT_PROPERTIES, VOCABULARY } from '../../experts/index.js';
+import { presentExpertDistance, presentExpertFeatures } from '../../presenters/embeddings.js';
+import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer, TIE_RULE, withStore, type DatasetExpertFeatures } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 
 function featureTable(f: DatasetExpertFeatures): string {
   return table(
@@ -33,7 +32,7 @@ export function expertsCommand(): Command {
   for (const p of EXPERT_PROPERTIES) answer.addOption(new Option(`--${p} <value>`, `${p}`).choices([...VOCABULARY[p]]).makeOptionMandatory());
   answer.option('--json', 'print JSON').action(async (dataset: string, o: Record<string, string> & { observer: string; json?: boolean }) => {
     const answers = Object.fromEntries(EXPERT_PROPERTIES.map((p) => [p, o[p]]));
-    const receipt = await withStore((store) => submitExpertAnswer(store.knex, dataset, o.observer, answers));
+    const receipt = await withStore((store) => submitExpertAnswer(store, dataset, o.observer, answers));
     if (o.json) return printJson({ ...receipt, features: presentExpertFeatures(receipt.features, TIE_RULE) });
     console.log(`${receipt.replaced ? 'replaced' : 'recorded'} ${receipt.observer}'s answers for ${dataset}`);
     console.log(heading(receipt.features));
@@ -46,7 +45,7 @@ export function expertsCommand(): Command {
     .argument('<dataset>', 'dataset id')
     .option('--json', 'print JSON')
     .action(async (dataset: string, o: { json?: boolean }) => {
-      const f = await withStore((store) => datasetExpertFeatures(store.knex, dataset));
+      const f = await withStore((store) => datasetExpertFeatures(store, dataset));
       if (o.json) return printJson(presentExpertFeatures(f, TIE_RULE));
       console.log(heading(f));
       console.log(featureTable(f));
@@ -59,7 +58,7 @@ export function expertsCommand(): Command {
     .argument('<b>', 'dataset id')
     .option('--json', 'print JSON')
     .action(async (a: string, b: string, o: { json?: boolean }) => {
-      const d = presentExpertDistance(await withStore((store) => storedExpertDistance(store.knex, a, b)));
+      const d = presentExpertDistance(await withStore((store) => storedExpertDistance(store, a, b)));
       if (o.json) return printJson(d);
       const from = d.source.kind === 'published' ? `published by ${d.source.publication}` : `computed from ${Object.entries(d.features ?? {}).map(([id, s]) => `${id}'s ${s === 'observers' ? 'observer vote' : 'registry features'}`).join(' and ') || 'identical ids'}`;
       console.log(`expert distance ${a} - ${b}: ${d.distance} of ${EXPERT_PROPERTIES.length} (${from})`);

@@ -1,10 +1,8 @@
 import { Command, Option } from 'commander';
-import { presentProbe } from '../../api/present-embeddings.js';
-import { ensureBundledProbe, registerProbeFolder } from '../../probes/registry.js';
-import { listProbes } from '../../store/probes.js';
+import { presentProbe } from '../../presenters/embeddings.js';
+import { knownProbes, registerProbeFolder, withStore } from '../../services/index.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 
 export function probesCommand(): Command {
   const probes = new Command('probes').description('probe networks for Task2Vec embeddings');
@@ -14,10 +12,7 @@ export function probesCommand(): Command {
     .description('every known probe; the bundled one is always available')
     .option('--json', 'print JSON')
     .action(async (o: { json?: boolean }) => {
-      const items = await withStore(async (store) => {
-        await ensureBundledProbe(store.knex);
-        return (await listProbes(store.knex)).map(presentProbe);
-      });
+      const items = (await withStore((store) => knownProbes(store))).map(presentProbe);
       if (o.json) return printJson(items);
       console.log(table(['id', 'name', 'architecture', 'px', 'pixel scaling', 'weights'], items.map((p) => [/^[0-9a-f]{64}$/.test(p.id) ? p.id.slice(0, 16) : p.id, p.name, p.architecture, p.input_size, p.pixel_scaling, p.weights])));
     });
@@ -33,7 +28,7 @@ export function probesCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (folder: string, o: { name?: string; architecture?: string; inputSize?: number; pixelScaling?: 'minus1to1' | 'zero1' | 'imagenet-mean-std'; json?: boolean }) => {
       const record = await withStore((store) =>
-        registerProbeFolder(store.knex, folder, {
+        registerProbeFolder(store, folder, {
           ...(o.name !== undefined ? { name: o.name } : {}),
           ...(o.architecture !== undefined ? { architecture: o.architecture } : {}),
           ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),

@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { prepareTargetFromPath, recommend } from '../../evidence/index.js';
-import { dataDir } from '../../store/index.js';
+import { presentRecommendations } from '../../presenters/evidence.js';
+import { dataDir, prepareTargetFromPath, recommend, withStore } from '../../services/index.js';
 import { progressBar } from '../progress.js';
-import { presentRecommendations } from '../../api/present.js';
 import { printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 import { positiveInt, proxyOption } from '../options.js';
 
 function signed(v: number): string {
@@ -60,8 +58,8 @@ export function recommendCommand(): Command {
     .option('--json', 'print JSON');
   return proxyOption(command).action(async (argument: string, opts: RecommendOptions) => {
     const candidates = opts.candidates?.split(',').map((c) => c.trim()).filter((c) => c !== '');
-    const result = presentRecommendations(await withStore(async (store) => recommend(store.knex, {
-      target: existsSync(argument) ? await targetOfPath(store.knex, argument, opts) : argument,
+    const result = presentRecommendations(await withStore(async (store) => recommend(store, {
+      target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
       proxy: opts.proxy,
       ...(candidates ? { candidates } : {}),
       ...(opts.top !== undefined ? { topK: opts.top } : {}),

@@ -1,8 +1,7 @@
-import type { WithTransferability } from '../../evidence/index.js';
-import type { TransferRun } from '../../store/index.js';
+import type { ResultView } from '../../services/index.js';
 
 /** `+7.51 ± 0.82`, `(baseline)`, or the reason in a few words. */
-export function transferabilityCell(run: WithTransferability<TransferRun>): string {
+export function transferabilityCell(run: ResultView): string {
   if ('transferability' in run) {
     const t = run.transferability;
     return `${t.mean >= 0 ? '+' : ''}${t.mean.toFixed(2)}${t.std === null ? '' : ` ± ${t.std.toFixed(2)}`}`;

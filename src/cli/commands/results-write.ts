@@ -2,10 +2,9 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
 import { invalid } from '../../errors.js';
-import { fromWireInput, storeContributions, validateContributions, withTransferability, withdrawResult } from '../../evidence/index.js';
+import { fromWireInput, importResults, withdrawResult, withStore } from '../../services/index.js';
 import { contributionsFromCsv, type CsvDefaults } from '../../transfer/index.js';
 import { printJson, table } from '../output.js';
-import { withStore } from '../store.js';
 import { transferabilityCell } from './results-format.js';
 
 interface ImportOptions {
@@ -102,10 +101,7 @@ export function importCommand(): Command {
         throw err;
       }
       const { items, field } = read;
-      const stored = await withStore(async (store) => {
-        const results = await validateContributions(store.knex, items, { field });
-        return store.knex.transaction(async (trx) => withTransferability(trx, await storeContributions(trx, results, field)));
-      });
+      const stored = await withStore((store) => importResults(store, items, field));
       if (opts.json) return printJson(stored);
       console.log(`stored ${stored.length} result${stored.length === 1 ? '' : 's'} from ${shown}`);
       console.log(table(['id', 'target', 'source', 'architecture', 'folds', 'transferability %'], stored.map((r) => [r.id, r.target, r.source ?? '(baseline)', r.architecture, r.folds.length, transferabilityCell(r)])));
@@ -119,7 +115,7 @@ export function withdrawCommand(): Command {
     .requiredOption('--by <contributor>', 'who withdraws it')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { by: string; json?: boolean }) => {
-      const run = await withStore((store) => store.knex.transaction((trx) => withdrawResult(trx, id, opts.by)));
+      const run = await withStore((store) => withdrawResult(store, id, opts.by));
       if (opts.json) return printJson(run);
       console.log(`withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor}) at ${run.withdrawn_at}`);
     });

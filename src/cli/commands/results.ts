@@ -1,8 +1,6 @@
 import { Command } from 'commander';
-import { collectAll, listRuns } from '../../store/index.js';
 import { fixed, printJson, table } from '../output.js';
-import { withStore } from '../store.js';
-import { resultFilter, withTransferability } from '../../evidence/index.js';
+import { allResults, withStore } from '../../services/index.js';
 import { transferabilityCell } from './results-format.js';
 import { importCommand, withdrawCommand } from './results-write.js';
 
@@ -18,10 +16,7 @@ export function resultsCommand(): Command {
     .option('--include-withdrawn', 'include withdrawn results')
     .option('--json', 'print JSON')
     .action(async (opts: { source?: string; target?: string; architecture?: string; includeWithdrawn?: boolean; json?: boolean }) => {
-      const runs = await withStore(async (store) => {
-        const filter = await resultFilter(store.knex, opts, { source: '--source', target: '--target' });
-        return withTransferability(store.knex, await collectAll((page) => listRuns(store.knex, filter, page)));
-      });
+      const runs = await withStore((store) => allResults(store, opts, { source: '--source', target: '--target' }));
       if (opts.json) return printJson(runs);
       const folds = Math.max(0, ...runs.map((r) => r.folds.length));
       const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);

@@ -4,10 +4,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
-import { seedRegistry } from '../../registry/index.js';
-import { describeStore, ingestionConfigFromEnv, migrateToLatest, openStore, storeConfigFromEnv } from '../../store/index.js';
+import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
 import { printJson } from '../output.js';
-import { withStore } from '../store.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -47,7 +45,7 @@ function parsePort(value: string): number {
 export function migrateCommand(): Command {
   return new Command('migrate').description('bring the store schema up to date').action(async () => {
     const config = storeConfigFromEnv();
-    const applied = await withStore((store) => migrateToLatest(store.knex));
+    const applied = await withStore((store) => migrate(store));
     console.log(applied.length === 0 ? `${describeStore(config)}: schema already up to date` : `${describeStore(config)}: applied ${applied.join(', ')}`);
   });
 }

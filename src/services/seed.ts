@@ -8,9 +8,9 @@ import { deleteEmbeddings, float32ToBytes, insertEmbedding, listEmbeddings } fro
 import { listPublishedExpertDistances, replacePublishedExpertDistances } from '../store/experts.js';
 import { ensureProbe } from '../store/probes.js';
 import { getRun, insertRun, runIdForIdempotencyKey } from '../store/results.js';
-import type { Store } from '../store/connect.js';
-import { readRegistryDatasets } from './files.js';
-import { readPublications, type Publication, type PublicationProtocol } from './publication.js';
+import type { Db } from './session.js';
+import { readRegistryDatasets } from '../registry/files.js';
+import { readPublications, type Publication, type PublicationProtocol } from '../registry/publication.js';
 import { duplicateKey } from '../transfer/index.js';
 
 export interface SeedSummary {
@@ -113,7 +113,7 @@ function byPair(a: { target: string; source: string }, b: { target: string; sour
  * Loads the registry into the store. Every file is read and checked before the first write,
  * and all writes share one transaction, so a bad file leaves the store as it was.
  */
-export async function seedRegistry(store: Store, registry: string): Promise<SeedSummary> {
+export async function seedRegistry(store: Db, registry: string): Promise<SeedSummary> {
   const files = readRegistryDatasets(registry);
   const publications = readPublications(registry);
   const known = new Set(files.map((f) => f.dataset.id));

@@ -1,20 +1,14 @@
 /** Domain and service objects in the API's snake_case shapes (openapi.yaml's schemas). */
-import type { Knex } from 'knex';
-import { withTransferability, type FittedRanker, type RecommendationResult, type WithTransferability } from '../evidence/index.js';
+import type { components } from '../api/schema.js';
 import type { CorrelationAnalysis, CorrelationTest, BootstrapInterval, EvaluationReport, MethodResult } from '../ranking/index.js';
-import type { TransferRun } from '../store/index.js';
-import type { components } from './schema.js';
+import type { FittedRanker, RecommendationResult, ResultView } from '../services/index.js';
 
 type Schemas = components['schemas'];
 
-function withMean<R extends TransferRun>(run: WithTransferability<R>) {
+/** A result as the API shows it: with its mean and its transferability (or why there is none). */
+export function presentResult(run: ResultView): Schemas['TransferResult'] {
   const mean = run.folds.reduce((a, f) => a + f.value, 0) / Math.max(1, run.folds.length);
-  return { ...run, mean };
-}
-
-/** Results as the API shows them: with their mean and their transferability (or why there is none). */
-export async function presentRuns(db: Knex, runs: readonly TransferRun[]): Promise<Schemas['TransferResult'][]> {
-  return (await withTransferability(db, runs)).map(withMean) as Schemas['TransferResult'][];
+  return { ...run, mean } as Schemas['TransferResult'];
 }
 
 function correlation(test: CorrelationTest & { readonly interval: BootstrapInterval }): Schemas['Correlation'] {

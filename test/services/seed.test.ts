@@ -4,7 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
-import { seedRegistry } from '../../src/registry/index.js';
+import { seedRegistry } from '../../src/services/index.js';
 import { allRuns, getDataset, listEmbeddings, listPublishedExpertDistances, type Store } from '../../src/store/index.js';
 
 const REGISTRY = 'datasets-registry';

@@ -3,6 +3,7 @@
  * source, measured transferability first where it exists, with the backbone the registry names.
  */
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { getProbe } from '../store/index.js';
 import { recommendSources, type Recommendation } from '../ranking/index.js';
@@ -55,7 +56,7 @@ function defaultCandidates(fitted: FittedRanker): string[] {
   return [...sources].sort();
 }
 
-export async function recommend(db: Knex, request: RecommendationRequest): Promise<RecommendationResult> {
+export async function recommend(db: Db, request: RecommendationRequest): Promise<RecommendationResult> {
   const fitted = await currentRanker(db, request);
   const datasets = new Map(fitted.signals.datasets.map((d) => [d.id, d]));
   if (!datasets.has(request.target)) throw notFound('dataset', request.target, 'target');
@@ -69,7 +70,7 @@ export async function recommend(db: Knex, request: RecommendationRequest): Promi
   });
   return {
     target: request.target,
-    embedding: await embeddingStatus(db, fitted, request.target),
+    embedding: await embeddingStatus(db.knex, fitted, request.target),
     ranker: fitted,
     items: ranked.map((r) => ({ ...r, backbone: datasets.get(r.source)?.backbone ?? null })),
   };

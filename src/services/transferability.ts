@@ -3,7 +3,9 @@
  * architecture and protocol. A result without one keeps its place and says why it has no value.
  */
 import type { Knex } from 'knex';
-import { allRuns, type RunFilter, type TransferRun } from '../store/index.js';
+import type { Db } from './session.js';
+import { notFound } from '../errors.js';
+import { allRuns, getDataset, type RunFilter, type TransferRun } from '../store/index.js';
 import { pairTransferabilities, transferability, type NoTransferabilityReason, type PairTransferability } from '../transfer/index.js';
 import { toDomainResult } from './runs.js';
 
@@ -29,7 +31,7 @@ async function baselinesFor(db: Knex, targets: Iterable<string>): Promise<Map<st
 }
 
 /** Adds `transferability` or `transferability_unavailable` to each run; withdrawn baselines never count. */
-export async function withTransferability<R extends TransferRun>(db: Knex, runs: readonly R[]): Promise<WithTransferability<R>[]> {
+export async function withTransferability<R extends TransferRun>({ knex: db }: Db, runs: readonly R[]): Promise<WithTransferability<R>[]> {
   const baselines = await baselinesFor(db, runs.map((r) => r.target));
   return runs.map((run) => {
     const candidates = (baselines.get(run.target) ?? []).map(toDomainResult);
@@ -40,15 +42,16 @@ export async function withTransferability<R extends TransferRun>(db: Knex, runs:
 }
 
 /** Every active non-baseline result with its transferability, ordered by target then source. */
-export async function transferabilityTable(db: Knex, filter: Pick<RunFilter, 'target' | 'architecture'> = {}): Promise<WithTransferability<TransferRun>[]> {
-  const runs = (await allRuns(db, { ...filter, baseline: false })).sort(
+export async function transferabilityTable(db: Db, filter: Pick<RunFilter, 'target' | 'architecture'> = {}): Promise<WithTransferability<TransferRun>[]> {
+  if (filter.target !== undefined && !(await getDataset(db.knex, filter.target))) throw notFound('dataset', filter.target, 'target');
+  const runs = (await allRuns(db.knex, { ...filter, baseline: false })).sort(
     (a, b) => a.target.localeCompare(b.target) || (a.source ?? '').localeCompare(b.source ?? '') || a.id.localeCompare(b.id),
   );
   return withTransferability(db, runs);
 }
 
 /** One mean transferability per (source, target): the observations of the analysis and the ranker. */
-export async function observedPairs(db: Knex, architecture?: string): Promise<PairTransferability[]> {
+export async function observedPairs({ knex: db }: Db, architecture?: string): Promise<PairTransferability[]> {
   const runs = await allRuns(db, architecture ? { architecture } : {});
   return pairTransferabilities(runs.map(toDomainResult)).sort((a, b) => a.target.localeCompare(b.target) || a.source.localeCompare(b.source));
 }

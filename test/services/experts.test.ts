@@ -1,10 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachStore } from '../support/stores.js';
-import { seedRegistry } from '../../src/registry/index.js';
 import type { Store } from '../../src/store/index.js';
 import { ProblemError } from '../../src/errors.js';
-import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer } from '../../src/experts/service.js';
+import { datasetExpertFeatures, seedRegistry, storedExpertDistance, submitExpertAnswer } from '../../src/services/index.js';
 import { hammingDistance } from '../../src/experts/index.js';
 
 const isicLike = { origin: 'medical', colour: 'colour', content: 'objects', kind: 'skin', diversity: 'low', classes: '2' };
@@ -18,26 +17,26 @@ describeEachStore('expert features service', (kind) => {
   after(() => store.close());
 
   test('observer answers override the registry features, but never a published distance', async () => {
-    const publishedBefore = await storedExpertDistance(store.knex, 'chest', 'isic');
+    const publishedBefore = await storedExpertDistance(store, 'chest', 'isic');
     assert.equal(publishedBefore.from.kind, 'published');
     // Observers describe chest exactly like isic: their Hamming distance would be 0.
-    await submitExpertAnswer(store.knex, 'chest', 'ann', isicLike);
-    const chest = await datasetExpertFeatures(store.knex, 'chest');
+    await submitExpertAnswer(store, 'chest', 'ann', isicLike);
+    const chest = await datasetExpertFeatures(store, 'chest');
     assert.equal(chest.source, 'observers');
-    const isic = await datasetExpertFeatures(store.knex, 'isic');
+    const isic = await datasetExpertFeatures(store, 'isic');
     assert.equal(hammingDistance(chest.features, isic.features), 0);
-    const publishedAfter = await storedExpertDistance(store.knex, 'isic', 'chest');
+    const publishedAfter = await storedExpertDistance(store, 'isic', 'chest');
     assert.deepEqual([publishedAfter.distance, publishedAfter.from], [publishedBefore.distance, publishedBefore.from]);
     assert.notEqual(publishedAfter.distance, 0);
   });
 
   test('a pair nobody published is the Hamming distance of the features in force', async () => {
-    const before = await storedExpertDistance(store.knex, 'breastmnist', 'pneumoniamnist');
+    const before = await storedExpertDistance(store, 'breastmnist', 'pneumoniamnist');
     assert.equal(before.from.kind, 'computed');
     assert.deepEqual(before.features, { breastmnist: 'registry', pneumoniamnist: 'registry' });
-    const pneumonia = (await datasetExpertFeatures(store.knex, 'pneumoniamnist')).features;
-    await submitExpertAnswer(store.knex, 'breastmnist', 'ann', { ...pneumonia });
-    const after = await storedExpertDistance(store.knex, 'breastmnist', 'pneumoniamnist');
+    const pneumonia = (await datasetExpertFeatures(store, 'pneumoniamnist')).features;
+    await submitExpertAnswer(store, 'breastmnist', 'ann', { ...pneumonia });
+    const after = await storedExpertDistance(store, 'breastmnist', 'pneumoniamnist');
     assert.deepEqual([after.distance, after.features?.breastmnist], [0, 'observers']);
   });
 
@@ -45,10 +44,10 @@ describeEachStore('expert features service', (kind) => {
     const refusal = async (p: Promise<unknown>, kind: string, field: string) => {
       await assert.rejects(p, (e: unknown) => e instanceof ProblemError && e.kind === kind && e.fields[0]?.field === field);
     };
-    await refusal(submitExpertAnswer(store.knex, 'atlantis', 'ann', isicLike), 'not-found', 'id');
-    await refusal(submitExpertAnswer(store.knex, 'isic', '  ', isicLike), 'invalid-request', 'observer');
-    await refusal(submitExpertAnswer(store.knex, 'isic', 'ann', { ...isicLike, diversity: 'extreme' }), 'invalid-request', 'diversity');
-    await refusal(submitExpertAnswer(store.knex, 'isic', 'ann', { ...isicLike, mood: 'happy' }), 'invalid-request', 'mood');
-    assert.equal((await datasetExpertFeatures(store.knex, 'isic')).source, 'registry');
+    await refusal(submitExpertAnswer(store, 'atlantis', 'ann', isicLike), 'not-found', 'id');
+    await refusal(submitExpertAnswer(store, 'isic', '  ', isicLike), 'invalid-request', 'observer');
+    await refusal(submitExpertAnswer(store, 'isic', 'ann', { ...isicLike, diversity: 'extreme' }), 'invalid-request', 'diversity');
+    await refusal(submitExpertAnswer(store, 'isic', 'ann', { ...isicLike, mood: 'happy' }), 'invalid-request', 'mood');
+    assert.equal((await datasetExpertFeatures(store, 'isic')).source, 'registry');
   });
 });

@@ -3,15 +3,16 @@
  * agreement, and expert distances with the published figures first. The API and CLI call these.
  */
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { invalid, notFound, ProblemError } from '../errors.js';
 import { getDataset } from '../store/datasets.js';
 import { listExpertAnswers, saveExpertAnswer } from '../store/expert-answers.js';
 import { listPublishedExpertDistances } from '../store/experts.js';
-import { agreementPerProperty, type Agreement } from './agreement.js';
-import { parseExpertFeatures } from './answers.js';
-import { expertDistance, PublishedExpertDistances, type ExpertDistance } from './distance.js';
-import { EXPERT_PROPERTIES, type ExpertFeatures, type ExpertProperty } from './vocabulary.js';
-import { countAnswers, majorityVote, type PropertyVote } from './vote.js';
+import { agreementPerProperty, type Agreement } from '../experts/agreement.js';
+import { parseExpertFeatures } from '../experts/answers.js';
+import { expertDistance, PublishedExpertDistances, type ExpertDistance } from '../experts/distance.js';
+import { EXPERT_PROPERTIES, type ExpertFeatures, type ExpertProperty } from '../experts/vocabulary.js';
+import { countAnswers, majorityVote, type PropertyVote } from '../experts/vote.js';
 
 export const TIE_RULE = 'among values with the same top count, the one listed first in the vocabulary wins';
 
@@ -72,7 +73,7 @@ async function featuresOrUndefined(db: Knex, dataset: string, all: Map<string, E
   return { dataset, source: 'registry', features: registered, observers: 0, votes: null, agreement: null };
 }
 
-export async function datasetExpertFeatures(db: Knex, dataset: string): Promise<DatasetExpertFeatures> {
+export async function datasetExpertFeatures({ knex: db }: Db, dataset: string): Promise<DatasetExpertFeatures> {
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
   const found = await featuresOrUndefined(db, dataset, await answersByDataset(db));
   if (!found) {
@@ -93,12 +94,12 @@ export interface SubmittedAnswer {
 }
 
 /** One observer's answers for a dataset; a resubmission replaces that observer's earlier ones. */
-export async function submitExpertAnswer(db: Knex, dataset: string, observer: string, answers: unknown): Promise<SubmittedAnswer> {
+export async function submitExpertAnswer(db: Db, dataset: string, observer: string, answers: unknown): Promise<SubmittedAnswer> {
   const name = observer.trim();
   if (!OBSERVER.test(name)) throw invalid(`observer '${observer}' must be 1-100 letters, digits, spaces or . _ @ + ' -, starting with a letter or digit`, [{ field: 'observer', message: 'bad observer name' }]);
   const features = parseExpertFeatures(answers);
-  if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
-  const { replaced } = await saveExpertAnswer(db, dataset, name, { ...features });
+  if (!(await getDataset(db.knex, dataset))) throw notFound('dataset', dataset);
+  const { replaced } = await saveExpertAnswer(db.knex, dataset, name, { ...features });
   return { dataset, observer: name, answers: features, replaced, features: await datasetExpertFeatures(db, dataset) };
 }
 
@@ -108,7 +109,7 @@ export interface StoredExpertDistance extends ExpertDistance {
 }
 
 /** The expert distance between two datasets: published for the pair if a study gave one, else the Hamming distance of their features. */
-export async function storedExpertDistance(db: Knex, a: string, b: string): Promise<StoredExpertDistance> {
+export async function storedExpertDistance({ knex: db }: Db, a: string, b: string): Promise<StoredExpertDistance> {
   for (const [id, field] of [[a, 'a'], [b, 'b']] as const) if (!(await getDataset(db, id))) throw notFound('dataset', id, field);
   const published = new PublishedExpertDistances((await listPublishedExpertDistances(db)).map((d) => ({ a: d.target, b: d.source, distance: d.distance, source: d.publication })));
   const all = await answersByDataset(db);

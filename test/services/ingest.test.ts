@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { ProblemError } from '../../src/errors.js';
-import { datasetIdFromName, ingestIntoStore } from '../../src/registry/index.js';
+import { datasetIdFromName, ingestIntoStore } from '../../src/services/index.js';
 import { createDataset, getDataset, getDatasetStorage, type Store } from '../../src/store/index.js';
 
 const BREAST = 'examples/breastmnist/breastmnist_28.npz';
@@ -30,7 +30,7 @@ describeEachStore('ingestion into the store', (kind) => {
   });
 
   test('the row and the stored images are written together, with the profile and the images folder', async () => {
-    const outcome = await ingestIntoStore(store.knex, { path: BREAST, field: 'path', metadata: { name: 'Breast', modality: 'Ultrasound' }, options: { size: 16 } }, dataDir);
+    const outcome = await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', modality: 'Ultrasound' }, options: { size: 16 } }, dataDir);
     assert.equal(outcome.dataset.id, 'breast');
     assert.equal(outcome.dataset.modality, 'ultrasound');
     const storage = await getDatasetStorage(store.knex, 'breast');
@@ -48,7 +48,7 @@ describeEachStore('ingestion into the store', (kind) => {
       }
     };
     await assert.rejects(
-      ingestIntoStore(store.knex, { path: BREAST, field: 'path', metadata: { name: 'Raced' }, options: { size: 16 } }, dataDir, onProgress),
+      ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Raced' }, options: { size: 16 } }, dataDir, onProgress),
       (e: unknown) => e instanceof ProblemError && e.kind === 'conflict' && /'raced' already exists/.test(e.message),
     );
     await registered;

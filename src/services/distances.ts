@@ -12,15 +12,16 @@
  * through the 1e-8 of task2vec_cosine). It is negative when a is far from trivial and b close to a.
  */
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { ProblemError, notFound } from '../errors.js';
-import { findProbe } from '../probes/find.js';
+import { findProbe } from './find-probe.js';
 import { isBundledLocation } from '../probes/location.js';
 import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
 import { existingDatasetIds } from '../store/datasets.js';
 import { listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
 import { listProbes, type ProbeRecord } from '../store/probes.js';
-import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from './distance.js';
-import type { ComparableEmbedding } from './embedding.js';
+import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from '../task2vec/distance.js';
+import type { ComparableEmbedding } from '../task2vec/embedding.js';
 
 export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;
 export type DistanceChoice = (typeof DISTANCE_CHOICES)[number];
@@ -88,7 +89,7 @@ function probesEachHas(latest: Map<string, Map<string, StoredEmbedding>>, probes
 async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbedding>>, ref: string | undefined): Promise<ProbeRecord> {
   const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
   if (ref !== undefined) {
-    const probe = await findProbe(db, ref);
+    const probe = await findProbe({ knex: db }, ref);
     const lacking = [...latest].filter(([, byProbe]) => !byProbe.has(probe.id)).map(([d]) => `'${d}'`);
     if (lacking.length > 0) {
       throw new ProblemError(
@@ -136,7 +137,7 @@ async function prepare(db: Knex, datasets: readonly string[], query: DistanceQue
 }
 
 /** The distance from `a` to `b` (symmetric unless `asymmetric`) between their latest embeddings under one probe. */
-export async function storedDistance(db: Knex, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
+export async function storedDistance({ knex: db }: Db, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
   const name = query.distance ?? 'task2vec_cosine';
   const { probe, embeddings, compare } = await prepare(db, [a, b], query, (d) => (d === a ? 'a' : 'b'));
   const ea = compare(a);
@@ -149,7 +150,7 @@ export async function storedDistance(db: Knex, a: string, b: string, query: Dist
 }
 
 /** All pairwise distances over a set of datasets, under one probe that they all have. */
-export async function storedDistanceMatrix(db: Knex, datasets: readonly string[], query: DistanceQuery = {}): Promise<StoredDistanceMatrix> {
+export async function storedDistanceMatrix({ knex: db }: Db, datasets: readonly string[], query: DistanceQuery = {}): Promise<StoredDistanceMatrix> {
   const name = query.distance ?? 'task2vec_cosine';
   const ids = [...new Set(datasets)];
   const { probe, embeddings, compare } = await prepare(db, ids, query, () => 'datasets');

@@ -2,7 +2,7 @@
  * The correlation analysis over what the store holds: every distance signal against the measured
  * transferability of every (source, target) pair.
  */
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { analyseCorrelations, type CorrelationAnalysis, type DistanceProxy } from '../ranking/index.js';
 import { embeddingProxy, loadSignals, parseProxy } from './signals.js';
@@ -24,7 +24,7 @@ export function resolveProxy(specs: readonly string[] | undefined, known: Readon
   return embeddingProxy(map, distances);
 }
 
-export async function correlationAnalysis(db: Knex, options: AnalysisOptions = {}): Promise<CorrelationAnalysis & { readonly pairs: number }> {
+export async function correlationAnalysis(db: Db, options: AnalysisOptions = {}): Promise<CorrelationAnalysis & { readonly pairs: number }> {
   const signals = await loadSignals(db);
   const proxy = resolveProxy(options.proxy, new Set(signals.datasets.map((d) => d.id)), signals.distances);
   const transferability = await observedPairs(db, options.architecture);

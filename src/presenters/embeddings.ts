@@ -1,11 +1,7 @@
 /** Embeddings, probes, distances and expert features in the API's snake_case shapes. */
-import type { DatasetExpertFeatures, StoredExpertDistance, SubmittedAnswer } from '../experts/service.js';
-import { isBundledLocation } from '../probes/location.js';
-import { float32ToBytes } from '../store/embeddings.js';
-import type { ProbeRecord } from '../store/probes.js';
-import type { EmbeddingView } from '../task2vec/service.js';
-import type { StoredDistance, StoredDistanceMatrix } from '../task2vec/stored-distances.js';
-import type { components } from './schema.js';
+import type { components } from '../api/schema.js';
+import { isBundledLocation } from '../probes/index.js';
+import { float32ToBytes, type DatasetExpertFeatures, type EmbeddingView, type ProbeRecord, type StoredDistance, type StoredDistanceMatrix, type StoredExpertDistance, type SubmittedAnswer } from '../services/index.js';
 
 type Schemas = components['schemas'];
 

@@ -4,11 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { conflict, invalid, type ProblemError } from '../errors.js';
 import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
-import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from './dataset.js';
+import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
 import { ingestionProblem } from './ingestion-problem.js';
 
 /** What the user says about the dataset; the counts, size and channels come from the images. */
@@ -123,7 +123,7 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
  * in one transaction. Anything the caller can fix comes out as a ProblemError; whatever fails,
  * no row and no folder are left behind, and an existing dataset with the same id is untouched.
  */
-export async function ingestIntoStore(db: Knex, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback): Promise<IngestOutcome> {
+export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback): Promise<IngestOutcome> {
   const display = request.displayName ?? basename(request.path);
   const meta = checkedMetadata(request.metadata);
   if (await getDataset(db, meta.id)) {

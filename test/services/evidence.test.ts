@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProblemError } from '../../src/errors.js';
 import { hammingDistance } from '../../src/experts/index.js';
-import { currentRanker, defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, type ProbeCoverage } from '../../src/evidence/index.js';
-import { seedRegistry } from '../../src/registry/index.js';
+import { currentRanker, seedRegistry } from '../../src/services/index.js';
+import { defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, type ProbeCoverage } from '../../src/services/signals.js';
 import { ensureProbe, getDataset, insertEmbedding, listEmbeddings, listRankers, openStore, type Store } from '../../src/store/index.js';
 
 const PROBE = 'torchvision-resnet50-imagenet1k-v1';
@@ -20,7 +20,7 @@ function distanceOf(distances: readonly { signal: string; source: string; target
 }
 
 test('expert distance: the published figure where there is one, else the Hamming distance of the registry features', async () => {
-  const { distances } = await loadSignals(store.knex);
+  const { distances } = await loadSignals(store);
   // The study published 3 for chest-kimia although no set of answers reproduces it; the figure wins.
   assert.equal(distanceOf(distances, EXPERT_SIGNAL, 'chest', 'kimia'), 3);
   const breast = (await getDataset(store.knex, 'breastmnist'))!;
@@ -30,7 +30,7 @@ test('expert distance: the published figure where there is one, else the Hamming
 });
 
 test('embedding signals per probe, symmetric, over the datasets embedded with it', async () => {
-  const { distances, probes } = await loadSignals(store.knex);
+  const { distances, probes } = await loadSignals(store);
   assert.deepEqual(probes.map((p) => [p.id, p.datasets.length]), [[PROBE, 8]]);
   const t2v = distances.filter((d) => d.signal === task2vecSignal(PROBE));
   assert.equal(t2v.length, (8 * 9) / 2);
@@ -56,18 +56,18 @@ test('proxy mappings parse from repeated or comma-separated flags, and refuse no
 });
 
 test('a newer embedding supersedes the stored one, and the ranker refits on the changed evidence', async () => {
-  const first = await currentRanker(store.knex);
+  const first = await currentRanker(store);
   assert.equal(first.refitted, true);
-  assert.equal((await currentRanker(store.knex)).refitted, false);
+  assert.equal((await currentRanker(store)).refitted, false);
 
   const chest = (await listEmbeddings(store.knex, { datasetId: 'chest', probeId: PROBE }))[0]!;
-  const before = distanceOf((await loadSignals(store.knex)).distances, task2vecSignal(PROBE), 'chest', 'isic');
+  const before = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
   const changed = chest.hessian.map((v, i) => (i % 2 === 0 ? v * 3 : v));
   await insertEmbedding(store.knex, { datasetId: 'chest', probeId: PROBE, method: 'montecarlo', hessian: changed, options: {}, origin: 'computed' });
-  const after = distanceOf((await loadSignals(store.knex)).distances, task2vecSignal(PROBE), 'chest', 'isic');
+  const after = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
   assert.notEqual(after, before);
 
-  const refit = await currentRanker(store.knex);
+  const refit = await currentRanker(store);
   assert.equal(refit.refitted, true);
   assert.notEqual(refit.model.version, first.model.version);
   assert.deepEqual((await listRankers(store.knex)).map((r) => r.version).sort(), [first.model.version, refit.model.version].sort());
@@ -78,9 +78,9 @@ test('a second probe with fewer embeddings is used only when asked for', async (
   for (const [dataset, scale] of [['chest', 1], ['isic', 2]] as const) {
     await insertEmbedding(store.knex, { datasetId: dataset, probeId: 'tiny-probe', method: 'montecarlo', hessian: new Float32Array([1, 2, 3, 4].map((v) => v * scale + (dataset === 'isic' ? v % 2 : 0))), options: {}, origin: 'computed' });
   }
-  const usual = await currentRanker(store.knex);
+  const usual = await currentRanker(store);
   assert.deepEqual(usual.distanceSignals, [task2vecSignal(PROBE), EXPERT_SIGNAL]);
-  const tiny = await currentRanker(store.knex, { probe: 'tiny-probe' });
+  const tiny = await currentRanker(store, { probe: 'tiny-probe' });
   assert.deepEqual(tiny.distanceSignals, [task2vecSignal('tiny-probe'), EXPERT_SIGNAL]);
-  await assert.rejects(currentRanker(store.knex, { probe: 'nope' }), (err: unknown) => err instanceof ProblemError && err.status === 404);
+  await assert.rejects(currentRanker(store, { probe: 'nope' }), (err: unknown) => err instanceof ProblemError && err.status === 404);
 });

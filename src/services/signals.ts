@@ -6,6 +6,7 @@
  *   computed from the registry's features by the experts module.
  */
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { invalid } from '../errors.js';
 import { expertDistance, PublishedExpertDistances, type ExpertFeatures } from '../experts/index.js';
 import type { Dataset } from '../registry/index.js';
@@ -118,7 +119,7 @@ export function profileOf(d: Dataset): DatasetProfile {
   };
 }
 
-export async function loadSignals(db: Knex): Promise<Signals> {
+export async function loadSignals({ knex: db }: Db): Promise<Signals> {
   const datasets = await collectAll((page) => listDatasets(db, {}, page));
   const embedded = await embeddingDistances(db);
   return {

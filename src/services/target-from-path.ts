@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join, relative } from 'node:path';
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { conflict } from '../errors.js';
 import type { ProgressCallback as IngestProgress } from '../images/index.js';
-import { ensureBundledProbe } from '../probes/registry.js';
-import { datasetIdFromName, ingestIntoStore, type IngestOptions } from '../registry/index.js';
+import { ensureBundledProbe } from './probes.js';
+import { datasetIdFromName, ingestIntoStore, type IngestOptions } from './ingest.js';
 import { canonicalJson, getDataset, getDatasetStorage } from '../store/index.js';
-import { computeEmbedding, datasetEmbeddings, type EmbeddingView } from '../task2vec/service.js';
+import { computeEmbedding, datasetEmbeddings, type EmbeddingView } from './embeddings.js';
 import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
 import type { ProgressCallback as EmbedProgress } from '../task2vec/task2vec.js';
 
@@ -65,7 +65,7 @@ function sameOptions(stored: Record<string, unknown>, wanted: Task2VecOptions, m
 }
 
 export async function prepareTargetFromPath(
-  db: Knex,
+  db: Db,
   dataDir: string,
   target: PathTarget,
   progress: { ingest?: IngestProgress; embed?: EmbedProgress } = {},
@@ -74,11 +74,11 @@ export async function prepareTargetFromPath(
   const id = `${datasetIdFromName(name).slice(0, 50)}-${(await fingerprint(target.path)).slice(0, 8)}`;
 
   let ingested = false;
-  const existing = await getDataset(db, id);
+  const existing = await getDataset(db.knex, id);
   if (!existing) {
     await ingestIntoStore(db, { path: target.path, field: 'path', metadata: { id, name }, ...(target.ingest ? { options: target.ingest } : {}) }, dataDir, progress.ingest);
     ingested = true;
-  } else if (!(await getDatasetStorage(db, id))?.imagesDir) {
+  } else if (!(await getDatasetStorage(db.knex, id))?.imagesDir) {
     throw conflict(`dataset '${id}' exists without stored images; ingest the data under another name`, [{ field: 'path', message: 'id taken' }]);
   }
 

@@ -1,4 +1,4 @@
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { ProblemError, invalid } from '../errors.js';
 import { listProbes, type ProbeRecord } from '../store/probes.js';
 
@@ -6,7 +6,7 @@ import { listProbes, type ProbeRecord } from '../store/probes.js';
  * Finds a registered probe by id, unique id prefix (at least 6 characters) or unique name.
  * Several probes may share a name (one folder at several input sizes): then the id is needed.
  */
-export async function findProbe(db: Knex, ref: string, field = 'probe'): Promise<ProbeRecord> {
+export async function findProbe({ knex: db }: Db, ref: string, field = 'probe'): Promise<ProbeRecord> {
   const all = await listProbes(db);
   const exact = all.find((p) => p.id === ref);
   if (exact) return exact;

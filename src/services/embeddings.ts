@@ -4,17 +4,18 @@
  */
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { initCompute } from '../compute/backend.js';
 import { ProblemError, notFound } from '../errors.js';
 import { loadStoredImages } from '../images/stored.js';
-import { probeRecordOf, resolveProbeSource } from '../probes/registry.js';
+import { probeRecordOf, resolveProbeSource } from './probes.js';
 import { dataDir } from '../store/config.js';
 import { getDataset, getDatasetStorage } from '../store/datasets.js';
 import { getEmbedding, insertEmbedding, listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
 import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
-import type { LabelledImages } from './images.js';
-import { resolveOptions, type Task2VecOptionsInput } from './options.js';
-import { embedParallel, type ProgressCallback } from './task2vec.js';
+import type { LabelledImages } from '../task2vec/images.js';
+import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
+import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
 
 export interface EmbeddingRequest {
   readonly dataset: string;
@@ -51,18 +52,18 @@ async function storedImagesDir(db: Knex, dataset: string, root: string): Promise
  * Computes a Task2Vec embedding of a stored dataset and records it. The passes through the probe
  * run on worker threads (embedParallel), so an API process keeps answering meanwhile.
  */
-export async function computeEmbedding(db: Knex, request: EmbeddingRequest, onProgress?: ProgressCallback): Promise<EmbeddingView> {
-  if (!(await getDataset(db, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
+export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback): Promise<EmbeddingView> {
+  if (!(await getDataset(db.knex, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
   const options = resolveOptions(request.options);
-  const dir = await storedImagesDir(db, request.dataset, request.dataDir ?? dataDir());
+  const dir = await storedImagesDir(db.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
   const batch = await loadStoredImages(dir, request.dataset, { seed: options.seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
   const images: LabelledImages = { id: batch.id, count: batch.count, height: batch.height, width: batch.width, channels: batch.channels, pixels: batch.pixels, labels: batch.labels };
   await initCompute();
   const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, onProgress ? { onProgress } : {});
   const record = probeRecordOf(e.probe, source.location);
-  await ensureProbe(db, record);
-  const id = await insertEmbedding(db, {
+  await ensureProbe(db.knex, record);
+  const id = await insertEmbedding(db.knex, {
     datasetId: request.dataset,
     probeId: e.probe.id,
     method: e.method,
@@ -83,13 +84,13 @@ async function withProbe(db: Knex, e: StoredEmbedding): Promise<EmbeddingView> {
   return { ...e, probe };
 }
 
-export async function embeddingView(db: Knex, id: number): Promise<EmbeddingView | undefined> {
-  const e = await getEmbedding(db, id);
-  return e ? withProbe(db, e) : undefined;
+export async function embeddingView(db: Db, id: number): Promise<EmbeddingView | undefined> {
+  const e = await getEmbedding(db.knex, id);
+  return e ? withProbe(db.knex, e) : undefined;
 }
 
 /** A dataset's embeddings, newest last, optionally under one probe. */
-export async function datasetEmbeddings(db: Knex, dataset: string, probeId?: string): Promise<EmbeddingView[]> {
+export async function datasetEmbeddings({ knex: db }: Db, dataset: string, probeId?: string): Promise<EmbeddingView[]> {
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
   const found = await listEmbeddings(db, { datasetId: dataset, ...(probeId !== undefined ? { probeId } : {}) });
   return Promise.all(found.map((e) => withProbe(db, e)));

@@ -4,7 +4,7 @@
  * change sees a different hash and refits, so callers never get a stale model.
  */
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { notFound, ProblemError } from '../errors.js';
 import {
   evaluateLeaveOneTargetOut,
@@ -48,7 +48,7 @@ export interface FittedRanker extends Evidence {
   readonly refitted: boolean;
 }
 
-export async function loadEvidence(db: Knex, setup: RankerSetup = {}): Promise<Evidence> {
+export async function loadEvidence(db: Db, setup: RankerSetup = {}): Promise<Evidence> {
   const signals = await loadSignals(db);
   let probe = defaultProbe(signals.probes);
   if (setup.probe !== undefined) {
@@ -86,14 +86,14 @@ function fit(evidence: Evidence): RankerModel {
   }
 }
 
-export async function currentRanker(db: Knex, setup: RankerSetup = {}): Promise<FittedRanker> {
+export async function currentRanker(db: Db, setup: RankerSetup = {}): Promise<FittedRanker> {
   const evidence = await loadEvidence(db, setup);
   const hash = trainingHash(evidence);
-  const stored = await findRankerByTrainingHash(db, hash);
+  const stored = await findRankerByTrainingHash(db.knex, hash);
   if (stored) return { ...evidence, model: parseModel(stored.model), stored, refitted: false };
   const model = fit(evidence);
   const cv = model.crossValidation;
-  const saved = await saveRanker(db, {
+  const saved = await saveRanker(db.knex, {
     version: model.version,
     trainingHash: hash,
     signals: model.distanceSignals,
@@ -115,7 +115,7 @@ export interface EvaluationOptions extends RankerSetup {
 }
 
 /** Leave-one-target-out: the learned ranker against nearest-by-distance, largest source and random. */
-export async function evaluation(db: Knex, options: EvaluationOptions = {}): Promise<EvaluationReport & { readonly signals: readonly string[]; readonly probe: string | null }> {
+export async function evaluation(db: Db, options: EvaluationOptions = {}): Promise<EvaluationReport & { readonly signals: readonly string[]; readonly probe: string | null }> {
   const evidence = await loadEvidence(db, options);
   const report = evaluateLeaveOneTargetOut({
     observations: evidence.observations,

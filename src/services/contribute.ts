@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { conflict, invalid, notFound, ProblemError } from '../errors.js';
 import { allRuns, contributorRole, ensureContributor, existingDatasetIds, getRun, insertRun, withdrawRun, type TransferRun } from '../store/index.js';
 import { duplicateKey, validateBatch, type FieldError, type TransferResult } from '../transfer/index.js';
@@ -35,7 +36,7 @@ function refuse(message: string, errors: readonly FieldError[], field: (path: st
 }
 
 /** Validates raw contributions (the domain's input form) against the datasets in the store. */
-export async function validateContributions(db: Knex, inputs: readonly unknown[], options: ContributeOptions = {}): Promise<TransferResult[]> {
+export async function validateContributions({ knex: db }: Db, inputs: readonly unknown[], options: ContributeOptions = {}): Promise<TransferResult[]> {
   const field = options.field ?? ((p: string) => p);
   const known = await existingDatasetIds(db, [...stringsIn(inputs, 'source'), ...stringsIn(inputs, 'target')].filter((id) => id !== ''));
   const outcome = validateBatch(inputs, {
@@ -104,7 +105,11 @@ export async function storeContributions(trx: Knex.Transaction, results: readonl
  * Withdrawal keeps the result (and who sent it) but takes it out of every listing, analysis and
  * model. Only its contributor or an admin may withdraw it.
  */
-export async function withdrawResult(db: Knex, id: string, by: string): Promise<TransferRun> {
+export function withdrawResult(db: Db, id: string, by: string): Promise<TransferRun> {
+  return db.knex.transaction((trx) => withdraw(trx, id, by));
+}
+
+async function withdraw(db: Knex, id: string, by: string): Promise<TransferRun> {
   const run = await getRun(db, id);
   if (!run) throw notFound('result', id);
   if (run.withdrawn_at !== undefined) throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [{ field: 'id', message: 'already withdrawn' }]);

@@ -1,7 +1,7 @@
 /** Ingestion results in the API's snake_case shapes (openapi.yaml's DatasetProfile and IngestedDataset). */
+import type { components } from '../api/schema.js';
 import type { DatasetProfile } from '../images/index.js';
-import type { IngestOutcome } from '../registry/index.js';
-import type { components } from './schema.js';
+import type { IngestOutcome } from '../services/index.js';
 
 type Schemas = components['schemas'];
 

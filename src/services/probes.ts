@@ -5,15 +5,15 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { initCompute } from '../compute/backend.js';
 import { ProblemError, invalid } from '../errors.js';
-import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
-import { findProbe } from './find.js';
-import type { LayersProbeMeta } from './layers-probe.js';
-import { DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe } from './load.js';
-import { BUNDLED_LOCATION_PREFIX as BUNDLED } from './location.js';
-import type { ProbeIdentity } from './probe.js';
+import { ensureProbe, getProbe, listProbes, type ProbeRecord } from '../store/index.js';
+import { findProbe } from './find-probe.js';
+import type { LayersProbeMeta } from '../probes/layers-probe.js';
+import { DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe } from '../probes/load.js';
+import { BUNDLED_LOCATION_PREFIX as BUNDLED } from '../probes/location.js';
+import type { ProbeIdentity } from '../probes/probe.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;
@@ -69,7 +69,7 @@ export async function probeRecordOfFolder(folder: string, meta: ProbeMetaInput =
   }
 }
 
-export async function registerProbeFolder(db: Knex, folder: string, meta: ProbeMetaInput = {}): Promise<ProbeRecord> {
+export async function registerProbeFolder({ knex: db }: Db, folder: string, meta: ProbeMetaInput = {}): Promise<ProbeRecord> {
   const record = await probeRecordOfFolder(folder, meta);
   await ensureProbe(db, record);
   return (await getProbe(db, record.id))!;
@@ -78,7 +78,7 @@ export async function registerProbeFolder(db: Knex, folder: string, meta: ProbeM
 let bundled: Promise<ProbeRecord> | undefined;
 
 /** The bundled probe at its own input size, recorded on first use in each store: it is always available. */
-export async function ensureBundledProbe(db: Knex): Promise<ProbeRecord> {
+export async function ensureBundledProbe({ knex: db }: Db): Promise<ProbeRecord> {
   bundled ??= probeRecordOfFolder(defaultProbeFolder()).catch((e: unknown) => {
     bundled = undefined;
     throw e;
@@ -88,11 +88,17 @@ export async function ensureBundledProbe(db: Knex): Promise<ProbeRecord> {
   return record;
 }
 
+/** Every recorded probe, the bundled one always among them. */
+export async function knownProbes(db: Db): Promise<ProbeRecord[]> {
+  await ensureBundledProbe(db);
+  return listProbes(db.knex);
+}
+
 /**
  * Where to load a probe from: the bundled one by default, a folder given directly, or a
  * registered probe whose weights the service holds. `inputSize` selects another identity of it.
  */
-export async function resolveProbeSource(db: Knex, ref: string | undefined, inputSize: number | undefined): Promise<ProbeSource> {
+export async function resolveProbeSource(db: Db, ref: string | undefined, inputSize: number | undefined): Promise<ProbeSource> {
   const meta: ProbeMetaInput = inputSize !== undefined ? { inputSize } : {};
   if (ref === undefined) return { folder: defaultProbeFolder(), meta, location: probeLocation(defaultProbeFolder()) };
   if (existsSync(ref) && statSync(ref).isDirectory()) {

@@ -3,6 +3,7 @@
  * .npy of the filter-wise Fisher diagonal, with the identity of the probe that made it.
  */
 import type { Knex } from 'knex';
+import type { Db } from './session.js';
 import { ProblemError, conflict, invalid, notFound } from '../errors.js';
 import { NpyFormatError, parseNpy } from '../images/npy.js';
 import type { PixelScaling } from '../probes/probe.js';
@@ -10,7 +11,7 @@ import { ensureContributor } from '../store/contributors.js';
 import { getDataset } from '../store/datasets.js';
 import { insertEmbedding, listEmbeddings } from '../store/embeddings.js';
 import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
-import { embeddingView, type EmbeddingView } from './service.js';
+import { embeddingView, type EmbeddingView } from './embeddings.js';
 
 export const IMPORT_METHODS = ['montecarlo', 'exact', 'variational'] as const;
 export type ImportMethod = (typeof IMPORT_METHODS)[number];
@@ -88,7 +89,7 @@ async function sameProbeOrRefuse(db: Knex, wanted: ProbeRecord): Promise<void> {
   }
 }
 
-export async function importEmbedding(db: Knex, input: EmbeddingImport): Promise<EmbeddingView> {
+export async function importEmbedding({ knex: db }: Db, input: EmbeddingImport): Promise<EmbeddingView> {
   const method = input.method ?? 'montecarlo';
   if (!(IMPORT_METHODS as readonly string[]).includes(method)) throw invalid(`method '${method}' is not one of ${IMPORT_METHODS.join(', ')}`, field('method', IMPORT_METHODS.join(' | ')));
   const probe = checkProbe(input.probe);
@@ -113,6 +114,6 @@ export async function importEmbedding(db: Knex, input: EmbeddingImport): Promise
       origin: 'imported',
       ...(input.contributor !== undefined ? { contributor: input.contributor } : {}),
     });
-    return (await embeddingView(trx, id))!;
+    return (await embeddingView({ knex: trx }, id))!;
   });
 }
