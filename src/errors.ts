@@ -1,55 +1,51 @@
 /**
- * Errors that mean "the caller asked for something wrong", as opposed to bugs.
- * The API turns them into problem+json with their `type`; the CLI into exit code 2.
+ * Errors that mean "the caller asked for something wrong", as opposed to bugs. Each carries a code
+ * from one closed list; the API maps the code to a status and a problem type, the CLI to exit code 2.
  */
 
-export interface FieldProblem {
+/** A problem with one input field, named as the caller wrote it. */
+export interface FieldError {
   readonly field: string;
   readonly message: string;
 }
 
-export type ProblemKind =
-  | 'invalid-request'
-  | 'forbidden'
-  | 'not-found'
-  | 'conflict'
-  | 'incompatible-probes'
-  | 'payload-too-large'
-  | 'unsupported-media-type'
-  | 'unprocessable';
+export const ERROR_CODES = [
+  'invalid-request',
+  'forbidden',
+  'not-found',
+  'conflict',
+  'incompatible-probes',
+  'payload-too-large',
+  'unsupported-media-type',
+  'unprocessable',
+] as const;
 
-const STATUS: Record<ProblemKind, number> = {
-  'invalid-request': 400,
-  forbidden: 403,
-  'not-found': 404,
-  conflict: 409,
-  'incompatible-probes': 409,
-  'payload-too-large': 413,
-  'unsupported-media-type': 415,
-  unprocessable: 422,
-};
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
-export class ProblemError extends Error {
-  override readonly name = 'ProblemError';
-  readonly status: number;
+export class AppError extends Error {
+  override readonly name = 'AppError';
 
   constructor(
-    readonly kind: ProblemKind,
+    readonly code: ErrorCode,
     readonly title: string,
     message: string,
-    readonly fields: readonly FieldProblem[] = [],
+    readonly fields: readonly FieldError[] = [],
     readonly where?: string,
   ) {
     super(message);
-    this.status = STATUS[kind];
+  }
+
+  /** The first offending field, if the error names one. */
+  get field(): string | undefined {
+    return this.fields[0]?.field;
   }
 }
 
-export const notFound = (what: string, id: string, field = 'id'): ProblemError =>
-  new ProblemError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [{ field, message: `unknown ${what} '${id}'` }]);
+export const notFound = (what: string, id: string, field = 'id'): AppError =>
+  new AppError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [{ field, message: `unknown ${what} '${id}'` }]);
 
-export const invalid = (message: string, fields: readonly FieldProblem[] = [], where?: string): ProblemError =>
-  new ProblemError('invalid-request', 'Invalid input', message, fields, where);
+export const invalid = (message: string, fields: readonly FieldError[] = [], where?: string): AppError =>
+  new AppError('invalid-request', 'Invalid input', message, fields, where);
 
-export const conflict = (message: string, fields: readonly FieldProblem[] = []): ProblemError =>
-  new ProblemError('conflict', 'Conflict', message, fields);
+export const conflict = (message: string, fields: readonly FieldError[] = []): AppError =>
+  new AppError('conflict', 'Conflict', message, fields);

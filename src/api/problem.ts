@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, Response } from 'express';
-import { ProblemError, type FieldProblem } from '../errors.js';
+import { AppError, type ErrorCode, type FieldError } from '../errors.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:transfer-atlas:problem:';
 
@@ -10,7 +10,7 @@ export interface ProblemBody {
   detail: string;
   instance?: string;
   field?: string;
-  errors?: FieldProblem[];
+  errors?: FieldError[];
 }
 
 export function sendProblem(res: Response, body: ProblemBody): void {
@@ -38,25 +38,38 @@ function fieldOf(path: string | undefined): string | undefined {
   return match[2] ? match[2].replace(/\//g, '.') : `(${match[1]})`;
 }
 
-/** Problem kinds and titles of the 4xx statuses that come from Express, body-parser or the validator. */
-const BY_STATUS: Record<number, { kind: string; title: string }> = {
-  400: { kind: 'invalid-request', title: 'Invalid request' },
-  404: { kind: 'not-found', title: 'No such route' },
-  405: { kind: 'method-not-allowed', title: 'Method not allowed' },
-  413: { kind: 'payload-too-large', title: 'Payload too large' },
-  415: { kind: 'unsupported-media-type', title: 'Unsupported media type' },
+/** Problem kinds: the error catalogue's codes plus the two that only HTTP itself produces. */
+type ProblemKind = ErrorCode | 'method-not-allowed' | 'internal';
+
+/**
+ * The one map from a problem kind to its status, and the title used when the error has none of
+ * its own (the validator's, Express's and body-parser's).
+ */
+const PROBLEMS: Record<ProblemKind, { readonly status: number; readonly title: string }> = {
+  'invalid-request': { status: 400, title: 'Invalid request' },
+  forbidden: { status: 403, title: 'Forbidden' },
+  'not-found': { status: 404, title: 'No such route' },
+  'method-not-allowed': { status: 405, title: 'Method not allowed' },
+  conflict: { status: 409, title: 'Conflict' },
+  'incompatible-probes': { status: 409, title: 'Incompatible probes' },
+  'payload-too-large': { status: 413, title: 'Payload too large' },
+  'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'Unprocessable' },
+  internal: { status: 500, title: 'Internal error' },
 };
 
-function byStatus(status: number): { kind: string; title: string } {
-  return BY_STATUS[status] ?? { kind: 'invalid-request', title: 'Invalid request' };
+/** The kind of a 4xx that did not come from the catalogue: the first with its status, else a bad request. */
+function byStatus(status: number): { kind: ProblemKind; title: string } {
+  const kind = (Object.keys(PROBLEMS) as ProblemKind[]).find((k) => PROBLEMS[k].status === status) ?? 'invalid-request';
+  return { kind, title: PROBLEMS[kind].title };
 }
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof ProblemError) {
+  if (err instanceof AppError) {
     sendProblem(res, {
-      type: PROBLEM_TYPE_PREFIX + err.kind,
+      type: PROBLEM_TYPE_PREFIX + err.code,
       title: err.title,
-      status: err.status,
+      status: PROBLEMS[err.code].status,
       detail: err.message,
       instance: req.originalUrl,
       ...(err.fields[0] ? { field: err.fields[0].field } : {}),
@@ -93,5 +106,5 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   console.error(err);
-  sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'internal', title: 'Internal error', status: 500, detail: 'the server failed; the error is logged', instance: req.originalUrl });
+  sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'internal', title: PROBLEMS.internal.title, status: PROBLEMS.internal.status, detail: 'the server failed; the error is logged', instance: req.originalUrl });
 };

@@ -40,7 +40,7 @@ function tempName(original: string): string {
 function refusal(e: unknown): unknown {
   if (!(e instanceof IngestionError)) return e;
   // The validator passes its own error types through to the problem handler and turns any other into a 500.
-  return e.httpStatus === 413
+  return e.appCode === 'payload-too-large'
     ? new OpenApiValidator.error.RequestEntityTooLarge({ path: `/body/${FILE_FIELD}`, message: e.message })
     : new OpenApiValidator.error.BadRequest({ path: `/body/${FILE_FIELD}`, message: e.message });
 }

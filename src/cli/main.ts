@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { BackendUnavailableError } from '../compute/index.js';
-import { ProblemError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { datasetsCommand } from './commands/datasets.js';
 import { resultsCommand } from './commands/results.js';
 import { analyzeCommand } from './commands/analyze.js';
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : BAD_INPUT;
     }
-    if (err instanceof ProblemError || err instanceof BackendUnavailableError) {
+    if (err instanceof AppError || err instanceof BackendUnavailableError) {
       process.stderr.write(`transfer-atlas: ${err.message}\n`);
       return BAD_INPUT;
     }

@@ -1,4 +1,4 @@
-import { invalid, type FieldProblem } from '../errors.js';
+import { invalid, type FieldError } from '../errors.js';
 import { EXPERT_PROPERTIES, VOCABULARY, type ExpertFeatures } from './vocabulary.js';
 
 /** One observer's questionnaire for one dataset. */
@@ -17,7 +17,7 @@ export function parseExpertFeatures(input: unknown): ExpertFeatures {
     throw invalid('expert features must be an object with the six questionnaire properties', [{ field: 'features', message: 'object' }]);
   }
   const record = input as Record<string, unknown>;
-  const problems: FieldProblem[] = [];
+  const problems: FieldError[] = [];
   for (const property of EXPERT_PROPERTIES) {
     const allowed = VOCABULARY[property] as readonly string[];
     const value = record[property];

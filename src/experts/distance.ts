@@ -1,4 +1,4 @@
-import { ProblemError, invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { EXPERT_PROPERTIES, type ExpertFeatures } from './vocabulary.js';
 
 /** Number of questionnaire properties on which two datasets' expert features differ (0..6). */
@@ -75,7 +75,7 @@ export function expertDistance(
   const fb = features.get(b);
   if (fa === undefined || fb === undefined) {
     const missing = [fa === undefined ? a : null, fb === undefined ? b : null].filter((x): x is string => x !== null);
-    throw new ProblemError(
+    throw new AppError(
       'unprocessable',
       'No expert features',
       `no published expert distance for ${a}-${b}, and no observer answers yet for ${missing.map((m) => `'${m}'`).join(' and ')}`,

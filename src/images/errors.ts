@@ -1,7 +1,9 @@
 /**
- * Every ingestion failure carries a stable code so the API can map it to a problem+json
- * status and the CLI to exit code 2 without parsing messages.
+ * Every ingestion failure carries a stable code, and the error catalogue's code it amounts to,
+ * so that callers map it to their own answer without parsing messages.
  */
+import type { ErrorCode } from '../errors.js';
+
 export type IngestionErrorCode =
   | 'INPUT_NOT_FOUND'
   | 'INPUT_TOO_LARGE'
@@ -44,29 +46,30 @@ export interface ImageIssue {
   readonly reason: string;
 }
 
-const STATUS: Record<IngestionErrorCode, number> = {
-  INPUT_NOT_FOUND: 404,
-  INPUT_TOO_LARGE: 413,
-  UPLOAD_TOO_LARGE: 413,
-  ARCHIVE_TOO_LARGE: 413,
-  ARCHIVE_TOO_MANY_ENTRIES: 413,
-  UNSUPPORTED_FORMAT: 415,
-  BAD_OPTIONS: 400,
-  TARGET_EXISTS: 409,
-  STORED_DATASET_INVALID: 500,
-  BAD_MANIFEST: 422,
-  BAD_NPZ: 422,
-  EMPTY_DATASET: 422,
-  BAD_IMAGES: 422,
-  ONE_CLASS: 422,
-  CLASS_TOO_SMALL: 422,
-  LABEL_WITHOUT_FILE: 422,
-  UNLABELLED_FILES: 422,
-  MIXED_CHANNELS: 422,
-  BAD_SPLIT: 422,
-  ARCHIVE_UNSAFE_PATH: 422,
-  ARCHIVE_UNSAFE_LINK: 422,
-  ARCHIVE_CORRUPT: 422,
+/** The catalogue's code for each failure the uploader can fix; null for the server's own. */
+const APP_CODE: Record<IngestionErrorCode, ErrorCode | null> = {
+  INPUT_NOT_FOUND: 'not-found',
+  INPUT_TOO_LARGE: 'payload-too-large',
+  UPLOAD_TOO_LARGE: 'payload-too-large',
+  ARCHIVE_TOO_LARGE: 'payload-too-large',
+  ARCHIVE_TOO_MANY_ENTRIES: 'payload-too-large',
+  UNSUPPORTED_FORMAT: 'unsupported-media-type',
+  BAD_OPTIONS: 'invalid-request',
+  TARGET_EXISTS: 'conflict',
+  STORED_DATASET_INVALID: null,
+  BAD_MANIFEST: 'unprocessable',
+  BAD_NPZ: 'unprocessable',
+  EMPTY_DATASET: 'unprocessable',
+  BAD_IMAGES: 'unprocessable',
+  ONE_CLASS: 'unprocessable',
+  CLASS_TOO_SMALL: 'unprocessable',
+  LABEL_WITHOUT_FILE: 'unprocessable',
+  UNLABELLED_FILES: 'unprocessable',
+  MIXED_CHANNELS: 'unprocessable',
+  BAD_SPLIT: 'unprocessable',
+  ARCHIVE_UNSAFE_PATH: 'unprocessable',
+  ARCHIVE_UNSAFE_LINK: 'unprocessable',
+  ARCHIVE_CORRUPT: 'unprocessable',
 };
 
 /** How many offending files a message names before summarising; `details` always holds them all. */
@@ -87,9 +90,9 @@ export class IngestionError extends Error {
     this.details = options.details ?? [];
   }
 
-  /** Suggested HTTP status for a problem+json response: 4xx for anything the uploader can fix. */
-  get httpStatus(): number {
-    return STATUS[this.code];
+  /** The error catalogue's code for this failure, or null when it is the server's fault. */
+  get appCode(): ErrorCode | null {
+    return APP_CODE[this.code];
   }
 
   toJSON(): { code: IngestionErrorCode; message: string; file?: string; details: readonly ImageIssue[] } {

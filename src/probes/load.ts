@@ -3,6 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { invalid } from '../errors.js';
 import { probeFromLayersModel, type LayersProbeMeta } from './layers-probe.js';
 import type { PixelScaling, Probe } from './probe.js';
 
@@ -17,17 +18,17 @@ interface WeightsGroup {
 /** Reads a TensorFlow.js LayersModel folder (model.json plus its weight shards) straight from disk. */
 export function readLayersArtifacts(folder: string): tf.io.ModelArtifacts {
   const modelPath = join(folder, 'model.json');
-  if (!existsSync(modelPath)) throw new Error(`no model.json in probe folder ${folder}`);
+  if (!existsSync(modelPath)) throw invalid(`no model.json in probe folder ${folder}`, [{ field: 'folder', message: 'no model.json' }]);
   const json = JSON.parse(readFileSync(modelPath, 'utf8')) as {
     modelTopology?: unknown;
     format?: string;
     weightsManifest?: WeightsGroup[];
   };
   if (json.modelTopology == null || !Array.isArray(json.weightsManifest)) {
-    throw new Error(`${modelPath} is not a TensorFlow.js LayersModel (no modelTopology or weightsManifest)`);
+    throw invalid(`${modelPath} is not a TensorFlow.js LayersModel (no modelTopology or weightsManifest)`, [{ field: 'folder', message: 'not a LayersModel' }]);
   }
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw new Error(`${modelPath} has format '${json.format}'; only 'layers-model' probes are supported`);
+    throw invalid(`${modelPath} has format '${json.format}'; only 'layers-model' probes are supported`, [{ field: 'folder', message: 'not a LayersModel' }]);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const shards: Buffer[] = [];
@@ -61,9 +62,10 @@ export async function loadProbe(folder: string, meta: Partial<LayersProbeMeta> =
   const merged = { ...readMetaFile(dir), ...meta };
   const pixelScaling = merged.pixelScaling;
   if (pixelScaling === undefined || !PIXEL_SCALINGS.includes(pixelScaling)) {
-    throw new Error(
+    throw invalid(
       `probe ${dir}: pixel scaling ${pixelScaling === undefined ? 'not given' : `'${String(pixelScaling)}' unknown`}; ` +
         `set it in probe.json or pass one of ${PIXEL_SCALINGS.join(', ')}`,
+      [{ field: 'pixel_scaling', message: `one of ${PIXEL_SCALINGS.join(', ')}` }],
     );
   }
   const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
@@ -71,7 +73,7 @@ export async function loadProbe(folder: string, meta: Partial<LayersProbeMeta> =
   const inputSize = merged.inputSize ?? (typeof declared === 'number' ? declared : undefined);
   if (inputSize === undefined || !Number.isInteger(inputSize) || inputSize <= 0) {
     model.dispose();
-    throw new Error(`probe ${dir}: the model declares no input size; set inputSize in probe.json or pass it`);
+    throw invalid(`probe ${dir}: the model declares no input size; set inputSize in probe.json or pass it`, [{ field: 'input_size', message: 'required for this model' }]);
   }
   return probeFromLayersModel(model, {
     name: merged.name ?? basename(dir),

@@ -10,6 +10,7 @@ import { buildDesign, encode, type Design, type RawRow } from './design.js';
 import { featureNames, pairFeatures, type FeatureContext } from './features.js';
 import { resolveDistance } from './distances.js';
 import type { PairValue } from './correlation-analysis.js';
+import { NotEnoughEvidenceError } from './errors.js';
 
 export const RANKER_FORMAT = 'transfer-atlas/bayesian-linear-ranker';
 export const RANKER_FORMAT_VERSION = 1;
@@ -132,13 +133,15 @@ function modelVersion(samples: readonly Sample[], distanceSignals: readonly stri
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+const MIN_PAIRS = 3;
+
 /** Fits the ranker on measured pair transferabilities; self-pairs are ignored. Needs at least three pairs. */
 export function trainRanker(observations: readonly PairValue[], context: FeatureContext, options: RankerOptions): RankerModel {
   const names = featureNames(options.distanceSignals);
   const samples: Sample[] = observations
     .filter((o) => o.source !== o.target)
     .map((o) => ({ source: o.source, target: o.target, value: o.value, raw: pairFeatures(context, options.distanceSignals, o.source, o.target) }));
-  if (samples.length < 3) throw new RangeError(`the ranker needs at least 3 measured (source, target) pairs, got ${samples.length}`);
+  if (samples.length < MIN_PAIRS) throw new NotEnoughEvidenceError(MIN_PAIRS, samples.length);
   const crossValidation = crossValidate(samples, names, options);
   const chosen = crossValidation.grid[crossValidation.best]!;
   const hyper: Hyper = { priorPrecision: chosen.priorPrecision, noiseVariance: chosen.noiseVariance };

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { conflict, invalid, notFound, ProblemError } from '../errors.js';
+import { conflict, invalid, notFound, AppError } from '../errors.js';
 import { allRuns, contributorRole, ensureContributor, existingDatasetIds, getRun, insertRun, withdrawRun, type TransferRun } from '../store/index.js';
 import { duplicateKey, validateBatch, type FieldError, type TransferResult } from '../transfer/index.js';
 import { toDomainResult, toNewRun } from './runs.js';
@@ -114,7 +114,7 @@ async function withdraw(db: Knex, id: string, by: string): Promise<TransferRun> 
   if (!run) throw notFound('result', id);
   if (run.withdrawn_at !== undefined) throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [{ field: 'id', message: 'already withdrawn' }]);
   if (by !== run.contributor && (await contributorRole(db, by)) !== 'admin') {
-    throw new ProblemError('forbidden', 'Not yours to withdraw', `result ${id} was contributed by '${run.contributor}'; only they or an admin can withdraw it, not '${by}'`, [{ field: 'contributor', message: 'neither the result\'s contributor nor an admin' }]);
+    throw new AppError('forbidden', 'Not yours to withdraw', `result ${id} was contributed by '${run.contributor}'; only they or an admin can withdraw it, not '${by}'`, [{ field: 'contributor', message: 'neither the result\'s contributor nor an admin' }]);
   }
   await withdrawRun(db, id, by);
   return (await getRun(db, id))!;

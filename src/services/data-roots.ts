@@ -1,14 +1,14 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { invalid, ProblemError } from '../errors.js';
+import { invalid, AppError } from '../errors.js';
 
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
 }
 
-const forbidden = (path: string, field: string, why: string): ProblemError =>
-  new ProblemError('forbidden', 'Path outside the data roots', `'${path}' ${why}`, [{ field, message: 'outside the configured data roots' }]);
+const forbidden = (path: string, field: string, why: string): AppError =>
+  new AppError('forbidden', 'Path outside the data roots', `'${path}' ${why}`, [{ field, message: 'outside the configured data roots' }]);
 
 /**
  * The real path of a server-side dataset, if it lies inside one of the configured data roots.
@@ -17,14 +17,14 @@ const forbidden = (path: string, field: string, why: string): ProblemError =>
  */
 export async function resolveInsideRoots(path: string, roots: readonly string[], field = 'path'): Promise<string> {
   if (roots.length === 0) {
-    throw new ProblemError('forbidden', 'Server-side paths are disabled', `'${path}' cannot be read: this server has no data roots (set TA_DATA_ROOTS)`, [{ field, message: 'no data roots configured' }]);
+    throw new AppError('forbidden', 'Server-side paths are disabled', `'${path}' cannot be read: this server has no data roots (set TA_DATA_ROOTS)`, [{ field, message: 'no data roots configured' }]);
   }
   if (!isAbsolute(path)) throw invalid(`'${path}' is not an absolute path`, [{ field, message: 'must be an absolute path inside a data root' }]);
   const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => resolve(r))));
   const real = await realpath(path).catch(() => undefined);
   if (real === undefined) {
     if (!realRoots.some((r) => inside(r, resolve(path)))) throw forbidden(path, field, 'is not inside a configured data root');
-    throw new ProblemError('not-found', 'No such path', `'${path}' does not exist`, [{ field, message: 'does not exist' }]);
+    throw new AppError('not-found', 'No such path', `'${path}' does not exist`, [{ field, message: 'does not exist' }]);
   }
   if (!realRoots.some((r) => inside(r, real))) {
     throw forbidden(path, field, real === resolve(path) ? 'is not inside a configured data root' : 'leads (through a symbolic link) outside the configured data roots');

@@ -13,7 +13,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { ProblemError, notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { findProbe } from './find-probe.js';
 import { isBundledLocation } from '../probes/location.js';
 import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
@@ -73,7 +73,7 @@ async function latestEmbeddings(db: Knex, datasets: readonly string[], fieldOf: 
       if (held === undefined || e.id > held.id) byProbe.set(e.probeId, e);
     }
     if (byProbe.size === 0) {
-      throw new ProblemError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
+      throw new AppError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
         { field: fieldOf(d), message: `'${d}' has no embedding` },
       ]);
     }
@@ -92,7 +92,7 @@ async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbed
     const probe = await findProbe({ knex: db }, ref);
     const lacking = [...latest].filter(([, byProbe]) => !byProbe.has(probe.id)).map(([d]) => `'${d}'`);
     if (lacking.length > 0) {
-      throw new ProblemError(
+      throw new AppError(
         'incompatible-probes',
         'No embedding under this probe',
         `${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no embedding under probe ${describeProbe(probe, probe.id)}: ${probesEachHas(latest, probes)}`,
@@ -104,7 +104,7 @@ async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbed
   const sets = [...latest.values()];
   const common = [...sets[0]!.keys()].filter((id) => sets.every((byProbe) => byProbe.has(id)));
   if (common.length === 0) {
-    throw new ProblemError('incompatible-probes', 'No common probe', `these datasets have no embedding under a common probe, and embeddings of different probes do not compare: ${probesEachHas(latest, probes)}`, [
+    throw new AppError('incompatible-probes', 'No common probe', `these datasets have no embedding under a common probe, and embeddings of different probes do not compare: ${probesEachHas(latest, probes)}`, [
       { field: 'probe', message: 'no probe common to every dataset' },
     ]);
   }

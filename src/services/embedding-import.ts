@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { ProblemError, conflict, invalid, notFound } from '../errors.js';
+import { AppError, conflict, invalid, notFound } from '../errors.js';
 import { NpyFormatError, parseNpy } from '../images/npy.js';
 import type { PixelScaling } from '../probes/probe.js';
 import { ensureContributor } from '../store/contributors.js';
@@ -79,7 +79,7 @@ async function sameProbeOrRefuse(db: Knex, wanted: ProbeRecord): Promise<void> {
   if (!known) return;
   const differs = (['architecture', 'input_size', 'pixel_scaling'] as const).filter((k) => known[k] !== wanted[k]);
   if (differs.length > 0) {
-    throw new ProblemError(
+    throw new AppError(
       'incompatible-probes',
       'Probe identity mismatch',
       `probe '${wanted.id}' is recorded as ${known.architecture} at ${known.input_size} px with ${known.pixel_scaling} scaling; ` +

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { initCompute } from '../compute/backend.js';
-import { ProblemError, notFound } from '../errors.js';
+import { AppError, notFound } from '../errors.js';
 import { loadStoredImages } from '../images/stored.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
 import { dataDir } from '../store/config.js';
@@ -38,7 +38,7 @@ export interface EmbeddingView extends StoredEmbedding {
 async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
   const storage = await getDatasetStorage(db, dataset);
   if (!storage?.imagesDir) {
-    throw new ProblemError(
+    throw new AppError(
       'unprocessable',
       'No stored images',
       `dataset '${dataset}' has no stored images to embed; add them first with transfer-atlas datasets add <path>`,

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { invalid, notFound, ProblemError } from '../errors.js';
+import { invalid, notFound, AppError } from '../errors.js';
 import { getDataset } from '../store/datasets.js';
 import { listExpertAnswers, saveExpertAnswer } from '../store/expert-answers.js';
 import { listPublishedExpertDistances } from '../store/experts.js';
@@ -77,7 +77,7 @@ export async function datasetExpertFeatures({ knex: db }: Db, dataset: string): 
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
   const found = await featuresOrUndefined(db, dataset, await answersByDataset(db));
   if (!found) {
-    throw new ProblemError('not-found', 'No expert features', `dataset '${dataset}' has no expert features yet: no observer has answered and its registry file records none; submit answers with transfer-atlas experts answer ${dataset}`, [
+    throw new AppError('not-found', 'No expert features', `dataset '${dataset}' has no expert features yet: no observer has answered and its registry file records none; submit answers with transfer-atlas experts answer ${dataset}`, [
       { field: 'id', message: 'no expert features' },
     ]);
   }

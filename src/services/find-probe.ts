@@ -1,5 +1,5 @@
 import type { Db } from './session.js';
-import { ProblemError, invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { listProbes, type ProbeRecord } from '../store/probes.js';
 
 /**
@@ -20,7 +20,7 @@ export async function findProbe({ knex: db }: Db, ref: string, field = 'probe'):
       [{ field, message: 'ambiguous' }],
     );
   }
-  throw new ProblemError('not-found', 'Unknown probe', `no probe '${ref}'; see transfer-atlas probes list, or register a folder with transfer-atlas probes add <folder>`, [
+  throw new AppError('not-found', 'Unknown probe', `no probe '${ref}'; see transfer-atlas probes list, or register a folder with transfer-atlas probes add <folder>`, [
     { field, message: `unknown probe '${ref}'` },
   ]);
 }

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import type { Db } from './session.js';
-import { conflict, invalid, type ProblemError } from '../errors.js';
+import { conflict, invalid, type AppError } from '../errors.js';
 import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
 import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
@@ -69,7 +69,7 @@ export function datasetIdFromName(name: string): string {
 }
 
 /** One line that says which field is wrong, for the CLI as much as for the API. */
-function described(issues: ReturnType<typeof zodIssues>): ProblemError {
+function described(issues: ReturnType<typeof zodIssues>): AppError {
   return invalid(`invalid dataset description: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
 }
 
@@ -120,7 +120,7 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
 
 /**
  * Ingests `request.path` into `<dataDir>/datasets/<id>` and records the dataset with its profile
- * in one transaction. Anything the caller can fix comes out as a ProblemError; whatever fails,
+ * in one transaction. Anything the caller can fix comes out as a AppError; whatever fails,
  * no row and no folder are left behind, and an existing dataset with the same id is untouched.
  */
 export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback): Promise<IngestOutcome> {

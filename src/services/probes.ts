@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Db } from './session.js';
 import { initCompute } from '../compute/backend.js';
-import { ProblemError, invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import { ensureProbe, getProbe, listProbes, type ProbeRecord } from '../store/index.js';
 import { findProbe } from './find-probe.js';
 import type { LayersProbeMeta } from '../probes/layers-probe.js';
@@ -108,7 +108,7 @@ export async function resolveProbeSource(db: Db, ref: string | undefined, inputS
   }
   const record = await findProbe(db, ref);
   if (record.location === undefined) {
-    throw new ProblemError(
+    throw new AppError(
       'unprocessable',
       'Probe weights not available',
       `probe '${record.name}' (${record.id.slice(0, 12)}) is known only from imported or published embeddings; this service holds no weights for it. Register its folder with transfer-atlas probes add <folder>`,

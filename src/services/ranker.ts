@@ -5,11 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './session.js';
-import { notFound, ProblemError } from '../errors.js';
+import { notFound, AppError } from '../errors.js';
 import {
   evaluateLeaveOneTargetOut,
   featureContext,
   featureNames,
+  NotEnoughEvidenceError,
   pairFeatures,
   parseModel,
   RANKER_FORMAT,
@@ -79,8 +80,8 @@ function fit(evidence: Evidence): RankerModel {
   try {
     return trainRanker(evidence.observations, evidence.context, { distanceSignals: evidence.distanceSignals });
   } catch (err) {
-    if (err instanceof RangeError) {
-      throw new ProblemError('unprocessable', 'Not enough results', `${err.message}: contribute transfer results with their baselines first (POST /v1/results or transfer-atlas results import)`);
+    if (err instanceof NotEnoughEvidenceError) {
+      throw new AppError('unprocessable', 'Not enough results', `${err.message}: contribute transfer results with their baselines first (POST /v1/results or transfer-atlas results import)`);
     }
     throw err;
   }

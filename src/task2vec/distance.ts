@@ -24,7 +24,7 @@
  * - Hessians with negative, NaN or infinite entries, and scales not strictly positive and finite,
  *   are refused rather than compared.
  */
-import { ProblemError, invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import type { ComparableEmbedding } from './embedding.js';
 
 export const DISTANCE_NAMES = ['task2vec_cosine', 'plain_cosine', 'normalized_cosine', 'kl', 'jsd'] as const;
@@ -43,14 +43,14 @@ function describe(e: ComparableEmbedding): string {
 /** Refuses to compare embeddings whose filters do not mean the same thing. */
 export function assertComparable(a: ComparableEmbedding, b: ComparableEmbedding): void {
   if (a.probe.id !== b.probe.id || a.probe.inputSize !== b.probe.inputSize) {
-    throw new ProblemError(
+    throw new AppError(
       'incompatible-probes',
       'Embeddings from different probes',
       `cannot compare the ${describe(a)} with the ${describe(b)}: distances are only defined between embeddings of the same probe at the same input size`,
     );
   }
   if (a.hessian.length !== b.hessian.length) {
-    throw new ProblemError('incompatible-probes', 'Embeddings of different lengths', `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length} entries`);
+    throw new AppError('incompatible-probes', 'Embeddings of different lengths', `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length} entries`);
   }
 }
 

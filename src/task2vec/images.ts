@@ -1,4 +1,4 @@
-import { ProblemError, invalid } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import type { LabelledImages } from '../images/index.js';
 
 export type { LabelledImages };
@@ -39,7 +39,7 @@ export function indexClasses(images: LabelledImages): ClassIndex {
   for (const label of images.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
   const originalLabels = [...counts.keys()].sort((a, b) => a - b);
   if (originalLabels.length < 2) {
-    throw new ProblemError(
+    throw new AppError(
       'unprocessable',
       'One-class dataset',
       `dataset '${images.id}' has ${originalLabels.length === 0 ? 'no labels' : `a single class (label ${originalLabels[0]})`}; ` +

@@ -33,7 +33,7 @@ test('corrupt and truncated images are all reported by path, and nothing is left
       assert.deepEqual(e.details.map((d) => d.code), ['CORRUPT_IMAGE', 'UNSUPPORTED_IMAGE', 'CORRUPT_IMAGE']);
       assert.ok(e.details.every((d) => d.reason.length > 0 && !/unknown error/i.test(d.reason)));
       assert.match(e.message, /a\/truncated\.jpg/);
-      assert.equal(e.httpStatus, 422);
+      assert.equal(e.appCode, 'unprocessable');
     }),
   );
   assert.deepEqual(await readdir(staging), []);

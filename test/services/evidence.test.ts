@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ProblemError } from '../../src/errors.js';
+import { AppError } from '../../src/errors.js';
 import { hammingDistance } from '../../src/experts/index.js';
 import { currentRanker, seedRegistry } from '../../src/services/index.js';
 import { defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, type ProbeCoverage } from '../../src/services/signals.js';
@@ -51,7 +51,7 @@ test('proxy mappings parse from repeated or comma-separated flags, and refuse no
   assert.deepEqual(parseProxy(['imagenet=stl10', 'a=b,c=d']), { imagenet: 'stl10', a: 'b', c: 'd' });
   assert.deepEqual(parseProxy([]), {});
   for (const bad of ['imagenet', 'imagenet=imagenet', 'ImageNet=stl10', '=stl10']) {
-    assert.throws(() => parseProxy([bad]), (err: unknown) => err instanceof ProblemError && err.fields[0]?.field === 'proxy', bad);
+    assert.throws(() => parseProxy([bad]), (err: unknown) => err instanceof AppError && err.fields[0]?.field === 'proxy', bad);
   }
 });
 
@@ -82,5 +82,5 @@ test('a second probe with fewer embeddings is used only when asked for', async (
   assert.deepEqual(usual.distanceSignals, [task2vecSignal(PROBE), EXPERT_SIGNAL]);
   const tiny = await currentRanker(store, { probe: 'tiny-probe' });
   assert.deepEqual(tiny.distanceSignals, [task2vecSignal('tiny-probe'), EXPERT_SIGNAL]);
-  await assert.rejects(currentRanker(store, { probe: 'nope' }), (err: unknown) => err instanceof ProblemError && err.status === 404);
+  await assert.rejects(currentRanker(store, { probe: 'nope' }), (err: unknown) => err instanceof AppError && err.code === 'not-found');
 });

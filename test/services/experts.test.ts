@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachStore } from '../support/stores.js';
 import type { Store } from '../../src/store/index.js';
-import { ProblemError } from '../../src/errors.js';
+import { AppError } from '../../src/errors.js';
 import { datasetExpertFeatures, seedRegistry, storedExpertDistance, submitExpertAnswer } from '../../src/services/index.js';
 import { hammingDistance } from '../../src/experts/index.js';
 
@@ -42,7 +42,7 @@ describeEachStore('expert features service', (kind) => {
 
   test('bad submissions are refused and store nothing', async () => {
     const refusal = async (p: Promise<unknown>, kind: string, field: string) => {
-      await assert.rejects(p, (e: unknown) => e instanceof ProblemError && e.kind === kind && e.fields[0]?.field === field);
+      await assert.rejects(p, (e: unknown) => e instanceof AppError && e.code === kind && e.fields[0]?.field === field);
     };
     await refusal(submitExpertAnswer(store, 'atlantis', 'ann', isicLike), 'not-found', 'id');
     await refusal(submitExpertAnswer(store, 'isic', '  ', isicLike), 'invalid-request', 'observer');

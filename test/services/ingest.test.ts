@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
-import { ProblemError } from '../../src/errors.js';
+import { AppError } from '../../src/errors.js';
 import { datasetIdFromName, ingestIntoStore } from '../../src/services/index.js';
 import { createDataset, getDataset, getDatasetStorage, type Store } from '../../src/store/index.js';
 
@@ -49,7 +49,7 @@ describeEachStore('ingestion into the store', (kind) => {
     };
     await assert.rejects(
       ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Raced' }, options: { size: 16 } }, dataDir, onProgress),
-      (e: unknown) => e instanceof ProblemError && e.kind === 'conflict' && /'raced' already exists/.test(e.message),
+      (e: unknown) => e instanceof AppError && e.code === 'conflict' && /'raced' already exists/.test(e.message),
     );
     await registered;
     assert.equal((await getDataset(store.knex, 'raced'))?.record_origin, 'api');

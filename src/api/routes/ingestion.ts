@@ -1,5 +1,5 @@
 import { rm } from 'node:fs/promises';
-import { ProblemError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { presentIngested, presentProfile } from '../../presenters/profile.js';
 import { ingestedProfile, ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
 import { sendRead } from '../conditional.js';
@@ -67,7 +67,7 @@ export const ingestionRoutes: Route[] = [
       const id = String(req.params.id);
       const profile = await ingestedProfile(ctx.store, id);
       if (profile === null) {
-        throw new ProblemError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile`, [{ field: 'id', message: 'no ingested images' }]);
+        throw new AppError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile`, [{ field: 'id', message: 'no ingested images' }]);
       }
       sendRead(req, res, presentProfile(profile));
     },

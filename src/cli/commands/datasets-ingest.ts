@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ProblemError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { presentIngested, presentProfile } from '../../presenters/profile.js';
 import { dataDir, DEFAULT_LICENCE, DEFAULT_MODALITY, ingestedProfile, ingestIntoStore, withStore, type IngestMetadata, type IngestOptions } from '../../services/index.js';
 import { positiveInt } from '../options.js';
@@ -102,7 +102,7 @@ export function profileCommand(): Command {
     .action(async (id: string, opts: { json?: boolean }) => {
       const stored = await withStore((store) => ingestedProfile(store, id));
       if (stored === null) {
-        throw new ProblemError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile (add images with: transfer-atlas datasets add <path> --name ... --id <new id>)`);
+        throw new AppError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile (add images with: transfer-atlas datasets add <path> --name ... --id <new id>)`);
       }
       const profile = presentProfile(stored);
       if (opts.json) return printJson(profile);
