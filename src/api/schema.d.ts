@@ -466,10 +466,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/studies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Published studies carried as data, with how many backbones, targets, results and pair signals each holds. */
+        get: operations["listStudies"];
+        put?: never;
+        /**
+         * Import a study folder sent as its files; checked whole, stored whole or not at all.
+         * @description The folder format of `datasets-registry/published/<study>/`: `study.yaml` (citation, licence, metric,
+         *     protocol), `results.csv` (`backbone,target,fold,value`), optional `signals.csv`, `spread.csv`,
+         *     `backbones/*.yaml`, `datasets/*.yaml`. Text files go as UTF-8, binary ones (an `.npy`) as base64.
+         *     A mistake is a `400` naming the file, its line and the field; nothing is stored. Importing the same
+         *     folder again changes nothing.
+         */
+        post: operations["importStudy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/studies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getStudy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import pair signals in bulk; every row is checked first, and the batch is stored whole or not at all.
+         * @description Each signal names its subject (`backbone` id for an estimator score, `source` dataset id for a distance),
+         *     the target dataset, the signal (from the catalogue, or declared by a stored study; a qualifier after `@`
+         *     such as a probe id is allowed), a finite value and its provenance (per signal, or `provenance` for all).
+         *     One value per subject, target, signal and provenance; a stored one is updated.
+         */
+        post: operations["importSignals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/signals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A target's pair signals, with their provenance. */
+        get: operations["listTargetSignals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Study: {
+            id: string;
+            title: string;
+            authors: string;
+            year: number;
+            citation: string;
+            doi?: string;
+            url?: string;
+            licence: string;
+            /** @description The scale of every result of the study: auc, auc-ovr-weighted, accuracy or balanced_accuracy, each in [0, 1]. */
+            metric: string;
+            protocol: Record<string, never>;
+            candidate_sets: {
+                id: string;
+                description: string;
+                backbones: string[];
+            }[];
+            signal_definitions?: Record<string, never>;
+            counts: {
+                backbones: number;
+                targets: number;
+                /** @description Results of a pretrained backbone. */
+                results: number;
+                /** @description Results of the network trained from scratch on the target. */
+                baselines: number;
+                signals: number;
+                spreads: number;
+            };
+            /** Format: date-time */
+            created_at?: string;
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        StudyDetail: components["schemas"]["Study"] & {
+            backbones: components["schemas"]["Backbone"][];
+            targets: string[];
+        };
+        Backbone: {
+            id: string;
+            /** @description The dataset it was pretrained on. */
+            source: string;
+            architecture: string;
+            weights: {
+                provider: string;
+                url?: string;
+                reference?: string;
+                licence: string;
+            };
+            description?: string;
+            study?: string;
+        };
+        StudyUpload: {
+            /** @description How messages name the folder. */
+            name?: string;
+            files: {
+                path: string;
+                content: string;
+                /**
+                 * @default utf8
+                 * @enum {string}
+                 */
+                encoding: "utf8" | "base64";
+            }[];
+        };
+        StudyLoad: {
+            study: string;
+            /** @enum {string} */
+            outcome: "created" | "updated" | "unchanged";
+            datasets?: Record<string, never>;
+            backbones: Record<string, never>;
+            results: Record<string, never>;
+            signals: Record<string, never>;
+            spreads: Record<string, never>;
+            expertDistances?: Record<string, never>;
+            embeddings?: Record<string, never>;
+        };
+        PairSignalInput: {
+            /** @enum {string} */
+            subject_kind: "backbone" | "source";
+            subject: string;
+            target: components["schemas"]["DatasetId"];
+            signal: string;
+            value: number;
+            provenance?: string;
+        };
+        SignalImport: {
+            /** @description For signals that do not name their own. */
+            provenance?: string;
+            signals: components["schemas"]["PairSignalInput"][];
+        };
+        PairSignal: {
+            /** @enum {string} */
+            subject_kind: "backbone" | "source";
+            subject: string;
+            target: string;
+            signal: string;
+            /** @description On the signal's own scale: estimator scores higher is better, distances lower is closer. */
+            value: number;
+            /** @description `study:<id>` for a published figure, or who imported it. */
+            provenance: string;
+            /** Format: date-time */
+            created_at?: string;
+        };
         Problem: {
             /** @description Stable URN such as urn:transfer-atlas:problem:invalid-request. */
             type: string;
@@ -753,7 +937,7 @@ export interface components {
         };
         Protocol: {
             folds: number;
-            /** @description auc-ovr-weighted: AUC, one-vs-rest, weighted by class prior. */
+            /** @description The scale of the values: auc-ovr-weighted (AUC, one-vs-rest, weighted by class prior), auc, accuracy or balanced_accuracy; all in [0, 1]. */
             metric: string;
             image_size?: number;
             epochs?: number;
@@ -765,6 +949,10 @@ export interface components {
             source: string | null;
             target: string;
             architecture: string;
+            /** @description The pretrained network (source and architecture) this result fine-tuned, or null for a baseline. */
+            backbone?: string | null;
+            /** @description The published study the result comes from. */
+            study?: string;
             protocol: components["schemas"]["Protocol"];
             folds: {
                 fold: number;
@@ -2032,6 +2220,145 @@ export interface operations {
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
+        };
+    };
+    listStudies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every stored study, by id. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Study"][];
+                    };
+                };
+            };
+            304: components["responses"]["NotModified"];
+        };
+    };
+    importStudy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyUpload"];
+            };
+        };
+        responses: {
+            /** @description Imported; what was written. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyLoad"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            413: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    getStudy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["schemas"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The study, its candidate sets, the backbones its results use and the targets it measured. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudyDetail"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    importSignals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignalImport"];
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        added: number;
+                        updated: number;
+                        unchanged: number;
+                    };
+                };
+            };
+            400: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    listTargetSignals: {
+        parameters: {
+            query?: {
+                signal?: string;
+                subject_kind?: "backbone" | "source";
+                provenance?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signals ordered by signal, subject kind, subject and provenance. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["PairSignal"][];
+                    };
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
 }

@@ -12,3 +12,6 @@ export { listPublishedExpertDistances, replacePublishedExpertDistances, type Pub
 export { findRankerByTrainingHash, getRanker, listRankers, saveRanker, type StoredRanker } from './rankers.js';
 export { findIdempotentResponse, saveIdempotentResponse, type IdempotentResponse } from './idempotency.js';
 export { contributorRole } from './roles.js';
+export { upsertBackbone, ensureDerivedBackbone, derivedBackboneId, listBackbones, getBackbone, existingBackboneIds, type NewBackbone, type StoredBackbone, type BackboneWeights } from './backbones.js';
+export { upsertPairSignals, listPairSignals, type PairSignal, type StoredPairSignal, type PairSignalFilter, type SignalSubjectKind } from './pair-signals.js';
+export { upsertStudy, listStudies, getStudy, studyCounts, declaredSignals, replaceSpreads, listSpreads, type NewStudy, type StoredStudy, type StudyCounts, type StudyCandidateSet, type StudySignalDefinition, type ResultSpread } from './studies.js';

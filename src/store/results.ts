@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ensureDerivedBackbone } from './backbones.js';
 import { countOf, isoTime, nowIso, type PageOf, type PageRequest } from './rows.js';
 
 export interface Protocol {
@@ -15,6 +16,10 @@ export interface NewTransferRun {
   readonly source: string | null;
   readonly target: string;
   readonly architecture: string;
+  /** The pretrained network; derived as `<source>-<architecture>` when not given. Null for a baseline. */
+  readonly backbone?: string;
+  /** The published study the result comes from. */
+  readonly study?: string;
   readonly protocol: Protocol;
   readonly values: readonly number[];
   readonly contributor: string;
@@ -28,6 +33,9 @@ export interface TransferRun {
   readonly source: string | null;
   readonly target: string;
   readonly architecture: string;
+  /** null for a baseline trained on the target alone. */
+  readonly backbone: string | null;
+  readonly study?: string;
   readonly protocol: Protocol;
   readonly folds: { readonly fold: number; readonly value: number }[];
   readonly contributor: string;
@@ -40,6 +48,8 @@ export interface RunFilter {
   readonly source?: string;
   readonly target?: string;
   readonly architecture?: string;
+  readonly backbone?: string;
+  readonly study?: string;
   readonly baseline?: boolean;
   readonly includeWithdrawn?: boolean;
 }
@@ -49,6 +59,8 @@ interface RunRow {
   source_id: string | null;
   target_id: string;
   architecture: string;
+  backbone_id: string | null;
+  study_id: string | null;
   folds: number;
   metric: string;
   image_size: number | null;
@@ -65,6 +77,8 @@ function filtered(db: Knex, filter: RunFilter): Knex.QueryBuilder {
   if (filter.source) q.where('source_id', filter.source);
   if (filter.target) q.where('target_id', filter.target);
   if (filter.architecture) q.where('architecture', filter.architecture);
+  if (filter.backbone) q.where('backbone_id', filter.backbone);
+  if (filter.study) q.where('study_id', filter.study);
   if (filter.baseline === true) q.whereNull('source_id');
   if (filter.baseline === false) q.whereNotNull('source_id');
   if (!filter.includeWithdrawn) q.whereNull('withdrawn_at');
@@ -87,6 +101,8 @@ async function withFolds(db: Knex, rows: RunRow[]): Promise<TransferRun[]> {
     source: r.source_id,
     target: r.target_id,
     architecture: r.architecture,
+    backbone: r.backbone_id,
+    ...(r.study_id !== null ? { study: r.study_id } : {}),
     protocol: {
       folds: Number(r.folds),
       metric: r.metric,
@@ -128,11 +144,14 @@ export async function runIdForIdempotencyKey(db: Knex, key: string): Promise<str
 }
 
 export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
+  const backbone = run.source === null ? null : (run.backbone ?? (await ensureDerivedBackbone(db, run.source, run.architecture)));
   await db('transfer_runs').insert({
     id: run.id,
     source_id: run.source,
     target_id: run.target,
     architecture: run.architecture,
+    backbone_id: backbone,
+    study_id: run.study ?? null,
     folds: run.protocol.folds,
     metric: run.protocol.metric,
     image_size: run.protocol.image_size ?? null,

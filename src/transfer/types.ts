@@ -3,7 +3,8 @@
  * has `source: null`; contributions may spell it "none" or repeat the target, and are normalised to null.
  */
 
-export const METRICS = ['auc-ovr-weighted'] as const;
+/** Every metric is a proportion in [0, 1]; `auc-ovr-weighted` is the one-vs-rest AUC weighted by class prior. */
+export const METRICS = ['auc-ovr-weighted', 'auc', 'accuracy', 'balanced_accuracy'] as const;
 export type Metric = (typeof METRICS)[number];
 
 export interface Protocol {

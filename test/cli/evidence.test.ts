@@ -57,7 +57,7 @@ test('results import refuses bad files naming file:line:field, and stores nothin
 
 test("re-importing the study's own results is refused as duplicates naming the stored ids", () => {
   const count = storedCount();
-  const r = cli('results', 'import', 'datasets-registry/published/cats-scans/auc_folds.csv', '--architecture', 'resnet50', '--contributor', 'jdoe');
+  const r = cli('results', 'import', '../shared/reference/cats-scans/auc_folds.csv', '--architecture', 'resnet50', '--contributor', 'jdoe');
   oneLineExit2(r, /auc_folds\.csv:2 duplicates stored result r_[0-9a-f]{24}/);
   assert.equal(storedCount(), count);
 });

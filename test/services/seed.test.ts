@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { seedRegistry } from '../../src/services/index.js';
-import { allRuns, getDataset, listEmbeddings, listPublishedExpertDistances, type Store } from '../../src/store/index.js';
+import { allRuns, getDataset, listBackbones, listEmbeddings, listPairSignals, listPublishedExpertDistances, listSpreads, listStudies, type Store } from '../../src/store/index.js';
 
 const REGISTRY = 'datasets-registry';
 const datasetFiles = readdirSync(join(REGISTRY, 'datasets')).filter((f) => f.endsWith('.yaml'));
@@ -17,7 +17,7 @@ function registryCopy(): string {
 }
 
 async function snapshot(store: Store) {
-  const tables = ['datasets', 'transfer_runs', 'transfer_results', 'embeddings', 'published_expert_distances', 'probes', 'contributors'];
+  const tables = ['datasets', 'transfer_runs', 'transfer_results', 'embeddings', 'published_expert_distances', 'probes', 'contributors', 'studies', 'backbones', 'pair_signals', 'result_spreads'];
   const out: Record<string, string[]> = {};
   // Rows as sorted JSON lines: a comparison independent of each table's key and of row order.
   for (const t of tables) out[t] = ((await store.knex(t).select('*')) as unknown[]).map((row) => JSON.stringify(row)).sort();
@@ -35,13 +35,14 @@ describeEachStore('seed', (kind) => {
     for (const c of copies) rmSync(c, { recursive: true, force: true });
   });
 
-  test('loads every registry dataset and the study: 24 runs of 5 folds, expert distances, embeddings', async () => {
+  test('loads every registry dataset and the cats-scans study: 24 runs of 5 folds, expert distances, embeddings', async () => {
     const summary = await seedRegistry(store, REGISTRY);
     assert.equal(summary.datasets.created.length, datasetFiles.length);
-    const runs = await allRuns(store.knex);
+    const runs = await allRuns(store.knex, { study: 'cats-scans' });
     assert.equal(runs.length, 24);
     assert.equal(runs.filter((r) => r.source === null).length, 3, 'three baselines, written source == target in the study');
     assert.ok(runs.every((r) => r.folds.length === 5));
+    assert.ok(runs.every((r) => r.backbone === (r.source === null ? null : `${r.source}-resnet50`)));
     const isic = runs.filter((r) => r.target === 'isic');
     assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), ['baseline', 'chest', 'imagenet', 'pcam-middle', 'pcam-small', 'sti10', 'stl10', 'textures']);
     const imagenetIsic = isic.find((r) => r.source === 'imagenet')!;
@@ -52,6 +53,24 @@ describeEachStore('seed', (kind) => {
     assert.ok(embeddings.every((e) => e.hessian.length === 53120));
   });
 
+  test('loads the MedMNIST study: 23 backbones, 12 targets, 256 single-number results, 1,936 published scores, 256 spreads', async () => {
+    const runs = await allRuns(store.knex, { study: 'medmnist-transferability' });
+    assert.equal(runs.length, 256);
+    assert.equal(new Set(runs.map((r) => r.backbone)).size, 23);
+    assert.equal(new Set(runs.map((r) => r.target)).size, 12);
+    assert.ok(runs.every((r) => r.backbone !== null && r.folds.length === 1 && r.protocol.metric === 'auc'));
+    const densenetBlood = runs.find((r) => r.backbone === 'imagenet-densenet' && r.target === 'bloodmnist')!;
+    // AUCs_model.csv gives 99.90226589083665 (percent).
+    assert.ok(Math.abs(densenetBlood.folds[0]!.value - 0.9990226589083665) < 1e-15);
+    assert.equal((await listPairSignals(store.knex, { provenance: 'study:medmnist-transferability' })).length, 1936);
+    const logme = await listPairSignals(store.knex, { target: 'breastmnist', signal: 'logme', subject: 'imagenet-resnet18' });
+    assert.deepEqual(logme.map((s) => [s.subject_kind, s.value]), [['backbone', 5.053774494921145]]);
+    assert.equal((await listSpreads(store.knex, { study: 'medmnist-transferability' })).length, 256);
+    assert.equal((await listBackbones(store.knex)).length, 32);
+    assert.deepEqual((await listStudies(store.knex)).map((s) => s.id), ['cats-scans', 'medmnist-transferability']);
+    assert.equal((await listPairSignals(store.knex, { signal: 'expert_distance' })).length, 27);
+  });
+
   test('a second run changes nothing', async () => {
     const before = await snapshot(store);
     const summary = await seedRegistry(store, REGISTRY);
@@ -59,6 +78,7 @@ describeEachStore('seed', (kind) => {
     assert.equal(summary.results.added, 0);
     assert.equal(summary.embeddings.added, 0);
     assert.equal(summary.expertDistances.replaced, false);
+    assert.ok(summary.studies.every((s) => s.outcome === 'unchanged' && s.signals.added + s.signals.updated === 0 && !s.spreads.replaced));
     assert.deepEqual(await snapshot(store), before);
   });
 
@@ -92,20 +112,20 @@ describeEachStore('seed', (kind) => {
   test('a non-numeric AUC in a published file is rejected with file, line and column', async () => {
     const dir = registryCopy();
     copies.push(dir);
-    const csv = join(dir, 'published', 'cats-scans', 'auc_folds.csv');
+    const csv = join(dir, 'published', 'cats-scans', 'results.csv');
     const lines = readFileSync(csv, 'utf8').split(/\r?\n/);
     lines[3] = lines[3]!.replace(/,([0-9.]+)$/, ',n/a');
     writeFileSync(csv, lines.join('\n'));
     const before = await snapshot(store);
-    await assert.rejects(seedRegistry(store, dir), /auc_folds\.csv:4: field 'fold_5': 'n\/a' is not a metric value/);
+    await assert.rejects(seedRegistry(store, dir), /results\.csv:4: field 'value': 'n\/a' is not a finite number/);
     assert.deepEqual(await snapshot(store), before);
   });
 
   test('a result naming an unknown dataset is rejected', async () => {
     const dir = registryCopy();
     copies.push(dir);
-    const csv = join(dir, 'published', 'cats-scans', 'auc_folds.csv');
-    writeFileSync(csv, readFileSync(csv, 'utf8').replace('stl10,isic', 'stl11,isic'));
-    await assert.rejects(seedRegistry(store, dir), /unknown dataset 'stl11'/);
+    const csv = join(dir, 'published', 'cats-scans', 'results.csv');
+    writeFileSync(csv, readFileSync(csv, 'utf8').replaceAll('stl10-resnet50,isic,', 'stl10-resnet50,isic2,'));
+    await assert.rejects(seedRegistry(store, dir), /results\.csv:\d+: field 'target': unknown dataset 'isic2'/);
   });
 });

@@ -63,5 +63,8 @@ export function seedCommand(): Command {
       console.log(`transfer results: ${summary.results.added} added, ${summary.results.unchanged} unchanged`);
       console.log(`published expert distances: ${summary.expertDistances.count}${summary.expertDistances.replaced ? ' (written)' : ' (unchanged)'}`);
       console.log(`published embeddings: ${summary.embeddings.added} added, ${summary.embeddings.unchanged} unchanged`);
+      for (const s of summary.studies) {
+        console.log(`study ${s.study}: ${s.outcome}; backbones ${s.backbones.created} created, ${s.backbones.updated} updated, ${s.backbones.unchanged} unchanged; pair signals ${s.signals.added} added, ${s.signals.updated} updated, ${s.signals.unchanged} unchanged`);
+      }
     });
 }
