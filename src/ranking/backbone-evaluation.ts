@@ -178,9 +178,10 @@ function evaluateGroup(evidence: Evidence, train: readonly Group[], model: Retur
     target: evidence.targets.find((t) => t.id === g.target) ?? { id: g.target },
     candidates: candidateTraits(evidence, g.backbones),
     signals: evidence.signals,
+    context: { study: g.study, candidateSet: g.candidateSet },
   });
   const methods: MethodScore[] = [scoreRanking(LEARNED, predictions.map((p) => p.mean), truth, k)];
-  const history = historyPrior(train);
+  const history = historyPrior(train.filter((t) => t.study === g.study && t.candidateSet === g.candidateSet));
   const baseline = (name: string, scores: readonly (number | undefined)[]) => {
     const filled = lastWhenMissing(scores);
     if (filled !== null) methods.push(scoreRanking(name, filled, truth, k));

@@ -39,10 +39,10 @@ export interface HyperGrid {
 }
 
 export const DEFAULT_GRID: HyperGrid = {
-  backbonePrecision: [1, 4, 16],
-  traitPrecision: [0.3, 3, 30],
-  signalPrecision: [1, 10, 100],
-  noiseVariance: [0.15, 0.3, 0.5, 0.75],
+  backbonePrecision: [0.5, 1, 2, 4, 8, 16, 32],
+  traitPrecision: [0.1, 0.3, 1, 3, 10, 30, 100],
+  signalPrecision: [0.3, 1, 3, 10, 30, 100, 1000],
+  noiseVariance: [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9],
 };
 
 export interface RankerOptions {
@@ -63,7 +63,8 @@ interface Column {
 /** What encodes a (backbone, target) pair into model columns; all learned from training data. */
 interface Encoding {
   readonly columns: readonly Column[];
-  readonly backbones: readonly string[];
+  /** One track record per backbone and context (study/candidate set): z-scores compare a backbone only with its own competitors. */
+  readonly tracks: readonly { readonly context: string; readonly backbone: string }[];
   readonly architectures: readonly string[];
   readonly modalities: readonly string[];
   readonly signals: readonly string[];
@@ -168,13 +169,28 @@ function lookup(evidence: Pick<Evidence, 'backbones' | 'targets' | 'signals'>): 
 }
 
 /** Uncentred, unscaled values of every column but the signals for one pair. */
-function rawColumns(enc: Omit<Encoding, 'columns' | 'scale'>, backboneId: string, backbone: BackboneTraits | undefined, target: TargetTraits | undefined): number[] {
+/**
+ * The track-record indicator of a backbone: its own context's when it has one there, else the average
+ * of its contexts (a backbone ranked among new competitors keeps what it showed elsewhere).
+ */
+function trackIndicators(enc: Pick<Encoding, 'tracks'>, backboneId: string, context: string | undefined): number[] {
+  const own = enc.tracks.map((t) => t.backbone === backboneId && t.context === context);
+  if (own.some(Boolean)) return own.map((v) => (v ? 1 : 0));
+  const mine = enc.tracks.filter((t) => t.backbone === backboneId).length;
+  return enc.tracks.map((t) => (t.backbone === backboneId ? 1 / mine : 0));
+}
+
+export function contextOf(study: string, candidateSet: string): string {
+  return `${study}/${candidateSet}`;
+}
+
+function rawColumns(enc: Omit<Encoding, 'columns' | 'scale'>, backboneId: string, backbone: BackboneTraits | undefined, target: TargetTraits | undefined, context: string | undefined): number[] {
   const size = log10OrUndefined(backbone?.sourceImages) ?? enc.meanLog10Images;
   const natural = backbone?.origin === undefined ? enc.meanNatural : backbone.origin === 'natural' ? 1 : 0;
   const grey = target?.colour === 'grey' ? 1 : 0;
   const targetSize = log10OrUndefined(target?.images) ?? enc.meanTargetLog10Images;
   return [
-    ...enc.backbones.map((b) => (b === backboneId ? 1 : 0)),
+    ...trackIndicators(enc, backboneId, context),
     size,
     natural,
     ...enc.architectures.map((a) => (backbone?.architecture === a ? 1 : 0)),
@@ -205,10 +221,10 @@ function signalColumns(enc: Pick<Encoding, 'signals'>, look: Lookup, candidates:
 }
 
 /** Group-centred rows for the candidates of one target; the scale is applied by the caller. */
-function centredRows(enc: Omit<Encoding, 'columns' | 'scale'>, look: Lookup, target: string, candidates: readonly string[]): number[][] {
+function centredRows(enc: Omit<Encoding, 'columns' | 'scale'>, look: Lookup, target: string, candidates: readonly string[], context: string | undefined): number[][] {
   const traits = look.targets.get(target);
   const signals = signalColumns(enc, look, candidates, target);
-  const rows = candidates.map((b, i) => [...rawColumns(enc, b, look.backbones.get(b), traits), ...signals[i]!]);
+  const rows = candidates.map((b, i) => [...rawColumns(enc, b, look.backbones.get(b), traits, context), ...signals[i]!]);
   const width = rows[0]?.length ?? 0;
   for (let j = 0; j < width; j++) {
     const m = rows.reduce((a, r) => a + r[j]!, 0) / rows.length;
@@ -234,8 +250,12 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
     }
     return covered >= minGroups && pairs >= minPairs;
   });
+  const trackKeys = [...new Set(groups.flatMap((g) => g.backbones.map((b) => `${contextOf(g.study, g.candidateSet)}\u0000${b}`)))].sort();
   const base = {
-    backbones: backboneIds,
+    tracks: trackKeys.map((k) => {
+      const [context, backbone] = k.split('\u0000') as [string, string];
+      return { context, backbone };
+    }),
     architectures: [...new Set(known.flatMap((b) => (b.architecture ? [b.architecture] : [])))].sort(),
     modalities: [...new Set(known.flatMap((b) => (b.modality ? [b.modality] : [])))].sort(),
     signals,
@@ -247,7 +267,7 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
     ),
   };
   const columns: Column[] = [
-    ...base.backbones.map((b) => ({ name: b, kind: 'backbone' as const })),
+    ...base.tracks.map((t) => ({ name: `${t.backbone} in ${t.context}`, kind: 'backbone' as const })),
     { name: 'source size (log10 images)', kind: 'trait' },
     { name: 'natural source', kind: 'trait' },
     ...base.architectures.map((a) => ({ name: `architecture ${a}`, kind: 'trait' as const })),
@@ -259,7 +279,7 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
   const y: number[] = [];
   const rowTargets: string[] = [];
   for (const g of groups) {
-    rows.push(...centredRows(base, look, g.target, g.backbones));
+    rows.push(...centredRows(base, look, g.target, g.backbones, contextOf(g.study, g.candidateSet)));
     y.push(...g.z);
     rowTargets.push(...g.backbones.map(() => g.target));
   }
@@ -316,23 +336,17 @@ function predictRows(post: Posterior, rows: readonly (readonly number[])[], nois
   });
 }
 
-function gridOf(grid: HyperGrid): RankerHyper[] {
-  const out: RankerHyper[] = [];
-  for (const backbonePrecision of grid.backbonePrecision)
-    for (const traitPrecision of grid.traitPrecision)
-      for (const signalPrecision of grid.signalPrecision)
-        for (const noiseVariance of grid.noiseVariance) out.push({ backbonePrecision, traitPrecision, signalPrecision, noiseVariance });
-  return out;
-}
+const HYPER_KEYS = ['backbonePrecision', 'traitPrecision', 'signalPrecision', 'noiseVariance'] as const;
 
 /**
  * Leave one training target out at a time; a fold's statistics are the total minus the held-out
- * target's, so the cost per configuration is one Cholesky factorisation per fold.
+ * target's, so the cost per configuration is one Cholesky factorisation per fold. The grid is searched
+ * one hyper-parameter at a time from its middle, sweeping until no single change improves the score:
+ * a few dozen configurations instead of the whole product.
  */
 function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets: string[], grid: HyperGrid): { hyper: RankerHyper; summary: CrossValidationSummary } | null {
   const targets = [...new Set(rowTargets)].sort();
-  const configurations = gridOf(grid);
-  if (targets.length < 3 || configurations.length === 1) return null;
+  if (targets.length < 3 || HYPER_KEYS.every((key) => grid[key].length === 1)) return null;
   const width = enc.columns.length;
   const total = statistics(rows, y, width);
   const folds = targets.map((t) => {
@@ -344,8 +358,11 @@ function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets:
       y: held.map((i) => y[i]!),
     };
   });
-  let best: { hyper: RankerHyper; score: number } | null = null;
-  for (const hyper of configurations) {
+  const scores = new Map<string, number>();
+  const score = (hyper: RankerHyper): number => {
+    const key = HYPER_KEYS.map((k) => hyper[k]).join(',');
+    const known = scores.get(key);
+    if (known !== undefined) return known;
     const prior = priorPrecisions(enc.columns, hyper);
     let nlpd = 0;
     let count = 0;
@@ -356,12 +373,29 @@ function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets:
         count++;
       });
     }
-    const score = nlpd / count;
-    if (best === null || score < best.score) best = { hyper, score };
+    scores.set(key, nlpd / count);
+    return nlpd / count;
+  };
+  const middle = (values: readonly number[]) => values[Math.floor((values.length - 1) / 2)]!;
+  let best: RankerHyper = { backbonePrecision: middle(grid.backbonePrecision), traitPrecision: middle(grid.traitPrecision), signalPrecision: middle(grid.signalPrecision), noiseVariance: middle(grid.noiseVariance) };
+  let bestScore = score(best);
+  for (let improved = true; improved; ) {
+    improved = false;
+    for (const key of HYPER_KEYS) {
+      for (const value of grid[key]) {
+        const candidate = { ...best, [key]: value };
+        const s = score(candidate);
+        if (s < bestScore - 1e-12) {
+          best = candidate;
+          bestScore = s;
+          improved = true;
+        }
+      }
+    }
   }
   return {
-    hyper: best!.hyper,
-    summary: { scheme: 'leave-one-target-out', criterion: 'mean negative log predictive density', folds: targets.length, configurations: configurations.length, score: best!.score },
+    hyper: best,
+    summary: { scheme: 'leave-one-target-out', criterion: 'mean negative log predictive density', folds: targets.length, configurations: scores.size, score: bestScore },
   };
 }
 
@@ -387,7 +421,7 @@ export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {
   const { enc, rows, y, rowTargets } = buildEncoding(groups, look, options);
   const grid = options.grid ?? DEFAULT_GRID;
   const chosen = crossValidate(enc, rows, y, rowTargets, grid);
-  const hyper = chosen?.hyper ?? gridOf(grid)[0]!;
+  const hyper = chosen?.hyper ?? { backbonePrecision: grid.backbonePrecision[0]!, traitPrecision: grid.traitPrecision[0]!, signalPrecision: grid.signalPrecision[0]!, noiseVariance: grid.noiseVariance[0]! };
   const post = posterior(statistics(rows, y, enc.columns.length), priorPrecisions(enc.columns, hyper), hyper.noiseVariance);
   const covariance = post.cholesky.solve(Matrix.eye(enc.columns.length));
   return {
@@ -438,6 +472,8 @@ export interface RankRequest {
   readonly candidates: readonly BackboneTraits[];
   /** Pair signals known for this target (others are ignored). */
   readonly signals?: Evidence['signals'];
+  /** The study and candidate set whose track record applies; without it, each backbone's contexts are averaged. */
+  readonly context?: { readonly study: string; readonly candidateSet: string };
 }
 
 /**
@@ -451,7 +487,8 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
   if (new Set(ids).size !== ids.length) throw new RangeError('candidate backbones must be distinct');
   const look = lookup({ backbones: request.candidates, targets: [request.target], signals: (request.signals ?? []).filter((s) => s.target === request.target.id) });
   const enc = model.encoding;
-  const rows = centredRows(enc, look, request.target.id, ids).map((r) => r.map((v, j) => v / enc.scale[j]!));
+  const context = request.context === undefined ? undefined : contextOf(request.context.study, request.context.candidateSet);
+  const rows = centredRows(enc, look, request.target.id, ids, context).map((r) => r.map((v, j) => v / enc.scale[j]!));
   const signalValues = ids.map((b) => enc.signals.map((s) => look.signals.value(s, look.backbones.get(b), b, request.target.id) ?? null));
   const weights = model.posteriorMean;
   const covariance = model.posteriorCovariance;
