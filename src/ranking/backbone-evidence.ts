@@ -5,6 +5,7 @@
  * them (one study, one target, one candidate set), so every result is put on the scale of its group:
  * the z-score of the metric among the group's backbones.
  */
+import { invalid } from '../errors.js';
 
 export type SignalDirection = 'higher' | 'lower';
 
@@ -77,10 +78,10 @@ export function groupKey(study: string, target: string, candidateSet: string): s
 export function groupObservations(observations: readonly Observation[]): Group[] {
   const byKey = new Map<string, Observation[]>();
   for (const o of observations) {
-    if (!Number.isFinite(o.value)) throw new RangeError(`observation ${o.backbone} on ${o.target} (${o.study}) has a non-finite value`);
+    if (!Number.isFinite(o.value)) throw invalid(`result of ${o.backbone} on ${o.target} (${o.study}) is not a finite number`, [{ field: 'value', message: 'must be finite' }]);
     const key = groupKey(o.study, o.target, o.candidateSet);
     const list = byKey.get(key) ?? [];
-    if (list.some((p) => p.backbone === o.backbone)) throw new RangeError(`backbone ${o.backbone} appears twice in group ${key}`);
+    if (list.some((p) => p.backbone === o.backbone)) throw invalid(`backbone ${o.backbone} appears twice in group ${key}`, [{ field: 'backbone', message: 'one result per backbone, target, study and candidate set' }]);
     list.push(o);
     byKey.set(key, list);
   }
@@ -108,9 +109,9 @@ export function indexSignals(signals: readonly PairSignal[]): SignalIndex {
   const values = new Map<string, number>();
   const directions = new Map<string, SignalDirection>();
   for (const s of signals) {
-    if (!Number.isFinite(s.value)) throw new RangeError(`signal ${s.signal} for ${s.subject} on ${s.target} is not finite`);
+    if (!Number.isFinite(s.value)) throw invalid(`signal ${s.signal} for ${s.subject} on ${s.target} is not a finite number`, [{ field: 'value', message: 'must be finite' }]);
     const known = directions.get(s.signal);
-    if (known !== undefined && known !== s.direction) throw new RangeError(`signal ${s.signal} is given both directions`);
+    if (known !== undefined && known !== s.direction) throw invalid(`signal ${s.signal} is given both directions`, [{ field: 'direction', message: 'one direction per signal' }]);
     directions.set(s.signal, s.direction);
     values.set(`${s.subjectKind}\u0000${s.subject}\u0000${s.target}\u0000${s.signal}`, s.value);
   }

@@ -14,6 +14,7 @@
  * predictive likelihood on the training data only.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
+import { invalid } from '../errors.js';
 import { groupObservations, indexSignals, type BackboneTraits, type Evidence, type Group, type SignalIndex, type TargetTraits } from './backbone-evidence.js';
 
 /** Standard normal quantiles for central 80% and 90% intervals. */
@@ -38,10 +39,11 @@ export interface HyperGrid {
   readonly noiseVariance: readonly number[];
 }
 
+/** Each range reaches values that switch its part of the model practically off, so cross-validation can say a part does not help. */
 export const DEFAULT_GRID: HyperGrid = {
   backbonePrecision: [0.5, 1, 2, 4, 8, 16, 32],
-  traitPrecision: [0.1, 0.3, 1, 3, 10, 30, 100],
-  signalPrecision: [0.3, 1, 3, 10, 30, 100, 1000],
+  traitPrecision: [0.1, 0.3, 1, 3, 10, 30, 100, 1000, 10000],
+  signalPrecision: [0.3, 1, 3, 10, 30, 100, 1000, 10000],
   noiseVariance: [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9],
 };
 
@@ -416,7 +418,7 @@ function trackRecords(groups: readonly Group[]): Record<string, MeasuredOn[]> {
  */
 export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {}): BackboneRanker {
   const groups = groupObservations(evidence.observations);
-  if (groups.length === 0) throw new RangeError('the ranker needs at least one target with two or more differing results');
+  if (groups.length === 0) throw invalid('the ranker needs at least one target with two or more differing results', [{ field: 'observations', message: 'no comparable results' }]);
   const look = lookup(evidence);
   const { enc, rows, y, rowTargets } = buildEncoding(groups, look, options);
   const grid = options.grid ?? DEFAULT_GRID;
@@ -483,8 +485,8 @@ export interface RankRequest {
  */
 export function rankBackbones(model: BackboneRanker, request: RankRequest): BackbonePrediction[] {
   const ids = request.candidates.map((c) => c.id);
-  if (ids.length < 2) throw new RangeError('ranking needs at least two candidate backbones');
-  if (new Set(ids).size !== ids.length) throw new RangeError('candidate backbones must be distinct');
+  if (ids.length < 2) throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
+  if (new Set(ids).size !== ids.length) throw invalid('candidate backbones must be distinct', [{ field: 'candidates', message: 'duplicate backbone' }]);
   const look = lookup({ backbones: request.candidates, targets: [request.target], signals: (request.signals ?? []).filter((s) => s.target === request.target.id) });
   const enc = model.encoding;
   const context = request.context === undefined ? undefined : contextOf(request.context.study, request.context.candidateSet);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateRanker, fitBackboneRanker, rankBackbones, seededRandom, type BackboneTraits, type Evidence, type Observation, type PairSignal } from '../../src/ranking/index.js';
+import { evaluateRanker, fitBackboneRanker, groupObservations, rankBackbones, seededRandom, type BackboneTraits, type Evidence, type Observation, type PairSignal } from '../../src/ranking/index.js';
 
 /** Box-Muller on the seeded generator. */
 function normal(random: () => number): number {
@@ -84,4 +84,22 @@ test('an unseen backbone gets its prior from its traits', () => {
   // Parts are relative to the candidates' average, so its track-record part only mirrors the other's.
   assert.ok(predictions[1]!.explanation.traits > Math.abs(predictions[1]!.explanation.trackRecord));
   assert.equal(predictions[1]!.evidence.targetsMeasured, 0);
+});
+
+test('results are put on the z scale of their group, and a backbone twice in one group is refused', () => {
+  const groups = groupObservations([
+    { study: 's', candidateSet: 'c', backbone: 'x', target: 't', value: 0.9 },
+    { study: 's', candidateSet: 'c', backbone: 'y', target: 't', value: 0.8 },
+    { study: 's', candidateSet: 'c', backbone: 'z', target: 't', value: 0.7 },
+    { study: 's', candidateSet: 'c', backbone: 'x', target: 'u', value: 0.5 },
+  ]);
+  assert.equal(groups.length, 1);
+  assert.deepEqual(groups[0]!.z.map((v) => Math.round(v * 1e12) / 1e12 + 0), [1, 0, -1]);
+  assert.throws(
+    () => groupObservations([
+      { study: 's', candidateSet: 'c', backbone: 'x', target: 't', value: 0.9 },
+      { study: 's', candidateSet: 'c', backbone: 'x', target: 't', value: 0.8 },
+    ]),
+    /appears twice/,
+  );
 });
