@@ -107,6 +107,7 @@ function top1(scores: readonly number[], truth: readonly number[]): number {
   return picks.filter((i) => truth[i] === best).length / picks.length;
 }
 
+/** Groups have differing results, so a null tau means constant scores: no order at all, worth what a random one is on average, 0. */
 function scoreRanking(method: string, scores: readonly number[], truth: readonly number[], k: number): MethodScore {
   return {
     method,
