@@ -75,3 +75,39 @@ export function studentTTwoSided(t: number, df: number): number {
   if (!Number.isFinite(t)) return 0;
   return regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
 }
+
+/** erfc(x) for x >= 0: the Taylor series of erf where it converges without cancellation, Lentz's continued fraction beyond. */
+function erfcNonNegative(x: number): number {
+  if (x < 2.5) {
+    let term = x;
+    let sum = x;
+    for (let k = 1; k < 200 && Math.abs(term) > 1e-17 * Math.abs(sum); k++) {
+      term *= (-x * x) / k;
+      sum += term / (2 * k + 1);
+    }
+    return 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(x) = exp(-x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + ...))))
+  let f = x;
+  let c = x;
+  let d = 0;
+  for (let k = 1; k <= MAX_ITERATIONS; k++) {
+    const a = k / 2;
+    d = x + a * d;
+    if (Math.abs(d) < TINY) d = TINY;
+    c = x + a / c;
+    if (Math.abs(c) < TINY) c = TINY;
+    d = 1 / d;
+    const step = c * d;
+    f *= step;
+    if (Math.abs(step - 1) < EPS) break;
+  }
+  return Math.exp(-x * x) / (Math.sqrt(Math.PI) * f);
+}
+
+/** Φ(z), the standard normal distribution function, accurate in both tails. */
+export function normalCdf(z: number): number {
+  if (Number.isNaN(z)) return Number.NaN;
+  const t = Math.abs(z) / Math.SQRT2;
+  return z < 0 ? erfcNonNegative(t) / 2 : 1 - erfcNonNegative(t) / 2;
+}
