@@ -25,7 +25,7 @@ export function pairMeans(results: readonly TransferResult[]): PairMean[] {
 
 /** A source's record on measured targets other than the one at hand: where it was measured and where it was best. */
 export interface TrackRecord {
-  readonly targets: string[];
+  readonly measured: { target: string; mean: number }[];
   readonly wins: string[];
 }
 
@@ -39,8 +39,8 @@ export function trackRecords(pairs: readonly PairMean[], exceptTarget: string): 
   for (const [target, measured] of byTarget) {
     const best = Math.max(...measured.map((p) => p.mean));
     for (const p of measured) {
-      const record = records.get(p.source) ?? { targets: [], wins: [] };
-      record.targets.push(target);
+      const record = records.get(p.source) ?? { measured: [], wins: [] };
+      record.measured.push({ target, mean: p.mean });
       if (p.mean === best) record.wins.push(target);
       records.set(p.source, record);
     }

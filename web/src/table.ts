@@ -8,6 +8,12 @@ export interface Column<R> {
   readonly numeric?: boolean;
 }
 
+/** Which column a sortable table is sorted by; pass the same object to a redrawn table to keep its order. */
+export interface SortState {
+  column: number | null;
+  ascending: boolean;
+}
+
 /**
  * A table with a caption; with `sortable`, each header is a button that sorts by its column and says so in
  * `aria-sort`, so keyboard and screen-reader users sort the same way as mouse users.
@@ -16,7 +22,7 @@ export function dataTable<R>(
   caption: string,
   columns: readonly Column<R>[],
   rows: readonly R[],
-  options: { sortable?: boolean; className?: string } = {},
+  options: { sortable?: boolean; className?: string; sort?: SortState } = {},
 ): HTMLTableElement {
   const body = h('tbody');
   const headers: HTMLTableCellElement[] = [];
@@ -32,9 +38,11 @@ export function dataTable<R>(
         ),
       ),
     );
-  const sortBy = (index: number) => {
+  const sort = options.sort ?? { column: null, ascending: true };
+  const sortBy = (index: number, ascending: boolean) => {
     const column = columns[index]!;
-    const ascending = headers[index]!.getAttribute('aria-sort') !== 'ascending';
+    sort.column = index;
+    sort.ascending = ascending;
     headers.forEach((th, i) =>
       i === index
         ? th.setAttribute('aria-sort', ascending ? 'ascending' : 'descending')
@@ -44,10 +52,13 @@ export function dataTable<R>(
     fill([...rows].sort((a, b) => sign * compare(column.value(a), column.value(b))));
   };
   columns.forEach((c, i) => {
-    const content = options.sortable ? h('button', { type: 'button', onclick: () => sortBy(i) }, c.label) : c.label;
+    const content = options.sortable
+      ? h('button', { type: 'button', onclick: () => sortBy(i, !(sort.column === i && sort.ascending)) }, c.label)
+      : c.label;
     headers.push(h('th', { scope: 'col', class: c.numeric ? 'num' : undefined }, content));
   });
-  fill(rows);
+  if (sort.column === null) fill(rows);
+  else sortBy(sort.column, sort.ascending);
   return h(
     'table',
     { class: options.className },

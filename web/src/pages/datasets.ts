@@ -1,7 +1,7 @@
 import { allPages, ApiError, describeError, getJson, type Schemas } from '../api.js';
 import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace } from '../dom.js';
-import { dataTable } from '../table.js';
+import { dataTable, type SortState } from '../table.js';
 
 type Dataset = Schemas['Dataset'];
 type Profile = Schemas['DatasetProfile'];
@@ -11,7 +11,7 @@ interface Row {
   readonly probes: string[];
 }
 
-function registryTable(rows: readonly Row[]): HTMLTableElement {
+function registryTable(rows: readonly Row[], sort: SortState): HTMLTableElement {
   return dataTable(
     `${rows.length} datasets`,
     [
@@ -32,7 +32,7 @@ function registryTable(rows: readonly Row[]): HTMLTableElement {
       { label: 'record', value: (r) => r.dataset.record_origin },
     ],
     rows,
-    { sortable: true, className: 'registry' },
+    { sortable: true, className: 'registry', sort },
   );
 }
 
@@ -173,6 +173,7 @@ export async function datasetsPage(section: HTMLElement, params: URLSearchParams
     ...modalities.map((m) => h('option', { value: m }, m)),
   );
   const view = h('div', { id: 'registry' });
+  const sort: SortState = { column: null, ascending: true };
   const filter = () => {
     const q = text.value.trim().toLowerCase();
     replace(
@@ -184,6 +185,7 @@ export async function datasetsPage(section: HTMLElement, params: URLSearchParams
             (!origin.value || r.dataset.origin === origin.value) &&
             (!modality.value || r.dataset.modality === modality.value),
         ),
+        sort,
       ),
     );
   };

@@ -1,4 +1,4 @@
-import { allPages, describeError, postForm, postJson, type Schemas } from '../api.js';
+import { allPages, describeError, getJson, postForm, postJson, type Schemas } from '../api.js';
 import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace, statusLine } from '../dom.js';
 import { activeResults, pairMeans, trackRecords, type TrackRecord } from '../evidence-data.js';
@@ -100,15 +100,54 @@ function rankingTable(data: readonly Row[]): HTMLTableElement {
   );
 }
 
-function evidenceLine(record: TrackRecord | undefined): string {
-  if (!record || record.targets.length === 0) return 'No measured results on other targets.';
-  const share = Math.round((100 * record.wins.length) / record.targets.length);
-  return `Measured on ${record.targets.length} other target${record.targets.length === 1 ? '' : 's'} (${record.targets.join(', ')}); best source on ${record.wins.length} of them (${share} %).`;
+/** Distances from the target to each other measured target under the ranker's probe, where both have an embedding under it. */
+async function distancesToTargets(
+  target: string,
+  probe: string | null,
+  others: readonly string[],
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  if (probe === null) return found;
+  // Asking for embeddings first keeps the page from requesting distances the API would refuse.
+  const embedded = await Promise.all(
+    [target, ...others].map(async (id) => ({
+      id,
+      has: (await getJson<Schemas['EmbeddingList']>(`/v1/datasets/${id}/embeddings`, { probe })).items.length > 0,
+    })),
+  );
+  if (!embedded[0]!.has) return found;
+  await Promise.all(
+    embedded
+      .slice(1)
+      .filter((e) => e.has)
+      .map(async ({ id }) => {
+        const d = await getJson<Schemas['Distance']>('/v1/distances', { a: target, b: id, probe });
+        found.set(id, d.value);
+      }),
+  );
+  return found;
 }
 
-function sourceDetails(row: Row, record: TrackRecord | undefined): HTMLLIElement {
+function evidenceLine(record: TrackRecord | undefined, distances: ReadonlyMap<string, number>): string {
+  if (!record || record.measured.length === 0) return 'No measured results on other targets.';
+  const n = record.measured.length;
+  const share = Math.round((100 * record.wins.length) / n);
+  const line = `Measured on ${n} other target${n === 1 ? '' : 's'} (${record.measured.map((m) => m.target).join(', ')}); best source on ${record.wins.length} of them (${share} %).`;
+  const nearest = record.measured
+    .filter((m) => distances.has(m.target))
+    .sort((a, b) => distances.get(a.target)! - distances.get(b.target)!)
+    .slice(0, 2);
+  if (nearest.length === 0) return line;
+  return `${line} Most similar of them: ${nearest.map((m) => `${m.target} (distance ${fixed(distances.get(m.target)!, 3)}, ${signed(m.mean)} %)`).join(', ')}.`;
+}
+
+function sourceDetails(
+  row: Row,
+  record: TrackRecord | undefined,
+  targetDistances: ReadonlyMap<string, number>,
+): HTMLLIElement {
   const it = row.item;
-  const distances = Object.entries(it.distances).map(
+  const signals = Object.entries(it.distances).map(
     ([signal, d]) => `${signal} ${fixed(d.value, 3)}${d.via ? ` (via ${d.via.source}→${d.via.target})` : ''}`,
   );
   return h(
@@ -116,11 +155,11 @@ function sourceDetails(row: Row, record: TrackRecord | undefined): HTMLLIElement
     { 'data-source': it.source },
     h('h3', {}, `${it.source} `, h('span', { class: 'note' }, it.basis === 'measured' ? 'measured' : 'predicted')),
     h('p', { class: 'reason' }, it.reason),
-    h('p', { class: 'note' }, evidenceLine(record)),
+    h('p', { class: 'note evidence' }, evidenceLine(record, targetDistances)),
     h(
       'p',
       { class: 'note' },
-      distances.length ? `Signals: ${distances.join('; ')}.` : 'No distance signal for this pair.',
+      signals.length ? `Signals: ${signals.join('; ')}.` : 'No distance signal for this pair.',
       it.signals_missing.length ? ` Missing: ${it.signals_missing.join(', ')}.` : '',
     ),
     h(
@@ -138,6 +177,8 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
     activeResults(),
   ]);
   const records = trackRecords(pairMeans(results), target);
+  const measuredTargets = [...new Set([...records.values()].flatMap((r) => r.measured.map((m) => m.target)))];
+  const distances = await distancesToTargets(target, recommendations.embedding.probe, measuredTargets);
   const data = rows(recommendations);
   const model = recommendations.model;
   const top = data[0]?.item;
@@ -172,7 +213,7 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
           rankingTable(data),
         )
       : null,
-    h('ol', { class: 'ranking' }, ...data.map((r) => sourceDetails(r, records.get(r.item.source)))),
+    h('ol', { class: 'ranking' }, ...data.map((r) => sourceDetails(r, records.get(r.item.source), distances))),
   );
 }
 
@@ -310,6 +351,7 @@ export async function recommendPage(section: HTMLElement, params: URLSearchParam
     section.closest('main')?.setAttribute('aria-busy', 'true');
     try {
       await showRanking(out, target);
+      history.replaceState(null, '', `#/recommend?target=${encodeURIComponent(target)}`);
       status.textContent = '';
     } catch (err) {
       status.textContent = '';
