@@ -242,6 +242,16 @@ test(
     const pairs = new Set(table.items.filter((r) => r.transferability).map((r) => `${r.source}→${r.target}`));
     assert.equal((await cellTexts(page, '#results-heatmap figure table')).length, pairs.size);
 
+    await page.selectOption('#measure', 'metric');
+    const measured = (await api<Schemas['TransferResultPage']>('/v1/results?page_size=200')).items.filter(
+      (r) => r.source !== null,
+    );
+    const auc = await cellTexts(page, '#results-heatmap figure table');
+    assert.equal(auc.length, new Set(measured.map((r) => `${r.source}→${r.target}`)).size);
+    const imagenetIsic = measured.filter((r) => r.source === 'imagenet' && r.target === 'isic').map((r) => r.mean);
+    const shown = auc.find((r) => r[0] === 'imagenet' && r[1] === 'isic');
+    assert.equal(shown?.[2], (imagenetIsic.reduce((a, b) => a + b, 0) / imagenetIsic.length).toFixed(3));
+
     const probe = await page.inputValue('#probe');
     const matrix = await cellTexts(page, '#distances figure table');
     const heads = await page.$$eval('#distances figure table thead th', (ths) => ths.map((t) => t.textContent ?? ''));

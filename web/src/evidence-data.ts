@@ -2,7 +2,7 @@ import { allPages, type Schemas } from './api.js';
 
 export type TransferResult = Schemas['TransferResult'];
 
-/** Mean transferability per (source, target) pair over the active results that have one. */
+/** The mean of one number per (source, target) pair over the results that have it. */
 export interface PairMean {
   readonly source: string;
   readonly target: string;
@@ -10,13 +10,14 @@ export interface PairMean {
   readonly results: number;
 }
 
-export function pairMeans(results: readonly TransferResult[]): PairMean[] {
+export function pairMeans(results: readonly TransferResult[], value: (r: TransferResult) => number | null): PairMean[] {
   const sums = new Map<string, { source: string; target: string; total: number; n: number }>();
   for (const r of results) {
-    if (r.source === null || !r.transferability) continue;
+    const v = value(r);
+    if (r.source === null || v === null) continue;
     const key = `${r.source}\u0000${r.target}`;
     const entry = sums.get(key) ?? { source: r.source, target: r.target, total: 0, n: 0 };
-    entry.total += r.transferability.mean;
+    entry.total += v;
     entry.n += 1;
     sums.set(key, entry);
   }
@@ -47,6 +48,8 @@ export function trackRecords(pairs: readonly PairMean[], exceptTarget: string): 
   }
   return records;
 }
+
+export const transferabilityOf = (r: TransferResult): number | null => r.transferability?.mean ?? null;
 
 export function activeResults(): Promise<TransferResult[]> {
   return allPages<TransferResult>('/v1/results');

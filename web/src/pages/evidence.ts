@@ -1,7 +1,7 @@
 import { allPages, describeError, getJson, postJson, type Schemas } from '../api.js';
 import { chartFigure, heatmap, OKABE_ITO, Plot } from '../charts.js';
 import { h, pageTitle, replace, statusLine } from '../dom.js';
-import { activeResults, pairMeans, type TransferResult } from '../evidence-data.js';
+import { activeResults, pairMeans, transferabilityOf, type TransferResult } from '../evidence-data.js';
 import { fixed, interval, pValue } from '../format.js';
 import { dataTable } from '../table.js';
 
@@ -21,45 +21,88 @@ const DISTANCES: Schemas['DistanceName'][] = [
 ];
 const POOLED = '';
 
-function resultHeatmap(results: readonly TransferResult[], study: string): HTMLElement {
-  const chosen = results.filter((r) => study === POOLED || (r.reference ?? r.contributor) === study);
-  const pairs = pairMeans(chosen);
-  if (pairs.length === 0) return h('p', {}, 'No results with a transferability in this selection.');
+/** What a heatmap cell shows: transferability needs a baseline on the target, the fine-tuned metric does not. */
+const MEASURES = {
+  transferability: {
+    label: 'transferability (%)',
+    caption: 'Transferability (%): (AUC(S→T) − AUC(T)) / AUC(T) × 100, the gain over training on the target alone',
+    value: transferabilityOf,
+    diverging: true,
+    digits: 1,
+  },
+  metric: {
+    label: 'test AUC',
+    caption: 'Test AUC after fine-tuning, mean over folds',
+    value: (r: TransferResult) => r.mean,
+    diverging: false,
+    digits: 3,
+  },
+} as const;
+type Measure = keyof typeof MEASURES;
+
+/** A result's study is the publication it cites; contributions without one are grouped by contributor. */
+const studyOf = (r: TransferResult): string => r.reference ?? r.contributor;
+
+function resultHeatmap(results: readonly TransferResult[], study: string, key: Measure): HTMLElement {
+  const measure = MEASURES[key];
+  const pairs = pairMeans(
+    results.filter((r) => study === POOLED || studyOf(r) === study),
+    measure.value,
+  );
+  if (pairs.length === 0) return h('p', {}, `No results with a ${measure.label} in this selection.`);
   const cells = pairs.map((p) => ({ x: p.target, y: p.source, value: p.mean }));
   const table = dataTable(
-    'Mean transferability (%) per source and target',
+    `Mean ${measure.label} per source and target`,
     [
       { label: 'source', value: (p) => p.source },
       { label: 'target', value: (p) => p.target },
-      { label: 'transferability (%)', value: (p) => fixed(p.mean), numeric: true },
+      { label: measure.label, value: (p) => fixed(p.mean, measure.digits), numeric: true },
       { label: 'results', value: (p) => p.results, numeric: true },
     ],
     pairs,
     { sortable: true },
   );
   return chartFigure(
-    `Transferability (%) of each source (rows) on each target (columns): (AUC(S→T) − AUC(T)) / AUC(T) × 100, mean over results; ${pairs.length} pairs.`,
-    heatmap(cells, { x: 'target', y: 'source', label: 'transferability (%)', diverging: true, digits: 1 }),
+    `${measure.caption}, of each source (rows) on each target (columns); ${pairs.length} pairs.`,
+    heatmap(cells, {
+      x: 'target',
+      y: 'source',
+      label: measure.label,
+      diverging: measure.diverging,
+      digits: measure.digits,
+    }),
     table,
   );
 }
 
 async function resultsSection(out: HTMLElement): Promise<void> {
   const results = await activeResults();
-  // A result's study is the publication it cites; contributions without one are grouped by contributor.
-  const studies = [
-    ...new Set(results.filter((r) => r.transferability).map((r) => r.reference ?? r.contributor)),
-  ].sort();
-  const select = h(
+  const studies = [...new Set(results.filter((r) => r.source !== null).map(studyOf))].sort();
+  const study = h(
     'select',
     { id: 'study' },
     h('option', { value: POOLED }, 'All studies, pooled'),
     ...studies.map((s) => h('option', { value: s }, s)),
   );
+  const measure = h(
+    'select',
+    { id: 'measure' },
+    ...Object.entries(MEASURES).map(([k, m]) => h('option', { value: k }, m.label)),
+  );
   const view = h('div');
-  select.addEventListener('change', () => replace(view, resultHeatmap(results, select.value)));
-  replace(view, resultHeatmap(results, POOLED));
-  out.append(h('label', { for: 'study' }, 'Study', select), view);
+  const draw = () => replace(view, resultHeatmap(results, study.value, measure.value as Measure));
+  study.addEventListener('change', draw);
+  measure.addEventListener('change', draw);
+  draw();
+  out.append(
+    h(
+      'div',
+      { class: 'inline' },
+      h('label', { for: 'study' }, 'Study', study),
+      h('label', { for: 'measure' }, 'Value', measure),
+    ),
+    view,
+  );
 }
 
 function regression(pairs: readonly Pair[]): Element {

@@ -1,7 +1,7 @@
 import { allPages, describeError, getJson, postForm, postJson, type Schemas } from '../api.js';
 import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace, statusLine } from '../dom.js';
-import { activeResults, pairMeans, trackRecords, type TrackRecord } from '../evidence-data.js';
+import { activeResults, pairMeans, trackRecords, transferabilityOf, type TrackRecord } from '../evidence-data.js';
 import { fixed, signed } from '../format.js';
 import { dataTable } from '../table.js';
 
@@ -176,7 +176,7 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
     postJson<Recommendations>('/v1/recommendations', { target }),
     activeResults(),
   ]);
-  const records = trackRecords(pairMeans(results), target);
+  const records = trackRecords(pairMeans(results, transferabilityOf), target);
   const measuredTargets = [...new Set([...records.values()].flatMap((r) => r.measured.map((m) => m.target)))];
   const distances = await distancesToTargets(target, recommendations.embedding.probe, measuredTargets);
   const data = rows(recommendations);
