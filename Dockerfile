@@ -15,6 +15,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY web ./web
 COPY migrations ./migrations
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 ARG TFJS_NATIVE=none

@@ -6,6 +6,7 @@ import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
 import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
 import { uploaderOptions } from './uploads.js';
+import { webPage } from './web.js';
 
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
@@ -16,6 +17,7 @@ export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(webPage());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(
     OpenApiValidator.middleware({

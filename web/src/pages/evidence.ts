@@ -1,0 +1,407 @@
+import { allPages, describeError, getJson, postJson, type Schemas } from '../api.js';
+import { chartFigure, heatmap, OKABE_ITO, Plot } from '../charts.js';
+import { h, pageTitle, replace, statusLine } from '../dom.js';
+import { activeResults, pairMeans, transferabilityOf, type TransferResult } from '../evidence-data.js';
+import { fixed, interval, pValue } from '../format.js';
+import { dataTable } from '../table.js';
+
+type Correlations = Schemas['CorrelationAnalysis'];
+type Signal = Schemas['SignalCorrelation'];
+type Pair = Signal['used'][number];
+type Evaluation = Schemas['Evaluation'];
+type Method = Evaluation['summary'][number];
+
+const DISTANCES: Schemas['DistanceName'][] = [
+  'task2vec_cosine',
+  'plain_cosine',
+  'normalized_cosine',
+  'kl',
+  'jsd',
+  'asymmetric',
+];
+const POOLED = '';
+
+/** What a heatmap cell shows: transferability needs a baseline on the target, the fine-tuned metric does not. */
+const MEASURES = {
+  transferability: {
+    label: 'transferability (%)',
+    caption: 'Transferability (%): (AUC(S→T) − AUC(T)) / AUC(T) × 100, the gain over training on the target alone',
+    value: transferabilityOf,
+    diverging: true,
+    digits: 1,
+  },
+  metric: {
+    label: 'test AUC',
+    caption: 'Test AUC after fine-tuning, mean over folds',
+    value: (r: TransferResult) => r.mean,
+    diverging: false,
+    digits: 3,
+  },
+} as const;
+type Measure = keyof typeof MEASURES;
+
+/** A result's study is the publication it cites; contributions without one are grouped by contributor. */
+const studyOf = (r: TransferResult): string => r.reference ?? r.contributor;
+
+function resultHeatmap(results: readonly TransferResult[], study: string, key: Measure): HTMLElement {
+  const measure = MEASURES[key];
+  const pairs = pairMeans(
+    results.filter((r) => study === POOLED || studyOf(r) === study),
+    measure.value,
+  );
+  if (pairs.length === 0) return h('p', {}, `No results with a ${measure.label} in this selection.`);
+  const cells = pairs.map((p) => ({ x: p.target, y: p.source, value: p.mean }));
+  const table = dataTable(
+    `Mean ${measure.label} per source and target`,
+    [
+      { label: 'source', value: (p) => p.source },
+      { label: 'target', value: (p) => p.target },
+      { label: measure.label, value: (p) => fixed(p.mean, measure.digits), numeric: true },
+      { label: 'results', value: (p) => p.results, numeric: true },
+    ],
+    pairs,
+    { sortable: true },
+  );
+  return chartFigure(
+    `${measure.caption}, of each source (rows) on each target (columns); ${pairs.length} pairs.`,
+    heatmap(cells, {
+      x: 'target',
+      y: 'source',
+      label: measure.label,
+      diverging: measure.diverging,
+      digits: measure.digits,
+    }),
+    table,
+  );
+}
+
+async function resultsSection(out: HTMLElement): Promise<void> {
+  const results = await activeResults();
+  const studies = [...new Set(results.filter((r) => r.source !== null).map(studyOf))].sort();
+  const study = h(
+    'select',
+    { id: 'study' },
+    h('option', { value: POOLED }, 'All studies, pooled'),
+    ...studies.map((s) => h('option', { value: s }, s)),
+  );
+  const measure = h(
+    'select',
+    { id: 'measure' },
+    ...Object.entries(MEASURES).map(([k, m]) => h('option', { value: k }, m.label)),
+  );
+  const view = h('div');
+  const draw = () => replace(view, resultHeatmap(results, study.value, measure.value as Measure));
+  study.addEventListener('change', draw);
+  measure.addEventListener('change', draw);
+  draw();
+  out.append(
+    h(
+      'div',
+      { class: 'inline' },
+      h('label', { for: 'study' }, 'Study', study),
+      h('label', { for: 'measure' }, 'Value', measure),
+    ),
+    view,
+  );
+}
+
+function regression(pairs: readonly Pair[]): Element {
+  return Plot.plot({
+    ariaLabel: 'Transferability against distance for each measured pair, with the least-squares line',
+    height: 260,
+    grid: true,
+    x: { label: 'distance →' },
+    y: { label: '↑ transferability (%)' },
+    marks: [
+      Plot.linearRegressionY(pairs, {
+        x: 'distance',
+        y: 'transferability',
+        stroke: OKABE_ITO[1],
+        fill: OKABE_ITO[1],
+        ci: 0.95,
+      }),
+      Plot.dot(pairs, {
+        x: 'distance',
+        y: 'transferability',
+        fill: OKABE_ITO[0],
+        r: 4,
+        title: (p: Pair) => `${p.source} → ${p.target}`,
+      }),
+    ],
+  });
+}
+
+function statistic(name: string, symbol: string, c: Schemas['Correlation']): string {
+  const level = Math.round(c.interval.level * 100);
+  return `${name} ${symbol} = ${fixed(c.coefficient, 3)} (p = ${pValue(c.p_value)}, ${level} % CI ${interval(c.interval.lower, c.interval.upper, 3)})`;
+}
+
+function signalFigure(signal: Signal): HTMLElement {
+  const pairs = dataTable(
+    `Pairs used for ${signal.signal}`,
+    [
+      { label: 'source', value: (p: Pair) => p.source },
+      { label: 'target', value: (p) => p.target },
+      { label: 'distance', value: (p) => fixed(p.distance, 4), numeric: true },
+      { label: 'transferability (%)', value: (p) => fixed(p.transferability), numeric: true },
+      { label: 'stand-in', value: (p) => (p.proxied_via ? `${p.proxied_via.source}→${p.proxied_via.target}` : '') },
+    ],
+    signal.used,
+  );
+  const caption = h(
+    'span',
+    { 'data-signal': signal.signal },
+    h('strong', {}, signal.signal),
+    ` (n = ${signal.n}): `,
+    h('span', { class: 'pearson' }, statistic('Pearson', 'r', signal.pearson)),
+    '; ',
+    h('span', { class: 'spearman' }, statistic('Spearman', 'ρ', signal.spearman)),
+    signal.left_out.length
+      ? `; ${signal.left_out.length} pairs left out (${[...new Set(signal.left_out.map((l) => l.reason))].join(', ')}).`
+      : '.',
+  );
+  return signal.used.length >= 2 ? chartFigure(caption, regression(signal.used), pairs) : h('p', {}, caption);
+}
+
+async function correlationSection(out: HTMLElement, proxy: boolean): Promise<void> {
+  const analysis = await getJson<Correlations>('/v1/analysis/correlations', proxy ? { proxy: 'imagenet=stl10' } : {});
+  const summary = dataTable(
+    `Distance against transferability over ${analysis.pairs} measured pairs`,
+    [
+      { label: 'signal', value: (s: Signal) => s.signal },
+      { label: 'n', value: (s) => s.n, numeric: true },
+      { label: 'Pearson r', value: (s) => fixed(s.pearson.coefficient, 3), numeric: true },
+      { label: 'p', value: (s) => pValue(s.pearson.p_value), numeric: true },
+      {
+        label: '95 % CI',
+        value: (s) => interval(s.pearson.interval.lower, s.pearson.interval.upper, 3),
+        numeric: true,
+      },
+      { label: 'Spearman ρ', value: (s) => fixed(s.spearman.coefficient, 3), numeric: true },
+      { label: 'p', value: (s) => pValue(s.spearman.p_value), numeric: true },
+      {
+        label: '95 % CI',
+        value: (s) => interval(s.spearman.interval.lower, s.spearman.interval.upper, 3),
+        numeric: true,
+      },
+    ],
+    analysis.signals,
+    { className: 'correlations' },
+  );
+  replace(out, summary, h('div', { class: 'grid' }, ...analysis.signals.map(signalFigure)));
+}
+
+async function distanceSection(out: HTMLElement, datasets: readonly Schemas['Dataset'][]): Promise<void> {
+  const probes = (await getJson<Schemas['ProbeList']>('/v1/probes')).items;
+  const embedded = new Map<string, string[]>(probes.map((p) => [p.id, []]));
+  for (const d of datasets) {
+    const items = (await getJson<Schemas['EmbeddingList']>(`/v1/datasets/${d.id}/embeddings`)).items;
+    for (const probeId of new Set(items.map((e) => e.probe.id))) embedded.get(probeId)?.push(d.id);
+  }
+  const count = (id: string) => embedded.get(id)!.length;
+  const ordered = [...probes].sort((a, b) => count(b.id) - count(a.id));
+  const probe = h(
+    'select',
+    { id: 'probe' },
+    ...ordered.map((p) =>
+      h('option', { value: p.id }, `${p.name} (${p.architecture}, ${p.input_size} px; ${count(p.id)} datasets)`),
+    ),
+  );
+  const distance = h('select', { id: 'distance' }, ...DISTANCES.map((d) => h('option', { value: d }, d)));
+  const status = statusLine();
+  const view = h('div');
+  const draw = async () => {
+    const ids = embedded.get(probe.value) ?? [];
+    if (ids.length < 2) {
+      replace(
+        view,
+        h('p', {}, `Fewer than two datasets have an embedding under this probe (${ids.join(', ') || 'none'}).`),
+      );
+      return;
+    }
+    status.textContent = 'Loading distances…';
+    try {
+      const matrix = await postJson<Schemas['DistanceMatrix']>('/v1/distances/matrix', {
+        datasets: ids,
+        probe: probe.value,
+        distance: distance.value,
+      });
+      const cells = matrix.datasets.flatMap((a, i) =>
+        matrix.datasets.map((b, j) => ({ x: b, y: a, value: matrix.values[i]![j]! })),
+      );
+      const table = dataTable(
+        `${matrix.distance} under ${matrix.probe.name}`,
+        [
+          { label: 'from \\ to', value: (a: string) => a },
+          ...matrix.datasets.map((b, j) => ({
+            label: b,
+            value: (a: string) => fixed(matrix.values[matrix.datasets.indexOf(a)]![j]!, 3),
+            numeric: true,
+          })),
+        ],
+        matrix.datasets,
+      );
+      const caption = `${matrix.distance} between the ${ids.length} datasets embedded under ${matrix.probe.name} (row: from, column: to)`;
+      replace(
+        view,
+        chartFigure(
+          caption,
+          heatmap(cells, {
+            x: 'to',
+            y: 'from',
+            label: matrix.distance,
+            diverging: false,
+            digits: 2,
+            xDomain: matrix.datasets,
+            yDomain: matrix.datasets,
+          }),
+          table,
+        ),
+      );
+      status.textContent = '';
+    } catch (err) {
+      status.textContent = '';
+      replace(view, h('p', { class: 'error', role: 'alert' }, describeError(err)));
+    }
+  };
+  probe.addEventListener('change', () => void draw());
+  distance.addEventListener('change', () => void draw());
+  out.append(
+    h(
+      'div',
+      { class: 'inline' },
+      h('label', { for: 'probe' }, 'Probe', probe),
+      h('label', { for: 'distance' }, 'Distance', distance),
+    ),
+    status,
+    view,
+  );
+  await draw();
+}
+
+function evaluationChart(evaluation: Evaluation): Element {
+  const points = evaluation.targets.flatMap((t) =>
+    t.methods
+      .filter((m) => m.spearman !== null)
+      .map((m) => ({ target: t.target, method: m.method, spearman: m.spearman! })),
+  );
+  const means = evaluation.summary.filter((m) => m.spearman !== null);
+  return Plot.plot({
+    ariaLabel: "Spearman correlation of each method's ranking with the measured one, per held-out target, and the mean",
+    marginLeft: 12 + Math.max(...evaluation.summary.map((m) => m.method.length), 4) * 7,
+    height: 40 + 32 * evaluation.summary.length,
+    x: { label: 'Spearman ρ with the measured ranking →', domain: [-1, 1], grid: true },
+    y: { label: null, domain: evaluation.summary.map((m) => m.method) },
+    symbol: { legend: true },
+    marks: [
+      Plot.ruleX([0], { stroke: '#888' }),
+      Plot.dot(points, { x: 'spearman', y: 'method', symbol: 'target', stroke: OKABE_ITO[0], r: 4 }),
+      Plot.tickX(means, { x: 'spearman', y: 'method', stroke: OKABE_ITO[1], strokeWidth: 3 }),
+    ],
+  });
+}
+
+async function evaluationSection(out: HTMLElement): Promise<void> {
+  const evaluation = await getJson<Evaluation>('/v1/evaluation');
+  const table = dataTable(
+    `Leave-one-target-out over ${evaluation.targets.length} targets (mean over targets; NDCG@${evaluation.k}; regret@1 in percentage points)`,
+    [
+      { label: 'method', value: (m: Method) => m.method },
+      { label: 'Spearman ρ', value: (m) => fixed(m.spearman, 3), numeric: true },
+      { label: 'targets', value: (m) => m.spearman_targets, numeric: true },
+      { label: `NDCG@${evaluation.k}`, value: (m) => fixed(m.ndcg, 3), numeric: true },
+      { label: 'regret@1', value: (m) => fixed(m.regret, 2), numeric: true },
+    ],
+    evaluation.summary,
+    { className: 'evaluation', sortable: true },
+  );
+  replace(
+    out,
+    table,
+    chartFigure(
+      'Spearman ρ per held-out target (symbols) and its mean (bar), per method',
+      evaluationChart(evaluation),
+      dataTable(
+        'Per held-out target',
+        [
+          { label: 'target', value: (r: { target: string; m: Schemas['MethodScore'] }) => r.target },
+          { label: 'method', value: (r) => r.m.method },
+          { label: 'Spearman ρ', value: (r) => fixed(r.m.spearman, 3), numeric: true },
+          { label: `NDCG@${evaluation.k}`, value: (r) => fixed(r.m.ndcg, 3), numeric: true },
+          { label: 'regret@1', value: (r) => fixed(r.m.regret, 2), numeric: true },
+        ],
+        evaluation.targets.flatMap((t) => t.methods.map((m) => ({ target: t.target, m }))),
+      ),
+    ),
+    evaluation.skipped.length
+      ? h('p', { class: 'note' }, `Skipped: ${evaluation.skipped.map((s) => `${s.target} (${s.reason})`).join('; ')}.`)
+      : null,
+  );
+}
+
+/** Each section loads on its own, so one failing endpoint leaves the others readable. */
+async function settle(out: HTMLElement, work: Promise<void>): Promise<void> {
+  try {
+    await work;
+  } catch (err) {
+    out.append(h('p', { class: 'error', role: 'alert' }, describeError(err)));
+  }
+}
+
+export async function evidencePage(section: HTMLElement): Promise<void> {
+  const results = h(
+    'section',
+    { 'aria-labelledby': 'results-title', id: 'results-heatmap' },
+    h('h2', { id: 'results-title' }, 'Results by source and target'),
+  );
+  const correlations = h('div', { id: 'correlations' });
+  const proxy = h('input', { type: 'checkbox', id: 'proxy' });
+  const distances = h(
+    'section',
+    { 'aria-labelledby': 'distances-title', id: 'distances' },
+    h('h2', { id: 'distances-title' }, 'Distances between datasets'),
+  );
+  const evaluation = h('div', { id: 'evaluation' });
+  proxy.addEventListener('change', () => void settle(correlations, correlationSection(correlations, proxy.checked)));
+  section.append(
+    pageTitle('Evidence'),
+    h('p', {}, 'What the recommendations rest on, recomputed from the stored results and embeddings.'),
+    results,
+    h(
+      'section',
+      { 'aria-labelledby': 'correlations-title' },
+      h('h2', { id: 'correlations-title' }, 'Does similarity predict transfer?'),
+      h(
+        'p',
+        { class: 'note' },
+        "Each signal's distance against measured transferability, with the least-squares line and its 95 % band; p-values are exact permutation p-values up to 8 pairs and Student's t beyond; intervals are seeded bootstraps.",
+      ),
+      h(
+        'label',
+        { class: 'check' },
+        proxy,
+        ' Stand STL-10 in for ImageNet where ImageNet has no embedding (as the Cats, not CAT scans study did)',
+      ),
+      correlations,
+    ),
+    distances,
+    h(
+      'section',
+      { 'aria-labelledby': 'evaluation-title' },
+      h('h2', { id: 'evaluation-title' }, 'How well the ranker ranks held-out targets'),
+      h(
+        'p',
+        { class: 'note' },
+        "Each target is held out in turn; the ranker is fitted on the rest and compared with the baselines on the held-out target's measured results.",
+      ),
+      evaluation,
+    ),
+  );
+  const datasets = await allPages<Schemas['Dataset']>('/v1/datasets');
+  await Promise.all([
+    settle(results, resultsSection(results)),
+    settle(correlations, correlationSection(correlations, false)),
+    settle(distances, distanceSection(distances, datasets)),
+    settle(evaluation, evaluationSection(evaluation)),
+  ]);
+}
