@@ -1,22 +1,15 @@
 /**
- * Reads every study under datasets-registry/published/ (the agreed folder form: study.yaml,
- * results.csv, signals.csv, backbones/*.yaml, plus cats-scans' expert distances and Task2Vec
- * embeddings) and the registry's dataset YAML into the ranking domain's plain evidence types.
+ * The evidence of every study under datasets-registry/published/, read with the study parser the seed
+ * uses, plus the registry's dataset YAML for what is known about sources and targets, in the ranking
+ * domain's plain types.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { BackboneTraits, Evidence, Observation, PairSignal, TargetTraits } from '../src/ranking/index.js';
-import { parseNpy, toFloat64 } from '../src/images/npy.js';
+import { parseStudy, readStudyFolder, signalDefinition, type Study } from '../src/studies/index.js';
 import { distance } from '../src/task2vec/distance.js';
-import type { ComparableEmbedding } from '../src/task2vec/embedding.js';
 import type { PixelScaling } from '../src/probes/probe.js';
-
-interface StudyYaml {
-  id: string;
-  candidate_sets?: { id: string; backbones: string[] }[];
-  files?: { expert_distances?: string; embeddings?: string };
-}
 
 interface DatasetYaml {
   origin?: 'natural' | 'medical';
@@ -26,95 +19,55 @@ interface DatasetYaml {
   channels?: number;
 }
 
-/** Distances between datasets: a smaller one is meant to predict better transfer. Every other signal is a score. */
-const isDistance = (signal: string) => signal.startsWith('task2vec') || signal === 'expert';
-
-function readCsv(path: string): Record<string, string>[] {
-  const [header, ...lines] = readFileSync(path, 'utf8').trim().split(/\r?\n/);
-  const names = header!.split(',');
-  return lines.map((line) => Object.fromEntries(line.split(',').map((v, i) => [names[i]!, v])));
-}
-
-function readYaml<T>(path: string): T {
-  return parseYaml(readFileSync(path, 'utf8')) as T;
-}
-
-function task2vecSignals(folder: string, file: string, pairs: readonly { source: string; target: string }[]): PairSignal[] {
-  const meta = readYaml<{ datasets: string[]; file: string; probe: { id: string; architecture: string; inputSize: number; pixelScaling: PixelScaling } }>(join(folder, file));
-  const array = parseNpy(readFileSync(join(folder, meta.file)));
-  const values = toFloat64(array);
-  const width = array.shape[1]!;
-  const embedding = (id: string): ComparableEmbedding | undefined => {
-    // ImageNet has no embedding of its own; the study let STL-10 stand in for it.
-    const i = meta.datasets.indexOf(id === 'imagenet' ? 'stl10' : id);
-    if (i < 0) return undefined;
-    const hessian = Float32Array.from(values.subarray(i * width, (i + 1) * width));
-    return { hessian, scale: new Float32Array(width).fill(1), probe: { ...meta.probe, name: meta.probe.id }, dataset: id };
+/** Task2Vec distance between the study's embeddings of each (source, target) pair it measured; ImageNet has none, STL-10 stood in for it in the study. */
+function task2vecSignals(study: Study, pairs: readonly { source: string; target: string }[]): PairSignal[] {
+  const e = study.embeddings;
+  if (e === undefined) return [];
+  const embedding = (id: string) => {
+    const v = e.vectors.find((x) => x.dataset === (id === 'imagenet' ? 'stl10' : id));
+    if (v === undefined) return undefined;
+    const probe = { id: e.probe.id, name: e.probe.id, architecture: e.probe.architecture, inputSize: e.probe.inputSize, pixelScaling: e.probe.pixelScaling as PixelScaling };
+    return { hessian: v.hessian, scale: new Float32Array(v.hessian.length).fill(1), probe, dataset: id };
   };
   return pairs.flatMap(({ source, target }) => {
     const a = embedding(source);
     const b = embedding(target);
-    if (a === undefined || b === undefined) return [];
-    return [{ subjectKind: 'source' as const, subject: source, target, signal: `task2vec_cosine@${meta.probe.architecture}`, value: distance(a, b), direction: 'lower' as const }];
+    return a === undefined || b === undefined ? [] : [{ subjectKind: 'source' as const, subject: source, target, signal: `task2vec_cosine@${e.probe.id}`, value: distance(a, b), direction: 'lower' as const }];
   });
 }
 
 export function loadPublished(registry: string): Evidence {
-  const datasets = new Map<string, DatasetYaml>();
+  const datasetCache = new Map<string, DatasetYaml>();
   const dataset = (id: string): DatasetYaml => {
-    if (!datasets.has(id)) {
+    if (!datasetCache.has(id)) {
       const path = join(registry, 'datasets', `${id}.yaml`);
-      datasets.set(id, existsSync(path) ? readYaml<DatasetYaml>(path) : {});
+      datasetCache.set(id, existsSync(path) ? (parseYaml(readFileSync(path, 'utf8')) as DatasetYaml) : {});
     }
-    return datasets.get(id)!;
+    return datasetCache.get(id)!;
   };
   const observations: Observation[] = [];
   const backbones = new Map<string, BackboneTraits>();
   const signals: PairSignal[] = [];
   const targetIds = new Set<string>();
   const published = join(registry, 'published');
-  for (const id of readdirSync(published).sort()) {
-    const folder = join(published, id);
-    const study = readYaml<StudyYaml>(join(folder, 'study.yaml'));
-    for (const file of readdirSync(join(folder, 'backbones')).filter((f) => f.endsWith('.yaml'))) {
-      const b = readYaml<{ id: string; source: string; architecture: string }>(join(folder, 'backbones', file));
+  for (const name of readdirSync(published).sort()) {
+    const study = parseStudy(readStudyFolder(join(published, name)));
+    for (const b of study.backbones) {
       const d = dataset(b.source);
       backbones.set(b.id, { id: b.id, source: b.source, architecture: b.architecture, ...(d.images ? { sourceImages: d.images } : {}), ...(d.origin ? { origin: d.origin } : {}), ...(d.modality ? { modality: d.modality } : {}) });
     }
-    // Fold values are averaged: the ranker compares backbones on the study's reported result per pair.
-    const sums = new Map<string, { total: number; count: number }>();
-    for (const r of readCsv(join(folder, 'results.csv'))) {
-      if (r.backbone === '') continue;
-      const key = `${r.backbone}\u0000${r.target}`;
-      const s = sums.get(key) ?? { total: 0, count: 0 };
-      s.total += Number(r.value);
-      s.count++;
-      sums.set(key, s);
-    }
-    const measured = [...sums].map(([key, s]) => {
-      const [backbone, target] = key.split('\u0000') as [string, string];
-      return { backbone, target, value: s.total / s.count };
-    });
-    const sets = study.candidate_sets ?? [{ id: 'all', backbones: [...new Set(measured.map((m) => m.backbone))] }];
-    for (const set of sets) {
-      for (const m of measured) if (set.backbones.includes(m.backbone)) observations.push({ study: study.id, candidateSet: set.id, ...m });
-    }
+    // The ranker compares backbones on the study's result per pair: the mean over its folds.
+    const measured = study.runs.flatMap((r) => (r.backbone === null ? [] : [{ backbone: r.backbone, target: r.target, value: r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length }]));
+    for (const set of study.candidateSets) for (const m of measured) if (set.backbones.includes(m.backbone)) observations.push({ study: study.meta.id, candidateSet: set.id, ...m });
     measured.forEach((m) => targetIds.add(m.target));
-    if (existsSync(join(folder, 'signals.csv'))) {
-      for (const r of readCsv(join(folder, 'signals.csv'))) {
-        signals.push({ subjectKind: 'backbone', subject: r.backbone!, target: r.target!, signal: r.signal!, value: Number(r.value), direction: isDistance(r.signal!) ? 'lower' : 'higher' });
-      }
-    }
-    const sourcePairs = [...new Set(measured.map((m) => `${backbones.get(m.backbone)?.source}\u0000${m.target}`))].map((k) => {
-      const [source, target] = k.split('\u0000') as [string, string];
-      return { source, target };
-    });
-    if (study.files?.expert_distances) {
-      for (const r of readCsv(join(folder, study.files.expert_distances))) {
-        if (r.source !== r.target) signals.push({ subjectKind: 'source', subject: r.source!, target: r.target!, signal: 'expert', value: Number(r.hamming_distance), direction: 'lower' });
-      }
-    }
-    if (study.files?.embeddings) signals.push(...task2vecSignals(folder, study.files.embeddings, sourcePairs.filter((p) => p.source !== p.target)));
+    const direction = (signal: string) => (signalDefinition(signal, study.signalDefinitions)?.direction === 'lower_is_closer' ? ('lower' as const) : ('higher' as const));
+    for (const s of study.signals) signals.push({ subjectKind: s.subjectKind, subject: s.subject, target: s.target, signal: s.signal, value: s.value, direction: direction(s.signal) });
+    for (const x of study.expertDistances) if (x.source !== x.target) signals.push({ subjectKind: 'source', subject: x.source, target: x.target, signal: 'expert_distance', value: x.distance, direction: 'lower' });
+    const sourcePairs = [...new Set(measured.map((m) => `${backbones.get(m.backbone)?.source}\u0000${m.target}`))]
+      .map((k) => k.split('\u0000') as [string, string])
+      .filter(([source, target]) => source !== target)
+      .map(([source, target]) => ({ source, target }));
+    signals.push(...task2vecSignals(study, sourcePairs));
   }
   const targets: TargetTraits[] = [...targetIds].sort().map((id) => {
     const d = dataset(id);

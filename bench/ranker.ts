@@ -5,23 +5,17 @@
  *   npm run bench:ranker
  *   TA_BENCH_QUICK=1 npm run bench:ranker     200 bootstrap resamples and random rankings instead of 2000 and 1000
  *   TA_REGISTRY_DIR=<dir>                      the registry to read studies from (default datasets-registry/)
- *
- * Until the MedMNIST study is published in the registry, the studies are read from their reference
- * copies in ../shared/reference instead.
  */
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateRanker, fitBackboneRanker, type Metric, type ScopeSummary } from '../src/ranking/index.js';
 import { loadPublished } from './published-studies.js';
-import { loadStudies } from './study-data.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.TA_BENCH_QUICK === '1';
 const registry = process.env.TA_REGISTRY_DIR ?? join(root, 'datasets-registry');
-const fromRegistry = existsSync(join(registry, 'published', 'medmnist-transferability', 'study.yaml'));
-const evidence = fromRegistry ? loadPublished(registry) : loadStudies(root);
-console.log(`studies read from ${fromRegistry ? registry : '../shared/reference'}`);
+const evidence = loadPublished(registry);
 const withScores = new Set(evidence.signals.filter((s) => s.signal === 'logme').map((s) => s.target));
 const started = performance.now();
 const evaluation = evaluateRanker(evidence, {
@@ -65,5 +59,5 @@ console.log(`\n${evaluation.folds.length} folds in ${seconds.toFixed(1)} s; one 
 
 const out = join(root, 'bench', 'results', 'ranker.json');
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(`${out}.tmp`, JSON.stringify({ source: fromRegistry ? registry : '../shared/reference', seconds, fullFit: { ms: fitMs, hyper: full.hyper, crossValidation: full.crossValidation }, evaluation }, null, 1));
+writeFileSync(`${out}.tmp`, JSON.stringify({ registry, seconds, fullFit: { ms: fitMs, hyper: full.hyper, crossValidation: full.crossValidation }, evaluation }, null, 1));
 renameSync(`${out}.tmp`, out);

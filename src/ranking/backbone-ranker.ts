@@ -449,8 +449,11 @@ function targetDistance(a: TargetTraits | undefined, b: TargetTraits | undefined
   return differ(a.modality, b.modality) + differ(a.colour, b.colour) + logGap(a.classes, b.classes) + logGap(a.images, b.images);
 }
 
-function evidenceFor(model: BackboneRanker, backbone: string, target: string, traits: TargetTraits | undefined): BackboneEvidence {
-  const measured = (model.record[backbone] ?? []).filter((m) => m.target !== target);
+/** Its results on other targets: in the requested context when it has any there, else everywhere. */
+function evidenceFor(model: BackboneRanker, backbone: string, target: string, traits: TargetTraits | undefined, context: string | undefined): BackboneEvidence {
+  const elsewhere = (model.record[backbone] ?? []).filter((m) => m.target !== target);
+  const inContext = elsewhere.filter((m) => contextOf(m.study, m.candidateSet) === context);
+  const measured = inContext.length > 0 ? inContext : elsewhere;
   const wins = measured.filter((m) => m.rank === 1).length;
   const beaten = measured.reduce((a, m) => a + (m.of - m.rank), 0);
   const compared = measured.reduce((a, m) => a + (m.of - 1), 0);
@@ -523,7 +526,7 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
       interval80: [m - Z80 * sd, m + Z80 * sd] as const,
       interval90: [m - Z90 * sd, m + Z90 * sd] as const,
       explanation: { trackRecord, traits, interactions, signals },
-      evidence: evidenceFor(model, backbone, request.target.id, request.target),
+      evidence: evidenceFor(model, backbone, request.target.id, request.target, context),
     };
   });
 }
