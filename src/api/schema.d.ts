@@ -375,8 +375,9 @@ export interface paths {
         };
         /**
          * Task2Vec distance between two datasets, from their latest embeddings under one probe.
-         * @description The probe is the one given, else one both datasets have an embedding under (the bundled probe first,
-         *     then the most recently used). Datasets without a common probe, or without an embedding under the probe
+         * @description The probe is the one given, else the default probe among those both datasets have an embedding under
+         *     (`TA_DEFAULT_PROBE`, then the registry's published probe, then the bundled probe; else the shared probe
+         *     with the smallest id), the rule the ranker uses too. Datasets without a common probe, or without an embedding under the probe
          *     given, are refused with `409` naming the probes each one has. Distances: `task2vec_cosine` (the paper's
          *     symmetric distance, default), `plain_cosine` (what the cats-scans study used), `normalized_cosine`,
          *     `kl`, `jsd`, and `asymmetric` (d(a->b) = d(a,b) - 0.15 d(a, trivial), over task2vec_cosine, the trivial
@@ -1416,7 +1417,7 @@ export interface components {
         ResultId: string;
         /** @description Only results with this architecture. */
         Architecture: string;
-        /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+        /** @description Probe whose Task2Vec distance the ranker uses; by default `TA_DEFAULT_PROBE`, else the registry's published probe, else the bundled probe. */
         Probe: string;
         /**
          * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
@@ -1813,7 +1814,7 @@ export interface operations {
     getEvaluation: {
         parameters: {
             query?: {
-                /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+                /** @description Probe whose Task2Vec distance the ranker uses; by default `TA_DEFAULT_PROBE`, else the registry's published probe, else the bundled probe. */
                 probe?: components["parameters"]["Probe"];
                 /**
                  * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
@@ -1850,7 +1851,7 @@ export interface operations {
     getRanker: {
         parameters: {
             query?: {
-                /** @description Probe whose Task2Vec distance the ranker uses; by default the probe with the most embedded datasets. */
+                /** @description Probe whose Task2Vec distance the ranker uses; by default `TA_DEFAULT_PROBE`, else the registry's published probe, else the bundled probe. */
                 probe?: components["parameters"]["Probe"];
                 /**
                  * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used

@@ -2,9 +2,9 @@
  * Distances between stored datasets: each dataset's latest embedding under one probe, compared
  * with the distance module. Plain arithmetic over stored vectors; no tensor code is loaded.
  *
- * Which probe: the one asked for, else one that every dataset has an embedding under, the
- * bundled probe first, then the probe used most recently. Datasets without a common probe are
- * refused, naming the probes each one has.
+ * Which probe: the one asked for, else the default probe among those every dataset has an
+ * embedding under (the rule of default-probe.ts, which the ranker shares). Datasets without a
+ * common probe are refused, naming the probes each one has.
  *
  * `asymmetric` is the paper's d(a->b) = d(a,b) - alpha * d(a, trivial) over task2vec_cosine, with
  * alpha 0.15. The trivial embedding stands for a task that prefers no filter to another: a uniform
@@ -15,13 +15,13 @@ import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { AppError, notFound } from '../errors.js';
 import { findProbe } from './find-probe.js';
-import { isBundledLocation } from '../probes/location.js';
 import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
 import { existingDatasetIds } from '../store/datasets.js';
 import { listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
 import { listProbes, type ProbeRecord } from '../store/probes.js';
 import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from '../task2vec/distance.js';
 import type { ComparableEmbedding } from '../task2vec/embedding.js';
+import { firstPreferred, latestEmbeddings, preferredProbes } from './default-probe.js';
 
 export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;
 export type DistanceChoice = (typeof DISTANCE_CHOICES)[number];
@@ -61,17 +61,13 @@ function describeProbe(p: ProbeRecord | undefined, id: string): string {
 }
 
 /** Each dataset's latest embedding per probe: a recomputation supersedes what it replaces. */
-async function latestEmbeddings(db: Knex, datasets: readonly string[], fieldOf: (d: string) => string): Promise<Map<string, Map<string, StoredEmbedding>>> {
+async function latestByDataset(db: Knex, datasets: readonly string[], fieldOf: (d: string) => string): Promise<Map<string, Map<string, StoredEmbedding>>> {
   const known = await existingDatasetIds(db, datasets);
   const missing = datasets.find((d) => !known.has(d));
   if (missing !== undefined) throw notFound('dataset', missing, fieldOf(missing));
   const out = new Map<string, Map<string, StoredEmbedding>>();
   for (const d of new Set(datasets)) {
-    const byProbe = new Map<string, StoredEmbedding>();
-    for (const e of await listEmbeddings(db, { datasetId: d })) {
-      const held = byProbe.get(e.probeId);
-      if (held === undefined || e.id > held.id) byProbe.set(e.probeId, e);
-    }
+    const byProbe = new Map(latestEmbeddings(await listEmbeddings(db, { datasetId: d })).map((e) => [e.probeId, e]));
     if (byProbe.size === 0) {
       throw new AppError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
         { field: fieldOf(d), message: `'${d}' has no embedding` },
@@ -108,10 +104,9 @@ async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbed
       { field: 'probe', message: 'no probe common to every dataset' },
     ]);
   }
-  const newest = (id: string): number => Math.max(...sets.map((byProbe) => byProbe.get(id)!.id));
-  const ranked = common.sort((x, y) => Number(isBundledLocation(probes.get(y)?.location)) - Number(isBundledLocation(probes.get(x)?.location)) || newest(y) - newest(x));
-  const chosen = probes.get(ranked[0]!);
-  if (!chosen) throw new Error(`embeddings refer to probe ${ranked[0]}, which is not recorded`);
+  const id = firstPreferred(await preferredProbes({ knex: db }), common) ?? common.sort()[0]!;
+  const chosen = probes.get(id);
+  if (!chosen) throw new Error(`embeddings refer to probe ${id}, which is not recorded`);
   return chosen;
 }
 
@@ -129,7 +124,7 @@ function trivialFor(e: ComparableEmbedding): ComparableEmbedding {
 const BASE: DistanceName = 'task2vec_cosine';
 
 async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery, fieldOf: (d: string) => string) {
-  const latest = await latestEmbeddings(db, datasets, fieldOf);
+  const latest = await latestByDataset(db, datasets, fieldOf);
   const probe = await chooseProbe(db, latest, query.probe);
   const identity = identityOf(probe);
   const chosen = new Map([...latest].map(([d, byProbe]) => [d, byProbe.get(probe.id)!]));

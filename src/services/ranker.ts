@@ -24,11 +24,12 @@ import {
 import { canonicalJson, findRankerByTrainingHash, saveRanker, type StoredRanker } from '../store/index.js';
 import type { PairTransferability } from '../transfer/index.js';
 import { resolveProxy } from './analysis.js';
-import { defaultProbe, EXPERT_SIGNAL, loadSignals, task2vecSignal, type ProbeCoverage, type Signals } from './signals.js';
+import { firstPreferred, preferredProbes } from './default-probe.js';
+import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type ProbeCoverage, type Signals } from './signals.js';
 import { observedPairs } from './transferability.js';
 
 export interface RankerSetup {
-  /** Probe whose Task2Vec distance enters the model; the best-covered probe when omitted. */
+  /** Probe whose Task2Vec distance enters the model; the default probe (see default-probe.ts) when omitted. */
   readonly probe?: string;
   readonly proxy?: readonly string[];
   readonly architecture?: string;
@@ -51,11 +52,9 @@ export interface FittedRanker extends Evidence {
 
 export async function loadEvidence(db: Db, setup: RankerSetup = {}): Promise<Evidence> {
   const signals = await loadSignals(db);
-  let probe = defaultProbe(signals.probes);
-  if (setup.probe !== undefined) {
-    probe = signals.probes.find((p) => p.id === setup.probe) ?? null;
-    if (probe === null) throw notFound('probe with embeddings', setup.probe, 'probe');
-  }
+  const wanted = setup.probe ?? firstPreferred(await preferredProbes(db), signals.probes.map((p) => p.id));
+  const probe = wanted === null ? null : (signals.probes.find((p) => p.id === wanted) ?? null);
+  if (setup.probe !== undefined && probe === null) throw notFound('probe with embeddings', setup.probe, 'probe');
   const proxy = resolveProxy(setup.proxy, new Set(signals.datasets.map((d) => d.id)), signals.distances);
   const distanceSignals = [...(probe ? [task2vecSignal(probe.id)] : []), EXPERT_SIGNAL];
   return {

@@ -16,6 +16,7 @@ import { collectAll, listDatasets, listEmbeddings, listProbes, listPublishedExpe
 import { distanceMatrix, type DistanceName } from '../task2vec/distance.js';
 import type { ComparableEmbedding } from '../task2vec/index.js';
 import type { PixelScaling } from '../probes/index.js';
+import { latestEmbeddings } from './default-probe.js';
 
 export const EXPERT_SIGNAL = 'expert';
 const EMBEDDING_DISTANCES: readonly { readonly prefix: string; readonly name: DistanceName }[] = [
@@ -45,15 +46,9 @@ export interface Signals {
   readonly probes: readonly ProbeCoverage[];
 }
 
-/** One embedding per (dataset, probe): the latest stored, since a recomputation supersedes what it replaces. */
-function latestPerDataset(embeddings: readonly StoredEmbedding[]): Map<string, Map<string, StoredEmbedding>> {
+function latestPerProbe(embeddings: readonly StoredEmbedding[]): Map<string, Map<string, StoredEmbedding>> {
   const byProbe = new Map<string, Map<string, StoredEmbedding>>();
-  for (const e of embeddings) {
-    const byDataset = byProbe.get(e.probeId) ?? new Map<string, StoredEmbedding>();
-    const held = byDataset.get(e.datasetId);
-    if (held === undefined || e.id > held.id) byDataset.set(e.datasetId, e);
-    byProbe.set(e.probeId, byDataset);
-  }
+  for (const e of latestEmbeddings(embeddings)) byProbe.set(e.probeId, (byProbe.get(e.probeId) ?? new Map<string, StoredEmbedding>()).set(e.datasetId, e));
   return byProbe;
 }
 
@@ -61,7 +56,7 @@ async function embeddingDistances(db: Knex): Promise<{ distances: PairDistance[]
   const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
   const distances: PairDistance[] = [];
   const coverage: ProbeCoverage[] = [];
-  for (const [probeId, byDataset] of [...latestPerDataset(await listEmbeddings(db))].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [probeId, byDataset] of [...latestPerProbe(await listEmbeddings(db))].sort(([a], [b]) => a.localeCompare(b))) {
     const record = probes.get(probeId);
     const identity = {
       id: probeId,
@@ -128,11 +123,6 @@ export async function loadSignals({ knex: db }: Db): Promise<Signals> {
     distances: [...embedded.distances, ...(await expertDistances(db, datasets))],
     probes: embedded.probes,
   };
-}
-
-/** The probe most datasets have an embedding for (ties: the smaller id); null when nothing is embedded. */
-export function defaultProbe(probes: readonly ProbeCoverage[]): ProbeCoverage | null {
-  return [...probes].sort((a, b) => b.datasets.length - a.datasets.length || a.id.localeCompare(b.id))[0] ?? null;
 }
 
 /**

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { AppError } from '../../src/errors.js';
 import { hammingDistance } from '../../src/experts/index.js';
 import { currentRanker, seedRegistry } from '../../src/services/index.js';
-import { defaultProbe, EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal, type ProbeCoverage } from '../../src/services/signals.js';
+import { firstPreferred, preferredProbes } from '../../src/services/default-probe.js';
+import { EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal } from '../../src/services/signals.js';
 import { ensureProbe, getDataset, insertEmbedding, listEmbeddings, listRankers, openStore, type Store } from '../../src/store/index.js';
 
 const PROBE = 'torchvision-resnet50-imagenet1k-v1';
@@ -41,10 +42,11 @@ test('embedding signals per probe, symmetric, over the datasets embedded with it
   }
 });
 
-test('the default probe is the one most datasets are embedded with', () => {
-  const probe = (id: string, n: number): ProbeCoverage => ({ id, name: id, datasets: Array.from({ length: n }, (_, i) => `d${i}`) });
-  assert.equal(defaultProbe([probe('b', 2), probe('a', 5), probe('c', 5)])?.id, 'a');
-  assert.equal(defaultProbe([]), null);
+test('the default probe is the configured one, else the published one, never the most used', async () => {
+  assert.deepEqual(await preferredProbes(store, {}), [PROBE]);
+  assert.equal(firstPreferred(['configured', 'published', 'bundled'], ['other', 'bundled', 'published']), 'published');
+  assert.equal(firstPreferred(['configured'], ['other']), null);
+  await assert.rejects(preferredProbes(store, { TA_DEFAULT_PROBE: 'nope' }), (err: unknown) => err instanceof AppError && err.field === 'TA_DEFAULT_PROBE');
 });
 
 test('proxy mappings parse from repeated or comma-separated flags, and refuse nonsense', () => {

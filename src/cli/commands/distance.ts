@@ -8,7 +8,7 @@ export function distanceCommand(): Command {
   return new Command('distance')
     .description("Task2Vec distance between datasets, from each one's latest embedding under a probe they share (a matrix for three or more)")
     .argument('<datasets...>', 'two or more dataset ids')
-    .option('--probe <id>', 'probe whose embeddings to compare (default: one every dataset has, the bundled probe first)')
+    .option('--probe <id>', 'probe whose embeddings to compare (default: TA_DEFAULT_PROBE, the registry-published probe or the bundled one, whichever every dataset has)')
     .addOption(new Option('--distance <name>', 'which distance').choices([...DISTANCE_CHOICES]).default('task2vec_cosine'))
     .option('--json', 'print JSON')
     .action(async (datasets: string[], o: { probe?: string; distance: DistanceChoice; json?: boolean }) => {

@@ -7,7 +7,7 @@ import { positiveInt, proxyOption } from '../options.js';
 export function evaluateCommand(): Command {
   const command = new Command('evaluate')
     .description('leave-one-target-out: the learned ranker against nearest-by-distance, largest-source and random rankings')
-    .option('--probe <id>', 'probe whose Task2Vec distance the ranker uses (default: the best-covered one)')
+    .option('--probe <id>', 'probe whose Task2Vec distance the ranker uses (default: TA_DEFAULT_PROBE, else the registry-published probe, else the bundled one)')
     .option('--architecture <name>', 'only results with this architecture')
     .option('--k <k>', 'cut-off of NDCG@k', positiveInt, 3)
     .option('--targets', 'also print the table of every target')

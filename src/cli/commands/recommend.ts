@@ -54,7 +54,7 @@ export function recommendCommand(): Command {
     .option('--skip-bad', 'for a path: skip unreadable images instead of refusing the data')
     .option('--top <k>', 'show the best k sources', positiveInt)
     .option('--candidates <ids>', 'comma-separated sources to rank (default: every source with results or a backbone)')
-    .option('--probe <id>', 'probe whose Task2Vec distance the ranker uses (default: the best-covered one)')
+    .option('--probe <id>', 'probe whose Task2Vec distance the ranker uses (default: TA_DEFAULT_PROBE, else the registry-published probe, else the bundled one)')
     .option('--json', 'print JSON');
   return proxyOption(command).action(async (argument: string, opts: RecommendOptions) => {
     const candidates = opts.candidates?.split(',').map((c) => c.trim()).filter((c) => c !== '');
