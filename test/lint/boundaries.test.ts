@@ -27,6 +27,7 @@ const refused: [string, string, string, string][] = [
   ['a domain never imports the store', 'src/ranking/new.ts', '../store/index.js', ZONE],
   ['a domain never imports the API', 'src/task2vec/new.ts', '../api/index.js', ZONE],
   ['a domain never imports the CLI', 'src/images/new.ts', '../cli/main.js', ZONE],
+  ['a new folder is a domain from its first file', 'src/atlas-jobs/new.ts', '../store/index.js', ZONE],
   ['a shared leaf never imports the store', 'src/new.ts', './store/index.js', ZONE],
   ['compute imports no other domain', 'src/compute/new.ts', '../probes/index.js', ZONE],
   ['images never import task2vec', 'src/images/new.ts', '../task2vec/index.js', ZONE],
