@@ -11,6 +11,7 @@ batch-norm gamma weight reduced per filter. Prints one JSON object with the seco
 
 import argparse
 import json
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -199,7 +200,11 @@ def main():
     model, probe = load_probe(Path(args.probe))
     model.requires_grad_(True)
     images, labels = read_npz(args.npz, "train", args.images)
-    runs = [run(args, int(size), model, probe, images, labels) for size in args.sizes.split(",")]
+    runs = []
+    for size in args.sizes.split(","):
+        runs.append(run(args, int(size), model, probe, images, labels))
+        # On stderr as each size finishes, so that a run stopped later still shows what it measured.
+        print(f"  PyTorch {size}px: {json.dumps(runs[-1]['stagesSeconds'])}", file=sys.stderr, flush=True)
     print(json.dumps({"torch": torch.__version__, "threads": args.threads, "runs": runs}))
 
 
