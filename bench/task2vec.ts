@@ -1,12 +1,15 @@
 /**
  * The full Task2Vec pipeline (preprocess, feature cache, head, Monte Carlo Fisher) on 500
- * BreastMNIST images with the bundled probe, at 224 px and 96 px, batch 50, 500 Fisher samples.
- * For scale: the PyTorch CPU reference of the same pipeline on a 2-core machine takes about 22 s
- * at 224 px (15 s of it the Fisher pass) and about 3.7 s at 96 px.
+ * BreastMNIST images with the bundled probe, at 224 px and 96 px, batch 50, 500 Fisher samples,
+ * then the PyTorch CPU reference of the same pipeline (bench/task2vec_reference.py) in the same run,
+ * on the same images, network and thread count, so that the ratio is measured under one machine load.
+ * The reference needs torch in /usr/bin/python3 (Debian: apt-get install -y python3-torch); without
+ * it the comparison is skipped, saying so.
  *
  * Run: npm run bench:task2vec   (TA_BACKEND picks the backend, default auto; TASK2VEC_WORKERS the
- * number of worker threads, default one per core)
+ * number of worker threads and of torch threads, default one per core)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { initCompute } from '../src/compute/index.js';
@@ -17,11 +20,41 @@ import { readNpzImages } from '../test/task2vec/helpers/npz.js';
 const IMAGES = 500;
 const SIZES = [224, 96];
 const OPTIONS = { batchSize: 50, samples: IMAGES, seed: 0 } as const;
-const REFERENCE_SECONDS: Record<number, number> = { 224: 22, 96: 3.7 };
 const WORKERS = Number(process.env.TASK2VEC_WORKERS ?? availableParallelism());
 
 const backend = await initCompute();
-const images = readNpzImages('../shared/datasets/breastmnist_28.npz', 'train', IMAGES);
+const NPZ = '../shared/datasets/breastmnist_28.npz';
+const PYTHON = '/usr/bin/python3';
+
+interface ReferenceRun {
+  inputSize: number;
+  totalSeconds: number;
+  stagesSeconds: { preprocess: number; features: number; classifier: number; fisher: number };
+  embeddingLength: number;
+}
+
+/** The PyTorch runs, or why there are none. */
+function pytorchReference(): { torch: string; threads: number; runs: ReferenceRun[] } | { skipped: string } {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
+  if (probe.status !== 0) {
+    return { skipped: `${PYTHON} has no torch (on Debian: apt-get install -y python3-torch)` };
+  }
+  const args = ['bench/task2vec_reference.py', '--npz', NPZ, '--probe', defaultProbeFolder()];
+  args.push('--images', String(IMAGES), '--sizes', SIZES.join(','), '--threads', String(WORKERS));
+  args.push(
+    '--batch-size',
+    String(OPTIONS.batchSize),
+    '--samples',
+    String(OPTIONS.samples),
+    '--seed',
+    String(OPTIONS.seed),
+  );
+  const r = spawnSync(PYTHON, args, { encoding: 'utf8', timeout: 30 * 60_000, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) return { skipped: `the reference failed (${r.error?.message ?? `exit ${r.status}`})` };
+  return JSON.parse(r.stdout) as { torch: string; threads: number; runs: ReferenceRun[] };
+}
+
+const images = readNpzImages(NPZ, 'train', IMAGES);
 const runs = [];
 for (const size of SIZES) {
   let shown: Task2VecStage | null = null;
@@ -47,20 +80,41 @@ for (const size of SIZES) {
       classifier: s(e.stages.classifierMs),
       fisher: s(e.stages.fisherMs),
     },
-    pytorchReferenceSeconds: REFERENCE_SECONDS[size],
     embeddingLength: e.hessian.length,
     hessianSum: e.hessian.reduce((a, b) => a + b, 0),
   };
   console.log(
     `${size}px: total ${run.totalSeconds} s (preprocess ${run.stagesSeconds.preprocess}, features ${run.stagesSeconds.features}, ` +
-      `head ${run.stagesSeconds.classifier}, Fisher ${run.stagesSeconds.fisher}); PyTorch reference ~${run.pytorchReferenceSeconds} s; ` +
+      `head ${run.stagesSeconds.classifier}, Fisher ${run.stagesSeconds.fisher}); ` +
       `${WORKERS} worker${WORKERS === 1 ? '' : 's'}, load average ${run.loadAverageAfter}`,
   );
   runs.push(run);
 }
+
+const reference = pytorchReference();
+if ('skipped' in reference) {
+  console.log(`PyTorch reference skipped: ${reference.skipped}`);
+} else {
+  for (const run of runs) {
+    const torchRun = reference.runs.find((r) => r.inputSize === run.inputSize)!;
+    const t = torchRun.stagesSeconds;
+    const ratio = (ours: number, theirs: number): string => `${(ours / theirs).toFixed(2)}x`;
+    console.log(
+      `${run.inputSize}px PyTorch ${reference.torch}, ${reference.threads} thread${reference.threads === 1 ? '' : 's'}: ` +
+        `total ${torchRun.totalSeconds.toFixed(3)} s (preprocess ${t.preprocess.toFixed(3)}, features ${t.features.toFixed(3)}, ` +
+        `head ${t.classifier.toFixed(3)}, Fisher ${t.fisher.toFixed(3)}); ours/PyTorch: total ${ratio(run.totalSeconds, torchRun.totalSeconds)}, ` +
+        `Fisher ${ratio(run.stagesSeconds.fisher, t.fisher)}, load average ${loadavg()[0]!.toFixed(2)}`,
+    );
+    if (torchRun.embeddingLength !== run.embeddingLength) {
+      throw new Error(
+        `the reference's embedding has ${torchRun.embeddingLength} entries, ours ${run.embeddingLength}: not the same network`,
+      );
+    }
+  }
+}
 mkdirSync('bench/results', { recursive: true });
 writeFileSync(
   'bench/results/task2vec.json',
-  `${JSON.stringify({ date: new Date().toISOString(), backend, workers: WORKERS, options: OPTIONS, dataset: images.id, runs }, null, 2)}\n`,
+  `${JSON.stringify({ date: new Date().toISOString(), backend, workers: WORKERS, options: OPTIONS, dataset: images.id, runs, pytorch: reference }, null, 2)}\n`,
 );
 console.log('written bench/results/task2vec.json');

@@ -1,16 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCli } from '../support/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ta-cli-evidence-'));
 const env = { ...process.env, TA_DATA_DIR: work, DATABASE_URL: '' };
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env, encoding: 'utf8' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, { env });
 }
 
 function file(name: string, text: string): string {
@@ -19,8 +18,8 @@ function file(name: string, text: string): string {
   return path;
 }
 
-function storedCount(): number {
-  const r = cli('results', 'list', '--include-withdrawn', '--json');
+async function storedCount(): Promise<number> {
+  const r = await cli('results', 'list', '--include-withdrawn', '--json');
   assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout) as unknown[]).length;
 }
@@ -31,14 +30,14 @@ function oneLineExit2(r: { code: number | null; stderr: string }, pattern: RegEx
   assert.match(r.stderr, pattern);
 }
 
-before(() => {
-  const seeded = cli('seed');
+before(async () => {
+  const seeded = await cli('seed');
   assert.equal(seeded.code, 0, seeded.stderr);
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
-test('results import refuses bad files naming file:line:field, and stores nothing', () => {
-  const count = storedCount();
+test('results import refuses bad files naming file:line:field, and stores nothing', async () => {
+  const count = await storedCount();
   const header = 'source,target,fold_1,fold_2,fold_3,fold_4,fold_5\n';
   const cases: [string, string, RegExp][] = [
     ['auc.csv', `${header}kimia,isic,0.9,0.9,0.9,0.9,0.9\nkimia,chest,0.9,1.3,0.9,0.9,0.9\n`, /auc\.csv:3: fold_2: metric value must lie in \[0, 1\], got 1\.3/],
@@ -48,22 +47,22 @@ test('results import refuses bad files naming file:line:field, and stores nothin
     ['bad.json', '{"results": [', /bad\.json: not valid JSON/],
   ];
   for (const [name, text, pattern] of cases) {
-    oneLineExit2(cli('results', 'import', file(name, text), '--contributor', 'jdoe', '--architecture', 'resnet50'), pattern);
+    oneLineExit2(await cli('results', 'import', file(name, text), '--contributor', 'jdoe', '--architecture', 'resnet50'), pattern);
   }
-  oneLineExit2(cli('results', 'import', file('x.txt', 'hello')), /expected a \.csv or \.json file/);
-  oneLineExit2(cli('results', 'import', join(work, 'absent.csv')), /no such file/);
-  assert.equal(storedCount(), count);
+  oneLineExit2(await cli('results', 'import', file('x.txt', 'hello')), /expected a \.csv or \.json file/);
+  oneLineExit2(await cli('results', 'import', join(work, 'absent.csv')), /no such file/);
+  assert.equal(await storedCount(), count);
 });
 
-test("re-importing the study's own results is refused as duplicates naming the stored ids", () => {
-  const count = storedCount();
-  const r = cli('results', 'import', '../shared/reference/cats-scans/auc_folds.csv', '--architecture', 'resnet50', '--contributor', 'jdoe');
+test("re-importing the study's own results is refused as duplicates naming the stored ids", async () => {
+  const count = await storedCount();
+  const r = await cli('results', 'import', '../shared/reference/cats-scans/auc_folds.csv', '--architecture', 'resnet50', '--contributor', 'jdoe');
   oneLineExit2(r, /auc_folds\.csv:2 duplicates stored result r_[0-9a-f]{24}/);
-  assert.equal(storedCount(), count);
+  assert.equal(await storedCount(), count);
 });
 
-test('a good CSV and a JSON file are stored with transferability, and can be withdrawn by their contributor', () => {
-  const csv = cli(
+test('a good CSV and a JSON file are stored with transferability, and can be withdrawn by their contributor', async () => {
+  const csv = await cli(
     'results', 'import', file('good.csv', 'source,target,fold_1,fold_2,fold_3,fold_4,fold_5\nkimia,isic,0.91,0.92,0.9,0.89,0.9\n'),
     '--contributor', 'jdoe', '--architecture', 'resnet50', '--reference', '10.1234/example',
   );
@@ -72,7 +71,7 @@ test('a good CSV and a JSON file are stored with transferability, and can be wit
   const id = /^(r_[0-9a-f]{24}) +isic +kimia +resnet50 +5 +\+\d+\.\d\d ± \d+\.\d\d$/m.exec(csv.stdout)?.[1];
   assert.ok(id, csv.stdout);
 
-  const json = cli('results', 'import', file('more.json', JSON.stringify({
+  const json = await cli('results', 'import', file('more.json', JSON.stringify({
     results: [{ source: 'kimia', target: 'chest', architecture: 'resnet50', protocol: { folds: 2, metric: 'auc-ovr-weighted' }, folds: [{ fold: 1, value: 0.9 }, { fold: 2, value: 0.8 }], provenance: {} }],
   })), '--contributor', 'alice', '--json');
   assert.equal(json.code, 0, json.stderr);
@@ -80,52 +79,52 @@ test('a good CSV and a JSON file are stored with transferability, and can be wit
   assert.equal(stored[0]!.contributor, 'alice');
   assert.equal(stored[0]!.transferability_unavailable?.reason, 'no-matching-baseline');
 
-  const list = cli('results', 'list', '--target', 'isic');
+  const list = await cli('results', 'list', '--target', 'isic');
   assert.match(list.stdout, /transferability %$/m);
   assert.match(list.stdout, /^isic +imagenet +resnet50 .* \+7\.51 ± 0\.82$/m);
   assert.match(list.stdout, /^isic +\(baseline\) .* \(baseline\)$/m);
   assert.match(list.stdout, /^isic +kimia +resnet50 /m);
 
-  oneLineExit2(cli('results', 'withdraw', id!, '--by', 'mallory'), /only they or an admin/);
-  const done = cli('results', 'withdraw', id!, '--by', 'jdoe');
+  oneLineExit2(await cli('results', 'withdraw', id!, '--by', 'mallory'), /only they or an admin/);
+  const done = await cli('results', 'withdraw', id!, '--by', 'jdoe');
   assert.equal(done.code, 0, done.stderr);
-  assert.doesNotMatch(cli('results', 'list', '--target', 'isic').stdout, /^isic +kimia /m);
+  assert.doesNotMatch((await cli('results', 'list', '--target', 'isic')).stdout, /^isic +kimia /m);
 });
 
-test("analyze prints the study's correlations, with the ImageNet proxy on request", () => {
-  const plain = cli('analyze');
+test("analyze prints the study's correlations, with the ImageNet proxy on request", async () => {
+  const plain = await cli('analyze');
   assert.equal(plain.code, 0, plain.stderr);
   assert.match(plain.stdout, /^expert +21 +0\.292 +0\.199 +\[-?\d\.\d{3}, \d\.\d{3}\] +0\.228 +0\.320 /m);
   assert.match(plain.stdout, /^task2vec:torchvision-resnet50-imagenet1k-v1 +18 +0\.161 +0\.524 /m);
   assert.match(plain.stdout, /imagenet->isic \(missing-distance\)/);
-  const proxied = cli('analyze', '--proxy', 'imagenet=stl10');
+  const proxied = await cli('analyze', '--proxy', 'imagenet=stl10');
   assert.match(proxied.stdout, /^cosine:torchvision-resnet50-imagenet1k-v1 +21 +-0\.139 +0\.549 /m);
   assert.match(proxied.stdout, /imagenet->isic via stl10->isic/);
-  oneLineExit2(cli('analyze', '--proxy', 'imagenet'), /not a proxy mapping/);
-  oneLineExit2(cli('analyze', '--proxy', 'imagenet=atlantis'), /atlantis/);
+  oneLineExit2(await cli('analyze', '--proxy', 'imagenet'), /not a proxy mapping/);
+  oneLineExit2(await cli('analyze', '--proxy', 'imagenet=atlantis'), /atlantis/);
 });
 
-test('evaluate prints the leave-one-target-out table with the learned ranker first', () => {
-  const r = cli('evaluate');
+test('evaluate prints the leave-one-target-out table with the learned ranker first', async () => {
+  const r = await cli('evaluate');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^leave-one-target-out over 3 targets/m);
   assert.match(r.stdout, /^method +spearman +ndcg@3 +regret@1$/m);
   assert.match(r.stdout, /^learned +0\.\d{3} +0\.\d{3} +0\.00$/m);
   for (const m of ['nearest:task2vec:torchvision-resnet50-imagenet1k-v1', 'nearest:expert', 'largest-source', 'random']) assert.match(r.stdout, new RegExp(`^${m} `, 'm'));
-  oneLineExit2(cli('evaluate', '--k', 'zero'), /not a positive integer/);
+  oneLineExit2(await cli('evaluate', '--k', 'zero'), /not a positive integer/);
 });
 
-test('recommend prints a ranking with intervals; unknown targets exit 2', () => {
-  const isic = cli('recommend', 'isic', '--top', '3');
+test('recommend prints a ranking with intervals; unknown targets exit 2', async () => {
+  const isic = await cli('recommend', 'isic', '--top', '3');
   assert.equal(isic.code, 0, isic.stderr);
   assert.match(isic.stdout, /^1 +imagenet +measured +\+7\.51 +[+-]\d+\.\d\d +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +torchvision resnet50/m);
   assert.equal(isic.stdout.trim().split('\n').filter((l) => /^\d+ /.test(l)).length, 3);
-  const breast = cli('recommend', 'breastmnist', '--json');
+  const breast = await cli('recommend', 'breastmnist', '--json');
   assert.equal(breast.code, 0, breast.stderr);
   const body = JSON.parse(breast.stdout) as { embedding: { available: boolean; message: string }; items: { source: string }[] };
   assert.equal(body.embedding.available, false);
   assert.match(body.embedding.message, /'breastmnist' has no Task2Vec embedding under probe 'torchvision-resnet50-imagenet1k-v1'.*weights this service does not hold/);
   assert.ok(body.items.length >= 8);
-  oneLineExit2(cli('recommend', 'atlantis'), /atlantis/);
-  oneLineExit2(cli('recommend', 'isic', '--candidates', 'imagenet,atlantis'), /atlantis/);
+  oneLineExit2(await cli('recommend', 'atlantis'), /atlantis/);
+  oneLineExit2(await cli('recommend', 'isic', '--candidates', 'imagenet,atlantis'), /atlantis/);
 });

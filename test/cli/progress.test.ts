@@ -26,7 +26,7 @@ test('durations read as m:ss and h:mm:ss', () => {
 
 test('a bar shows the stage, the filled share, counts, rate and time left, within the terminal width', () => {
   const line = barLine(at('normalising', 390, 780, 523.4, 75), 80, 'BreastMNIST');
-  const parts = /^BreastMNIST normalising \[(#+)(\.+)\] 390\/780  50% 523 img\/s ETA 1:15$/.exec(line);
+  const parts = /^BreastMNIST normalising \[(#+)(\.+)\] 390\/780 {2}50% 523 img\/s ETA 1:15$/.exec(line);
   assert.ok(parts, line);
   assert.equal(parts[1]!.length, Math.floor((parts[1]!.length + parts[2]!.length) / 2));
   assert.ok(line.length < 80);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { encodeNpy, ingestDataset, StoredDataset } from '../../src/images/index.js';
+import { encodeNpy, ingestDataset, IngestionError, StoredDataset } from '../../src/images/index.js';
 import { encodeBmp } from './helpers/bmp.js';
 import { encodeDicom } from './helpers/dicom.js';
 import { classFolder, pattern, tempDir, writeImage } from './helpers/fixtures.js';
@@ -82,7 +82,7 @@ test('format dicom refuses non-DICOM images, naming them', async (t) => {
   await classFolder(root, { a: 5, b: 5 });
   await assert.rejects(
     ingestDataset({ path: root, format: 'dicom', size: 8 }, { stagingDir: staging }),
-    (e: any) => e.code === 'BAD_IMAGES' && e.details.length === 10 && e.details.every((d: any) => d.code === 'NOT_DICOM'),
+    (e: IngestionError) => e.code === 'BAD_IMAGES' && e.details.length === 10 && e.details.every((d) => d.code === 'NOT_DICOM'),
   );
 });
 

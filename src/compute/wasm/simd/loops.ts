@@ -257,7 +257,7 @@ const instances = new WeakMap<WebAssembly.Memory, SimdLoops | null>();
 export function simdLoops(memory: WebAssembly.Memory): SimdLoops | null {
   const cached = instances.get(memory);
   if (cached !== undefined) return cached;
-  let loops: SimdLoops | null = null;
+  let loops: SimdLoops | null;
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(BYTES), { env: { memory } });
     loops = instance.exports as unknown as SimdLoops;
