@@ -12,6 +12,7 @@ import { embedCommand, embeddingsCommand } from './commands/embed.js';
 import { distanceCommand } from './commands/distance.js';
 import { probesCommand } from './commands/probes.js';
 import { expertsCommand } from './commands/experts.js';
+import { jobsCommand, workerCommand } from './commands/jobs.js';
 
 /** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
 const BAD_INPUT = 2;
@@ -22,7 +23,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), jobsCommand(), workerCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

@@ -12,3 +12,4 @@ export { listPublishedExpertDistances, replacePublishedExpertDistances, type Pub
 export { findRankerByTrainingHash, getRanker, listRankers, saveRanker, type StoredRanker } from './rankers.js';
 export { findIdempotentResponse, saveIdempotentResponse, type IdempotentResponse } from './idempotency.js';
 export { contributorRole } from './roles.js';
+export { insertJob, getJob, listJobs, countJobsByState, nextDueJob, claimJob, heartbeat, markSucceeded, endAttempt, requestCancel, staleRunningJobs, requeueStale, type NewJob, type JobFilter, type Outcome } from './jobs.js';

@@ -1,0 +1,191 @@
+/**
+ * Running jobs: the attempt executor shared by the embedded worker (SQLite, or a single machine)
+ * and the distributed one (pg-boss over PostgreSQL), and the submission side the API and CLI use.
+ *
+ * At-least-once, effects once: a job may be delivered again after a crash, but its effects and
+ * its success commit in one transaction fenced by the attempt number, so a second delivery finds
+ * the job succeeded and a superseded attempt cannot commit.
+ */
+import { hostname } from 'node:os';
+import type { Knex } from 'knex';
+import { ProblemError } from '../errors.js';
+import { afterFailure, DEFAULT_RETRY, isTerminal, JobInterrupted, progressOf, type Job, type JobBackend, type JobFailure, type JobKind, type JobProgress, type RetryPolicy } from '../jobs/index.js';
+import { claimJob, endAttempt, getJob, heartbeat, insertJob, markSucceeded, requestCancel, type Outcome } from '../store/index.js';
+import { notFound } from '../errors.js';
+import { runnerFor } from './job-runners.js';
+import { jobDuration, jobFailures, type Logger } from './telemetry.js';
+
+export interface WorkerSettings {
+  readonly dataDir: string;
+  readonly backend: JobBackend;
+  readonly retry: RetryPolicy;
+  /** How often a running job writes its heartbeat and progress, and looks for a cancellation. */
+  readonly heartbeatMs: number;
+  /** A running job whose heartbeat is older than this belongs to a dead worker. */
+  readonly staleAfterMs: number;
+  readonly logger: Logger;
+  /** Names this worker in the jobs it runs: host and process. */
+  readonly name: string;
+  /** Sees every progress report of the jobs this worker runs, e.g. to draw a bar. */
+  readonly onProgress?: (progress: JobProgress, job: Job) => void;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number): number {
+  const raw = env[key];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new ProblemError('invalid-request', 'Invalid configuration', `${key} must be a positive number (got '${raw}')`, [{ field: key, message: 'positive number' }], key);
+  return n;
+}
+
+/** TA_JOB_ATTEMPTS, TA_JOB_RETRY_DELAY_SECONDS, TA_JOB_HEARTBEAT_SECONDS from the environment. */
+export function workerSettingsFromEnv(base: Pick<WorkerSettings, 'dataDir' | 'backend' | 'logger'>, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+  const heartbeatMs = positiveNumber(env, 'TA_JOB_HEARTBEAT_SECONDS', 5) * 1000;
+  return {
+    ...base,
+    retry: { ...DEFAULT_RETRY, maxAttempts: Math.round(positiveNumber(env, 'TA_JOB_ATTEMPTS', DEFAULT_RETRY.maxAttempts)), baseDelayMs: positiveNumber(env, 'TA_JOB_RETRY_DELAY_SECONDS', DEFAULT_RETRY.baseDelayMs / 1000) * 1000 },
+    heartbeatMs,
+    staleAfterMs: 3 * heartbeatMs,
+    name: `${hostname()}:${process.pid}`,
+  };
+}
+
+/** How a caller's mistake or a crash reads in the job's record. */
+export function failureOf(err: unknown): JobFailure {
+  if (err instanceof ProblemError) {
+    const field = err.fields[0]?.field;
+    return { code: err.kind, message: err.message, ...(field !== undefined ? { field } : {}), retryable: false };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: 'internal', message: `${message} (will be retried while attempts remain)`, retryable: true };
+}
+
+export interface Submission {
+  readonly kind: JobKind;
+  readonly params: Record<string, unknown>;
+  readonly requiresBackend?: JobBackend;
+}
+
+/** Where jobs go once recorded: the embedded worker's wake-up, or pg-boss. */
+export interface Dispatcher {
+  dispatch(job: Job): Promise<void>;
+  cancel(job: Job): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Checks the parameters, records the job queued, and hands it to the dispatcher. */
+export async function submitJob(db: Knex, dispatcher: Dispatcher, submission: Submission, retry: RetryPolicy = DEFAULT_RETRY): Promise<Job> {
+  const runner = runnerFor(submission.kind);
+  await runner.check(db, submission.params);
+  const job = await insertJob(db, { kind: submission.kind, params: submission.params, requiresBackend: submission.requiresBackend ?? null, maxAttempts: retry.maxAttempts });
+  await dispatcher.dispatch(job);
+  return job;
+}
+
+export async function jobOrNotFound(db: Knex, id: string): Promise<Job> {
+  const job = await getJob(db, id);
+  if (!job) throw notFound('job', id);
+  return job;
+}
+
+export async function cancelJob(db: Knex, dispatcher: Dispatcher, id: string): Promise<Job> {
+  const before = await jobOrNotFound(db, id);
+  if (isTerminal(before.state)) return before;
+  const after = (await requestCancel(db, id))!;
+  await dispatcher.cancel(after);
+  if (isTerminal(after.state)) await runnerFor(after.kind).cleanup?.(after.params);
+  return after;
+}
+
+/** What an attempt came to, for the dispatcher: pg-boss retries only `retry`. */
+export type AttemptResult = 'succeeded' | 'failed' | 'cancelled' | 'retry' | 'handed-back' | 'not-ours';
+
+/**
+ * Runs one attempt of a job this worker has claimed (`attempt` is the lease's fencing token).
+ * `stop` aborts it as a hand-back: the worker is shutting down and another will take it.
+ */
+export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, attempt: number, stop: AbortSignal): Promise<AttemptResult> {
+  const log = settings.logger.child({ job: job.id, kind: job.kind, attempt });
+  const runner = runnerFor(job.kind);
+  const started = performance.now();
+  let interrupted: JobInterrupted | undefined;
+  let latest: JobProgress | null = null;
+  let completed = false;
+  const onStop = (): void => {
+    interrupted ??= new JobInterrupted('shutdown');
+  };
+  stop.addEventListener('abort', onStop);
+  const beat = setInterval(() => {
+    heartbeat(db, job.id, attempt, latest)
+      .then((h) => {
+        if (!h.held) interrupted ??= new JobInterrupted('lost-lease');
+        else if (h.cancelRequested) interrupted ??= new JobInterrupted('cancelled');
+      })
+      .catch((err: unknown) => log.warn({ err }, 'heartbeat failed'));
+  }, settings.heartbeatMs);
+  log.info({ state: 'running', worker: settings.name }, 'job transition');
+  const finish = (outcome: string): void => {
+    jobDuration.observe({ kind: job.kind, outcome }, (performance.now() - started) / 1000);
+  };
+  try {
+    await runner.run(
+      {
+        db,
+        dataDir: settings.dataDir,
+        job: { ...job, attempts: attempt },
+        progress(report) {
+          if (interrupted) throw interrupted;
+          latest = progressOf(report);
+          settings.onProgress?.(latest, job);
+        },
+        async complete(trx, resultUrl) {
+          if (interrupted) throw interrupted;
+          if (!(await markSucceeded(trx, job.id, attempt, resultUrl, latest))) throw new JobInterrupted('lost-lease');
+          completed = true;
+        },
+      },
+      job.params as never,
+    );
+    if (!completed) throw new Error(`the ${job.kind} runner returned without completing the job`);
+    finish('succeeded');
+    log.info({ state: 'succeeded', seconds: (performance.now() - started) / 1000 }, 'job transition');
+    await runner.cleanup?.(job.params);
+    return 'succeeded';
+  } catch (err) {
+    const why = err instanceof JobInterrupted ? err : interrupted;
+    if (why?.reason === 'lost-lease') {
+      finish('superseded');
+      log.warn({ state: 'superseded' }, 'job transition: another worker holds the job');
+      return 'not-ours';
+    }
+    let outcome: Outcome;
+    if (why?.reason === 'cancelled') outcome = { state: 'cancelled' };
+    else if (why?.reason === 'shutdown') outcome = { state: 'queued', runAfter: Date.now(), handedBack: true, failure: { code: 'interrupted', message: 'the worker shut down; the job was handed back', retryable: true } };
+    else {
+      const failure = failureOf(err);
+      const next = afterFailure({ attempts: attempt, maxAttempts: job.maxAttempts }, failure, settings.retry, Date.now());
+      outcome = next.state === 'queued' ? { ...next, failure } : { ...next, failure };
+      jobFailures.inc({ kind: job.kind, retried: String(next.state === 'queued') });
+    }
+    if (!(await endAttempt(db, job.id, attempt, outcome))) return 'not-ours';
+    finish(outcome.state === 'queued' ? (why ? 'handed-back' : 'retry') : outcome.state);
+    log[outcome.state === 'failed' ? 'error' : 'info'](
+      { state: outcome.state, ...('failure' in outcome ? { failure: outcome.failure } : {}), ...(outcome.state === 'failed' ? { deadLetter: outcome.deadLetter } : {}) },
+      'job transition',
+    );
+    if (outcome.state === 'queued') return why ? 'handed-back' : 'retry';
+    await runner.cleanup?.(job.params);
+    return outcome.state;
+  } finally {
+    clearInterval(beat);
+    stop.removeEventListener('abort', onStop);
+  }
+}
+
+/** Claims `id` for this worker and runs one attempt; `not-ours` when another holds it or it is done. */
+export async function claimAndRun(db: Knex, settings: WorkerSettings, id: string, stop: AbortSignal): Promise<AttemptResult> {
+  const attempt = await claimJob(db, id, settings.name, Date.now() - settings.staleAfterMs);
+  if (attempt === undefined) return 'not-ours';
+  const job = (await getJob(db, id))!;
+  return runAttempt(db, settings, job, attempt, stop);
+}
