@@ -7,13 +7,15 @@ import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
 import { uploaderOptions } from './uploads.js';
 import { requestDuration, silentLogger } from '../services/telemetry.js';
+import { RecommendationCache } from '../services/serving.js';
 
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
   readonly validateResponses?: boolean;
 }
 
-export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
+export function createApp(given: ApiContext, options: AppOptions = {}): Express {
+  const ctx: ApiContext = { ...given, recommendations: given.recommendations ?? new RecommendationCache(given.store.knex) };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);

@@ -8,7 +8,7 @@ import type { Store } from '../store/index.js';
 import type { JobBackend } from '../jobs/index.js';
 import { BossWorker, bossDispatcher, startBoss } from './jobs-boss.js';
 import { EmbeddedWorker } from './jobs-local.js';
-import { workerSettingsFromEnv, type Dispatcher } from './jobs.js';
+import { refitAfter, workerSettingsFromEnv, type Dispatcher } from './jobs.js';
 import type { Logger } from './telemetry.js';
 
 export interface JobSystem {
@@ -32,13 +32,15 @@ export async function startJobSystem(store: Store, options: JobSystemOptions): P
   if (config.client === 'sqlite') {
     // Only the process that serves (or a `worker`) runs jobs; a CLI call that only queues one leaves it to them.
     if (!options.worker) return { dispatcher: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined }, stop: async () => undefined };
-    const worker = new EmbeddedWorker(store.knex, settings);
+    let dispatcher: Dispatcher | undefined;
+    const worker = new EmbeddedWorker(store.knex, { ...settings, afterSuccess: (job) => refitAfter(store.knex, dispatcher!)(job) });
+    dispatcher = worker.dispatcher;
     await worker.start();
     return { dispatcher: worker.dispatcher, stop: (graceMs) => worker.stop(graceMs) };
   }
   const boss = await startBoss(config, { retryDelaySeconds: settings.retry.baseDelayMs / 1000, retryLimit: settings.retry.maxAttempts * 2 });
   const dispatcher = bossDispatcher(boss);
-  const worker = options.worker ? new BossWorker(store.knex, boss, settings) : undefined;
+  const worker = options.worker ? new BossWorker(store.knex, boss, { ...settings, afterSuccess: refitAfter(store.knex, dispatcher) }) : undefined;
   worker?.start();
   return {
     dispatcher,

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { ProblemError } from '../errors.js';
 import { afterFailure, DEFAULT_RETRY, isTerminal, JobInterrupted, progressOf, type Job, type JobBackend, type JobFailure, type JobKind, type JobProgress, type RetryPolicy } from '../jobs/index.js';
-import { claimJob, endAttempt, getJob, heartbeat, insertJob, markSucceeded, requestCancel, type Outcome } from '../store/index.js';
+import { claimJob, endAttempt, getJob, heartbeat, insertJob, listJobs, markSucceeded, requestCancel, type Outcome } from '../store/index.js';
 import { notFound } from '../errors.js';
 import { runnerFor } from './job-runners.js';
 import { jobDuration, jobFailures, type Logger } from './telemetry.js';
@@ -26,6 +26,8 @@ export interface WorkerSettings {
   readonly logger: Logger;
   /** Names this worker in the jobs it runs: host and process. */
   readonly name: string;
+  /** Follow-up work once a job succeeded: the refit that new evidence calls for. */
+  readonly afterSuccess?: (job: Job) => Promise<void>;
   /** Sees every progress report of the jobs this worker runs, e.g. to draw a bar. */
   readonly onProgress?: (progress: JobProgress, job: Job) => void;
 }
@@ -71,6 +73,21 @@ export interface Dispatcher {
   dispatch(job: Job): Promise<void>;
   cancel(job: Job): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Kinds whose success changes the evidence the ranker is fitted on. */
+const EVIDENCE_KINDS: ReadonlySet<JobKind> = new Set(['ingest', 'embed', 'import-study']);
+
+/**
+ * Queues a refit after a job that changed the evidence, unless one is already waiting: the fit
+ * happens in a job, and the next recommendation finds it stored.
+ */
+export function refitAfter(db: Knex, dispatcher: Dispatcher): (job: Job) => Promise<void> {
+  return async (job) => {
+    if (!EVIDENCE_KINDS.has(job.kind)) return;
+    if ((await listJobs(db, { kind: 'refit-ranker', state: 'queued', limit: 1, offset: 0 })).total > 0) return;
+    await submitJob(db, dispatcher, { kind: 'refit-ranker', params: {} });
+  };
 }
 
 /** Checks the parameters, records the job queued, and hands it to the dispatcher. */
@@ -150,6 +167,7 @@ export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, a
     finish('succeeded');
     log.info({ state: 'succeeded', seconds: (performance.now() - started) / 1000 }, 'job transition');
     await runner.cleanup?.(job.params);
+    await settings.afterSuccess?.(job).catch((err: unknown) => log.error({ err }, 'follow-up of a succeeded job failed'));
     return 'succeeded';
   } catch (err) {
     const why = err instanceof JobInterrupted ? err : interrupted;

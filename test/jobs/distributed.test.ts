@@ -34,7 +34,7 @@ describeEachStore('distributed jobs', (kind) => {
   /** Every process's output, for a failing assertion. */
   const outputs = () => processes().map((p) => p.output()).join('\n');
   const startWorker = (name: string) => {
-    const w = new CliProcess(name, ['worker'], env(), 180_000);
+    const w = new CliProcess(name, ['worker'], env(), 600_000);
     workers.push(w);
     return w;
   };
@@ -70,11 +70,12 @@ describeEachStore('distributed jobs', (kind) => {
     }
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    api = new CliProcess('api', ['serve', '--no-worker', '--port', String(port)], env(), 240_000);
+    api = new CliProcess('api', ['serve', '--no-worker', '--port', String(port)], env(), 900_000);
     startWorker('worker-a');
     startWorker('worker-b');
-    await api.waitFor(/listening on/, 60_000);
-    await Promise.all(workers.map((w) => w.waitFor(/worker started/, 60_000)));
+    // Generous start-up deadlines: a loaded machine takes long to compile and load the tensor backend.
+    await api.waitFor(/listening on/, 180_000);
+    await Promise.all(workers.map((w) => w.waitFor(/worker started/, 180_000)));
   });
 
   after(async () => {
@@ -94,7 +95,7 @@ describeEachStore('distributed jobs', (kind) => {
       assert.equal(res.status, 202, await res.clone().text());
       ids.push(((await res.json()) as JobBody).id);
     }
-    const jobs = await Promise.all(ids.map((id) => until(id, finished, 150_000)));
+    const jobs = await Promise.all(ids.map((id) => until(id, finished, 400_000)));
     assert.deepEqual(jobs.filter((j) => j.state !== 'succeeded').map((j) => [j.id, j.state, j.failure]), [], outputs());
     assert.equal(new Set(jobs.map((j) => j.result_url)).size, 30);
     assert.equal(await embeddingCount(), 30);
@@ -109,11 +110,11 @@ describeEachStore('distributed jobs', (kind) => {
     const before = await embeddingCount();
     const res = await post('/v1/datasets/breast/embeddings', { ...LONGER, seed: 100 });
     const id = ((await res.json()) as JobBody).id;
-    const running = await until(id, (j) => j.state === 'running' && j.progress !== null, 60_000);
+    const running = await until(id, (j) => j.state === 'running' && j.progress !== null, 180_000);
     const victim = workers.find((w) => running.worker!.endsWith(`:${w.pid}`));
     assert.ok(victim, `no test worker is ${running.worker}`);
     await victim.stop('SIGKILL');
-    const done = await until(id, finished, 120_000);
+    const done = await until(id, finished, 300_000);
     assert.equal(done.state, 'succeeded', `${JSON.stringify(done)}\n${outputs()}`);
     assert.equal(done.attempts, 2);
     assert.notEqual(done.worker, running.worker);
@@ -124,11 +125,11 @@ describeEachStore('distributed jobs', (kind) => {
   test('a running job is cancelled at its next heartbeat and leaves nothing', async () => {
     const before = await embeddingCount();
     const id = ((await (await post('/v1/datasets/breast/embeddings', { ...LONGER, seed: 200 })).json()) as JobBody).id;
-    await until(id, (j) => j.state === 'running' && j.progress !== null, 60_000);
+    await until(id, (j) => j.state === 'running' && j.progress !== null, 180_000);
     const res = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE' });
     assert.equal(res.status, 202);
     assert.equal(((await res.json()) as JobBody).cancel_requested, true);
-    const done = await until(id, finished, 30_000);
+    const done = await until(id, finished, 60_000);
     assert.equal(done.state, 'cancelled');
     assert.equal(await embeddingCount(), before);
     const again = await fetch(`${base}/v1/jobs/${id}`, { method: 'DELETE' });
@@ -143,7 +144,7 @@ describeEachStore('distributed jobs', (kind) => {
     assert.equal(events.at(-1)!.state, 'succeeded');
     assert.ok(events.length >= 2, `${events.length} events`);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    assert.match(metrics, /ta_jobs\{state="succeeded"\} 3[2-9]/);
+    assert.ok(Number(/ta_jobs\{state="succeeded"\} (\d+)/.exec(metrics)?.[1]) >= 32, metrics);
     assert.match(metrics, /ta_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/v1\/datasets\/:id\/embeddings",status="202"\}/);
   });
 
