@@ -40,14 +40,18 @@ function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number): 
   return n;
 }
 
-/** TA_JOB_ATTEMPTS, TA_JOB_RETRY_DELAY_SECONDS, TA_JOB_HEARTBEAT_SECONDS from the environment. */
+/**
+ * TA_JOB_ATTEMPTS, TA_JOB_RETRY_DELAY_SECONDS, TA_JOB_HEARTBEAT_SECONDS and TA_JOB_STALE_SECONDS
+ * from the environment. The stale limit must exceed the longest stretch a job keeps its process's
+ * event loop busy (the classifier head is fitted on the main thread), or live runs look dead.
+ */
 export function workerSettingsFromEnv(base: Pick<WorkerSettings, 'dataDir' | 'backend' | 'logger'>, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
   const heartbeatMs = positiveNumber(env, 'TA_JOB_HEARTBEAT_SECONDS', 5) * 1000;
   return {
     ...base,
     retry: { ...DEFAULT_RETRY, maxAttempts: Math.round(positiveNumber(env, 'TA_JOB_ATTEMPTS', DEFAULT_RETRY.maxAttempts)), baseDelayMs: positiveNumber(env, 'TA_JOB_RETRY_DELAY_SECONDS', DEFAULT_RETRY.baseDelayMs / 1000) * 1000 },
     heartbeatMs,
-    staleAfterMs: 3 * heartbeatMs,
+    staleAfterMs: Math.max(3 * heartbeatMs, positiveNumber(env, 'TA_JOB_STALE_SECONDS', 60) * 1000),
     name: `${hostname()}:${process.pid}`,
   };
 }

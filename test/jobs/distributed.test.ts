@@ -29,7 +29,7 @@ describeEachStore('distributed jobs', (kind) => {
   let api: CliProcess;
   const workers: CliProcess[] = [];
   let base: string;
-  const env = () => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_JOB_RETRY_DELAY_SECONDS: '1', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
+  const env = () => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_JOB_STALE_SECONDS: '8', TA_JOB_RETRY_DELAY_SECONDS: '1', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
   const processes = () => [api, ...workers].filter((p) => p !== undefined);
   /** Every process's output, for a failing assertion. */
   const outputs = () => processes().map((p) => p.output()).join('\n');
@@ -46,7 +46,7 @@ describeEachStore('distributed jobs', (kind) => {
       const j = await job(id);
       if (done(j)) return j;
       if (Date.now() > deadline) throw new Error(`job ${id} still ${j.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
-      await sleep(100);
+      await sleep(500);
     }
   }
   const finished = (j: JobBody) => ['succeeded', 'failed', 'cancelled'].includes(j.state);
@@ -95,7 +95,16 @@ describeEachStore('distributed jobs', (kind) => {
       assert.equal(res.status, 202, await res.clone().text());
       ids.push(((await res.json()) as JobBody).id);
     }
-    const jobs = await Promise.all(ids.map((id) => until(id, finished, 400_000)));
+    // One list request a second follows all thirty.
+    const deadline = Date.now() + 400_000;
+    let jobs: JobBody[] = [];
+    for (;;) {
+      const page = (await (await fetch(`${base}/v1/jobs?kind=embed&page_size=200`)).json()) as { items: JobBody[] };
+      jobs = page.items.filter((j) => ids.includes(j.id));
+      if (jobs.every(finished)) break;
+      if (Date.now() > deadline) throw new Error(`not finished: ${jobs.filter((j) => !finished(j)).length} of 30\n${outputs()}`);
+      await sleep(1000);
+    }
     assert.deepEqual(jobs.filter((j) => j.state !== 'succeeded').map((j) => [j.id, j.state, j.failure]), [], outputs());
     assert.equal(new Set(jobs.map((j) => j.result_url)).size, 30);
     assert.equal(await embeddingCount(), 30);

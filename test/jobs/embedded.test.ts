@@ -21,7 +21,7 @@ const LONGER = { samples: 3000, batch_size: 50, epochs: 2, input_size: 32, max_i
 let dataDir: string;
 let port: number;
 const servers: CliProcess[] = [];
-const env = () => ({ DATABASE_URL: '', TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
+const env = () => ({ DATABASE_URL: '', TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_JOB_STALE_SECONDS: '8', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
 const base = () => `http://127.0.0.1:${port}`;
 const outputs = () => servers.map((s) => s.output()).join('\n');
 
