@@ -6,15 +6,16 @@
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import { ProblemError } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { Job, JobKind, StageReport } from '../jobs/index.js';
-import { checkIngestible, datasetIdFromName, ingestIntoStore, type IngestRequest } from '../registry/index.js';
-import { currentRanker, type RankerSetup } from '../evidence/index.js';
 import { getDataset } from '../store/index.js';
-import { checkEmbeddable, computeEmbedding, type EmbeddingRequest } from '../task2vec/service.js';
+import { checkEmbeddable, computeEmbedding, type EmbeddingRequest } from './embeddings.js';
+import { checkIngestible, datasetIdFromName, ingestIntoStore, type IngestRequest } from './ingest.js';
+import { currentRanker, type RankerSetup } from './ranker.js';
+import type { Db } from './session.js';
 
 export interface RunContext {
-  readonly db: Knex;
+  readonly db: Db;
   readonly dataDir: string;
   readonly job: Job;
   /** Reports progress; throws JobInterrupted once the job is cancelled or taken over. */
@@ -25,7 +26,7 @@ export interface RunContext {
 
 export interface JobRunner<P> {
   /** Refuses bad parameters at submission, so that a job is only queued when it can run. */
-  check(db: Knex, params: P): Promise<void>;
+  check(db: Db, params: P): Promise<void>;
   /** Runs the job and calls `ctx.complete` in the transaction of its effects. */
   run(ctx: RunContext, params: P): Promise<void>;
   /** Called once the job is finished for good (succeeded, failed or cancelled). */
@@ -48,7 +49,7 @@ const ingest: JobRunner<IngestJobParams> = {
     const id = params.metadata.id ?? datasetIdFromName(params.metadata.name);
     // An earlier attempt that died between moving the images into place and committing the row
     // left a folder no row refers to; it is this job's own, so it goes before the retry.
-    if (ctx.job.attempts > 1 && !(await getDataset(ctx.db, id))) {
+    if (ctx.job.attempts > 1 && !(await getDataset(ctx.db.knex, id))) {
       const orphan = join(ctx.dataDir, 'datasets', id);
       if (await stat(orphan).catch(() => undefined)) await rm(orphan, { recursive: true, force: true });
     }
@@ -72,7 +73,7 @@ const refitRanker: JobRunner<RankerSetup> = {
   async run(ctx, params) {
     ctx.progress({ stage: 'fitting', done: 0, total: 1, imagesPerSecond: 0, etaSeconds: 0 });
     await currentRanker(ctx.db, params);
-    await ctx.db.transaction((trx) => ctx.complete(trx, '/v1/ranker'));
+    await ctx.db.knex.transaction((trx) => ctx.complete(trx, '/v1/ranker'));
   },
 };
 
@@ -85,7 +86,7 @@ const RUNNERS: Partial<Record<JobKind, JobRunner<never>>> = {
 export function runnerFor(kind: JobKind): JobRunner<Record<string, unknown>> {
   const runner = RUNNERS[kind];
   if (!runner) {
-    throw new ProblemError('unprocessable', 'Job kind not available', `jobs of kind '${kind}' cannot run in this version`, [{ field: 'kind', message: 'no runner' }]);
+    throw new AppError('unprocessable', 'Job kind not available', `jobs of kind '${kind}' cannot run in this version`, [{ field: 'kind', message: 'no runner' }]);
   }
   return runner as unknown as JobRunner<Record<string, unknown>>;
 }

@@ -8,9 +8,10 @@
  */
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
-import { ProblemError } from '../errors.js';
+import { AppError } from '../errors.js';
 import { afterFailure, DEFAULT_RETRY, isTerminal, JobInterrupted, progressOf, type Job, type JobBackend, type JobFailure, type JobKind, type JobProgress, type RetryPolicy } from '../jobs/index.js';
-import { claimJob, endAttempt, getJob, heartbeat, insertJob, listJobs, markSucceeded, requestCancel, type Outcome } from '../store/index.js';
+import { claimJob, countJobsByState, endAttempt, getJob, heartbeat, insertJob, listJobs, markSucceeded, requestCancel, type JobFilter, type Outcome } from '../store/index.js';
+import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { runnerFor } from './job-runners.js';
 import { jobDuration, jobFailures, type Logger } from './telemetry.js';
@@ -36,7 +37,7 @@ function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number): 
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new ProblemError('invalid-request', 'Invalid configuration', `${key} must be a positive number (got '${raw}')`, [{ field: key, message: 'positive number' }], key);
+  if (!Number.isFinite(n) || n <= 0) throw new AppError('invalid-request', 'Invalid configuration', `${key} must be a positive number (got '${raw}')`, [{ field: key, message: 'positive number' }], key);
   return n;
 }
 
@@ -58,9 +59,9 @@ export function workerSettingsFromEnv(base: Pick<WorkerSettings, 'dataDir' | 'ba
 
 /** How a caller's mistake or a crash reads in the job's record. */
 export function failureOf(err: unknown): JobFailure {
-  if (err instanceof ProblemError) {
-    const field = err.fields[0]?.field;
-    return { code: err.kind, message: err.message, ...(field !== undefined ? { field } : {}), retryable: false };
+  if (err instanceof AppError) {
+    const field = err.field;
+    return { code: err.code, message: err.message, ...(field !== undefined ? { field } : {}), retryable: false };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message: `${message} (will be retried while attempts remain)`, retryable: true };
@@ -90,32 +91,70 @@ export function refitAfter(db: Knex, dispatcher: Dispatcher): (job: Job) => Prom
   return async (job) => {
     if (!EVIDENCE_KINDS.has(job.kind)) return;
     if ((await listJobs(db, { kind: 'refit-ranker', state: 'queued', limit: 1, offset: 0 })).total > 0) return;
-    await submitJob(db, dispatcher, { kind: 'refit-ranker', params: {} });
+    await submitJob({ knex: db }, dispatcher, { kind: 'refit-ranker', params: {} });
   };
 }
 
 /** Checks the parameters, records the job queued, and hands it to the dispatcher. */
-export async function submitJob(db: Knex, dispatcher: Dispatcher, submission: Submission, retry: RetryPolicy = DEFAULT_RETRY): Promise<Job> {
+export async function submitJob({ knex: db }: Db, dispatcher: Dispatcher, submission: Submission, retry: RetryPolicy = DEFAULT_RETRY): Promise<Job> {
   const runner = runnerFor(submission.kind);
-  await runner.check(db, submission.params);
+  await runner.check({ knex: db }, submission.params);
   const job = await insertJob(db, { kind: submission.kind, params: submission.params, requiresBackend: submission.requiresBackend ?? null, maxAttempts: retry.maxAttempts });
   await dispatcher.dispatch(job);
   return job;
 }
 
-export async function jobOrNotFound(db: Knex, id: string): Promise<Job> {
+export async function jobOrNotFound({ knex: db }: Db, id: string): Promise<Job> {
   const job = await getJob(db, id);
   if (!job) throw notFound('job', id);
   return job;
 }
 
-export async function cancelJob(db: Knex, dispatcher: Dispatcher, id: string): Promise<Job> {
+export async function cancelJob(db: Db, dispatcher: Dispatcher, id: string): Promise<Job> {
   const before = await jobOrNotFound(db, id);
   if (isTerminal(before.state)) return before;
-  const after = (await requestCancel(db, id))!;
+  const after = (await requestCancel(db.knex, id))!;
   await dispatcher.cancel(after);
   if (isTerminal(after.state)) await runnerFor(after.kind).cleanup?.(after.params);
   return after;
+}
+
+/** Jobs, newest first. */
+export function listJobRecords({ knex }: Db, filter: JobFilter): Promise<{ items: Job[]; total: number }> {
+  return listJobs(knex, filter);
+}
+
+/** How many jobs are in each state; `queued` is the queue depth. */
+export function jobCounts({ knex }: Db): Promise<Record<string, number>> {
+  return countJobsByState(knex);
+}
+
+/** The job as it stands, or undefined once it is gone. */
+export function jobById({ knex }: Db, id: string): Promise<Job | undefined> {
+  return getJob(knex, id);
+}
+
+/**
+ * The CLI's `--wait`: submits the job and sees it to its end. Whenever it is due and free this
+ * process runs it (so the CLI works with no server); otherwise it follows the job a server or
+ * worker took. `onProgress` sees the progress either way.
+ */
+export async function runToEnd(db: Db, settings: WorkerSettings, submission: Submission, onProgress: (p: JobProgress) => void): Promise<Job> {
+  const here: WorkerSettings = { ...settings, onProgress };
+  const never = new AbortController().signal;
+  const noDispatch: Dispatcher = { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined };
+  let job = await submitJob(db, noDispatch, submission, settings.retry);
+  for (;;) {
+    job = await jobOrNotFound(db, job.id);
+    if (isTerminal(job.state)) return job;
+    if (job.state === 'queued' && job.runAfter <= Date.now()) {
+      await claimAndRun(db.knex, here, job.id, never);
+      continue;
+    }
+    if (job.progress) onProgress(job.progress);
+    const wait = job.state === 'queued' ? Math.min(1000, Math.max(50, job.runAfter - Date.now())) : 500;
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /** What an attempt came to, for the dispatcher: pg-boss retries only `retry`. */
@@ -151,7 +190,7 @@ export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, a
   try {
     await runner.run(
       {
-        db,
+        db: { knex: db },
         dataDir: settings.dataDir,
         job: { ...job, attempts: attempt },
         progress(report) {

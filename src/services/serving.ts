@@ -6,7 +6,8 @@
  * the stored model by its training hash); answers for the same request are memoised.
  */
 import type { Knex } from 'knex';
-import { currentRanker, recommend, type FittedRanker, type RankerSetup, type RecommendationRequest, type RecommendationResult } from '../evidence/index.js';
+import { currentRanker, type FittedRanker, type RankerSetup } from './ranker.js';
+import { recommend, type RecommendationRequest, type RecommendationResult } from './recommend.js';
 
 /**
  * Changes whenever the evidence a ranker is fitted on changes: datasets, results and their
@@ -54,7 +55,7 @@ export class RecommendationCache {
     const key = JSON.stringify([setup.probe ?? null, setup.proxy ?? null, setup.architecture ?? null]);
     let found = this.rankers.get(key);
     if (!found) {
-      found = currentRanker(this.db, setup);
+      found = currentRanker({ knex: this.db }, setup);
       this.rankers.set(key, found);
       found.catch(() => this.rankers.delete(key));
     }
@@ -66,7 +67,7 @@ export class RecommendationCache {
     const key = JSON.stringify([request.target, request.candidates ?? null, request.topK ?? null, request.probe ?? null, request.proxy ?? null, request.architecture ?? null]);
     let answer = this.answers.get(key);
     if (!answer) {
-      answer = this.ranker(request).then((fitted) => recommend(this.db, request, fitted));
+      answer = this.ranker(request).then((fitted) => recommend({ knex: this.db }, request, fitted));
       if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
       this.answers.set(key, answer);
       answer.catch(() => this.answers.delete(key));

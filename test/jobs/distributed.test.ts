@@ -13,7 +13,7 @@ import pg from 'pg';
 import { describeEachStore, POSTGRES_URL } from '../support/stores.js';
 import { CliProcess, freePort } from '../support/processes.js';
 import type { JobBody } from '../support/jobs.js';
-import { ingestIntoStore } from '../../src/registry/index.js';
+import { ingestIntoStore } from '../../src/services/index.js';
 import { openStore } from '../../src/store/index.js';
 
 const BREAST = resolve('examples/breastmnist/breastmnist_28.npz');
@@ -64,7 +64,7 @@ describeEachStore('distributed jobs', (kind) => {
     dataDir = await mkdtemp(join(tmpdir(), 'ta-dist-'));
     const store = await openStore({ client: 'postgres', connectionString: POSTGRES_URL, schema });
     try {
-      await ingestIntoStore(store.knex, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
+      await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
     } finally {
       await store.close();
     }

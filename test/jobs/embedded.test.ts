@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliProcess, freePort } from '../support/processes.js';
 import type { JobBody } from '../support/jobs.js';
-import { ingestIntoStore } from '../../src/registry/index.js';
+import { ingestIntoStore } from '../../src/services/index.js';
 import { openStore } from '../../src/store/index.js';
 
 const BREAST = resolve('examples/breastmnist/breastmnist_28.npz');
@@ -47,7 +47,7 @@ before(async () => {
   port = await freePort();
   const store = await openStore({ client: 'sqlite', filename: join(dataDir, 'atlas.sqlite') });
   try {
-    await ingestIntoStore(store.knex, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
+    await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
   } finally {
     await store.close();
   }

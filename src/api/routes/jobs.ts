@@ -1,17 +1,16 @@
 import type { Response } from 'express';
 import { isTerminal, type Job, type JobKind, type JobState } from '../../jobs/index.js';
-import { cancelJob, jobOrNotFound, submitJob, type Submission } from '../../services/jobs.js';
+import { cancelJob, jobById, jobCounts, jobOrNotFound, listJobRecords, submitJob, type Submission } from '../../services/jobs.js';
 import { metricsRegistry, jobsByState } from '../../services/telemetry.js';
-import { countJobsByState, getJob, listJobs } from '../../store/index.js';
 import { JOB_STATES } from '../../jobs/index.js';
+import { presentJob } from '../../presenters/jobs.js';
 import type { ApiContext } from '../context.js';
-import { presentJob } from '../present-jobs.js';
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
 
 /** Queues a job and answers 202 with it, `Location` naming where to follow it. */
 export async function acceptJob(ctx: ApiContext, res: Response, submission: Submission): Promise<void> {
-  const job = await submitJob(ctx.store.knex, ctx.jobs, submission);
+  const job = await submitJob(ctx.store, ctx.jobs, submission);
   res.status(202).location(`/v1/jobs/${job.id}`).json(presentJob(job));
 }
 
@@ -38,7 +37,7 @@ function streamEvents(ctx: ApiContext, first: Job, res: Response): void {
   };
   const tick = async (): Promise<void> => {
     if (closed) return;
-    const job = await getJob(ctx.store.knex, first.id).catch(() => undefined);
+    const job = await jobById(ctx.store, first.id).catch(() => undefined);
     if (!job || send(job)) {
       res.end();
       return;
@@ -57,7 +56,7 @@ export const jobRoutes: Route[] = [
       const { page, pageSize } = pageOf(req);
       const state = stringParam(req, 'state') as JobState | undefined;
       const kind = stringParam(req, 'kind') as JobKind | undefined;
-      const found = await listJobs(ctx.store.knex, { ...(state ? { state } : {}), ...(kind ? { kind } : {}), limit: pageSize, offset: (page - 1) * pageSize });
+      const found = await listJobRecords(ctx.store, { ...(state ? { state } : {}), ...(kind ? { kind } : {}), limit: pageSize, offset: (page - 1) * pageSize });
       res.set('cache-control', 'no-store').json({ items: found.items.map(presentJob), page, page_size: pageSize, total: found.total });
     },
   },
@@ -65,14 +64,14 @@ export const jobRoutes: Route[] = [
     method: 'get',
     path: '/v1/jobs/{id}',
     async handle(ctx, req, res) {
-      res.set('cache-control', 'no-store').json(presentJob(await jobOrNotFound(ctx.store.knex, String(req.params.id))));
+      res.set('cache-control', 'no-store').json(presentJob(await jobOrNotFound(ctx.store, String(req.params.id))));
     },
   },
   {
     method: 'delete',
     path: '/v1/jobs/{id}',
     async handle(ctx, req, res) {
-      const job = await cancelJob(ctx.store.knex, ctx.jobs, String(req.params.id));
+      const job = await cancelJob(ctx.store, ctx.jobs, String(req.params.id));
       res.status(isTerminal(job.state) ? 200 : 202).json(presentJob(job));
     },
   },
@@ -80,7 +79,7 @@ export const jobRoutes: Route[] = [
     method: 'get',
     path: '/v1/jobs/{id}/events',
     async handle(ctx, req, res) {
-      streamEvents(ctx, await jobOrNotFound(ctx.store.knex, String(req.params.id)), res);
+      streamEvents(ctx, await jobOrNotFound(ctx.store, String(req.params.id)), res);
     },
   },
   {
@@ -94,7 +93,7 @@ export const jobRoutes: Route[] = [
     method: 'get',
     path: '/metrics',
     async handle(ctx, _req, res) {
-      const counts = await countJobsByState(ctx.store.knex);
+      const counts = await jobCounts(ctx.store);
       for (const state of JOB_STATES) jobsByState.set({ state }, counts[state] ?? 0);
       res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
     },

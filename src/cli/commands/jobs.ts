@@ -1,54 +1,38 @@
 import { createServer } from 'node:http';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { backendInfo, initCompute } from '../../compute/index.js';
-import { invalid, ProblemError, type ProblemKind } from '../../errors.js';
+import { AppError, ERROR_CODES, invalid, type ErrorCode } from '../../errors.js';
 import { isTerminal, JOB_KINDS, JOB_STATES, type Job, type JobBackend, type JobKind, type JobState } from '../../jobs/index.js';
-import { presentJob } from '../../api/present-jobs.js';
+import { presentJob } from '../../presenters/jobs.js';
+import { dataDir, describeStore, openStore, storeConfigFromEnv, withStore, type Store } from '../../services/index.js';
 import { startJobSystem } from '../../services/job-system.js';
-import { cancelJob, claimAndRun, jobOrNotFound, submitJob, workerSettingsFromEnv, type Submission } from '../../services/jobs.js';
+import { cancelJob, jobCounts, jobOrNotFound, listJobRecords, runToEnd, submitJob, workerSettingsFromEnv, type Submission } from '../../services/jobs.js';
 import { createLogger, jobsByState, metricsRegistry, silentLogger } from '../../services/telemetry.js';
-import { countJobsByState, dataDir, describeStore, listJobs, openStore, storeConfigFromEnv, type Store } from '../../store/index.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { progressBar } from '../progress.js';
-import { withStore } from '../store.js';
 
-const PROBLEM_KINDS = new Set<string>(['invalid-request', 'forbidden', 'not-found', 'conflict', 'incompatible-probes', 'payload-too-large', 'unsupported-media-type', 'unprocessable']);
+const CALLER_MISTAKES = new Set<string>(ERROR_CODES);
 
 /** A failed job as the CLI reports it: the caller's mistake exits 2, anything else 1. */
 function failedJobError(job: Job): Error {
   const f = job.failure;
   if (job.state === 'cancelled') return new Error(`job ${job.id} was cancelled`);
-  if (f && PROBLEM_KINDS.has(f.code)) return new ProblemError(f.code as ProblemKind, 'Job failed', f.message, f.field !== undefined ? [{ field: f.field, message: f.message }] : []);
+  if (f && CALLER_MISTAKES.has(f.code)) return new AppError(f.code as ErrorCode, 'Job failed', f.message, f.field !== undefined ? [{ field: f.field, message: f.message }] : []);
   return new Error(`job ${job.id} failed${job.deadLetter ? ` after ${job.attempts} attempts` : ''}: ${f?.message ?? 'no reason recorded'}`);
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
  * `--wait`: submits the job and sees it through with a progress bar, running it in this process
- * whenever it is due and free (so the CLI works with no server), following it when a server or
- * worker took it. Returns the succeeded job; throws what a failed one reports.
+ * when it is due and free, following it when a server or worker took it. Returns the succeeded
+ * job; throws what a failed one reports.
  */
 export async function runJobHere(store: Store, submission: Submission, label: string): Promise<Job> {
   await initCompute();
   const bar = progressBar({ label });
   const settings = workerSettingsFromEnv({ dataDir: dataDir(), backend: (backendInfo()?.choice ?? 'wasm') as JobBackend, logger: silentLogger });
-  const here = { ...settings, onProgress: (p: Job['progress'] & object) => bar.update(p) };
-  const never = new AbortController().signal;
-  const noDispatch = { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined };
   try {
-    let job = await submitJob(store.knex, noDispatch, submission, settings.retry);
-    for (;;) {
-      job = await jobOrNotFound(store.knex, job.id);
-      if (isTerminal(job.state)) break;
-      if (job.state === 'queued' && job.runAfter <= Date.now()) {
-        await claimAndRun(store.knex, here, job.id, never);
-        continue;
-      }
-      if (job.progress) bar.update(job.progress);
-      await sleep(job.state === 'queued' ? Math.min(1000, Math.max(50, job.runAfter - Date.now())) : 500);
-    }
+    const job = await runToEnd(store, settings, submission, (p) => bar.update(p));
     if (job.state !== 'succeeded') throw failedJobError(job);
     return job;
   } finally {
@@ -60,7 +44,7 @@ export async function runJobHere(store: Store, submission: Submission, label: st
 export async function queueJob(store: Store, submission: Submission): Promise<Job> {
   const system = await startJobSystem(store, { worker: false, backend: 'wasm', dataDir: dataDir(), logger: silentLogger });
   try {
-    return await submitJob(store.knex, system.dispatcher, submission);
+    return await submitJob(store, system.dispatcher, submission);
   } finally {
     await system.stop(0);
   }
@@ -100,7 +84,7 @@ export function jobsCommand(): Command {
     .option('--limit <n>', 'at most this many', positiveInt, 50)
     .option('--json', 'print JSON')
     .action(async (o: { state?: JobState; kind?: JobKind; limit: number; json?: boolean }) => {
-      const found = await withStore((store) => listJobs(store.knex, { ...(o.state ? { state: o.state } : {}), ...(o.kind ? { kind: o.kind } : {}), limit: o.limit, offset: 0 }));
+      const found = await withStore((store) => listJobRecords(store, { ...(o.state ? { state: o.state } : {}), ...(o.kind ? { kind: o.kind } : {}), limit: o.limit, offset: 0 }));
       if (o.json) return printJson(found.items.map(presentJob));
       console.log(table(['id', 'kind', 'state', 'progress', 'attempts', 'created', 'result'], found.items.map((j) => [j.id, j.kind, j.state, progressText(j), j.attempts, when(j.createdAt), j.resultUrl ?? j.failure?.code])));
     });
@@ -110,7 +94,7 @@ export function jobsCommand(): Command {
     .argument('<id>', 'job id')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { json?: boolean }) => {
-      const job = await withStore((store) => jobOrNotFound(store.knex, id));
+      const job = await withStore((store) => jobOrNotFound(store, id));
       if (o.json) return printJson(presentJob(job));
       console.log(describeJob(job));
     });
@@ -123,7 +107,7 @@ export function jobsCommand(): Command {
       const job = await withStore(async (store) => {
         const system = await startJobSystem(store, { worker: false, backend: 'wasm', dataDir: dataDir(), logger: silentLogger });
         try {
-          return await cancelJob(store.knex, system.dispatcher, id);
+          return await cancelJob(store, system.dispatcher, id);
         } finally {
           await system.stop(0);
         }
@@ -167,7 +151,7 @@ export function workerCommand(): Command {
       const metrics = o.metricsPort === undefined
         ? undefined
         : createServer((_req, res) => {
-            void countJobsByState(store.knex).then(async (counts) => {
+            void jobCounts(store).then(async (counts) => {
               for (const state of JOB_STATES) jobsByState.set({ state }, counts[state] ?? 0);
               res.writeHead(200, { 'content-type': metricsRegistry.contentType }).end(await metricsRegistry.metrics());
             }, (err: Error) => res.writeHead(500).end(err.message));
