@@ -170,5 +170,7 @@ export function workerCommand(): Command {
         process.once('SIGINT', stop);
       });
       logger.info('worker stopped');
+      // pg-boss keeps timers of its own; the queue and the store are let go, so the process ends here.
+      process.exit();
     });
 }

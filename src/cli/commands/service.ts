@@ -42,7 +42,11 @@ export function serveCommand(): Command {
       const stop = () => {
         server.close();
         server.closeAllConnections();
-        void jobs.stop(grace).finally(() => void store.close());
+        // pg-boss keeps timers of its own; once the queue and the store are let go there is nothing left to wait for.
+        void jobs
+          .stop(grace)
+          .then(() => store.close())
+          .finally(() => process.exit());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
