@@ -39,13 +39,14 @@ describeEachStore('distributed jobs', (kind) => {
     return w;
   };
   const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const job = async (id: string) => (await (await fetch(`${base}/v1/jobs/${id}`)).json()) as JobBody;
+  // A kept-alive socket the server just closed fails one fetch; the next one opens a new socket.
+  const job = async (id: string) => (await fetch(`${base}/v1/jobs/${id}`).then((r) => r.json(), () => undefined)) as JobBody | undefined;
   async function until(id: string, done: (j: JobBody) => boolean, ms: number): Promise<JobBody> {
     const deadline = Date.now() + ms;
     for (;;) {
       const j = await job(id);
-      if (done(j)) return j;
-      if (Date.now() > deadline) throw new Error(`job ${id} still ${j.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
+      if (j && done(j)) return j;
+      if (Date.now() > deadline) throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
       await sleep(500);
     }
   }

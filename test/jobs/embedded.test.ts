@@ -35,9 +35,10 @@ async function serve(name: string): Promise<CliProcess> {
 async function until(id: string, done: (j: JobBody) => boolean, ms: number): Promise<JobBody> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const j = (await (await fetch(`${base()}/v1/jobs/${id}`)).json()) as JobBody;
-    if (done(j)) return j;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${j.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
+    // A kept-alive socket the server just closed fails one fetch; the next one opens a new socket.
+    const j = (await fetch(`${base()}/v1/jobs/${id}`).then((r) => r.json(), () => undefined)) as JobBody | undefined;
+    if (j && done(j)) return j;
+    if (Date.now() > deadline) throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
     await sleep(100);
   }
 }
