@@ -7,16 +7,31 @@ import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
 import { uploaderOptions } from './uploads.js';
 import { webPage } from './web.js';
+import { requestDuration, silentLogger } from '../services/telemetry.js';
+import { RecommendationCache } from '../services/serving.js';
 
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
   readonly validateResponses?: boolean;
 }
 
-export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
+export function createApp(given: ApiContext, options: AppOptions = {}): Express {
+  const ctx: ApiContext = { ...given, recommendations: given.recommendations ?? new RecommendationCache(given.store.knex) };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const logger = ctx.logger ?? silentLogger;
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The route template, not the URL, so that ids do not explode the label set.
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      requestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
+      logger.info({ method: req.method, url: req.originalUrl, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+    });
+    next();
+  });
   app.use(webPage());
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   app.use(

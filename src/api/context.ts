@@ -1,4 +1,7 @@
 import type { IngestionConfig, Store } from '../services/index.js';
+import type { Dispatcher } from '../services/jobs.js';
+import type { Logger } from '../services/telemetry.js';
+import type { RecommendationCache } from '../services/serving.js';
 
 /** What every handler may use; built once per process by `createApp`. */
 export interface ApiContext {
@@ -7,4 +10,10 @@ export interface ApiContext {
   readonly backend: () => { name: string; threads: number; simd: boolean } | null;
   /** Data folder, data roots and upload limit; read from the environment when not given. */
   readonly ingestion?: IngestionConfig;
+  /** Where submitted jobs go: the embedded worker, or pg-boss for `transfer-atlas worker`s. */
+  readonly jobs: Dispatcher;
+  /** The serving cache of fitted rankers and answers; built by createApp when not given. */
+  readonly recommendations?: RecommendationCache;
+  /** One line per request; silent when not given. */
+  readonly logger?: Logger;
 }

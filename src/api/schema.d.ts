@@ -84,8 +84,8 @@ export interface paths {
         /**
          * Create a dataset from uploaded images (an archive of a class-folder tree or CSV manifest, or an .npz).
          * @description The file is streamed to disk and refused once it exceeds the server's upload limit
-         *     (`TA_MAX_UPLOAD_BYTES`). Its images are validated, normalised and stored, and the dataset is
-         *     recorded with its profile; a refused upload stores nothing.
+         *     (`TA_MAX_UPLOAD_BYTES`). A job then validates, normalises and stores its images and records the dataset
+         *     with its profile; a refused upload stores nothing. The metadata and the id are checked before the job is queued.
          */
         post: operations["uploadDataset"];
         delete?: never;
@@ -106,7 +106,7 @@ export interface paths {
         /**
          * Create a dataset from a folder, file or archive on the server, inside its configured data roots.
          * @description `path` must be absolute and lie inside one of the folders in `TA_DATA_ROOTS` once symbolic
-         *     links are resolved; anything else is a `403`.
+         *     links are resolved; anything else is a `403`. The ingestion itself runs as a job.
          */
         post: operations["ingestDataset"];
         delete?: never;
@@ -314,10 +314,10 @@ export interface paths {
         put?: never;
         /**
          * Compute a Task2Vec embedding of a dataset's stored images with a probe, and store it.
-         * @description Runs in the service process for now and answers when the embedding is stored (a later version makes
-         *     this an asynchronous job). The passes through the probe run on worker threads, so the service keeps
-         *     answering other requests meanwhile; at the default options (10,000 Monte Carlo samples at 224 px) this
-         *     takes minutes on a CPU. The dataset needs stored images (`POST /v1/datasets/uploads` or
+         * @description A job: the answer is `202` with the job, and a worker (in the server process on SQLite, any
+         *     `transfer-atlas worker` on PostgreSQL) computes the embedding; at the default options (10,000 Monte Carlo
+         *     samples at 224 px) this takes minutes on a CPU. `requires_backend` sends it to a worker with that tensor
+         *     backend. The dataset needs stored images (`POST /v1/datasets/uploads` or
          *     `transfer-atlas datasets add`); a dataset with one class is refused with `422`.
          */
         post: operations["computeEmbedding"];
@@ -548,6 +548,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ranker/refits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fit the ranker on the current evidence, as a job (recommendations then use the new model). */
+        post: operations["refitRanker"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Jobs, newest first. */
+        get: operations["listJobs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One job with its state, progress, result URL or failure. */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        /** Cancel a job. A queued job is cancelled at once, a running one at its worker's next heartbeat (a few seconds); a finished job is left as it is. */
+        delete: operations["cancelJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/jobs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The job's state and progress as server-sent events, until it ends.
+         * @description Each event is `event: job` with the job as JSON in `data`, sent when its state or progress changes;
+         *     the stream closes after the event of a finished job (succeeded, failed or cancelled).
+         */
+        get: operations["jobEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics; request latency by route, job duration by kind, jobs by state (the queue depth), failures. */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -654,6 +744,65 @@ export interface components {
             provenance: string;
             /** Format: date-time */
             created_at?: string;
+        };
+        /** @enum {string} */
+        JobKind: "ingest" | "embed" | "refit-ranker" | "estimate" | "import-study";
+        /** @enum {string} */
+        JobState: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        /**
+         * @description Run only on a worker with this tensor backend.
+         * @enum {string}
+         */
+        JobBackend: "wasm" | "tensorflow" | "gpu" | "cpu";
+        Job: {
+            /** Format: uuid */
+            id: string;
+            kind: components["schemas"]["JobKind"];
+            state: components["schemas"]["JobState"];
+            /** @description What the job was asked to do. */
+            params: {
+                [key: string]: unknown;
+            };
+            requires_backend: components["schemas"]["JobBackend"] | null;
+            progress: null | {
+                stage: string;
+                done: number;
+                total: number;
+                /** @description Of the current stage. */
+                fraction: number;
+                images_per_second: number;
+                /** @description Of the current stage. */
+                eta_seconds: number;
+            };
+            /** @description Set once succeeded: the dataset, embedding or ranker made. */
+            result_url: string | null;
+            /** @description Why the last attempt failed; kept while a retry is queued. */
+            failure: null | {
+                /** @description A problem kind (invalid-request, not-found, conflict, unprocessable, ...), or internal, interrupted, worker-lost. */
+                code: string;
+                message: string;
+                field?: string;
+                retryable: boolean;
+            };
+            attempts: number;
+            max_attempts: number;
+            /** @description Failed because its attempts ran out; left for an operator. */
+            dead_letter: boolean;
+            cancel_requested: boolean;
+            /** @description host:pid of the worker running it. */
+            worker: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+        };
+        JobPage: {
+            items: components["schemas"]["Job"][];
+            page: number;
+            page_size: number;
+            total: number;
         };
         Problem: {
             /** @description Stable URN such as urn:transfer-atlas:problem:invalid-request. */
@@ -1246,6 +1395,7 @@ export interface components {
             input_size?: number;
             /** @description At most this many stored images */
             max_images?: number;
+            requires_backend?: components["schemas"]["JobBackend"];
         };
         EmbeddingVector: {
             /** @constant */
@@ -1408,6 +1558,7 @@ export interface components {
         };
     };
     parameters: {
+        JobId: string;
         /** @description 1-based page number. */
         Page: number;
         PageSize: number;
@@ -1578,15 +1729,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Ingested and registered. */
-            201: {
+            /** @description Accepted as a job; follow `Location` (`GET /v1/jobs/{id}`) or its `/events` until it ends. The job's `result_url` then names the new dataset. */
+            202: {
                 headers: {
-                    /** @description The new dataset's URL. */
+                    /** @description The job's URL. */
                     Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IngestedDataset"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             400: components["responses"]["Problem"];
@@ -1609,15 +1760,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Ingested and registered. */
-            201: {
+            /** @description Accepted as a job; follow `Location` (`GET /v1/jobs/{id}`) or its `/events` until it ends. The job's `result_url` then names the new dataset. */
+            202: {
                 headers: {
-                    /** @description The new dataset's URL. */
+                    /** @description The job's URL. */
                     Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IngestedDataset"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             400: components["responses"]["Problem"];
@@ -2003,15 +2154,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Computed and stored. */
-            201: {
+            /** @description Accepted as a job; follow `Location` (`GET /v1/jobs/{id}`) or its `/events` until it ends. The job's `result_url` then names the stored embedding. */
+            202: {
                 headers: {
-                    /** @description The embedding's URL. */
+                    /** @description The job's URL. */
                     Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Embedding"];
+                    "application/json": components["schemas"]["Job"];
                 };
             };
             400: components["responses"]["Problem"];
@@ -2360,6 +2511,156 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    refitRanker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted as a job; its `result_url` is `/v1/ranker`. */
+            202: {
+                headers: {
+                    /** @description The job's URL. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /** @description 1-based page number. */
+                page?: components["parameters"]["Page"];
+                page_size?: components["parameters"]["PageSize"];
+                state?: components["schemas"]["JobState"];
+                kind?: components["schemas"]["JobKind"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of jobs. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobPage"];
+                };
+            };
+            400: components["responses"]["Problem"];
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job, finished (cancelled now, or earlier in another state). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The job is running; it stops at its worker's next heartbeat (`cancel_requested` is true). */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    jobEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["JobId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Metrics in the Prometheus text format. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
         };
     };
 }

@@ -13,6 +13,7 @@ import { distanceCommand } from './commands/distance.js';
 import { probesCommand } from './commands/probes.js';
 import { expertsCommand } from './commands/experts.js';
 import { signalsCommand, studiesCommand } from './commands/studies.js';
+import { jobsCommand, workerCommand } from './commands/jobs.js';
 
 /** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
 const BAD_INPUT = 2;
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

@@ -35,6 +35,12 @@ export interface EmbeddingView extends StoredEmbedding {
   readonly probe: ProbeRecord;
 }
 
+/** Refuses, before any work is queued or done, a dataset that does not exist or has no stored images. */
+export async function checkEmbeddable({ knex: db }: Db, dataset: string): Promise<void> {
+  if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset, 'dataset');
+  await storedImagesDir(db, dataset, '');
+}
+
 async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
   const storage = await getDatasetStorage(db, dataset);
   if (!storage?.imagesDir) {
@@ -52,8 +58,8 @@ async function storedImagesDir(db: Knex, dataset: string, root: string): Promise
  * Computes a Task2Vec embedding of a stored dataset and records it. The passes through the probe
  * run on worker threads (embedParallel), so an API process keeps answering meanwhile.
  */
-export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback): Promise<EmbeddingView> {
-  if (!(await getDataset(db.knex, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
+export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback, within?: (trx: Knex, id: number) => Promise<void>): Promise<EmbeddingView> {
+  await checkEmbeddable(db, request.dataset);
   const options = resolveOptions(request.options);
   const dir = await storedImagesDir(db.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
@@ -62,8 +68,10 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
   await initCompute();
   const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, onProgress ? { onProgress } : {});
   const record = probeRecordOf(e.probe, source.location);
-  await ensureProbe(db.knex, record);
-  const id = await insertEmbedding(db.knex, {
+  // The embedding and whatever the caller records with it (a job's completion) commit together.
+  const id = await db.knex.transaction(async (trx) => {
+    await ensureProbe(trx, record);
+    const inserted = await insertEmbedding(trx, {
     datasetId: request.dataset,
     probeId: e.probe.id,
     method: e.method,
@@ -74,6 +82,9 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
     imageCount: e.imageCount,
     durationMs: Math.round(e.durationMs),
     origin: 'computed',
+    });
+    await within?.(trx, inserted);
+    return inserted;
   });
   return (await embeddingView(db, id))!;
 }

@@ -10,13 +10,13 @@ export { currentRanker, evaluation, type EvaluationOptions, type FittedRanker, t
 export { recommend, type EmbeddingStatus, type RecommendationRequest, type RecommendationResult, type RecommendedSource } from './recommend.js';
 export { prepareTargetFromPath, type PathTarget, type PreparedTarget } from './target-from-path.js';
 export type { ResultQuery } from './result-query.js';
-export { computeEmbedding, datasetEmbeddings, embeddingView, type EmbeddingRequest, type EmbeddingView } from './embeddings.js';
+export { computeEmbedding, checkEmbeddable, datasetEmbeddings, embeddingView, type EmbeddingRequest, type EmbeddingView } from './embeddings.js';
 export { importEmbedding, IMPORT_METHODS, type EmbeddingImport } from './embedding-import.js';
 export { storedDistance, storedDistanceMatrix, DISTANCE_CHOICES, type DistanceChoice, type DistanceQuery, type StoredDistance, type StoredDistanceMatrix } from './distances.js';
 export { knownProbes, registerProbeFolder, ensureBundledProbe, type ProbeMetaInput } from './probes.js';
 export { findProbe } from './find-probe.js';
 export { submitExpertAnswer, datasetExpertFeatures, storedExpertDistance, TIE_RULE, type DatasetExpertFeatures, type SubmittedAnswer, type StoredExpertDistance } from './experts.js';
-export { ingestIntoStore, datasetIdFromName, DEFAULT_MODALITY, DEFAULT_LICENCE, type IngestRequest, type IngestMetadata, type IngestOptions, type IngestOutcome } from './ingest.js';
+export { ingestIntoStore, checkIngestible, datasetIdFromName, DEFAULT_MODALITY, DEFAULT_LICENCE, type IngestRequest, type IngestMetadata, type IngestOptions, type IngestOutcome } from './ingest.js';
 export { resolveInsideRoots } from './data-roots.js';
 export { seedRegistry, readRegistryStudies, type SeedSummary } from './seed.js';
 export { importStudy, importStudyFolder, importPairSignals, importPairSignalsCsv, studySummaries, studyDetail, signalsForTarget, type StudyLoadSummary, type StudySummary, type StudyDetail, type SignalImportOutcome } from './studies.js';

@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
+import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { conflict, invalid, type AppError } from '../errors.js';
 import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
@@ -118,17 +119,23 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
   };
 }
 
+/** The metadata checked and the id free: what can be refused before any work is queued or done. */
+export async function checkIngestible({ knex: db }: Db, metadata: IngestMetadata): Promise<ReturnType<typeof checkedMetadata>> {
+  const meta = checkedMetadata(metadata);
+  if (await getDataset(db, meta.id)) {
+    throw conflict(`dataset '${meta.id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
+  }
+  return meta;
+}
+
 /**
  * Ingests `request.path` into `<dataDir>/datasets/<id>` and records the dataset with its profile
  * in one transaction. Anything the caller can fix comes out as a AppError; whatever fails,
  * no row and no folder are left behind, and an existing dataset with the same id is untouched.
  */
-export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback): Promise<IngestOutcome> {
+export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback, within?: (trx: Knex, datasetId: string) => Promise<void>): Promise<IngestOutcome> {
   const display = request.displayName ?? basename(request.path);
-  const meta = checkedMetadata(request.metadata);
-  if (await getDataset(db, meta.id)) {
-    throw conflict(`dataset '${meta.id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
-  }
+  const meta = await checkIngestible({ knex: db }, request.metadata);
   const started = performance.now();
   const scratchDir = join(dataDir, 'tmp');
   await mkdir(scratchDir, { recursive: true });
@@ -136,7 +143,12 @@ export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, 
     const { result, dir, persisted } = await ingestAndStore(
       ingestionInput(request, display),
       { datasetsRoot: join(dataDir, 'datasets'), name: meta.id, scratchDir },
-      (result, dir) => db.transaction((trx) => createIngestedDataset(trx, datasetInput(meta, result, display), result.profile, relative(dataDir, dir).split(sep).join('/'))),
+      (result, dir) =>
+        db.transaction(async (trx) => {
+          const dataset = await createIngestedDataset(trx, datasetInput(meta, result, display), result.profile, relative(dataDir, dir).split(sep).join('/'));
+          await within?.(trx, dataset.id);
+          return dataset;
+        }),
       onProgress,
     );
     return {

@@ -56,8 +56,9 @@ function defaultCandidates(fitted: FittedRanker): string[] {
   return [...sources].sort();
 }
 
-export async function recommend(db: Db, request: RecommendationRequest): Promise<RecommendationResult> {
-  const fitted = await currentRanker(db, request);
+/** `fitted`: a ranker the caller already holds for this evidence (the serving cache); fetched or fitted otherwise. */
+export async function recommend(db: Db, request: RecommendationRequest, fitted?: FittedRanker): Promise<RecommendationResult> {
+  fitted ??= await currentRanker(db, request);
   const datasets = new Map(fitted.signals.datasets.map((d) => [d.id, d]));
   if (!datasets.has(request.target)) throw notFound('dataset', request.target, 'target');
   for (const c of request.candidates ?? []) if (!datasets.has(c)) throw notFound('dataset', c, 'candidates');

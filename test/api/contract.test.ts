@@ -20,7 +20,7 @@ interface Layer {
 test('every operation in openapi.yaml is served, and every served route is in openapi.yaml', async () => {
   const store = await openStore({ client: 'sqlite', filename: ':memory:' });
   try {
-    const app = createApp({ store, version: 'test', backend: () => null });
+    const app = createApp({ store, version: 'test', backend: () => null, jobs: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined } });
     const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
     const served = stack
       .filter((l) => l.route)

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { seedRegistry } from '../../src/services/index.js';
+import { resultOf, settled } from '../support/jobs.js';
 import type { Store } from '../../src/store/index.js';
 import { encodeNpy, encodeNpyFloat32 } from '../../src/images/npy.js';
 import { distance } from '../../src/task2vec/distance.js';
@@ -197,11 +198,12 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
     const form = new FormData();
     form.append('file', new Blob([new Uint8Array(await readFile('../shared/datasets/breastmnist_28.npz'))]), 'breastmnist_28.npz');
     for (const [k, v] of Object.entries({ name: 'BreastMNIST upload', id: 'breast-up', size: '28' })) form.append(k, v);
-    assert.equal((await fetch(`${app.url}/v1/datasets/uploads`, { method: 'POST', body: form })).status, 201);
+    assert.equal((await settled(app.url, await fetch(`${app.url}/v1/datasets/uploads`, { method: 'POST', body: form }))).state, 'succeeded');
     const options = { samples: 40, batch_size: 20, epochs: 1, input_size: 32, max_images: 40, seed: 5 };
-    const res = await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json(options));
-    assert.equal(res.status, 201, await res.clone().text());
-    const e = (await res.json()) as Embedding & { image_count: number; seed: number; options: { samples: number; classCount: number } };
+    const job = await settled(app.url, await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json(options)));
+    assert.match(job.result_url ?? '', /^\/v1\/embeddings\/\d+$/);
+    assert.deepEqual([job.progress?.stage, job.progress?.fraction], ['fisher', 1]);
+    const e = await resultOf<Embedding & { image_count: number; seed: number; options: { samples: number; classCount: number } }>(app.url, job);
     assert.deepEqual([e.dataset, e.origin, e.image_count, e.seed, e.options.samples, e.options.classCount, e.probe.weights], ['breast-up', 'computed', 40, 5, 40, 2, 'bundled']);
     const listed = (await (await fetch(`${app.url}/v1/datasets/breast-up/embeddings?probe=${e.probe.id}`)).json()) as { items: Embedding[] };
     assert.deepEqual(listed.items.map((x) => x.id), [e.id]);
@@ -209,9 +211,9 @@ describeEachStore('api embeddings, distances and experts', (kind) => {
     const h = decode(withVector.vector!.hessian);
     assert.equal(h.length, e.dimension);
     assert.ok(h.every((x) => Number.isFinite(x) && x >= 0) && h.some((x) => x > 0));
-    const published = await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json({ probe: 'torchvision-resnet50-imagenet1k-v1', samples: 10 }));
-    assert.equal(published.status, 422);
-    assert.match((await problemOf(published)).detail, /holds no weights/);
+    const published = await settled(app.url, await fetch(`${app.url}/v1/datasets/breast-up/embeddings`, json({ probe: 'torchvision-resnet50-imagenet1k-v1', samples: 10 })));
+    assert.deepEqual([published.state, published.failure?.code, published.failure?.retryable], ['failed', 'unprocessable', false]);
+    assert.match(published.failure!.message, /holds no weights/);
   });
 
   test('expert answers: majority vote with the tie rule, Fleiss kappa, resubmission replaces', async () => {

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { zipSync } from 'fflate';
 import { describeEachStore } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
+import { resultOf, settled } from '../support/jobs.js';
 import { classFolder, imageBytes } from '../images/helpers/fixtures.js';
 import type { Store } from '../../src/store/index.js';
 
@@ -15,11 +16,8 @@ const BREAST = resolve('examples/breastmnist/breastmnist_28.npz');
 const MAX_UPLOAD = 2_000_000;
 
 interface Problem { type: string; status: number; detail: string; field?: string; errors?: { field: string; message: string }[] }
-interface Ingested {
-  dataset: { id: string; images: number; classes: number; channels: number; image_size: string; origin: string; modality: string; licence: string; record_origin: string; updated_at: string };
-  profile: { image_count: number; class_counts: Record<string, number>; split_counts: Record<string, Record<string, number>>; skipped: { file: string; code: string }[]; bit_depths: Record<string, number>; normalised: { size: number } };
-  ingestion: { format: string; archive: string | null; split_source: string; stored_bytes: number };
-}
+interface Dataset { id: string; images: number; classes: number; channels: number; image_size: string; origin: string; modality: string; licence: string; record_origin: string; updated_at: string; description: string }
+interface Profile { image_count: number; class_counts: Record<string, number>; split_counts: Record<string, Record<string, number>>; skipped: { file: string; code: string }[]; bit_depths: Record<string, number>; normalised: { size: number } }
 
 async function problemOf(res: Response): Promise<Problem> {
   assert.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
@@ -89,29 +87,28 @@ describeEachStore('api ingestion', (kind) => {
 
   test('an uploaded BreastMNIST npz becomes a dataset with its profile and stored images', async () => {
     const res = await upload(new Uint8Array(await readFile(BREAST)), 'breastmnist_28.npz', { name: 'Our breast ultrasound', id: 'kept', modality: 'ultrasound', size: '32' });
-    assert.equal(res.status, 201, await res.clone().text());
-    assert.equal(res.headers.get('location'), '/v1/datasets/kept');
-    const body = (await res.json()) as Ingested;
+    const job = await settled(app.url, res);
+    assert.deepEqual([job.kind, job.state, job.result_url, job.attempts], ['ingest', 'succeeded', '/v1/datasets/kept', 1]);
+    const dataset = await resultOf<Dataset>(app.url, job);
     assert.deepEqual(
-      [body.dataset.images, body.dataset.classes, body.dataset.channels, body.dataset.image_size, body.dataset.origin, body.dataset.modality, body.dataset.licence, body.dataset.record_origin],
+      [dataset.images, dataset.classes, dataset.channels, dataset.image_size, dataset.origin, dataset.modality, dataset.licence, dataset.record_origin],
       [780, 2, 1, '28x28', 'medical', 'ultrasound', 'unknown', 'ingested'],
     );
-    assert.deepEqual(body.profile.class_counts, { '0': 210, '1': 570 });
-    assert.deepEqual(Object.fromEntries(Object.entries(body.profile.split_counts).map(([s, c]) => [s, Object.values(c).reduce((a, b) => a + b, 0)])), { train: 546, val: 78, test: 156 });
-    assert.deepEqual([body.ingestion.format, body.ingestion.split_source, body.ingestion.stored_bytes], ['npz', 'given', 780 * 32 * 32]);
+    const stored = (await (await fetch(`${app.url}/v1/datasets/kept/profile`)).json()) as Profile;
+    assert.deepEqual(stored.class_counts, { '0': 210, '1': 570 });
+    assert.deepEqual(Object.fromEntries(Object.entries(stored.split_counts).map(([s, c]) => [s, Object.values(c).reduce((a, b) => a + b, 0)])), { train: 546, val: 78, test: 156 });
     assert.equal((await stat(join(dataDir, 'datasets', 'kept', 'pixels.u8'))).size, 780 * 32 * 32);
     assert.deepEqual(await filesUnder(dataDir), ['datasets/kept/manifest.json', 'datasets/kept/pixels.u8', 'datasets/kept/profile.json']);
 
     const profile = await fetch(`${app.url}/v1/datasets/kept/profile`);
     assert.equal(profile.status, 200);
-    assert.deepEqual(await profile.json(), body.profile);
     const etag = profile.headers.get('etag');
     assert.ok(etag);
     assert.equal((await fetch(`${app.url}/v1/datasets/kept/profile`, { headers: { 'if-none-match': etag } })).status, 304);
   });
 
   test('the same id again is a 409 and leaves the stored dataset as it was', async () => {
-    const before = (await (await fetch(`${app.url}/v1/datasets/kept`)).json()) as Ingested['dataset'];
+    const before = (await (await fetch(`${app.url}/v1/datasets/kept`)).json()) as Dataset;
     const pixels = await stat(join(dataDir, 'datasets', 'kept', 'pixels.u8'));
     const res = await upload(await twoClassZip(), 'other.zip', { name: 'Other', id: 'kept' });
     assert.equal(res.status, 409);
@@ -137,10 +134,11 @@ describeEachStore('api ingestion', (kind) => {
 
   test('a zipped class-folder tree with fields after the file, and a seeded split', async () => {
     const res = await upload(await twoClassZip(), 'scans.zip', { name: 'Zipped scans', size: '16', split_seed: '7', origin: 'natural' }, false);
-    assert.equal(res.status, 201, await res.clone().text());
-    const body = (await res.json()) as Ingested;
-    assert.deepEqual([body.dataset.id, body.dataset.origin, body.dataset.images, body.ingestion.archive, body.ingestion.split_source], ['zipped-scans', 'natural', 12, 'zip', 'stratified']);
-    assert.deepEqual(body.profile.class_counts, { benign: 6, malignant: 6 });
+    const dataset = await resultOf<Dataset>(app.url, await settled(app.url, res));
+    assert.deepEqual([dataset.id, dataset.origin, dataset.images], ['zipped-scans', 'natural', 12]);
+    const profile = (await (await fetch(`${app.url}/v1/datasets/zipped-scans/profile`)).json()) as Profile;
+    assert.deepEqual(profile.class_counts, { benign: 6, malignant: 6 });
+    assert.deepEqual(await strayFiles(), []);
   });
 
   test('a server-side folder inside a data root is ingested; corrupt images are named, or skipped on request', async () => {
@@ -148,20 +146,17 @@ describeEachStore('api ingestion', (kind) => {
     await classFolder(folder, { blast: 6, normal: 6 });
     await writeFile(join(folder, 'normal', 'broken.png'), (await imageBytes('png', 12, 12, 3, 99)).subarray(0, 40));
 
-    const refused = await ingest({ path: folder, name: 'Cells' });
-    assert.equal(refused.status, 422);
-    const problem = await problemOf(refused);
-    assert.equal(problem.field, 'path');
-    assert.match(problem.detail, /normal\/broken\.png/);
-    assert.ok(problem.errors?.some((e) => e.message.startsWith('normal/broken.png:')));
+    // The caller's mistake fails the job at once, naming the file, and is not retried.
+    const refused = await settled(app.url, await ingest({ path: folder, name: 'Cells' }));
+    assert.deepEqual([refused.state, refused.failure?.code, refused.failure?.field, refused.failure?.retryable, refused.attempts, refused.dead_letter], ['failed', 'unprocessable', 'path', false, 1, false]);
+    assert.match(refused.failure!.message, /normal\/broken\.png/);
     await assertNothingStored('cells');
 
-    const res = await ingest({ path: folder, name: 'Cells', skip_bad: true, channels: '3' });
-    assert.equal(res.status, 201, await res.clone().text());
-    const body = (await res.json()) as Ingested;
-    assert.deepEqual(body.profile.class_counts, { blast: 6, normal: 6 });
-    assert.deepEqual(body.profile.skipped.map((s) => s.file), ['normal/broken.png']);
-    assert.equal(body.dataset.channels, 3);
+    const dataset = await resultOf<Dataset>(app.url, await settled(app.url, await ingest({ path: folder, name: 'Cells', skip_bad: true, channels: '3' })));
+    const profile = (await (await fetch(`${app.url}/v1/datasets/cells/profile`)).json()) as Profile;
+    assert.deepEqual(profile.class_counts, { blast: 6, normal: 6 });
+    assert.deepEqual(profile.skipped.map((s) => s.file), ['normal/broken.png']);
+    assert.equal(dataset.channels, 3);
   });
 
   test('paths outside the data roots are refused with 403 naming the path, symbolic links to or inside it included', async () => {
@@ -190,16 +185,14 @@ describeEachStore('api ingestion', (kind) => {
 
   test('a folder with one class, an archive climbing out with ../, and a bad id store nothing', async () => {
     await classFolder(join(root, 'single'), { only: 8 });
-    const one = await ingest({ path: join(root, 'single'), name: 'Single' });
-    assert.equal(one.status, 422);
-    assert.match((await problemOf(one)).detail, /only one class \('only'\)/);
+    const one = await settled(app.url, await ingest({ path: join(root, 'single'), name: 'Single' }));
+    assert.deepEqual([one.state, one.failure?.code], ['failed', 'unprocessable']);
+    assert.match(one.failure!.message, /only one class \('only'\)/);
     await assertNothingStored('single');
 
-    const traversal = await upload(await twoClassZip({ '../../escaped.png': new Uint8Array(await imageBytes('png', 8, 8, 1, 5)) }), 'evil.zip', { name: 'Evil' });
-    assert.equal(traversal.status, 422);
-    const problem = await problemOf(traversal);
-    assert.equal(problem.field, 'file');
-    assert.match(problem.detail, /^evil\.zip: .*\.\.\/\.\.\/escaped\.png/);
+    const traversal = await settled(app.url, await upload(await twoClassZip({ '../../escaped.png': new Uint8Array(await imageBytes('png', 8, 8, 1, 5)) }), 'evil.zip', { name: 'Evil' }));
+    assert.deepEqual([traversal.state, traversal.failure?.code, traversal.failure?.field], ['failed', 'unprocessable', 'file']);
+    assert.match(traversal.failure!.message, /^evil\.zip: .*\.\.\/\.\.\/escaped\.png/);
     await assertNothingStored('evil');
     assert.equal(await stat(join(dataDir, '..', 'escaped.png')).catch(() => undefined), undefined);
 

@@ -1,7 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp, type ApiContext } from '../../src/api/index.js';
-import type { Store } from '../../src/store/index.js';
+import { dataDir, type Store } from '../../src/store/index.js';
+import { EmbeddedWorker } from '../../src/services/jobs-local.js';
+import { workerSettingsFromEnv } from '../../src/services/jobs.js';
+import { silentLogger } from '../../src/services/telemetry.js';
 
 export interface RunningApp {
   readonly url: string;
@@ -10,13 +13,19 @@ export interface RunningApp {
 
 /** The real app on a loopback port, with response validation on so that spec drift fails tests. */
 export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}): Promise<RunningApp> {
-  const app = createApp({ store, version: 'test', backend: () => null, ...context }, { validateResponses: true });
+  const settings = workerSettingsFromEnv({ dataDir: context.ingestion?.dataDir ?? dataDir(), backend: 'wasm', logger: silentLogger }, { TA_JOB_HEARTBEAT_SECONDS: '0.2' });
+  const worker = new EmbeddedWorker(store.knex, settings);
+  await worker.start();
+  const app = createApp({ store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context }, { validateResponses: true });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
+    close: async () => {
+      await worker.stop(0);
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    },
   };
 }

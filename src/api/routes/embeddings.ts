@@ -1,6 +1,8 @@
 import { notFound } from '../../errors.js';
 import { presentEmbedding, presentProbe } from '../../presenters/embeddings.js';
-import { computeEmbedding, datasetEmbeddings, embeddingView, findProbe, importEmbedding, knownProbes, registerProbeFolder, resolveInsideRoots } from '../../services/index.js';
+import { datasetEmbeddings, embeddingView, findProbe, importEmbedding, knownProbes, registerProbeFolder, resolveInsideRoots } from '../../services/index.js';
+import type { EmbedJobParams } from '../../services/job-runners.js';
+import { acceptJob } from './jobs.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
 import { ingestionSettings } from '../uploads.js';
@@ -47,9 +49,8 @@ export const embeddingRoutes: Route[] = [
     path: '/v1/datasets/{id}/embeddings',
     async handle(ctx, req, res) {
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
-      const view = await computeEmbedding(ctx.store, {
+      const params: EmbedJobParams = {
         dataset: String(req.params.id),
-        dataDir: ingestionSettings(ctx).dataDir,
         ...(body.probe !== undefined ? { probe: body.probe } : {}),
         ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
         ...(body.max_images !== undefined ? { maxImages: body.max_images } : {}),
@@ -61,8 +62,8 @@ export const embeddingRoutes: Route[] = [
           ...(body.seed !== undefined ? { seed: body.seed } : {}),
           ...(body.epochs !== undefined ? { classifier: { epochs: body.epochs } } : {}),
         },
-      });
-      res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));
+      };
+      await acceptJob(ctx, res, { kind: 'embed', params: { ...params }, ...(body.requires_backend !== undefined ? { requiresBackend: body.requires_backend } : {}) });
     },
   },
   {

@@ -10,6 +10,7 @@ import { embeddingRoutes } from './embeddings.js';
 import { distanceRoutes } from './distances.js';
 import { expertRoutes } from './experts.js';
 import { studyRoutes } from './studies.js';
+import { jobRoutes } from './jobs.js';
 
 /** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
-export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes, ...ingestionRoutes, ...embeddingRoutes, ...distanceRoutes, ...expertRoutes, ...studyRoutes];
+export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes, ...ingestionRoutes, ...embeddingRoutes, ...distanceRoutes, ...expertRoutes, ...studyRoutes, ...jobRoutes];

@@ -1,8 +1,11 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { AppError } from '../../errors.js';
-import { presentIngested, presentProfile } from '../../presenters/profile.js';
-import { ingestedProfile, ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
+import { presentProfile } from '../../presenters/profile.js';
+import { ingestedProfile, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
+import type { IngestJobParams } from '../../services/job-runners.js';
 import { sendRead } from '../conditional.js';
+import { acceptJob } from './jobs.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 import { ingestionSettings, uploadedFile, FILE_FIELD } from '../uploads.js';
@@ -36,13 +39,16 @@ export const ingestionRoutes: Route[] = [
     async handle(ctx, req, res) {
       const upload = uploadedFile(req);
       const body = req.body as Fields;
-      // The upload is removed before answering, so that a client never sees it linger.
-      const outcome = await ingestIntoStore(
-        ctx.store,
-        { path: upload.path, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body) },
-        ingestionSettings(ctx).dataDir,
-      ).finally(() => rm(upload.path, { force: true }));
-      res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));
+      const settings = ingestionSettings(ctx);
+      // The upload leaves the request's temporary folder for the job's own, and goes when the job ends.
+      const kept = join(settings.dataDir, 'uploads', basename(upload.path));
+      await mkdir(dirname(kept), { recursive: true });
+      await rename(upload.path, kept);
+      const params: IngestJobParams = { path: kept, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body), removeWhenDone: true };
+      await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } }).catch(async (e: unknown) => {
+        await rm(kept, { force: true });
+        throw e;
+      });
     },
   },
   {
@@ -52,12 +58,8 @@ export const ingestionRoutes: Route[] = [
       const body = req.body as components['schemas']['DatasetIngestion'];
       const settings = ingestionSettings(ctx);
       const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
-      const outcome = await ingestIntoStore(
-        ctx.store,
-        { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) },
-        settings.dataDir,
-      );
-      res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));
+      const params: IngestJobParams = { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) };
+      await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } });
     },
   },
   {

@@ -1,5 +1,5 @@
 import { presentRanker, presentRecommendations } from '../../presenters/evidence.js';
-import { currentRanker, recommend } from '../../services/index.js';
+import { currentRanker } from '../../services/index.js';
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
 
@@ -20,7 +20,7 @@ export const recommendationRoutes: Route[] = [
     path: '/v1/recommendations',
     async handle(ctx, req, res) {
       const body = req.body as { target: string; candidates?: string[]; probe?: string; top_k?: number; proxy?: string };
-      const result = await recommend(ctx.store, {
+      const result = await ctx.recommendations!.recommend({
         target: body.target,
         ...(body.candidates ? { candidates: body.candidates } : {}),
         ...(body.probe ? { probe: body.probe } : {}),

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../../errors.js';
 import { presentEmbedding } from '../../presenters/embeddings.js';
-import { computeEmbedding, datasetEmbeddings, findProbe, importEmbedding, IMPORT_METHODS, withStore, type EmbeddingView } from '../../services/index.js';
+import { presentJob } from '../../presenters/jobs.js';
+import { datasetEmbeddings, embeddingView, findProbe, importEmbedding, IMPORT_METHODS, withStore, type EmbeddingView } from '../../services/index.js';
+import type { JobBackend } from '../../jobs/index.js';
+import type { EmbedJobParams } from '../../services/job-runners.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
-import { progressBar } from '../progress.js';
+import { backendOption, detachOption, queueJob, runJobHere } from './jobs.js';
 
 function seedValue(value: string): number {
   const n = Number(value);
@@ -42,6 +45,8 @@ interface EmbedOptions {
   seed: number;
   inputSize?: number;
   maxImages?: number;
+  detach?: boolean;
+  requiresBackend?: JobBackend;
   json?: boolean;
 }
 
@@ -58,32 +63,33 @@ export function embedCommand(): Command {
     .option('--seed <n>', 'seed of every random choice', seedValue, 0)
     .option('--input-size <px>', "resize to this size instead of the probe's own (a different probe identity)", positiveInt)
     .option('--max-images <n>', 'use at most this many stored images, stratified by class', positiveInt)
+    .addOption(detachOption())
+    .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (dataset: string, o: EmbedOptions) => {
-      const bar = progressBar({ label: dataset });
+      const params: EmbedJobParams = {
+        dataset,
+        ...(o.probe !== undefined ? { probe: o.probe } : {}),
+        ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
+        ...(o.maxImages !== undefined ? { maxImages: o.maxImages } : {}),
+        options: {
+          method: o.method,
+          seed: o.seed,
+          ...(o.samples !== undefined ? { samples: o.samples } : {}),
+          ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
+          ...(o.fisherEpochs !== undefined ? { fisherEpochs: o.fisherEpochs } : {}),
+          ...(o.epochs !== undefined ? { classifier: { epochs: o.epochs } } : {}),
+        },
+      };
+      const submission = { kind: 'embed' as const, params: { ...params }, ...(o.requiresBackend !== undefined ? { requiresBackend: o.requiresBackend } : {}) };
+      if (o.detach) {
+        const job = await withStore((store) => queueJob(store, submission));
+        if (o.json) return printJson(presentJob(job));
+        return console.log(job.id);
+      }
       const view = await withStore(async (store) => {
-        try {
-          return await computeEmbedding(
-            store,
-            {
-              dataset,
-              ...(o.probe !== undefined ? { probe: o.probe } : {}),
-              ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
-              ...(o.maxImages !== undefined ? { maxImages: o.maxImages } : {}),
-              options: {
-                method: o.method,
-                seed: o.seed,
-                ...(o.samples !== undefined ? { samples: o.samples } : {}),
-                ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-                ...(o.fisherEpochs !== undefined ? { fisherEpochs: o.fisherEpochs } : {}),
-                ...(o.epochs !== undefined ? { classifier: { epochs: o.epochs } } : {}),
-              },
-            },
-            (p) => bar.update(p),
-          );
-        } finally {
-          bar.finish();
-        }
+        const job = await runJobHere(store, submission, dataset);
+        return (await embeddingView(store, Number(job.resultUrl!.split('/').pop())))!;
       });
       if (o.json) return printJson(presentEmbedding(view));
       console.log(describeEmbedding(view));

@@ -6,6 +6,10 @@ import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
 import { printJson } from '../output.js';
+import type { JobBackend } from '../../jobs/index.js';
+import { startJobSystem } from '../../services/job-system.js';
+import { createLogger } from '../../services/telemetry.js';
+import { shutdownGraceMs } from './jobs.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -15,10 +19,12 @@ export function serveCommand(): Command {
     .option('--port <port>', 'TCP port', (v) => parsePort(v), Number(process.env.PORT ?? 8080))
     .option('--host <host>', 'address to listen on', process.env.HOST ?? '127.0.0.1')
     .option('--seed', 'load the dataset registry first (idempotent)')
-    .action(async (opts: { port: number; host: string; seed?: boolean }) => {
+    .option('--no-worker', 'run no jobs in this process (PostgreSQL: leave them to `transfer-atlas worker`s)')
+    .action(async (opts: { port: number; host: string; seed?: boolean; worker: boolean }) => {
       const config = storeConfigFromEnv();
       // Read before opening anything, so that a bad TA_MAX_UPLOAD_BYTES stops the start, not a later upload.
       const ingestion = ingestionConfigFromEnv();
+      const grace = shutdownGraceMs();
       // The backend is chosen (and logged) once at start-up, so that health reports it and a bad TA_BACKEND stops the start.
       await initCompute();
       const store = await openStore(config);
@@ -26,11 +32,22 @@ export function serveCommand(): Command {
         const summary = await seedRegistry(store, registryDir());
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
       }
-      const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion });
+      const logger = createLogger();
+      const jobs = await startJobSystem(store, { worker: opts.worker, backend: backendInfo()!.choice as JobBackend, dataDir: ingestion.dataDir, logger });
+      const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion, jobs: jobs.dispatcher, logger });
       const server = app.listen(opts.port, opts.host, () => {
         console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
       });
-      const stop = () => server.close(() => void store.close());
+      // Stop answering, then stop the worker (the running job finishes within the grace or goes back to the queue).
+      const stop = () => {
+        server.close();
+        server.closeAllConnections();
+        // pg-boss keeps timers of its own; once the queue and the store are let go there is nothing left to wait for.
+        void jobs
+          .stop(grace)
+          .then(() => store.close())
+          .finally(() => process.exit());
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });

@@ -1,0 +1,131 @@
+/**
+ * API throughput and latency with autocannon against a real `serve` process (its own process, so
+ * the load generator does not share its event loop): POST /v1/recommendations for a target with a
+ * stored Task2Vec embedding (ISIC, embedded in the study) at concurrency 16 for 20 s, then GET
+ * /v1/datasets, on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, or BENCH_DATABASE_URL).
+ * Writes bench/results/api.json.
+ *   npm run bench:api               (BENCH_API_SECONDS=5 for a quick run; BENCH_API_STORES=sqlite for one store)
+ * Target: recommendation p99 under 10 ms at concurrency 16 on 2 cores, zero errors.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+
+const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 20);
+const CONNECTIONS = 16;
+const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const STORES = (process.env.BENCH_API_STORES ?? 'sqlite,postgres').split(',');
+const TARGET = 'isic';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--seed', '--port', String(port)], { cwd: ROOT, env: { ...process.env, TA_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start within 300 s:\n${out}`)), 300_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/listening on/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+  });
+  return child;
+}
+
+interface Figures {
+  readonly store: string;
+  readonly operation: string;
+  readonly seconds: number;
+  readonly connections: number;
+  readonly requests: number;
+  readonly requests_per_second: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly errors: number;
+  readonly non_2xx: number;
+  readonly timeouts: number;
+}
+
+async function load(store: string, operation: string, options: autocannon.Options): Promise<Figures> {
+  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const figures = {
+    store,
+    operation,
+    seconds: SECONDS,
+    connections: CONNECTIONS,
+    requests: r.requests.total,
+    requests_per_second: r.requests.average,
+    p50_ms: r.latency.p50,
+    p99_ms: r.latency.p99,
+    errors: r.errors,
+    non_2xx: r.non2xx,
+    timeouts: r.timeouts,
+  };
+  console.log(`${store.padEnd(8)} ${operation.padEnd(26)} ${figures.requests_per_second.toFixed(0).padStart(6)} req/s  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  errors ${figures.errors}  non-2xx ${figures.non_2xx}  timeouts ${figures.timeouts}`);
+  return figures;
+}
+
+async function benchStore(store: string): Promise<Figures[]> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'ta-bench-api-'));
+  const schema = `bench_api_${process.pid}`;
+  const env: NodeJS.ProcessEnv = store === 'sqlite' ? { DATABASE_URL: '', TA_DATA_DIR: dataDir } : { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir };
+  const port = await freePort();
+  const server = await startServer(env, port);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    const body = JSON.stringify({ target: TARGET });
+    const headers = { 'content-type': 'application/json' };
+    // The first request after start-up fits the ranker and fills the cache; it is not what is measured.
+    const first = await fetch(`${url}/v1/recommendations`, { method: 'POST', headers, body });
+    if (first.status !== 200) throw new Error(`POST /v1/recommendations answered ${first.status}: ${await first.text()}`);
+    return [
+      await load(store, 'POST /v1/recommendations', { url: `${url}/v1/recommendations`, method: 'POST', headers, body }),
+      await load(store, 'GET /v1/datasets', { url: `${url}/v1/datasets` }),
+    ];
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await rm(dataDir, { recursive: true, force: true });
+    if (store === 'postgres') {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      await client.query(`drop schema if exists "${schema}" cascade`);
+      await client.query(`drop schema if exists "${schema}_pgboss" cascade`);
+      await client.end();
+    }
+  }
+}
+
+const load1 = loadavg()[0]!;
+const runs: Figures[] = [];
+for (const store of STORES) runs.push(...(await benchStore(store)));
+const result = {
+  date: new Date().toISOString(),
+  machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', load_average_1m_at_start: load1 },
+  target: TARGET,
+  runs,
+  target_p99_ms: 10,
+  met: runs.filter((r) => r.operation.startsWith('POST')).every((r) => r.p99_ms < 10 && r.errors === 0 && r.non_2xx === 0 && r.timeouts === 0),
+};
+await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
+await writeFile(join(ROOT, 'bench', 'results', 'api.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`load average at start ${load1.toFixed(1)} on ${availableParallelism()} cores; recommendation p99 < 10 ms with no errors: ${result.met ? 'met' : 'NOT met'}`);
