@@ -38,9 +38,13 @@ export function heatmap(
   },
 ): Element {
   const longest = Math.max(...cells.map((c) => c.y.length), 4);
+  const columns = options.xDomain?.length ?? new Set(cells.map((c) => c.x)).size;
+  const marginLeft = 12 + longest * 7;
   return Plot.plot({
     ariaLabel: `${options.label}: ${options.y} by ${options.x}`,
-    marginLeft: 12 + longest * 7,
+    marginLeft,
+    // Wide enough that each column's printed value fits in its cell.
+    width: Math.max(480, marginLeft + columns * (options.digits + 3) * 9),
     marginBottom: 70,
     padding: 0.04,
     x: { label: options.x, tickRotate: -35, domain: options.xDomain },

@@ -10,13 +10,17 @@ export interface PairMean {
   readonly results: number;
 }
 
-export function pairMeans(results: readonly TransferResult[], value: (r: TransferResult) => number | null): PairMean[] {
+export function pairMeans(
+  results: readonly TransferResult[],
+  value: (r: TransferResult) => number | null,
+  subject: (r: TransferResult) => string | null = (r) => r.source,
+): PairMean[] {
   const sums = new Map<string, { source: string; target: string; total: number; n: number }>();
   for (const r of results) {
-    const v = value(r);
-    if (r.source === null || v === null) continue;
-    const key = `${r.source}\u0000${r.target}`;
-    const entry = sums.get(key) ?? { source: r.source, target: r.target, total: 0, n: 0 };
+    const [v, source] = [value(r), subject(r)];
+    if (source === null || v === null) continue;
+    const key = `${source}\u0000${r.target}`;
+    const entry = sums.get(key) ?? { source, target: r.target, total: 0, n: 0 };
     entry.total += v;
     entry.n += 1;
     sums.set(key, entry);

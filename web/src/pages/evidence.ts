@@ -31,8 +31,8 @@ const MEASURES = {
     digits: 1,
   },
   metric: {
-    label: 'test AUC',
-    caption: 'Test AUC after fine-tuning, mean over folds',
+    label: 'test metric',
+    caption: "Test metric after fine-tuning (each study's own, AUC in the stored ones), mean over folds",
     value: (r: TransferResult) => r.mean,
     diverging: false,
     digits: 3,
@@ -40,21 +40,24 @@ const MEASURES = {
 } as const;
 type Measure = keyof typeof MEASURES;
 
-/** A result's study is the publication it cites; contributions without one are grouped by contributor. */
-const studyOf = (r: TransferResult): string => r.reference ?? r.contributor;
+/** A result's study, else the publication it cites; contributions with neither are grouped by contributor. */
+const studyOf = (r: TransferResult): string => r.study ?? r.reference ?? r.contributor;
+/** Rows are backbones (a source and an architecture) where the result names one, else sources. */
+const backboneOf = (r: TransferResult): string | null => r.backbone ?? r.source;
 
 function resultHeatmap(results: readonly TransferResult[], study: string, key: Measure): HTMLElement {
   const measure = MEASURES[key];
   const pairs = pairMeans(
     results.filter((r) => study === POOLED || studyOf(r) === study),
     measure.value,
+    backboneOf,
   );
   if (pairs.length === 0) return h('p', {}, `No results with a ${measure.label} in this selection.`);
   const cells = pairs.map((p) => ({ x: p.target, y: p.source, value: p.mean }));
   const table = dataTable(
     `Mean ${measure.label} per source and target`,
     [
-      { label: 'source', value: (p) => p.source },
+      { label: 'backbone', value: (p) => p.source },
       { label: 'target', value: (p) => p.target },
       { label: measure.label, value: (p) => fixed(p.mean, measure.digits), numeric: true },
       { label: 'results', value: (p) => p.results, numeric: true },
@@ -63,10 +66,10 @@ function resultHeatmap(results: readonly TransferResult[], study: string, key: M
     { sortable: true },
   );
   return chartFigure(
-    `${measure.caption}, of each source (rows) on each target (columns); ${pairs.length} pairs.`,
+    `${measure.caption}, of each backbone (rows) on each target (columns); ${pairs.length} pairs.`,
     heatmap(cells, {
       x: 'target',
-      y: 'source',
+      y: 'backbone',
       label: measure.label,
       diverging: measure.diverging,
       digits: measure.digits,
@@ -76,13 +79,14 @@ function resultHeatmap(results: readonly TransferResult[], study: string, key: M
 }
 
 async function resultsSection(out: HTMLElement): Promise<void> {
-  const results = await activeResults();
+  const [results, stored] = await Promise.all([activeResults(), getJson<{ items: Schemas['Study'][] }>('/v1/studies')]);
+  const titles = new Map(stored.items.map((s) => [s.id, `${s.title} (${s.year})`]));
   const studies = [...new Set(results.filter((r) => r.source !== null).map(studyOf))].sort();
   const study = h(
     'select',
     { id: 'study' },
     h('option', { value: POOLED }, 'All studies, pooled'),
-    ...studies.map((s) => h('option', { value: s }, s)),
+    ...studies.map((s) => h('option', { value: s }, titles.get(s) ?? s)),
   );
   const measure = h(
     'select',

@@ -32,6 +32,8 @@ function resultsTable(results: readonly Result[]): HTMLTableElement {
       },
       { label: 'added', value: (r) => r.created_at.slice(0, 10) },
       { label: 'withdrawn', value: (r) => r.withdrawn_at?.slice(0, 10) ?? null },
+      { label: 'backbone', value: (r) => r.backbone ?? null },
+      { label: 'study', value: (r) => r.study ?? null },
     ],
     results,
     { sortable: true, className: 'results' },
