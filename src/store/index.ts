@@ -15,3 +15,4 @@ export { contributorRole } from './roles.js';
 export { upsertBackbone, ensureDerivedBackbone, derivedBackboneId, listBackbones, getBackbone, existingBackboneIds, type NewBackbone, type StoredBackbone, type BackboneWeights } from './backbones.js';
 export { upsertPairSignals, listPairSignals, type PairSignal, type StoredPairSignal, type PairSignalFilter, type SignalSubjectKind } from './pair-signals.js';
 export { upsertStudy, listStudies, getStudy, studyCounts, declaredSignals, replaceSpreads, listSpreads, type NewStudy, type StoredStudy, type StudyCounts, type StudyCandidateSet, type StudySignalDefinition, type ResultSpread } from './studies.js';
+export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from './availability.js';

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { AppError } from '../../errors.js';
 import { presentIngested, presentProfile } from '../../presenters/profile.js';
 import { ingestedProfile, ingestIntoStore, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
+import { limitsForUpload } from '../../images/index.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
@@ -39,7 +40,7 @@ export const ingestionRoutes: Route[] = [
       // The upload is removed before answering, so that a client never sees it linger.
       const outcome = await ingestIntoStore(
         ctx.store,
-        { path: upload.path, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body) },
+        { path: upload.path, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(ingestionSettings(ctx).maxUploadBytes) },
         ingestionSettings(ctx).dataDir,
       ).finally(() => rm(upload.path, { force: true }));
       res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));
@@ -54,7 +55,7 @@ export const ingestionRoutes: Route[] = [
       const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
       const outcome = await ingestIntoStore(
         ctx.store,
-        { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) },
+        { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(settings.maxUploadBytes) },
         settings.dataDir,
       );
       res.status(201).location(`/v1/datasets/${outcome.dataset.id}`).json(presentIngested(outcome));

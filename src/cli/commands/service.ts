@@ -5,6 +5,7 @@ import { createApp } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
+import { sweepLeftovers } from '../../images/index.js';
 import { printJson } from '../output.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -22,6 +23,7 @@ export function serveCommand(): Command {
       // The backend is chosen (and logged) once at start-up, so that health reports it and a bad TA_BACKEND stops the start.
       await initCompute();
       const store = await openStore(config);
+      reportSwept(await sweepLeftovers(ingestion.dataDir));
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
@@ -36,6 +38,10 @@ export function serveCommand(): Command {
     });
 }
 
+function reportSwept(removed: readonly string[]): void {
+  if (removed.length > 0) console.log(`removed ${removed.length} folder(s) and file(s) left by interrupted ingestions or uploads`);
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535)`);
@@ -46,6 +52,7 @@ export function migrateCommand(): Command {
   return new Command('migrate').description('bring the store schema up to date').action(async () => {
     const config = storeConfigFromEnv();
     const applied = await withStore((store) => migrate(store));
+    reportSwept(await sweepLeftovers(ingestionConfigFromEnv().dataDir));
     console.log(applied.length === 0 ? `${describeStore(config)}: schema already up to date` : `${describeStore(config)}: applied ${applied.join(', ')}`);
   });
 }
