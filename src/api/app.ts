@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { OPENAPI_PATH } from '../paths.js';
+import { applySecurity, securityConfigFromEnv, type SecurityConfig } from './security.js';
 import { declaredLength, loadSpec, malformedMultipart, plainInput } from './edge.js';
 import type { ApiContext } from './context.js';
 import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
@@ -12,12 +13,15 @@ import { webPage } from './web.js';
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
   readonly validateResponses?: boolean;
+  /** Headers, CORS and rate limits; read from the environment when not given. */
+  readonly security?: SecurityConfig;
 }
 
 export function createApp(ctx: ApiContext, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  applySecurity(app, options.security ?? securityConfigFromEnv());
   app.use(webPage());
   const uploadLength = declaredLength(() => ingestionSettings(ctx).maxUploadBytes);
   app.use((req, res, next) => (req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next()));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describeEachStore, type StoreKind } from '../support/stores.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { seedRegistry } from '../../src/services/index.js';
-import type { Store } from '../../src/store/index.js';
+import { openStore, type Store } from '../../src/store/index.js';
 import { encodeNpyFloat32 } from '../../src/images/npy.js';
 
 interface Problem { type: string; status: number; detail: string; field?: string }
@@ -114,6 +114,28 @@ function suite(kind: StoreKind): void {
 }
 
 describeEachStore('api edge: no coercion, NUL, int32, nesting', suite);
+
+test('security headers, CORS only for configured origins, and per-address rate limits', async (t) => {
+  const store = await openStore({ client: 'sqlite', filename: ':memory:' });
+  const app = await startApp(store, {}, { corsOrigins: ['https://atlas.example'], perMinute: 5, writesPerMinute: 2 });
+  t.after(async () => {
+    await app.close();
+    await store.close();
+  });
+  const first = await fetch(`${app.url}/v1/datasets`, { headers: { origin: 'https://atlas.example' } });
+  assert.equal(first.headers.get('x-content-type-options'), 'nosniff');
+  assert.ok(first.headers.get('content-security-policy'));
+  assert.equal(first.headers.get('access-control-allow-origin'), 'https://atlas.example');
+  const stranger = await fetch(`${app.url}/v1/datasets`, { headers: { origin: 'https://evil.example' } });
+  assert.equal(stranger.headers.get('access-control-allow-origin'), null);
+  const writes = [];
+  for (let i = 0; i < 3; i++) writes.push((await fetch(`${app.url}/v1/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status);
+  assert.deepEqual(writes, [400, 400, 429]);
+  const limited = await fetch(`${app.url}/v1/datasets`);
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+  assert.ok(Number(limited.headers.get('retry-after')) > 0);
+});
 
 test('both stores refused the same bad bodies the same way', { skip: false }, () => {
   const sqlite = outcomes.get('sqlite');

@@ -2,6 +2,10 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createApp, type ApiContext } from '../../src/api/index.js';
 import type { Store } from '../../src/store/index.js';
+import { DEFAULT_SECURITY, type SecurityConfig } from '../../src/api/security.js';
+
+/** Suites send bursts no client would; the limits have their own test. */
+export const NO_LIMITS: SecurityConfig = { ...DEFAULT_SECURITY, perMinute: 0, writesPerMinute: 0 };
 
 export interface RunningApp {
   readonly url: string;
@@ -9,8 +13,8 @@ export interface RunningApp {
 }
 
 /** The real app on a loopback port, with response validation on so that spec drift fails tests. */
-export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}): Promise<RunningApp> {
-  const app = createApp({ store, version: 'test', backend: () => null, ...context }, { validateResponses: true });
+export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}, security: SecurityConfig = NO_LIMITS): Promise<RunningApp> {
+  const app = createApp({ store, version: 'test', backend: () => null, ...context }, { validateResponses: true, security });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

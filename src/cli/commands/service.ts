@@ -6,9 +6,13 @@ import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
 import { sweepLeftovers } from '../../images/index.js';
+import { invalid } from '../../errors.js';
 import { printJson } from '../output.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** How long requests in flight may take to finish after SIGTERM before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -29,10 +33,25 @@ export function serveCommand(): Command {
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
       }
       const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion });
-      const server = app.listen(opts.port, opts.host, () => {
-        console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      const server = app.listen(opts.port, opts.host);
+      // A port in use (or not ours to take) is the caller's mistake: exit 2 naming it, never a silent non-listening process.
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          void store.close();
+          reject(invalid(`cannot listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : (e.code ?? e.message)}`, [{ field: 'port', message: e.code ?? 'cannot listen' }], 'port'));
+        });
       });
-      const stop = () => server.close(() => void store.close());
+      console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      // Half-open connections (headers never finished) are cut by the headers timeout; on SIGTERM idle
+      // ones close at once and busy ones get SHUTDOWN_GRACE_MS to finish.
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 300_000;
+      const stop = () => {
+        server.close(() => void store.close());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
