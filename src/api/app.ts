@@ -1,11 +1,13 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { OPENAPI_PATH } from '../paths.js';
+import { applySecurity, securityConfigFromEnv, type SecurityConfig } from './security.js';
+import { declaredLength, loadSpec, malformedMultipart, plainInput } from './edge.js';
 import type { ApiContext } from './context.js';
 import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
 import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
-import { uploaderOptions } from './uploads.js';
+import { ingestionSettings, uploaderOptions } from './uploads.js';
 import { webPage } from './web.js';
 import { requestDuration, silentLogger } from '../services/telemetry.js';
 import { RecommendationCache } from '../services/serving.js';
@@ -13,6 +15,8 @@ import { RecommendationCache } from '../services/serving.js';
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
   readonly validateResponses?: boolean;
+  /** Headers, CORS and rate limits; read from the environment when not given. */
+  readonly security?: SecurityConfig;
 }
 
 export function createApp(given: ApiContext, options: AppOptions = {}): Express {
@@ -32,18 +36,27 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
     });
     next();
   });
+  applySecurity(app, options.security ?? securityConfigFromEnv());
   app.use(webPage());
+  const uploadLength = declaredLength(() => ingestionSettings(ctx).maxUploadBytes);
+  app.use((req, res, next) => (req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next()));
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  app.use(
-    OpenApiValidator.middleware({
-      apiSpec: OPENAPI_PATH,
-      validateRequests: { allowUnknownQueryParameters: false, coerceTypes: true },
-      validateResponses: options.validateResponses ?? false,
-      validateFormats: true,
-      ignoreUndocumented: false,
-      fileUploader: uploaderOptions(ctx),
-    }),
-  );
+  // JSON bodies are taken as typed (a null is no 0); form fields are text by nature, so only they are coerced.
+  const validator = (coerceTypes: boolean) =>
+    express.Router().use(
+      OpenApiValidator.middleware({
+        apiSpec: loadSpec(OPENAPI_PATH) as never,
+        validateRequests: { allowUnknownQueryParameters: false, coerceTypes },
+        validateResponses: options.validateResponses ?? false,
+        validateFormats: true,
+        ignoreUndocumented: false,
+        fileUploader: uploaderOptions(ctx),
+      }),
+    );
+  const typed = validator(false);
+  const form = validator(true);
+  app.use((req, res, next) => (req.is('multipart/form-data') ? form : typed)(req, res, next));
+  app.use(plainInput);
   for (const route of routes) {
     app[route.method](expressPath(route.path), async (req, res, next) => {
       try {
@@ -56,6 +69,7 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
   app.use((req, res) => {
     sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'not-found', title: 'No such route', status: 404, detail: `${req.method} ${req.path} is not part of the API`, instance: req.originalUrl });
   });
+  app.use(malformedMultipart);
   app.use(problemHandler);
   return app;
 }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorCode, type FieldError } from '../errors.js';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/index.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:transfer-atlas:problem:';
 
@@ -103,6 +104,11 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const { kind, title } = byStatus(status);
     sendProblem(res, { type: PROBLEM_TYPE_PREFIX + kind, title, status, detail: (err as Error).message, instance: req.originalUrl });
+    return;
+  }
+  if (isStoreUnavailable(err)) {
+    res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'unavailable', title: 'Store unavailable', status: 503, detail: `the database cannot be reached; retry in ${RETRY_AFTER_SECONDS} seconds`, instance: req.originalUrl });
     return;
   }
   console.error(err);

@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness, the store in use and the tensor backend. */
+        /** Liveness, the store in use and whether it answers, and the tensor backend. */
         get: operations["getHealth"];
         put?: never;
         post?: never;
@@ -819,11 +819,13 @@ export interface components {
             }[];
         };
         Health: {
-            /** @constant */
-            status: "ok";
+            /** @enum {string} */
+            status: "ok" | "unavailable";
             version: string;
             /** @enum {string} */
             store: "sqlite" | "postgres";
+            /** @description Whether the store answered a trivial query within two seconds. */
+            store_reachable: boolean;
             /** @description The tensor backend once one has been chosen; null before the first computation asks for it. */
             backend?: null | {
                 /** @description The tfjs backend in use: tensorflow (native, CPU or GPU), wasm or cpu. */
@@ -866,7 +868,10 @@ export interface components {
             channels: 1 | 3;
             licence: string;
             citation?: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description An http or https URL.
+             */
             homepage?: string;
             /** @description A pretrained backbone for this source that users can download. */
             backbone?: string;
@@ -916,7 +921,10 @@ export interface components {
             /** @description Default: unknown. */
             licence?: string;
             citation?: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description An http or https URL.
+             */
             homepage?: string;
             /**
              * @default auto
@@ -966,7 +974,10 @@ export interface components {
             /** @description Default: unknown. */
             licence?: string;
             citation?: string;
-            /** Format: uri */
+            /**
+             * Format: uri
+             * @description An http or https URL.
+             */
             homepage?: string;
             /**
              * @default auto
@@ -1594,9 +1605,20 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The service is up. */
+            /** @description The service is up and its store answers. */
             200: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            /** @description The store does not answer; `Retry-After` says when to ask again. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

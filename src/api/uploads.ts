@@ -10,9 +10,10 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { Request } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { invalid } from '../errors.js';
-import { IngestionError, receiveUpload } from '../images/index.js';
+import { IngestionError, ownedPrefix, receiveUpload, UPLOAD_PREFIX } from '../images/index.js';
 import { ingestionConfigFromEnv, type IngestionConfig } from '../services/index.js';
 import type { ApiContext } from './context.js';
+import { serverFailure } from './edge.js';
 
 type UploaderOptions = Exclude<NonNullable<Parameters<typeof OpenApiValidator.middleware>[0]['fileUploader']>, boolean>;
 type StorageEngine = NonNullable<UploaderOptions['storage']>;
@@ -34,11 +35,12 @@ export function ingestionSettings(ctx: ApiContext): IngestionConfig {
 /** Keeps the original extension (ingestion recognises .npz, .tar.gz and the like by it) and nothing unsafe. */
 function tempName(original: string): string {
   const safe = original.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(-100);
-  return `upload-${randomUUID()}-${safe || 'file'}`;
+  return `${ownedPrefix(UPLOAD_PREFIX)}${randomUUID()}-${safe || 'file'}`;
 }
 
 function refusal(e: unknown): unknown {
-  if (!(e instanceof IngestionError)) return e;
+  if (e instanceof OpenApiValidator.error.BadRequest) return e;
+  if (!(e instanceof IngestionError)) return serverFailure(e);
   // The validator passes its own error types through to the problem handler and turns any other into a 500.
   return e.appCode === 'payload-too-large'
     ? new OpenApiValidator.error.RequestEntityTooLarge({ path: `/body/${FILE_FIELD}`, message: e.message })

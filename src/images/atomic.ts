@@ -7,12 +7,13 @@ import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { IngestionError } from './errors.js';
 import { ingestDataset, type IngestionInput, type IngestionResult } from './ingest.js';
+import { ownedPrefix, STAGING_PREFIX } from './leftovers.js';
 import type { ProgressCallback } from './progress.js';
 
 /** A fresh staging folder under `root`, named so that listings of `root` can ignore it. */
 export async function createStagingDir(root: string): Promise<string> {
   await mkdir(root, { recursive: true });
-  return mkdtemp(join(root, '.staging-'));
+  return mkdtemp(join(root, ownedPrefix(STAGING_PREFIX)));
 }
 
 /** Moves a staged dataset into place with one rename; refuses to replace an existing folder. */

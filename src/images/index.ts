@@ -1,4 +1,4 @@
-export { ingestDataset, DEFAULT_LIMITS } from './ingest.js';
+export { ingestDataset, DEFAULT_LIMITS, limitsForUpload, EXPANSION_FACTOR } from './ingest.js';
 export type { IngestionInput, IngestionTarget, IngestionResult, IngestionLimits, SplitSource } from './ingest.js';
 export { ingestAndStore, createStagingDir, commitStaged, discardDir } from './atomic.js';
 export type { StoreTarget } from './atomic.js';
@@ -15,3 +15,4 @@ export type { Fit } from './decode.js';
 export { parseNpy, encodeNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from './npy.js';
 export type { NpyArray, NpyData, NpyDtype } from './npy.js';
 export type { LabelledImages } from './labelled.js';
+export { sweepLeftovers, ownedPrefix, UPLOAD_PREFIX, INGEST_PREFIX, STAGING_PREFIX } from './leftovers.js';

@@ -11,6 +11,7 @@ import { basename, extname, join } from 'node:path';
 import { extractArchive, isNpzZip, sniffArchive, type ArchiveKind } from './archive.js';
 import type { ArchiveLimits } from './archive-paths.js';
 import { normaliseFile, normaliseRaw, probeFile, ImageProblem, type Fit, type ImageInfo } from './decode.js';
+import { INGEST_PREFIX, ownedPrefix } from './leftovers.js';
 import { badImagesError, IngestionError, listForMessage, type ImageIssue } from './errors.js';
 import { listCsv, listFolder } from './file-sources.js';
 import type { DatasetFormat, ListedItem, Listing } from './listing.js';
@@ -27,13 +28,29 @@ export interface IngestionLimits extends ArchiveLimits {
   readonly maxPixels: number;
   /** Largest single input file (archive, npz or CSV). */
   readonly maxInputBytes: number;
+  /** Most bytes an archive or npz may expand to per byte it holds: no image format compresses better, bombs do. */
+  readonly maxRatio: number;
+}
+
+/** Archives and npz may expand to this many times the upload limit, and no further. */
+export const EXPANSION_FACTOR = 4;
+
+/** Ingestion limits that follow the deployment's upload limit (TA_MAX_UPLOAD_BYTES). */
+export function limitsForUpload(maxUploadBytes: number): Partial<IngestionLimits> {
+  return { maxExpandedBytes: Math.min(DEFAULT_LIMITS.maxExpandedBytes, EXPANSION_FACTOR * maxUploadBytes) };
+}
+
+/** The expansion budget of one archive: the overall limit, or its ratio to the archive's own size if smaller. */
+function budgetFor(limits: IngestionLimits, archiveBytes: number): IngestionLimits {
+  return { ...limits, maxExpandedBytes: Math.min(limits.maxExpandedBytes, Math.max(1, archiveBytes) * limits.maxRatio) };
 }
 
 export const DEFAULT_LIMITS: IngestionLimits = {
   maxPixels: 64_000_000,
   maxInputBytes: 8 * 1024 ** 3,
   maxExpandedBytes: 16 * 1024 ** 3,
-  maxEntries: 500_000,
+  maxEntries: 100_000,
+  maxRatio: 100,
 };
 
 export interface IngestionInput {
@@ -136,7 +153,8 @@ async function listDirectory(dir: string, format: IngestionInput['format'], opti
   }
   if (want === 'npz' || (want === 'auto' && npzs.length === 1 && dirs.length === 0)) {
     if (npzs.length !== 1) throw optionsError(`expected exactly one .npz in the folder, found ${npzs.length}`);
-    return listNpz(await readNpz(join(root, npzs[0]!), limits.maxExpandedBytes, npzs[0]!), npzs[0]!);
+    const npz = join(root, npzs[0]!);
+    return listNpz(await readNpz(npz, budgetFor(limits, (await stat(npz)).size).maxExpandedBytes, npzs[0]!), npzs[0]!);
   }
   return listFolder(root, { ignoreUnlabelled: options.ignoreUnlabelled, format: want === 'dicom' ? 'dicom' : 'folder' });
 }
@@ -152,18 +170,19 @@ async function resolveSource(input: IngestionInput, limits: IngestionLimits, scr
 
   const ext = extname(display).toLowerCase();
   const format = input.format ?? 'auto';
+  const budget = budgetFor(limits, info.size);
   if (ext === '.csv' || format === 'csv') {
     return { listing: await listCsv(input.path, { ignoreUnlabelled: options.ignoreUnlabelled, format: format === 'dicom' ? 'dicom' : 'csv' }), archive: null };
   }
   const kind = await sniffArchive(input.path);
-  if (ext === '.npz' || format === 'npz' || (kind === 'zip' && (await isNpzZip(input.path, limits)))) {
-    return { listing: listNpz(await readNpz(input.path, limits.maxExpandedBytes, display), display), archive: null };
+  if (ext === '.npz' || format === 'npz' || (kind === 'zip' && (await isNpzZip(input.path, budget)))) {
+    return { listing: listNpz(await readNpz(input.path, budget.maxExpandedBytes, display), display), archive: null };
   }
   if (!kind) {
     throw new IngestionError('UNSUPPORTED_FORMAT', `${display} is not a supported dataset: give a folder (one subfolder per class), a CSV manifest, an .npz, or a .zip/.tar/.tar.gz of one`, { file: display });
   }
-  scratch.dir = await mkdtemp(join(scratchRoot, 'ingest-'));
-  await extractArchive(input.path, kind, scratch.dir, limits);
+  scratch.dir = await mkdtemp(join(scratchRoot, ownedPrefix(INGEST_PREFIX)));
+  await extractArchive(input.path, kind, scratch.dir, budget);
   return { listing: await listDirectory(scratch.dir, format, options, limits, true), archive: kind };
 }
 
@@ -179,7 +198,7 @@ function checkClasses(counts: Map<string, number>, minClassSize: number, when: s
   }
   const small = [...counts.entries()].filter(([, n]) => n < minClassSize);
   if (small.length > 0) {
-    throw new IngestionError('CLASS_TOO_SMALL', `class(es) with fewer than ${minClassSize} images${when}: ${small.map(([c, n]) => `'${c}' (${n})`).join(', ')}`, { file: small[0]![0] });
+    throw new IngestionError('CLASS_TOO_SMALL', `${small.length} class(es) with fewer than ${minClassSize} images${when}: ${listForMessage(small.map(([c, n]) => `'${c}' (${n})`))}`, { file: small[0]![0] });
   }
 }
 
@@ -318,7 +337,7 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
     let classNames = sortedClasses(present);
     if (listing.classOrder) {
       const dropped = listing.classOrder.filter((c) => !present.has(c));
-      if (dropped.length > 0) warnings.push({ code: 'IGNORED_FILES', message: `class name(s) with no images were dropped: ${dropped.join(', ')}` });
+      if (dropped.length > 0) warnings.push({ code: 'IGNORED_FILES', message: `${dropped.length} class name(s) with no images were dropped: ${listForMessage(dropped)}` });
       classNames = listing.classOrder.filter((c) => present.has(c));
     }
     const index = new Map(classNames.map((c, i) => [c, i]));

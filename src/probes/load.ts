@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -13,6 +13,30 @@ export const DEFAULT_PROBE_DIRNAME = 'mobilenet_v2_0.35_224';
 interface WeightsGroup {
   readonly paths: readonly string[];
   readonly weights: readonly tf.io.WeightsManifestEntry[];
+}
+
+const inside = (root: string, path: string): boolean => {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
+};
+
+/**
+ * A weight shard named by model.json, which a stranger may have written: it must be a file inside
+ * the probe folder once links are resolved. Every way of failing gives the same sentence, so the
+ * answer never tells whether some file outside the folder exists.
+ */
+function shardPath(folder: string, name: unknown): string {
+  const refused = new Error(`model.json names weight file ${JSON.stringify(name)}, which is not a file inside the probe folder`);
+  if (typeof name !== 'string' || name.includes('\u0000') || isAbsolute(name)) throw refused;
+  const root = resolve(folder);
+  if (!inside(root, resolve(root, name))) throw refused;
+  try {
+    const real = realpathSync(resolve(root, name));
+    if (!inside(realpathSync(root), real) || !statSync(real).isFile()) throw refused;
+    return real;
+  } catch {
+    throw refused;
+  }
 }
 
 /** Reads a TensorFlow.js LayersModel folder (model.json plus its weight shards) straight from disk. */
@@ -34,7 +58,7 @@ export function readLayersArtifacts(folder: string): tf.io.ModelArtifacts {
   const shards: Buffer[] = [];
   for (const group of json.weightsManifest) {
     specs.push(...group.weights);
-    for (const p of group.paths) shards.push(readFileSync(join(folder, p)));
+    for (const p of group.paths) shards.push(readFileSync(shardPath(folder, p)));
   }
   const all = Buffer.concat(shards);
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer;

@@ -7,7 +7,7 @@ import { basename, join, relative, sep } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { conflict, invalid, type AppError } from '../errors.js';
-import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
+import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionLimits, type IngestionResult, type ProgressCallback } from '../images/index.js';
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
 import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
 import { ingestionProblem } from './ingestion-problem.js';
@@ -37,6 +37,8 @@ export interface IngestRequest {
   readonly field: string;
   readonly metadata: IngestMetadata;
   readonly options?: IngestOptions;
+  /** Expansion and entry limits; `limitsForUpload` ties them to the deployment's upload limit. */
+  readonly limits?: Partial<IngestionLimits>;
 }
 
 export interface IngestOutcome {
@@ -116,6 +118,7 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
     ...(o.channels !== undefined ? { channels: o.channels } : {}),
     ...(o.minClassSize !== undefined ? { minClassSize: o.minClassSize } : {}),
     ...(o.splitSeed !== undefined ? { split: { seed: o.splitSeed } } : {}),
+    ...(request.limits !== undefined ? { limits: request.limits } : {}),
   };
 }
 

@@ -18,6 +18,18 @@ import type { ProbeIdentity } from '../probes/probe.js';
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;
 
+/**
+ * The smallest input a probe is run at: the ImageNet networks used as probes halve the image five
+ * times, and the embedding pass failed on the bundled probe at every size from 16 to 31.
+ */
+export const MIN_PROBE_INPUT_SIZE = 32;
+
+function checkInputSize(inputSize: number | undefined): void {
+  if (inputSize !== undefined && inputSize < MIN_PROBE_INPUT_SIZE) {
+    throw invalid(`input size ${inputSize} is below the probes' minimum of ${MIN_PROBE_INPUT_SIZE} pixels`, [{ field: 'input_size', message: `must be >= ${MIN_PROBE_INPUT_SIZE}` }]);
+  }
+}
+
 /** A probe the service can load: its folder and the overrides that select one identity of it. */
 export interface ProbeSource {
   readonly folder: string;
@@ -50,6 +62,7 @@ export function probeRecordOf(identity: ProbeIdentity, location: string | undefi
 
 /** Loads a folder's probe just to learn its identity; the record carries the folder's location. */
 export async function probeRecordOfFolder(folder: string, meta: ProbeMetaInput = {}): Promise<ProbeRecord> {
+  checkInputSize(meta.inputSize);
   const dir = resolve(folder);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`probe folder ${folder} does not exist`, [{ field: 'folder', message: 'no such folder' }]);
   if (!existsSync(join(dir, 'model.json'))) {
@@ -99,6 +112,7 @@ export async function knownProbes(db: Db): Promise<ProbeRecord[]> {
  * registered probe whose weights the service holds. `inputSize` selects another identity of it.
  */
 export async function resolveProbeSource(db: Db, ref: string | undefined, inputSize: number | undefined): Promise<ProbeSource> {
+  checkInputSize(inputSize);
   const meta: ProbeMetaInput = inputSize !== undefined ? { inputSize } : {};
   if (ref === undefined) return { folder: defaultProbeFolder(), meta, location: probeLocation(defaultProbeFolder()) };
   if (existsSync(ref) && statSync(ref).isDirectory()) {

@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { invalid } from '../errors.js';
 import knexFactory, { type Knex } from 'knex';
 import { describeStore, type StoreConfig } from './config.js';
 import { migrateToLatest } from './migrations.js';
@@ -10,9 +11,25 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Creates a folder and its missing parents one level at a time. Node's recursive mkdir never
+ * returns under /proc (each attempt fails in a way it retries), so a bad TA_DATA_DIR would hang.
+ */
+function makeFolder(path: string): void {
+  const missing: string[] = [];
+  for (let dir = resolve(path); !existsSync(dir); dir = dirname(dir)) missing.unshift(dir);
+  for (const dir of missing) {
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      throw invalid(`cannot create the data folder ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set TA_DATA_DIR to a writable folder`, [{ field: 'TA_DATA_DIR', message: 'not creatable' }], 'TA_DATA_DIR');
+    }
+  }
+}
+
 function knexConfig(config: StoreConfig): Knex.Config {
   if (config.client === 'sqlite') {
-    if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+    if (config.filename !== ':memory:') makeFolder(dirname(config.filename));
     return {
       client: 'better-sqlite3',
       connection: { filename: config.filename },
@@ -40,6 +57,8 @@ function knexConfig(config: StoreConfig): Knex.Config {
       error: () => undefined,
     },
     pool: { min: 0, max: 10 },
+    // While the database is down a request fails within seconds (503) instead of queueing for a minute.
+    acquireConnectionTimeout: 5000,
     ...(config.schema ? { searchPath: [config.schema] } : {}),
   };
 }

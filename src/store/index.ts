@@ -16,3 +16,4 @@ export { upsertBackbone, ensureDerivedBackbone, derivedBackboneId, listBackbones
 export { upsertPairSignals, listPairSignals, type PairSignal, type StoredPairSignal, type PairSignalFilter, type SignalSubjectKind } from './pair-signals.js';
 export { upsertStudy, listStudies, getStudy, studyCounts, declaredSignals, replaceSpreads, listSpreads, type NewStudy, type StoredStudy, type StudyCounts, type StudyCandidateSet, type StudySignalDefinition, type ResultSpread } from './studies.js';
 export { insertJob, getJob, listJobs, countJobsByState, nextDueJob, claimJob, heartbeat, markSucceeded, endAttempt, requestCancel, staleRunningJobs, requeueStale, type NewJob, type JobFilter, type Outcome } from './jobs.js';
+export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from './availability.js';

@@ -5,6 +5,10 @@ import { dataDir, type Store } from '../../src/store/index.js';
 import { EmbeddedWorker } from '../../src/services/jobs-local.js';
 import { workerSettingsFromEnv } from '../../src/services/jobs.js';
 import { silentLogger } from '../../src/services/telemetry.js';
+import { DEFAULT_SECURITY, type SecurityConfig } from '../../src/api/security.js';
+
+/** Suites send bursts no client would; the limits have their own test. */
+export const NO_LIMITS: SecurityConfig = { ...DEFAULT_SECURITY, perMinute: 0, writesPerMinute: 0 };
 
 export interface RunningApp {
   readonly url: string;
@@ -12,11 +16,11 @@ export interface RunningApp {
 }
 
 /** The real app on a loopback port, with response validation on so that spec drift fails tests. */
-export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}): Promise<RunningApp> {
+export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}, security: SecurityConfig = NO_LIMITS): Promise<RunningApp> {
   const settings = workerSettingsFromEnv({ dataDir: context.ingestion?.dataDir ?? dataDir(), backend: 'wasm', logger: silentLogger }, { TA_JOB_HEARTBEAT_SECONDS: '0.2' });
   const worker = new EmbeddedWorker(store.knex, settings);
   await worker.start();
-  const app = createApp({ store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context }, { validateResponses: true });
+  const app = createApp({ store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context }, { validateResponses: true, security });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -1,3 +1,4 @@
+import { RETRY_AFTER_SECONDS, storeReachable } from '../../store/index.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 
@@ -6,13 +7,16 @@ export const healthRoutes: Route[] = [
     method: 'get',
     path: '/v1/health',
     async handle(ctx, _req, res) {
+      const up = await storeReachable(ctx.store.knex);
       const body: components['schemas']['Health'] = {
-        status: 'ok',
+        status: up ? 'ok' : 'unavailable',
         version: ctx.version,
         store: ctx.store.config.client,
+        store_reachable: up,
         backend: ctx.backend(),
       };
-      res.json(body);
+      if (!up) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
+      res.status(up ? 200 : 503).json(body);
     },
   },
 ];

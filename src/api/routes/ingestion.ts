@@ -4,6 +4,7 @@ import { AppError } from '../../errors.js';
 import { presentProfile } from '../../presenters/profile.js';
 import { ingestedProfile, resolveInsideRoots, type IngestMetadata, type IngestOptions } from '../../services/index.js';
 import type { IngestJobParams } from '../../services/job-runners.js';
+import { limitsForUpload } from '../../images/index.js';
 import { sendRead } from '../conditional.js';
 import { acceptJob } from './jobs.js';
 import type { Route } from '../route.js';
@@ -44,7 +45,7 @@ export const ingestionRoutes: Route[] = [
       const kept = join(settings.dataDir, 'uploads', basename(upload.path));
       await mkdir(dirname(kept), { recursive: true });
       await rename(upload.path, kept);
-      const params: IngestJobParams = { path: kept, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body), removeWhenDone: true };
+      const params: IngestJobParams = { path: kept, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(settings.maxUploadBytes), removeWhenDone: true };
       await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } }).catch(async (e: unknown) => {
         await rm(kept, { force: true });
         throw e;
@@ -58,7 +59,7 @@ export const ingestionRoutes: Route[] = [
       const body = req.body as components['schemas']['DatasetIngestion'];
       const settings = ingestionSettings(ctx);
       const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
-      const params: IngestJobParams = { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body) };
+      const params: IngestJobParams = { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(settings.maxUploadBytes) };
       await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } });
     },
   },

@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { AppError } from '../../errors.js';
 import { presentIngested, presentProfile } from '../../presenters/profile.js';
-import { dataDir, DEFAULT_LICENCE, DEFAULT_MODALITY, ingestedProfile, ingestIntoStore, withStore, type IngestMetadata, type IngestOptions } from '../../services/index.js';
+import { dataDir, DEFAULT_LICENCE, ingestionConfigFromEnv, DEFAULT_MODALITY, ingestedProfile, ingestIntoStore, withStore, type IngestMetadata, type IngestOptions } from '../../services/index.js';
+import { limitsForUpload } from '../../images/index.js';
 import { positiveInt } from '../options.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
@@ -81,7 +82,7 @@ export function addDatasetCommand(): Command {
     .action(async (path: string, opts: AddOptions) => {
       const bar = progressBar({ label: opts.name });
       const outcome = await withStore((store) =>
-        ingestIntoStore(store, { path: resolve(path), displayName: path, field: 'path', metadata: metadataOf(opts), options: optionsOf(opts) }, dataDir(), (p) => bar.update(p)),
+        ingestIntoStore(store, { path: resolve(path), displayName: path, field: 'path', metadata: metadataOf(opts), options: optionsOf(opts), limits: limitsForUpload(ingestionConfigFromEnv().maxUploadBytes) }, dataDir(), (p) => bar.update(p)),
       ).finally(() => bar.finish());
       const shown = presentIngested(outcome);
       if (opts.json) return printJson(shown);

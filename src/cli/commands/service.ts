@@ -5,6 +5,8 @@ import { createApp } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
+import { sweepLeftovers } from '../../images/index.js';
+import { invalid } from '../../errors.js';
 import { printJson } from '../output.js';
 import type { JobBackend } from '../../jobs/index.js';
 import { startJobSystem } from '../../services/job-system.js';
@@ -12,6 +14,9 @@ import { createLogger } from '../../services/telemetry.js';
 import { shutdownGraceMs } from './jobs.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** How long requests in flight may take to finish after SIGTERM before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 export function serveCommand(): Command {
   return new Command('serve')
@@ -28,6 +33,7 @@ export function serveCommand(): Command {
       // The backend is chosen (and logged) once at start-up, so that health reports it and a bad TA_BACKEND stops the start.
       await initCompute();
       const store = await openStore(config);
+      reportSwept(await sweepLeftovers(ingestion.dataDir));
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
@@ -35,22 +41,37 @@ export function serveCommand(): Command {
       const logger = createLogger();
       const jobs = await startJobSystem(store, { worker: opts.worker, backend: backendInfo()!.choice as JobBackend, dataDir: ingestion.dataDir, logger });
       const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion, jobs: jobs.dispatcher, logger });
-      const server = app.listen(opts.port, opts.host, () => {
-        console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      const server = app.listen(opts.port, opts.host);
+      // A port in use (or not ours to take) is the caller's mistake: exit 2 naming it, never a silent non-listening process.
+      await new Promise<void>((resolve, reject) => {
+        server.once('listening', resolve);
+        server.once('error', (e: NodeJS.ErrnoException) => {
+          void jobs.stop(0).then(() => store.close());
+          reject(invalid(`cannot listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : (e.code ?? e.message)}`, [{ field: 'port', message: e.code ?? 'cannot listen' }], 'port'));
+        });
       });
+      console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      // Half-open connections (headers never finished) are cut by the headers timeout; on SIGTERM idle
+      // ones close at once and busy ones get SHUTDOWN_GRACE_MS to finish.
+      server.headersTimeout = 10_000;
+      server.requestTimeout = 300_000;
       // Stop answering, then stop the worker (the running job finishes within the grace or goes back to the queue).
       const stop = () => {
-        server.close();
-        server.closeAllConnections();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
         // pg-boss keeps timers of its own; once the queue and the store are let go there is nothing left to wait for.
-        void jobs
-          .stop(grace)
+        void Promise.all([closed, jobs.stop(grace)])
           .then(() => store.close())
           .finally(() => process.exit());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+}
+
+function reportSwept(removed: readonly string[]): void {
+  if (removed.length > 0) console.log(`removed ${removed.length} folder(s) and file(s) left by interrupted ingestions or uploads`);
 }
 
 function parsePort(value: string): number {
@@ -63,6 +84,7 @@ export function migrateCommand(): Command {
   return new Command('migrate').description('bring the store schema up to date').action(async () => {
     const config = storeConfigFromEnv();
     const applied = await withStore((store) => migrate(store));
+    reportSwept(await sweepLeftovers(ingestionConfigFromEnv().dataDir));
     console.log(applied.length === 0 ? `${describeStore(config)}: schema already up to date` : `${describeStore(config)}: applied ${applied.join(', ')}`);
   });
 }
