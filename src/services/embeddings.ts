@@ -35,7 +35,7 @@ export interface EmbeddingView extends StoredEmbedding {
   readonly probe: ProbeRecord;
 }
 
-async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
+export async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
   const storage = await getDatasetStorage(db, dataset);
   if (!storage?.imagesDir) {
     throw new ProblemError(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { relative } from 'node:path';
 import type { Knex } from 'knex';
 import { invalid } from '../errors.js';
 import { canonicalJson } from '../store/canonical.js';
@@ -11,7 +12,9 @@ import { getRun, insertRun, runIdForIdempotencyKey } from '../store/results.js';
 import type { Db } from './session.js';
 import { readRegistryDatasets } from '../registry/files.js';
 import { readPublications, type Publication, type PublicationProtocol } from '../registry/publication.js';
+import { readRegistryEmbeddings } from '../registry/embeddings.js';
 import { duplicateKey } from '../transfer/index.js';
+import { checkRegistryEmbeddingDatasets, seedRegistryEmbeddings } from './seed-embeddings.js';
 
 export interface SeedSummary {
   readonly datasets: Record<UpsertOutcome, string[]>;
@@ -118,17 +121,23 @@ export async function seedRegistry(store: Db, registry: string): Promise<SeedSum
   const publications = readPublications(registry);
   const known = new Set(files.map((f) => f.dataset.id));
   for (const p of publications) checkKnown(p, known);
+  const shipped = readRegistryEmbeddings(registry);
+  checkRegistryEmbeddingDatasets(shipped, known);
 
   return store.knex.transaction(async (trx) => {
     const datasets: Record<UpsertOutcome, string[]> = { created: [], updated: [], unchanged: [] };
     for (const f of files) datasets[await upsertDataset(trx, f.dataset, 'registry')].push(f.dataset.id);
     const parts = [];
     for (const p of publications) parts.push(await seedPublication(trx, p));
+    const registryEmbeddings = await seedRegistryEmbeddings(trx, shipped, (e) => relative(registry, e.path));
     return {
       datasets,
       results: { added: sum(parts.map((x) => x.results.added)), unchanged: sum(parts.map((x) => x.results.unchanged)) },
       expertDistances: { replaced: parts.some((x) => x.expertDistances.replaced), count: sum(parts.map((x) => x.expertDistances.count)) },
-      embeddings: { added: sum(parts.map((x) => x.embeddings.added)), unchanged: sum(parts.map((x) => x.embeddings.unchanged)) },
+      embeddings: {
+        added: sum(parts.map((x) => x.embeddings.added)) + registryEmbeddings.added,
+        unchanged: sum(parts.map((x) => x.embeddings.unchanged)) + registryEmbeddings.unchanged,
+      },
     };
   });
 }
