@@ -26,6 +26,8 @@ export interface EstimatorRequest {
   readonly probe?: string;
   /** At most this many images, chosen stratified by class with `seed`, as `embed --max-images` does. */
   readonly maxImages?: number;
+  /** Another input size than the probe's own: a different probe identity, as for embeddings. */
+  readonly inputSize?: number;
   readonly seed?: number;
   readonly dataDir?: string;
 }
@@ -55,7 +57,7 @@ export function scoresFromFeatures(images: LabelledImages, probe: ProbeIdentity,
 export async function computeEstimatorScores(store: Db, request: EstimatorRequest, onProgress?: ProgressCallback): Promise<EstimatorOutcome> {
   if (!(await getDataset(store.knex, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
   const dir = await storedImagesDir(store.knex, request.dataset, request.dataDir ?? dataDir());
-  const source = await resolveProbeSource(store, request.probe, undefined);
+  const source = await resolveProbeSource(store, request.probe, request.inputSize);
   const seed = request.seed ?? DEFAULT_OPTIONS.seed;
   const images = await loadStoredImages(dir, request.dataset, { seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
   await initCompute();
