@@ -9,6 +9,7 @@ import { evaluateCommand } from './commands/evaluate.js';
 import { recommendCommand } from './commands/recommend.js';
 import { migrateCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
 import { embedCommand, embeddingsCommand } from './commands/embed.js';
+import { estimatorsCommand } from './commands/estimators.js';
 import { distanceCommand } from './commands/distance.js';
 import { probesCommand } from './commands/probes.js';
 import { expertsCommand } from './commands/experts.js';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), estimatorsCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

@@ -16,6 +16,7 @@ import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
 import type { LabelledImages } from '../task2vec/images.js';
 import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
 import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
+import { scoresFromFeatures, type EstimatorOutcome } from './estimators.js';
 
 export interface EmbeddingRequest {
   readonly dataset: string;
@@ -41,7 +42,16 @@ export async function checkEmbeddable({ knex: db }: Db, dataset: string): Promis
   await storedImagesDir(db, dataset, '');
 }
 
-async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
+/**
+ * A freshly computed embedding with the transferability estimator scores of the same probe on
+ * the same images, from the features Task2Vec cached anyway: `estimators.signals` are the
+ * pair-signal rows (subject_kind 'backbone') to store.
+ */
+export interface ComputedEmbedding extends EmbeddingView {
+  readonly estimators: EstimatorOutcome;
+}
+
+export async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
   const storage = await getDatasetStorage(db, dataset);
   if (!storage?.imagesDir) {
     throw new AppError(
@@ -58,7 +68,7 @@ async function storedImagesDir(db: Knex, dataset: string, root: string): Promise
  * Computes a Task2Vec embedding of a stored dataset and records it. The passes through the probe
  * run on worker threads (embedParallel), so an API process keeps answering meanwhile.
  */
-export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback, within?: (trx: Knex, id: number) => Promise<void>): Promise<EmbeddingView> {
+export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback, within?: (trx: Knex, id: number) => Promise<void>): Promise<ComputedEmbedding> {
   await checkEmbeddable(db, request.dataset);
   const options = resolveOptions(request.options);
   const dir = await storedImagesDir(db.knex, request.dataset, request.dataDir ?? dataDir());
@@ -66,7 +76,13 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
   const batch = await loadStoredImages(dir, request.dataset, { seed: options.seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
   const images: LabelledImages = { id: batch.id, count: batch.count, height: batch.height, width: batch.width, channels: batch.channels, pixels: batch.pixels, labels: batch.labels };
   await initCompute();
-  const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, onProgress ? { onProgress } : {});
+  let cached: { features: Float32Array; featureSize: number } | undefined;
+  const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
+    ...(onProgress ? { onProgress } : {}),
+    onFeatures: (features, featureSize) => {
+      cached = { features, featureSize };
+    },
+  });
   const record = probeRecordOf(e.probe, source.location);
   // The embedding and whatever the caller records with it (a job's completion) commit together.
   const id = await db.knex.transaction(async (trx) => {
@@ -86,7 +102,7 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
     await within?.(trx, inserted);
     return inserted;
   });
-  return (await embeddingView(db, id))!;
+  return { ...(await embeddingView(db, id))!, estimators: scoresFromFeatures(images, e.probe, cached!.features, cached!.featureSize) };
 }
 
 async function withProbe(db: Knex, e: StoredEmbedding): Promise<EmbeddingView> {

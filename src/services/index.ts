@@ -10,7 +10,8 @@ export { currentRanker, evaluation, type EvaluationOptions, type FittedRanker, t
 export { recommend, type EmbeddingStatus, type RecommendationRequest, type RecommendationResult, type RecommendedSource } from './recommend.js';
 export { prepareTargetFromPath, type PathTarget, type PreparedTarget } from './target-from-path.js';
 export type { ResultQuery } from './result-query.js';
-export { computeEmbedding, checkEmbeddable, datasetEmbeddings, embeddingView, type EmbeddingRequest, type EmbeddingView } from './embeddings.js';
+export { computeEmbedding, checkEmbeddable, datasetEmbeddings, embeddingView, type ComputedEmbedding, type EmbeddingRequest, type EmbeddingView } from './embeddings.js';
+export { computeEstimatorScores, scoresFromFeatures, type EstimatorOutcome, type EstimatorRequest } from './estimators.js';
 export { importEmbedding, IMPORT_METHODS, type EmbeddingImport } from './embedding-import.js';
 export { storedDistance, storedDistanceMatrix, DISTANCE_CHOICES, type DistanceChoice, type DistanceQuery, type StoredDistance, type StoredDistanceMatrix } from './distances.js';
 export { knownProbes, registerProbeFolder, ensureBundledProbe, type ProbeMetaInput } from './probes.js';

@@ -1,10 +1,12 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { upsertDataset, type UpsertOutcome } from '../store/datasets.js';
 import { existingBackboneIds } from '../store/backbones.js';
 import { checkStudyIds, parseStudy, readStudyFolder, type Study } from '../studies/index.js';
 import { readRegistryDatasets } from '../registry/index.js';
 import type { Db } from './session.js';
+import { readRegistryEmbeddings } from '../registry/embeddings.js';
+import { checkRegistryEmbeddingDatasets, seedRegistryEmbeddings } from './seed-embeddings.js';
 import { writeStudy, writeStudyHeader, type StudyLoadSummary } from './studies.js';
 
 export interface SeedSummary {
@@ -37,6 +39,8 @@ export async function seedRegistry(db: Db, registry: string): Promise<SeedSummar
   // Backbones of every study count as known for every other: one study may rank another's backbones.
   const backboneIds = new Set([...(await existingBackboneIds(db.knex)), ...studies.flatMap((s) => s.backbones.map((b) => b.id))]);
   for (const s of studies) checkStudyIds(s, { datasets: datasetIds, backbones: backboneIds });
+  const shipped = readRegistryEmbeddings(registry);
+  checkRegistryEmbeddingDatasets(shipped, datasetIds);
 
   return db.knex.transaction(async (trx) => {
     const datasets: Record<UpsertOutcome, string[]> = { created: [], updated: [], unchanged: [] };
@@ -46,12 +50,16 @@ export async function seedRegistry(db: Db, registry: string): Promise<SeedSummar
     for (const s of studies) headers.push(await writeStudyHeader(trx, s));
     const loaded: StudyLoadSummary[] = [];
     for (const [i, s] of studies.entries()) loaded.push(await writeStudy(trx, s, headers[i]));
+    const registryEmbeddings = await seedRegistryEmbeddings(trx, shipped, (e) => relative(registry, e.path));
     return {
       datasets,
       studies: loaded,
       results: { added: sum(loaded.map((x) => x.results.added)), unchanged: sum(loaded.map((x) => x.results.unchanged)) },
       expertDistances: { replaced: loaded.some((x) => x.expertDistances.replaced), count: sum(loaded.map((x) => x.expertDistances.count)) },
-      embeddings: { added: sum(loaded.map((x) => x.embeddings.added)), unchanged: sum(loaded.map((x) => x.embeddings.unchanged)) },
+      embeddings: {
+        added: sum(loaded.map((x) => x.embeddings.added)) + registryEmbeddings.added,
+        unchanged: sum(loaded.map((x) => x.embeddings.unchanged)) + registryEmbeddings.unchanged,
+      },
     };
   });
 }

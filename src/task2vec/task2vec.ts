@@ -193,7 +193,16 @@ export function embed(probe: Probe, images: LabelledImages, optionsInput: Task2V
   return assemble(prepared, images, probe.identity, fisher, { featuresMs: t1 - t0, classifierMs: t2 - t1, fisherMs: t3 - t2, preprocessMs: clock.ms });
 }
 
-async function runOnEngine(engine: Task2VecEngine, images: LabelledImages, prepared: Prepared, onProgress: ProgressCallback | undefined): Promise<Task2VecEmbedding> {
+/** Receives the probe's features of every image, [count, featureSize] row-major, once they are cached. */
+export type FeaturesCallback = (features: Float32Array, featureSize: number) => void;
+
+async function runOnEngine(
+  engine: Task2VecEngine,
+  images: LabelledImages,
+  prepared: Prepared,
+  onProgress: ProgressCallback | undefined,
+  onFeatures: FeaturesCallback | undefined,
+): Promise<Task2VecEmbedding> {
   const { options } = prepared;
   const t0 = performance.now();
   const features = new Float32Array(images.count * engine.featureSize);
@@ -203,6 +212,7 @@ async function runOnEngine(engine: Task2VecEngine, images: LabelledImages, prepa
     features.set(values, batches[k]![0]! * engine.featureSize);
     featureReport(n);
   });
+  onFeatures?.(features, engine.featureSize);
   const t1 = performance.now();
   const head = fitHead(prepared, features, engine.featureSize, onProgress);
   const t2 = performance.now();
@@ -236,6 +246,8 @@ export interface ParallelRun {
   /** Worker threads; default one per core. */
   readonly workers?: number;
   readonly onProgress?: ProgressCallback;
+  /** Called with the cached features, so that other feature-based signals need no second pass. */
+  readonly onFeatures?: FeaturesCallback;
 }
 
 /** The backend the workers should load: the one this process chose. */
@@ -258,7 +270,30 @@ export async function embedParallel(source: ProbeSource, images: LabelledImages,
   const prepared = prepare(images, optionsInput);
   const engine = await poolEngine(source, images, workers, currentBackendChoice());
   try {
-    return await runOnEngine(engine, images, prepared, run.onProgress);
+    return await runOnEngine(engine, images, prepared, run.onProgress, run.onFeatures);
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * The probe's features of every image, the first stage of Task2Vec alone (same preprocessing,
+ * same batches, same worker threads): what feature-based estimators need, in one forward pass.
+ */
+export async function probeFeatures(source: ProbeSource, images: LabelledImages, batchSize: number, run: Omit<ParallelRun, 'onFeatures'> = {}): Promise<{ features: Float32Array; featureSize: number; identity: ProbeIdentity }> {
+  const workers = run.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  checkLabelledImages(images);
+  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  try {
+    const features = new Float32Array(images.count * engine.featureSize);
+    const batches = featureBatches(images.count, batchSize);
+    const report = stageReporter('features', images.count, run.onProgress);
+    await engine.features(batches, (k, values, n) => {
+      features.set(values, batches[k]![0]! * engine.featureSize);
+      report(n);
+    });
+    return { features, featureSize: engine.featureSize, identity: engine.identity };
   } finally {
     await engine.close();
   }
