@@ -16,6 +16,7 @@ import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
 import type { LabelledImages } from '../task2vec/images.js';
 import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
 import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
+import { upsertPairSignals } from '../store/pair-signals.js';
 import { scoresFromFeatures, type EstimatorOutcome } from './estimators.js';
 
 export interface EmbeddingRequest {
@@ -84,9 +85,11 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
     },
   });
   const record = probeRecordOf(e.probe, source.location);
-  // The embedding and whatever the caller records with it (a job's completion) commit together.
+  const estimators = scoresFromFeatures(images, e.probe, cached!.features, cached!.featureSize);
+  // The embedding, its estimator scores and whatever the caller records with it (a job's completion) commit together.
   const id = await db.knex.transaction(async (trx) => {
     await ensureProbe(trx, record);
+    await upsertPairSignals(trx, estimators.signals);
     const inserted = await insertEmbedding(trx, {
     datasetId: request.dataset,
     probeId: e.probe.id,
@@ -102,7 +105,7 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
     await within?.(trx, inserted);
     return inserted;
   });
-  return { ...(await embeddingView(db, id))!, estimators: scoresFromFeatures(images, e.probe, cached!.features, cached!.featureSize) };
+  return { ...(await embeddingView(db, id))!, estimators };
 }
 
 async function withProbe(db: Knex, e: StoredEmbedding): Promise<EmbeddingView> {
