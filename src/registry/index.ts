@@ -1,3 +1,3 @@
 export { datasetInputSchema, expertFeaturesSchema, zodIssues, DATASET_ID, type Dataset, type DatasetInput, type RecordOrigin, type FieldIssue } from './dataset.js';
 export { readRegistryDatasets, type RegistryFile } from './files.js';
-export { readPublications, readPublication, type Publication } from './publication.js';
+export { readPublications, readPublication, type Publication, type PublicationProtocol } from './publication.js';

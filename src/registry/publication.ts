@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { invalid } from '../errors.js';
-import { parseNpy } from '../images/npy.js';
+import { parseNpy } from '../images/index.js';
 import { CsvError, parseCsv } from '../csv.js';
 import { zodIssues } from './dataset.js';
 import { METRICS } from '../transfer/index.js';

@@ -15,12 +15,9 @@ import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { AppError, notFound } from '../errors.js';
 import { findProbe } from './find-probe.js';
-import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
-import { existingDatasetIds } from '../store/datasets.js';
-import { listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
-import { listProbes, type ProbeRecord } from '../store/probes.js';
-import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from '../task2vec/distance.js';
-import type { ComparableEmbedding } from '../task2vec/embedding.js';
+import type { PixelScaling, ProbeIdentity } from '../probes/index.js';
+import { existingDatasetIds, listEmbeddings, type StoredEmbedding, listProbes, type ProbeRecord } from '../store/index.js';
+import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName, type ComparableEmbedding } from '../task2vec/index.js';
 import { firstPreferred, latestEmbeddings, preferredProbes } from './default-probe.js';
 
 export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;

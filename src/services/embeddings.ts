@@ -5,17 +5,12 @@
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { initCompute } from '../compute/backend.js';
+import { initCompute } from '../compute/index.js';
 import { AppError, notFound } from '../errors.js';
-import { loadStoredImages } from '../images/stored.js';
+import { loadStoredImages } from '../images/index.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
-import { dataDir } from '../store/config.js';
-import { getDataset, getDatasetStorage } from '../store/datasets.js';
-import { getEmbedding, insertEmbedding, listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
-import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
-import type { LabelledImages } from '../task2vec/images.js';
-import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
-import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
+import { dataDir, getDataset, getDatasetStorage, getEmbedding, insertEmbedding, listEmbeddings, type StoredEmbedding, ensureProbe, getProbe, type ProbeRecord } from '../store/index.js';
+import { type LabelledImages, resolveOptions, type Task2VecOptionsInput, embedParallel, type ProgressCallback } from '../task2vec/index.js';
 
 export interface EmbeddingRequest {
   readonly dataset: string;

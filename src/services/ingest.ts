@@ -7,8 +7,8 @@ import { basename, join, relative, sep } from 'node:path';
 import type { Db } from './session.js';
 import { conflict, invalid, type AppError } from '../errors.js';
 import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionResult, type ProgressCallback } from '../images/index.js';
-import { createIngestedDataset, getDataset } from '../store/datasets.js';
-import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
+import { createIngestedDataset, getDataset } from '../store/index.js';
+import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/index.js';
 import { ingestionProblem } from './ingestion-problem.js';
 
 /** What the user says about the dataset; the counts, size and channels come from the images. */

@@ -1,16 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { invalid } from '../errors.js';
-import { canonicalJson } from '../store/canonical.js';
-import { ensureContributor } from '../store/contributors.js';
-import { upsertDataset, type UpsertOutcome } from '../store/datasets.js';
-import { deleteEmbeddings, float32ToBytes, insertEmbedding, listEmbeddings } from '../store/embeddings.js';
-import { listPublishedExpertDistances, replacePublishedExpertDistances } from '../store/experts.js';
-import { ensureProbe } from '../store/probes.js';
-import { getRun, insertRun, runIdForIdempotencyKey } from '../store/results.js';
+import { canonicalJson, ensureContributor, upsertDataset, type UpsertOutcome, deleteEmbeddings, float32ToBytes, insertEmbedding, listEmbeddings, listPublishedExpertDistances, replacePublishedExpertDistances, ensureProbe, getRun, insertRun, runIdForIdempotencyKey } from '../store/index.js';
 import type { Db } from './session.js';
-import { readRegistryDatasets } from '../registry/files.js';
-import { readPublications, type Publication, type PublicationProtocol } from '../registry/publication.js';
+import { readRegistryDatasets, readPublications, type Publication, type PublicationProtocol } from '../registry/index.js';
 import { duplicateKey } from '../transfer/index.js';
 
 export interface SeedSummary {

@@ -13,8 +13,7 @@ import type { Dataset } from '../registry/index.js';
 import type { DatasetProfile, DistanceProxy, PairDistance } from '../ranking/index.js';
 import { collectAll, listDatasets, listEmbeddings, listProbes, listPublishedExpertDistances, type StoredEmbedding } from '../store/index.js';
 // The distance module alone: the task2vec index also loads TensorFlow.js, which plain arithmetic does not need.
-import { distanceMatrix, type DistanceName } from '../task2vec/distance.js';
-import type { ComparableEmbedding } from '../task2vec/index.js';
+import { distanceMatrix, type DistanceName, type ComparableEmbedding } from '../task2vec/index.js';
 import type { PixelScaling } from '../probes/index.js';
 import { latestEmbeddings } from './default-probe.js';
 

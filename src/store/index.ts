@@ -12,3 +12,4 @@ export { listPublishedExpertDistances, replacePublishedExpertDistances, type Pub
 export { findRankerByTrainingHash, getRanker, listRankers, saveRanker, type StoredRanker } from './rankers.js';
 export { findIdempotentResponse, saveIdempotentResponse, type IdempotentResponse } from './idempotency.js';
 export { contributorRole } from './roles.js';
+export { listExpertAnswers, saveExpertAnswer, type StoredExpertAnswer } from './expert-answers.js';
