@@ -5,7 +5,7 @@
 import type { PairValue } from './correlation-analysis.js';
 import type { FeatureContext } from './features.js';
 import { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../random.js';
 import { resolveDistance } from './distances.js';
 import { predictPair, trainRanker, type RankerOptions } from './ranker.js';
 

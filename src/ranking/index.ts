@@ -4,8 +4,6 @@ export { correlationTest, exactPermutationPValue, EXACT_PERMUTATION_MAX_N } from
 export type { CorrelationKind, CorrelationTest, PValueMethod } from './correlation-test.js';
 export { bootstrapCorrelation, DEFAULT_BOOTSTRAP } from './bootstrap.js';
 export type { BootstrapInterval, BootstrapOptions } from './bootstrap.js';
-export { seededRandom } from './prng.js';
-export type { Random } from './prng.js';
 export { distanceSignals, indexDistances, resolveDistance } from './distances.js';
 export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } from './distances.js';
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
