@@ -137,7 +137,7 @@ export function evaluateLeaveOneTargetOut(input: EvaluationInput): EvaluationRep
       });
       methods.push(score(nearestMethod(signal), lastWhenMissing(scores), truth, k));
     }
-    const sizes = sources.map((s) => input.context.profiles.get(s)?.images);
+    const sizes = sources.map((s) => input.context.traits.get(s)?.images);
     methods.push(score(LARGEST_SOURCE, lastWhenMissing(sizes), truth, k));
     methods.push(randomResult(truth, k, repeats, seed + t));
     targets.push({ target, sources, measured: truth, modelVersion: model.version, methods });

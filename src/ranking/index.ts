@@ -9,7 +9,7 @@ export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } fro
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
 export type { CorrelationAnalysis, CorrelationAnalysisInput, LeftOutPair, LeftOutReason, PairValue, SignalCorrelation, UsedPair } from './correlation-analysis.js';
 export { featureContext, featureNames, pairFeatures } from './features.js';
-export type { DatasetProfile, FeatureContext } from './features.js';
+export type { DatasetTraits, FeatureContext } from './features.js';
 export { NotEnoughEvidenceError } from './errors.js';
 export { parseModel, predictPair, RANKER_FORMAT, RANKER_FORMAT_VERSION, serialiseModel, trainRanker } from './ranker.js';
 export type { CrossValidation, PairPrediction, RankerModel, RankerOptions } from './ranker.js';
