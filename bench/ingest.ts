@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { ingestDataset } from '../src/images/index.js';
-import { seededRandom } from '../src/images/split.js';
+import { seededRandom } from '../src/random.js';
 
 const COUNT = Number(process.env.BENCH_INGEST_COUNT ?? 20_000);
 const SIDE = 512;

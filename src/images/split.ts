@@ -2,6 +2,8 @@
  * Seeded train/val/test assignment: stratified by class, and group-aware when groups are given
  * (every image of a group lands in one split, so crops of one smear never straddle train and test).
  */
+import { seededRandom } from '../random.js';
+
 export type Split = 'train' | 'val' | 'test';
 
 export const SPLITS: readonly Split[] = ['train', 'val', 'test'];
@@ -13,18 +15,6 @@ export interface SplitFractions {
 }
 
 export const DEFAULT_FRACTIONS: SplitFractions = { train: 0.7, val: 0.15, test: 0.15 };
-
-/** mulberry32: small, fast and identical on every platform, which is all a split needs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = items.slice();

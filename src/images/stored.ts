@@ -9,7 +9,8 @@ import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { IngestionError } from './errors.js';
 import type { DatasetProfile } from './profile.js';
-import { seededRandom, shuffled, type Split } from './split.js';
+import { seededRandom } from '../random.js';
+import { shuffled, type Split } from './split.js';
 import type { LabelledImages } from './labelled.js';
 
 export const PIXELS_FILE = 'pixels.u8';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { batchNormActivation, NO_CLAMP, type Clamp } from '../compute/batch-norm-activation.js';
+import { batchNormActivation, NO_CLAMP, type Clamp } from '../compute/index.js';
 
 /**
  * Runs a LayersModel made of the layers CNN backbones use (convolutions, batch norm, relu/relu6,

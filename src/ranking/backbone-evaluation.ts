@@ -12,7 +12,7 @@ import { groupObservations, historyPrior, indexSignals, type BackboneTraits, typ
 import { fitBackboneRanker, rankBackbones, type RankerHyper, type RankerOptions } from './backbone-ranker.js';
 import { quantile } from './bootstrap.js';
 import { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
-import { randomInt, seededRandom, type Random } from './prng.js';
+import { randomInt, seededRandom, type Random } from '../random.js';
 import { weightedTau } from './weighted-tau.js';
 import { wilcoxonSignedRank, type WilcoxonTest } from './wilcoxon.js';
 

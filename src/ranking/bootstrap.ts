@@ -3,7 +3,7 @@
  * so the same data and seed always give the same interval.
  */
 import { pearson, spearman } from './stats.js';
-import { randomInt, seededRandom } from './prng.js';
+import { randomInt, seededRandom } from '../random.js';
 import type { CorrelationKind } from './correlation-test.js';
 
 export interface BootstrapOptions {

@@ -5,7 +5,7 @@
 import type { PairValue } from './correlation-analysis.js';
 import type { FeatureContext } from './features.js';
 import { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
-import { seededRandom } from './prng.js';
+import { seededRandom } from '../random.js';
 import { resolveDistance } from './distances.js';
 import { predictPair, trainRanker, type RankerOptions } from './ranker.js';
 
@@ -137,7 +137,7 @@ export function evaluateLeaveOneTargetOut(input: EvaluationInput): EvaluationRep
       });
       methods.push(score(nearestMethod(signal), lastWhenMissing(scores), truth, k));
     }
-    const sizes = sources.map((s) => input.context.profiles.get(s)?.images);
+    const sizes = sources.map((s) => input.context.traits.get(s)?.images);
     methods.push(score(LARGEST_SOURCE, lastWhenMissing(sizes), truth, k));
     methods.push(randomResult(truth, k, repeats, seed + t));
     targets.push({ target, sources, measured: truth, modelVersion: model.version, methods });

@@ -5,7 +5,7 @@
  */
 import { indexDistances, resolveDistance, type DistanceIndex, type DistanceProxy, type PairDistance } from './distances.js';
 
-export interface DatasetProfile {
+export interface DatasetTraits {
   readonly id: string;
   readonly images?: number;
   readonly classes?: number;
@@ -14,13 +14,13 @@ export interface DatasetProfile {
 }
 
 export interface FeatureContext {
-  readonly profiles: ReadonlyMap<string, DatasetProfile>;
+  readonly traits: ReadonlyMap<string, DatasetTraits>;
   readonly distances: DistanceIndex;
   readonly proxy?: DistanceProxy;
 }
 
-export function featureContext(profiles: readonly DatasetProfile[], distances: readonly PairDistance[], proxy?: DistanceProxy): FeatureContext {
-  return { profiles: new Map(profiles.map((p) => [p.id, p])), distances: indexDistances(distances), ...(proxy ? { proxy } : {}) };
+export function featureContext(traits: readonly DatasetTraits[], distances: readonly PairDistance[], proxy?: DistanceProxy): FeatureContext {
+  return { traits: new Map(traits.map((p) => [p.id, p])), distances: indexDistances(distances), ...(proxy ? { proxy } : {}) };
 }
 
 /** Dataset properties that enter the model, for the source and for the target of a pair. */
@@ -46,7 +46,7 @@ function positiveLog10(v: number | undefined): number | undefined {
   return v !== undefined && v > 0 ? Math.log10(v) : undefined;
 }
 
-function profileValues(p: DatasetProfile | undefined): (number | undefined)[] {
+function traitValues(p: DatasetTraits | undefined): (number | undefined)[] {
   return [
     positiveLog10(p?.images),
     positiveLog10(p?.classes),
@@ -61,12 +61,12 @@ function agree<T>(a: T | undefined, b: T | undefined): number | undefined {
 
 /** Raw feature values (undefined where missing) in the order of featureNames(distanceSignals). */
 export function pairFeatures(context: FeatureContext, distanceSignals: readonly string[], source: string, target: string): (number | undefined)[] {
-  const s = context.profiles.get(source);
-  const t = context.profiles.get(target);
+  const s = context.traits.get(source);
+  const t = context.traits.get(target);
   return [
     ...distanceSignals.map((signal) => resolveDistance(context.distances, signal, source, target, context.proxy)?.value),
-    ...profileValues(s),
-    ...profileValues(t),
+    ...traitValues(s),
+    ...traitValues(t),
     agree(s?.origin, t?.origin),
     agree(s?.colour, t?.colour),
   ];

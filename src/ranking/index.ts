@@ -4,14 +4,12 @@ export { correlationTest, exactPermutationPValue, EXACT_PERMUTATION_MAX_N } from
 export type { CorrelationKind, CorrelationTest, PValueMethod } from './correlation-test.js';
 export { bootstrapCorrelation, DEFAULT_BOOTSTRAP } from './bootstrap.js';
 export type { BootstrapInterval, BootstrapOptions } from './bootstrap.js';
-export { seededRandom } from './prng.js';
-export type { Random } from './prng.js';
 export { distanceSignals, indexDistances, resolveDistance } from './distances.js';
 export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } from './distances.js';
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
 export type { CorrelationAnalysis, CorrelationAnalysisInput, LeftOutPair, LeftOutReason, PairValue, SignalCorrelation, UsedPair } from './correlation-analysis.js';
 export { featureContext, featureNames, pairFeatures } from './features.js';
-export type { DatasetProfile, FeatureContext } from './features.js';
+export type { DatasetTraits, FeatureContext } from './features.js';
 export { NotEnoughEvidenceError } from './errors.js';
 export { parseModel, predictPair, RANKER_FORMAT, RANKER_FORMAT_VERSION, serialiseModel, trainRanker } from './ranker.js';
 export type { CrossValidation, PairPrediction, RankerModel, RankerOptions } from './ranker.js';

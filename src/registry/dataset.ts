@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CLASS_BANDS, COLOURS, CONTENTS, DIVERSITIES, KINDS, ORIGINS } from '../experts/vocabulary.js';
+import { CLASS_BANDS, COLOURS, CONTENTS, DIVERSITIES, KINDS, ORIGINS } from '../experts/index.js';
 
 export const DATASET_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
 

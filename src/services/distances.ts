@@ -5,26 +5,18 @@
  * Which probe: the one asked for, else the default probe among those every dataset has an
  * embedding under (the rule of default-probe.ts, which the ranker shares). Datasets without a
  * common probe are refused, naming the probes each one has.
- *
- * `asymmetric` is the paper's d(a->b) = d(a,b) - alpha * d(a, trivial) over task2vec_cosine, with
- * alpha 0.15. The trivial embedding stands for a task that prefers no filter to another: a uniform
- * Fisher at the mean level of a's hessian (the cosine distances are blind to that level except
- * through the 1e-8 of task2vec_cosine). It is negative when a is far from trivial and b close to a.
+
  */
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { AppError, notFound } from '../errors.js';
 import { findProbe } from './find-probe.js';
-import type { PixelScaling, ProbeIdentity } from '../probes/probe.js';
-import { existingDatasetIds } from '../store/datasets.js';
-import { listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
-import { listProbes, type ProbeRecord } from '../store/probes.js';
-import { DEFAULT_ALPHA, DISTANCE_NAMES, distance, distanceMatrix, type DistanceName } from '../task2vec/distance.js';
-import type { ComparableEmbedding } from '../task2vec/embedding.js';
+import type { PixelScaling, ProbeIdentity } from '../probes/index.js';
+import { existingDatasetIds, listEmbeddings, type StoredEmbedding, listProbes, type ProbeRecord } from '../store/index.js';
+import { DEFAULT_ALPHA, DISTANCE_CHOICES, distance, distanceMatrix, type ComparableEmbedding, type DistanceChoice } from '../task2vec/index.js';
 import { firstPreferred, latestEmbeddings, preferredProbes } from './default-probe.js';
 
-export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;
-export type DistanceChoice = (typeof DISTANCE_CHOICES)[number];
+export { DISTANCE_CHOICES, type DistanceChoice };
 
 export interface DistanceQuery {
   readonly probe?: string;
@@ -114,15 +106,6 @@ function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbeddi
   return { hessian: e.hessian, scale: e.scale ?? new Float32Array(e.hessian.length).fill(1), probe, dataset: e.datasetId };
 }
 
-function trivialFor(e: ComparableEmbedding): ComparableEmbedding {
-  let sum = 0;
-  for (let i = 0; i < e.hessian.length; i++) sum += e.hessian[i]!;
-  const level = e.hessian.length === 0 ? 0 : sum / e.hessian.length;
-  return { hessian: new Float32Array(e.hessian.length).fill(level), scale: e.scale, probe: e.probe, dataset: 'trivial task' };
-}
-
-const BASE: DistanceName = 'task2vec_cosine';
-
 async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery, fieldOf: (d: string) => string) {
   const latest = await latestByDataset(db, datasets, fieldOf);
   const probe = await chooseProbe(db, latest, query.probe);
@@ -135,13 +118,8 @@ async function prepare(db: Knex, datasets: readonly string[], query: DistanceQue
 export async function storedDistance({ knex: db }: Db, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
   const name = query.distance ?? 'task2vec_cosine';
   const { probe, embeddings, compare } = await prepare(db, [a, b], query, (d) => (d === a ? 'a' : 'b'));
-  const ea = compare(a);
-  const eb = compare(b);
-  if (name === 'asymmetric') {
-    const value = distance(ea, eb, BASE) - DEFAULT_ALPHA * distance(ea, trivialFor(ea), BASE);
-    return { a, b, distance: name, value, probe, embeddings, alpha: DEFAULT_ALPHA };
-  }
-  return { a, b, distance: name, value: distance(ea, eb, name), probe, embeddings };
+  const value = distance(compare(a), compare(b), name);
+  return { a, b, distance: name, value, probe, embeddings, ...(name === 'asymmetric' ? { alpha: DEFAULT_ALPHA } : {}) };
 }
 
 /** All pairwise distances over a set of datasets, under one probe that they all have. */
@@ -149,10 +127,8 @@ export async function storedDistanceMatrix({ knex: db }: Db, datasets: readonly 
   const name = query.distance ?? 'task2vec_cosine';
   const ids = [...new Set(datasets)];
   const { probe, embeddings, compare } = await prepare(db, ids, query, () => 'datasets');
-  const list = ids.map(compare);
-  const m = distanceMatrix(list, name === 'asymmetric' ? BASE : name);
+  const m = distanceMatrix(ids.map(compare), name);
   const n = ids.length;
-  const complexity = name === 'asymmetric' ? list.map((e) => DEFAULT_ALPHA * distance(e, trivialFor(e), BASE)) : null;
-  const values = ids.map((_, i) => ids.map((__, j) => m.values[i * n + j]! - (complexity?.[i] ?? 0)));
-  return { datasets: ids, distance: name, values, probe, embeddings, ...(complexity ? { alpha: DEFAULT_ALPHA } : {}) };
+  const values = ids.map((_, i) => ids.map((__, j) => m.values[i * n + j]!));
+  return { datasets: ids, distance: name, values, probe, embeddings, ...(name === 'asymmetric' ? { alpha: DEFAULT_ALPHA } : {}) };
 }

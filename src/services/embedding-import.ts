@@ -5,12 +5,9 @@
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
-import { NpyFormatError, parseNpy } from '../images/npy.js';
-import type { PixelScaling } from '../probes/probe.js';
-import { ensureContributor } from '../store/contributors.js';
-import { getDataset } from '../store/datasets.js';
-import { insertEmbedding, listEmbeddings } from '../store/embeddings.js';
-import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
+import { NpyFormatError, parseNpy } from '../images/index.js';
+import type { PixelScaling } from '../probes/index.js';
+import { ensureContributor, getDataset, insertEmbedding, listEmbeddings, ensureProbe, getProbe, type ProbeRecord } from '../store/index.js';
 import { embeddingView, type EmbeddingView } from './embeddings.js';
 
 export const IMPORT_METHODS = ['montecarlo', 'exact', 'variational'] as const;

@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { initCompute } from '../compute/backend.js';
+import { initCompute } from '../compute/index.js';
 import { AppError, notFound } from '../errors.js';
-import { loadStoredImages } from '../images/stored.js';
+import { loadStoredImages } from '../images/index.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
 import { dataDir } from '../store/config.js';
 import { getDataset, getDatasetStorage } from '../store/datasets.js';

@@ -5,14 +5,8 @@
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { invalid, notFound, AppError } from '../errors.js';
-import { getDataset } from '../store/datasets.js';
-import { listExpertAnswers, saveExpertAnswer } from '../store/expert-answers.js';
-import { listPublishedExpertDistances } from '../store/experts.js';
-import { agreementPerProperty, type Agreement } from '../experts/agreement.js';
-import { parseExpertFeatures } from '../experts/answers.js';
-import { expertDistance, PublishedExpertDistances, type ExpertDistance } from '../experts/distance.js';
-import { EXPERT_PROPERTIES, type ExpertFeatures, type ExpertProperty } from '../experts/vocabulary.js';
-import { countAnswers, majorityVote, type PropertyVote } from '../experts/vote.js';
+import { getDataset, listExpertAnswers, saveExpertAnswer, listPublishedExpertDistances } from '../store/index.js';
+import { agreementPerProperty, type Agreement, parseExpertFeatures, expertDistance, PublishedExpertDistances, type ExpertDistance, EXPERT_PROPERTIES, type ExpertFeatures, type ExpertProperty, countAnswers, majorityVote, type PropertyVote } from '../experts/index.js';
 
 export const TIE_RULE = 'among values with the same top count, the one listed first in the vocabulary wins';
 

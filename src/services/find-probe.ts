@@ -1,6 +1,6 @@
 import type { Db } from './session.js';
 import { AppError, invalid } from '../errors.js';
-import { listProbes, type ProbeRecord } from '../store/probes.js';
+import { listProbes, type ProbeRecord } from '../store/index.js';
 
 /**
  * Finds a registered probe by id, unique id prefix (at least 6 characters) or unique name.

@@ -6,14 +6,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Db } from './session.js';
-import { initCompute } from '../compute/backend.js';
+import { initCompute } from '../compute/index.js';
 import { AppError, invalid } from '../errors.js';
 import { ensureProbe, getProbe, listProbes, type ProbeRecord } from '../store/index.js';
 import { findProbe } from './find-probe.js';
-import type { LayersProbeMeta } from '../probes/layers-probe.js';
-import { DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe } from '../probes/load.js';
-import { BUNDLED_LOCATION_PREFIX as BUNDLED } from '../probes/location.js';
-import type { ProbeIdentity } from '../probes/probe.js';
+import { type LayersProbeMeta, DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe, BUNDLED_LOCATION_PREFIX as BUNDLED, type ProbeIdentity } from '../probes/index.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;

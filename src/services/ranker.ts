@@ -61,7 +61,7 @@ export async function loadEvidence(db: Db, setup: RankerSetup = {}): Promise<Evi
     signals,
     probe,
     distanceSignals,
-    context: featureContext(signals.profiles, signals.distances, proxy),
+    context: featureContext(signals.traits, signals.distances, proxy),
     observations: await observedPairs(db, setup.architecture),
   };
 }

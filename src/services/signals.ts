@@ -10,11 +10,10 @@ import type { Db } from './session.js';
 import { invalid } from '../errors.js';
 import { expertDistance, PublishedExpertDistances, type ExpertFeatures } from '../experts/index.js';
 import type { Dataset } from '../registry/index.js';
-import type { DatasetProfile, DistanceProxy, PairDistance } from '../ranking/index.js';
+import type { DatasetTraits, DistanceProxy, PairDistance } from '../ranking/index.js';
 import { collectAll, listDatasets, listEmbeddings, listProbes, listPublishedExpertDistances, type StoredEmbedding } from '../store/index.js';
 // The distance module alone: the task2vec index also loads TensorFlow.js, which plain arithmetic does not need.
-import { distanceMatrix, type DistanceName } from '../task2vec/distance.js';
-import type { ComparableEmbedding } from '../task2vec/index.js';
+import { distanceMatrix, type DistanceName, type ComparableEmbedding } from '../task2vec/index.js';
 import type { PixelScaling } from '../probes/index.js';
 import { latestEmbeddings } from './default-probe.js';
 
@@ -41,7 +40,7 @@ export interface ProbeCoverage {
 
 export interface Signals {
   readonly datasets: readonly Dataset[];
-  readonly profiles: readonly DatasetProfile[];
+  readonly traits: readonly DatasetTraits[];
   readonly distances: readonly PairDistance[];
   readonly probes: readonly ProbeCoverage[];
 }
@@ -103,7 +102,7 @@ async function expertDistances(db: Knex, datasets: readonly Dataset[]): Promise<
   return out;
 }
 
-export function profileOf(d: Dataset): DatasetProfile {
+export function traitsOf(d: Dataset): DatasetTraits {
   return {
     id: d.id,
     images: d.images,
@@ -119,7 +118,7 @@ export async function loadSignals({ knex: db }: Db): Promise<Signals> {
   const embedded = await embeddingDistances(db);
   return {
     datasets,
-    profiles: datasets.map(profileOf),
+    traits: datasets.map(traitsOf),
     distances: [...embedded.distances, ...(await expertDistances(db, datasets))],
     probes: embedded.probes,
   };

@@ -14,8 +14,7 @@ import { ensureBundledProbe } from './probes.js';
 import { datasetIdFromName, ingestIntoStore, type IngestOptions } from './ingest.js';
 import { canonicalJson, getDataset, getDatasetStorage } from '../store/index.js';
 import { computeEmbedding, datasetEmbeddings, type EmbeddingView } from './embeddings.js';
-import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
-import type { ProgressCallback as EmbedProgress } from '../task2vec/task2vec.js';
+import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput, type ProgressCallback as EmbedProgress } from '../task2vec/index.js';
 
 export interface PathTarget {
   readonly path: string;

@@ -17,3 +17,4 @@ export { upsertPairSignals, listPairSignals, type PairSignal, type StoredPairSig
 export { upsertStudy, listStudies, getStudy, studyCounts, declaredSignals, replaceSpreads, listSpreads, type NewStudy, type StoredStudy, type StudyCounts, type StudyCandidateSet, type StudySignalDefinition, type ResultSpread } from './studies.js';
 export { insertJob, getJob, listJobs, countJobsByState, nextDueJob, claimJob, heartbeat, markSucceeded, endAttempt, requestCancel, staleRunningJobs, requeueStale, type NewJob, type JobFilter, type Outcome } from './jobs.js';
 export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from './availability.js';
+export { listExpertAnswers, saveExpertAnswer, type StoredExpertAnswer } from './expert-answers.js';

@@ -9,7 +9,11 @@
  *   Gaussians of variance 1/h0 and 1/h1.
  * - `jsd`: mean over filters of the Jensen-Shannon-style divergence of those Gaussians against
  *   the one with the average variance.
- * - `asymmetricDistance`: the paper's d(a->b) = d(a,b) - alpha * d(a, trivial).
+ * - `asymmetric`: the paper's d(a->b) = d(a,b) - alpha * d(a, trivial) over task2vec_cosine, with
+ *   alpha 0.15. The trivial embedding stands for a task that prefers no filter to another: a uniform
+ *   Fisher at the mean level of a's hessian (the cosine distances are blind to that level except
+ *   through the 1e-8 of task2vec_cosine). It is negative when a is far from trivial and b close to a.
+ *   `asymmetricDistance` takes another trivial embedding, weight or base distance.
  *
  * Exact zeros (dead filters) and degenerate vectors, so that no distance is ever NaN or Infinity:
  * - A filter that is zero in both embeddings contributes nothing to any distance; means still
@@ -29,6 +33,8 @@ import type { ComparableEmbedding } from './embedding.js';
 
 export const DISTANCE_NAMES = ['task2vec_cosine', 'plain_cosine', 'normalized_cosine', 'kl', 'jsd'] as const;
 export type DistanceName = (typeof DISTANCE_NAMES)[number];
+export const DISTANCE_CHOICES = [...DISTANCE_NAMES, 'asymmetric'] as const;
+export type DistanceChoice = (typeof DISTANCE_CHOICES)[number];
 
 /** The paper's value for model selection. */
 export const DEFAULT_ALPHA = 0.15;
@@ -165,35 +171,55 @@ function jensenShannon(a: Float32Array, b: Float32Array, floor: number): number 
   return a.length === 0 ? 0 : sum / a.length;
 }
 
-/** One pair, no validation and no copies: the matrix calls it n^2/2 times. */
+/** The symmetric distances of one pair, given the floor of the 1/h distances; no validation and no copies. */
+const SYMMETRIC: Record<DistanceName, (a: ComparableEmbedding, b: ComparableEmbedding, floor: number) => number> = {
+  task2vec_cosine: (a, b) => task2vecCosine(a.hessian, b.hessian),
+  plain_cosine: (a, b) => plainCosine(a.hessian, b.hessian),
+  normalized_cosine: (a, b, floor) => normalizedCosine(a, b, floor),
+  kl: (a, b, floor) => symmetricKl(a.hessian, b.hessian, floor),
+  jsd: (a, b, floor) => jensenShannon(a.hessian, b.hessian, floor),
+};
+
+/** The matrix calls it n^2/2 times, with each embedding's maximum computed once. */
 function pairDistance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceName, maxA: number, maxB: number): number {
-  switch (name) {
-    case 'task2vec_cosine':
-      return task2vecCosine(a.hessian, b.hessian);
-    case 'plain_cosine':
-      return plainCosine(a.hessian, b.hessian);
-    case 'normalized_cosine':
-      return normalizedCosine(a, b, floorFor(maxA, maxB));
-    case 'kl':
-      return symmetricKl(a.hessian, b.hessian, floorFor(maxA, maxB));
-    case 'jsd':
-      return jensenShannon(a.hessian, b.hessian, floorFor(maxA, maxB));
+  return SYMMETRIC[name](a, b, floorFor(maxA, maxB));
+}
+
+function checkName<N extends string>(name: string, names: readonly N[]): asserts name is N {
+  if (!(names as readonly string[]).includes(name)) {
+    throw invalid(`unknown distance '${name}'; expected one of ${names.join(', ')}`, [{ field: 'distance', message: names.join(' | ') }]);
   }
 }
 
-function checkName(name: string): asserts name is DistanceName {
-  if (!(DISTANCE_NAMES as readonly string[]).includes(name)) {
-    throw invalid(`unknown distance '${name}'; expected one of ${DISTANCE_NAMES.join(', ')}`, [{ field: 'distance', message: DISTANCE_NAMES.join(' | ') }]);
-  }
-}
-
-/** The symmetric distance between two embeddings of the same probe. */
-export function distance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceName = 'task2vec_cosine'): number {
-  checkName(name);
+function symmetricDistance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceName): number {
   assertComparable(a, b);
   checkEmbedding(a);
   checkEmbedding(b);
   return pairDistance(a, b, name, maxOf(a.hessian), maxOf(b.hessian));
+}
+
+/** The trivial task's embedding under e's probe: a uniform Fisher at the mean level of e's hessian. */
+export function trivialEmbedding(e: ComparableEmbedding): ComparableEmbedding {
+  let sum = 0;
+  for (let i = 0; i < e.hessian.length; i++) sum += e.hessian[i]!;
+  const level = e.hessian.length === 0 ? 0 : sum / e.hessian.length;
+  return { hessian: new Float32Array(e.hessian.length).fill(level), scale: e.scale, probe: e.probe, dataset: 'trivial task' };
+}
+
+/** Every distance by name; `asymmetric` with the paper's weight and each embedding's own trivial embedding. */
+const DISTANCES: Record<DistanceChoice, (a: ComparableEmbedding, b: ComparableEmbedding) => number> = {
+  task2vec_cosine: (a, b) => symmetricDistance(a, b, 'task2vec_cosine'),
+  plain_cosine: (a, b) => symmetricDistance(a, b, 'plain_cosine'),
+  normalized_cosine: (a, b) => symmetricDistance(a, b, 'normalized_cosine'),
+  kl: (a, b) => symmetricDistance(a, b, 'kl'),
+  jsd: (a, b) => symmetricDistance(a, b, 'jsd'),
+  asymmetric: (a, b) => asymmetricDistance(a, b, trivialEmbedding(a)),
+};
+
+/** The distance between two embeddings of the same probe (from a to b, for `asymmetric`). */
+export function distance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceChoice = 'task2vec_cosine'): number {
+  checkName(name, DISTANCE_CHOICES);
+  return DISTANCES[name](a, b);
 }
 
 export interface AsymmetricOptions {
@@ -210,7 +236,8 @@ export function asymmetricDistance(a: ComparableEmbedding, b: ComparableEmbeddin
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   if (!Number.isFinite(alpha)) throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
   const base = opts.base ?? 'task2vec_cosine';
-  return distance(a, b, base) - alpha * distance(a, trivial, base);
+  checkName(base, DISTANCE_NAMES);
+  return symmetricDistance(a, b, base) - alpha * symmetricDistance(a, trivial, base);
 }
 
 export interface DistanceMatrix {
@@ -231,11 +258,13 @@ function checkAll(embeddings: readonly ComparableEmbedding[]): Float64Array {
 }
 
 /**
- * All pairwise symmetric distances. Each embedding is validated once and each pair reads the
- * stored vectors in place; the lower triangle mirrors the upper one.
+ * All pairwise distances: values[i * size + j] is the distance from i to j. Each embedding is
+ * validated once and each pair reads the stored vectors in place; for a symmetric distance the
+ * lower triangle mirrors the upper one.
  */
-export function distanceMatrix(embeddings: readonly ComparableEmbedding[], name: DistanceName = 'task2vec_cosine'): DistanceMatrix {
-  checkName(name);
+export function distanceMatrix(embeddings: readonly ComparableEmbedding[], name: DistanceChoice = 'task2vec_cosine'): DistanceMatrix {
+  checkName(name, DISTANCE_CHOICES);
+  if (name === 'asymmetric') return asymmetricPairs(embeddings, trivialEmbedding, DEFAULT_ALPHA, 'task2vec_cosine');
   return { size: embeddings.length, values: symmetricPairs(embeddings, name, checkAll(embeddings)) };
 }
 
@@ -257,13 +286,18 @@ export function asymmetricDistanceMatrix(embeddings: readonly ComparableEmbeddin
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
   if (!Number.isFinite(alpha)) throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
   const base = opts.base ?? 'task2vec_cosine';
-  checkName(base);
-  const maxima = checkAll([...embeddings, trivial]);
+  checkName(base, DISTANCE_NAMES);
+  return asymmetricPairs(embeddings, () => trivial, alpha, base);
+}
+
+/** Row i loses alpha times the distance of embedding i from its trivial embedding. */
+function asymmetricPairs(embeddings: readonly ComparableEmbedding[], trivialOf: (e: ComparableEmbedding) => ComparableEmbedding, alpha: number, base: DistanceName): DistanceMatrix {
+  const trivials = embeddings.map(trivialOf);
+  const maxima = checkAll([...embeddings, ...trivials]);
   const n = embeddings.length;
-  const trivialMax = maxima[n]!;
   const values = symmetricPairs(embeddings, base, maxima);
   for (let i = 0; i < n; i++) {
-    const complexity = alpha * pairDistance(embeddings[i]!, trivial, base, maxima[i]!, trivialMax);
+    const complexity = alpha * pairDistance(embeddings[i]!, trivials[i]!, base, maxima[i]!, maxima[n + i]!);
     for (let j = 0; j < n; j++) values[i * n + j]! -= complexity;
   }
   return { size: n, values };

@@ -1,4 +1,4 @@
-import type { ProbeIdentity } from '../probes/probe.js';
+import type { ProbeIdentity } from '../probes/index.js';
 import type { FisherMethod } from './fisher.js';
 import type { Task2VecOptions } from './options.js';
 

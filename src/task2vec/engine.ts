@@ -1,4 +1,4 @@
-import type { Probe, ProbeIdentity, ProbeInput } from '../probes/probe.js';
+import type { Probe, ProbeIdentity, ProbeInput } from '../probes/index.js';
 import type { Classifier } from './classifier.js';
 import { exactExample, montecarloBatch, type InputBatch, type MontecarloPlan } from './fisher.js';
 import type { LabelledImages } from './images.js';

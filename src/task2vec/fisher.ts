@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Probe, ProbeInput, ProbeWeight } from '../probes/probe.js';
+import type { Probe, ProbeInput, ProbeWeight } from '../probes/index.js';
 import { batchesPerEpoch, classifierLogits, type Classifier } from './classifier.js';
 import { createRng, deriveSeed, sampleCategorical, type IndexSampler, type Rng } from './random.js';
 import { valuesOf } from './tensors.js';

@@ -20,6 +20,8 @@ export { preprocess } from './preprocess.js';
 export { createRng, deriveSeed, uniformSampler, classBalancedSampler, type Rng, type IndexSampler } from './random.js';
 export {
   DISTANCE_NAMES,
+  DISTANCE_CHOICES,
+  trivialEmbedding,
   DEFAULT_ALPHA,
   distance,
   asymmetricDistance,
@@ -28,6 +30,7 @@ export {
   assertComparable,
   checkEmbedding,
   type DistanceName,
+  type DistanceChoice,
   type DistanceMatrix,
   type AsymmetricOptions,
 } from './distance.js';

@@ -1,4 +1,4 @@
-import type { ProbeIdentity } from '../probes/probe.js';
+import type { ProbeIdentity } from '../probes/index.js';
 import type { Classifier } from './classifier.js';
 
 /** One unit of work sent to a pool worker. */

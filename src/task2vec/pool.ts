@@ -1,7 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../compute/index.js';
-import type { LayersProbeMeta } from '../probes/index.js';
-import type { ProbeIdentity } from '../probes/probe.js';
+import type { LayersProbeMeta, ProbeIdentity } from '../probes/index.js';
 import type { Task2VecEngine, UnitDone } from './engine.js';
 import type { LabelledImages } from './images.js';
 import type { PoolReply, PoolTask } from './pool-protocol.js';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { PixelScaling, ProbeIdentity, ProbeInput } from '../probes/probe.js';
+import type { PixelScaling, ProbeIdentity, ProbeInput } from '../probes/index.js';
 import type { LabelledImages } from './images.js';
 
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];

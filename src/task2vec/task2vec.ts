@@ -10,7 +10,7 @@
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { backendInfo, type BackendChoice } from '../compute/index.js';
-import type { Probe, ProbeIdentity } from '../probes/probe.js';
+import type { Probe, ProbeIdentity } from '../probes/index.js';
 import { batchesPerEpoch, fitClassifier, initClassifier, type Classifier } from './classifier.js';
 import type { Task2VecEmbedding } from './embedding.js';
 import { timedInputs, units, type Task2VecEngine } from './engine.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateRanker, fitBackboneRanker, groupObservations, rankBackbones, seededRandom, type BackboneTraits, type Evidence, type Observation, type PairSignal } from '../../src/ranking/index.js';
+import { evaluateRanker, fitBackboneRanker, groupObservations, rankBackbones, type BackboneTraits, type Evidence, type Observation, type PairSignal } from '../../src/ranking/index.js';
+import { seededRandom } from '../../src/random.js';
 
 /** Box-Muller on the seeded generator. */
 function normal(random: () => number): number {

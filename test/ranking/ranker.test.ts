@@ -7,7 +7,7 @@ import {
   recommendSources,
   serialiseModel,
   trainRanker,
-  type DatasetProfile,
+  type DatasetTraits,
   type PairDistance,
   type PairValue,
 } from '../../src/ranking/index.js';
@@ -16,7 +16,7 @@ import {
 const sources = ['s1', 's2', 's3', 's4', 's5', 's6'];
 const targets = ['t1', 't2', 't3', 't4'];
 const noise = [0.3, -0.2, 0.1, -0.4, 0.25, 0, -0.1, 0.2, 0.15, -0.3, 0.05, -0.05];
-const profiles: DatasetProfile[] = [
+const profiles: DatasetTraits[] = [
   ...sources.map((id, i) => ({ id, images: 10 ** (3 + (i % 4)), classes: 2 + i, origin: (i % 2 ? 'natural' : 'medical') as 'natural' | 'medical', colour: 'colour' as const })),
   ...targets.map((id, i) => ({ id, images: 1000 * (i + 1), classes: 2, origin: 'medical' as const, colour: (i % 2 ? 'grey' : 'colour') as 'grey' | 'colour' })),
 ];

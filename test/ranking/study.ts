@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { parseNpy, toFloat64 } from '../../src/images/npy.js';
 import { contributionsFromCsv, pairTransferabilities, validateBatch, type PairTransferability, type TransferResult } from '../../src/transfer/index.js';
-import type { DatasetProfile, DistanceProxy, PairDistance } from '../../src/ranking/index.js';
+import type { DatasetTraits, DistanceProxy, PairDistance } from '../../src/ranking/index.js';
 
 const DIR = '../shared/reference/cats-scans';
 
 /** Sizes and classes from the paper's Table I (README); origin and colour are what the datasets are. */
-export const STUDY_PROFILES: DatasetProfile[] = [
+export const STUDY_PROFILES: DatasetTraits[] = [
   { id: 'imagenet', images: 1_431_167, classes: 1000, origin: 'natural', colour: 'colour' },
   { id: 'stl10', images: 13_000, classes: 10, origin: 'natural', colour: 'colour' },
   { id: 'sti10', images: 8_060, classes: 10, origin: 'natural', colour: 'colour' },

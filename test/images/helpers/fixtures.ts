@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { seededRandom } from '../../../src/images/split.js';
+import { seededRandom } from '../../../src/random.js';
 
 export async function tempDir(t: { after(fn: () => Promise<void>): void }, prefix = 'ingest-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

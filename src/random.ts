@@ -1,6 +1,7 @@
 /**
- * A small seeded generator (mulberry32) so bootstrap intervals and random baselines are reproducible
- * across runs and machines; Math.random cannot be seeded.
+ * The seeded generator (mulberry32) of everything outside Task2Vec that must come out the same on
+ * every run and machine: dataset splits, image subsets, bootstrap intervals, random baselines.
+ * Math.random cannot be seeded.
  */
 export type Random = () => number;
 
