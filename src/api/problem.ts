@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorCode, type FieldError } from '../errors.js';
-import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../store/index.js';
+import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../services/index.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:transfer-atlas:problem:';
 

@@ -24,3 +24,4 @@ export { importStudy, importStudyFolder, importPairSignals, importPairSignalsCsv
 export type { SignalSubjectKind } from '../store/index.js';
 export { float32ToBytes, type ProbeRecord } from '../store/index.js';
 export type { TransferRun } from '../store/index.js';
+export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from '../store/index.js';

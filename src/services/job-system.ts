@@ -32,9 +32,7 @@ export async function startJobSystem(store: Store, options: JobSystemOptions): P
   if (config.client === 'sqlite') {
     // Only the process that serves (or a `worker`) runs jobs; a CLI call that only queues one leaves it to them.
     if (!options.worker) return { dispatcher: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined }, stop: async () => undefined };
-    let dispatcher: Dispatcher | undefined;
-    const worker = new EmbeddedWorker(store.knex, { ...settings, afterSuccess: (job) => refitAfter(store.knex, dispatcher!)(job) });
-    dispatcher = worker.dispatcher;
+    const worker: EmbeddedWorker = new EmbeddedWorker(store.knex, { ...settings, afterSuccess: (job) => refitAfter(store.knex, worker.dispatcher)(job) });
     await worker.start();
     return { dispatcher: worker.dispatcher, stop: (graceMs) => worker.stop(graceMs) };
   }

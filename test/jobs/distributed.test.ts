@@ -98,7 +98,7 @@ describeEachStore('distributed jobs', (kind) => {
     }
     // One list request a second follows all thirty.
     const deadline = Date.now() + 400_000;
-    let jobs: JobBody[] = [];
+    let jobs: JobBody[];
     for (;;) {
       const page = (await (await fetch(`${base}/v1/jobs?kind=embed&page_size=200`)).json()) as { items: JobBody[] };
       jobs = page.items.filter((j) => ids.includes(j.id));

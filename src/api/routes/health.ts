@@ -1,4 +1,4 @@
-import { RETRY_AFTER_SECONDS, storeReachable } from '../../store/index.js';
+import { RETRY_AFTER_SECONDS, storeReachable } from '../../services/index.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 
