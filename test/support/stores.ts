@@ -10,7 +10,7 @@ let reachable: Promise<string | undefined> | undefined;
 /** Resolves to undefined when PostgreSQL answers, else to the reason it does not. */
 function postgresProblem(): Promise<string | undefined> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 15_000 });
     try {
       await client.connect();
       await client.query('select 1');
