@@ -52,6 +52,8 @@ export function tinyStudy(overrides: Record<string, string | undefined> = {}): S
   };
   return {
     name: 'tiny-study',
-    files: new Map(Object.entries(files).flatMap(([k, v]) => (v === undefined ? [] : [[k, new TextEncoder().encode(v)] as const]))),
+    files: new Map(
+      Object.entries(files).flatMap(([k, v]) => (v === undefined ? [] : [[k, new TextEncoder().encode(v)] as const])),
+    ),
   };
 }

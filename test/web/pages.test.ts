@@ -2,15 +2,15 @@
 // on a seeded SQLite store. Each page's key numbers must equal the API's, and a broken chart fails the test.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserServer, type Page } from 'playwright-core';
 import { openStore, type Store } from '../../src/store/index.js';
 import { seedRegistry } from '../../src/services/index.js';
 import { startApp, type RunningApp } from '../support/app.js';
+import { runProcess } from '../support/cli.js';
 import type { components } from '../../src/api/schema.js';
 
 type Schemas = components['schemas'];
@@ -56,12 +56,8 @@ async function api<T>(path: string, init?: { method: string; body: unknown }): P
 
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
-  const built = spawnSync(process.execPath, ['web/build.mjs'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-    killSignal: 'SIGKILL',
-  });
-  assert.equal(built.status, 0, `web/build.mjs failed: ${built.error?.message ?? ''}${built.stderr}`);
+  const built = await runProcess(process.execPath, ['web/build.mjs'], { timeoutMs: 120_000 });
+  assert.equal(built.code, 0, `web/build.mjs failed: ${built.stderr}`);
   store = await openStore({ client: 'sqlite', filename: ':memory:' });
   await seedRegistry(store, 'datasets-registry');
   dataDir = await mkdtemp(join(tmpdir(), 'ta-web-'));
@@ -198,6 +194,8 @@ test(
     await page.getByLabel('Monte Carlo samples').fill('40');
     await page.getByLabel('At most this many images (optional)').fill('40');
     await page.getByRole('button', { name: 'Upload and recommend' }).click();
+    // The live region reports the jobs as the worker moves them on, before the end.
+    await page.waitForSelector('#upload-form .status:text-matches("^(ingest|embed)")', { timeout: UPLOAD_TIMEOUT / 2 });
     await page.waitForSelector('#upload-form .status:text-matches("^Done in")', { timeout: UPLOAD_TIMEOUT - 30_000 });
     const dataset = await api<Schemas['Dataset']>('/v1/datasets/ui-breast');
     assert.deepEqual(
@@ -209,6 +207,12 @@ test(
       embeddings.items.map((e) => [e.image_count, e.options.samples]),
       [[40, 40]],
     );
+    // The page followed one ingestion and one embedding job to the results the API now serves.
+    const jobs = await api<Schemas['JobPage']>('/v1/jobs?page_size=200');
+    assert.deepEqual(jobs.items.map((j) => [j.kind, j.state, j.result_url]).sort(), [
+      ['embed', 'succeeded', `/v1/embeddings/${embeddings.items[0]!.id}`],
+      ['ingest', 'succeeded', '/v1/datasets/ui-breast'],
+    ]);
     const expected = await api<Schemas['Recommendations']>('/v1/recommendations', {
       method: 'POST',
       body: { target: 'ui-breast' },
@@ -222,6 +226,32 @@ test(
     );
     await assertHealthy(visit_, 1);
     await shot(page, 'recommend');
+    await page.close();
+  },
+);
+
+test(
+  "Recommend: an upload the worker cannot ingest shows the job's failure reason and registers nothing",
+  { timeout: TEST_TIMEOUT },
+  async () => {
+    const broken = join(dataDir, 'broken.npz');
+    await writeFile(broken, 'not a zip archive');
+    const visit_ = await visit('recommend');
+    const { page } = visit_;
+    await page.setInputFiles('#upload-form input[name=file]', broken);
+    await page.getByLabel('Name').fill('Broken upload');
+    await page.getByLabel('Id (optional)').fill('ui-broken');
+    await page.getByRole('button', { name: 'Upload and recommend' }).click();
+    await page.waitForSelector('#upload-form .status .error');
+    const failed = await api<Schemas['JobPage']>('/v1/jobs?kind=ingest&state=failed');
+    assert.equal(failed.items.length, 1);
+    const reason = failed.items[0]!.failure!;
+    assert.equal(
+      await page.textContent('#upload-form .status .error'),
+      reason.field ? `${reason.message} (field: ${reason.field})` : reason.message,
+    );
+    assert.equal((await fetch(`${app.url}/v1/datasets/ui-broken`)).status, 404);
+    assert.deepEqual(visit_.problems, []);
     await page.close();
   },
 );

@@ -3,6 +3,7 @@ import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace, statusLine } from '../dom.js';
 import { activeResults, pairMeans, trackRecords, transferabilityOf, type TrackRecord } from '../evidence-data.js';
 import { fixed, signed } from '../format.js';
+import { describeJob, followJob, type Job } from '../jobs.js';
 import { dataTable } from '../table.js';
 
 type Dataset = Schemas['Dataset'];
@@ -219,7 +220,9 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
 
 function uploadForm(onDone: (id: string) => Promise<void>): HTMLFormElement {
   const status = statusLine();
-  const progress = h('progress', { max: 1, hidden: true, 'aria-label': 'Progress' });
+  const stage = h('span', { id: 'upload-stage' }, 'Progress');
+  const progress = h('progress', { max: 1, 'aria-labelledby': 'upload-stage' });
+  const meter = h('div', { class: 'job-progress', hidden: true }, stage, progress);
   const button = h('button', { type: 'submit' }, 'Upload and recommend');
   const form = h(
     'form',
@@ -275,9 +278,21 @@ function uploadForm(onDone: (id: string) => Promise<void>): HTMLFormElement {
       ),
     ),
     button,
-    progress,
+    meter,
     status,
   );
+  // The bar and the live region read the same report, so what is seen and what is announced agree.
+  const show = (label: string, fraction: number | null, text: string): void => {
+    stage.textContent = label;
+    if (fraction === null) progress.removeAttribute('value');
+    else progress.value = fraction;
+    status.textContent = text;
+  };
+  const follow = async (accepted: Job, what: string): Promise<Job> =>
+    followJob(accepted, (job) => {
+      const p = describeJob(job);
+      show(`${what}: ${p.stage}`, p.fraction, p.text);
+    });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const data = new FormData(form);
@@ -289,40 +304,38 @@ function uploadForm(onDone: (id: string) => Promise<void>): HTMLFormElement {
     const options: Record<string, number> = {};
     for (const key of ['samples', 'max_images'] as const) if (data.get(key)) options[key] = Number(data.get(key));
     button.disabled = true;
-    progress.hidden = false;
+    form.setAttribute('aria-busy', 'true');
+    meter.hidden = false;
     const started = performance.now();
-    let ticker = 0;
     const run = async () => {
-      const ingested = await postForm<Schemas['IngestedDataset']>('/v1/datasets/uploads', upload, (fraction) => {
-        progress.value = fraction;
-        status.textContent =
-          fraction < 1
-            ? `Uploading: ${Math.round(fraction * 100)} %`
-            : 'Uploaded; the server is checking, normalising and profiling the images…';
-      });
-      const id = ingested.dataset.id;
-      progress.removeAttribute('value');
-      const embedStart = performance.now();
-      const tick = () =>
-        (status.textContent = `Stored ${ingested.profile.image_count} images as ${id}. Computing the Task2Vec embedding: ${Math.round((performance.now() - embedStart) / 1000)} s so far…`);
-      tick();
-      ticker = window.setInterval(tick, 1000);
-      await postJson(`/v1/datasets/${encodeURIComponent(id)}/embeddings`, options);
-      window.clearInterval(ticker);
-      status.textContent = `Embedded ${id}; ranking sources…`;
+      const ingest = await postForm<Job>('/v1/datasets/uploads', upload, (fraction) =>
+        show(
+          'Upload',
+          fraction,
+          fraction < 1 ? `Uploading: ${Math.round(fraction * 100)} %` : 'Uploaded; waiting for the ingestion to start…',
+        ),
+      );
+      const ingested = await follow(ingest, 'Ingestion');
+      if (!ingested.result_url) throw new Error('the ingestion succeeded without naming the dataset it made');
+      const dataset = await getJson<Schemas['Dataset']>(ingested.result_url);
+      const id = dataset.id;
+      show('Embedding', null, `Stored ${dataset.images} images as ${id}; queueing the Task2Vec embedding…`);
+      const embed = await postJson<Job>(`/v1/datasets/${encodeURIComponent(id)}/embeddings`, options);
+      await follow(embed, 'Embedding');
+      show('Ranking', null, `Embedded ${id}; ranking sources…`);
       await onDone(id);
-      progress.hidden = true;
+      meter.hidden = true;
       status.textContent = `Done in ${Math.round((performance.now() - started) / 1000)} s: ${id} is registered, embedded and ranked.`;
     };
     run()
       .catch((err: unknown) => {
-        progress.hidden = true;
+        meter.hidden = true;
         status.textContent = '';
         status.append(h('span', { class: 'error', role: 'alert' }, describeError(err)));
       })
       .finally(() => {
-        window.clearInterval(ticker);
         button.disabled = false;
+        form.setAttribute('aria-busy', 'false');
       });
   });
   return form;
