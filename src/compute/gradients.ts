@@ -1,4 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+// The overrides wrap tfjs-core's own gradients, which tfjs-core's Node build does not register and
+// tfjs-layers' does; compute must not rely on the probes having loaded it first.
+import '@tensorflow/tfjs-layers';
 import { BATCH_NORM_STATS_KERNEL } from './wasm/batch-norm.js';
 import { CLIP_GRAD_KERNEL } from './wasm/clip-grad.js';
 
