@@ -249,7 +249,9 @@ describe('GET /v1/evaluation: the evaluation stored by the refit, never computed
     const report = (await res.json()) as Schemas['Evaluation'];
     assert.equal(report.model_version, (await currentRanker(store)).version);
     assert.deepEqual(report.groups.map((g) => g.target).sort(), ['chest', 'isic', 'pcam-middle']);
-    const pooled = report.scopes.find((s) => s.scope === 'pooled')!;
+    const pooled = report.scopes.find((s) => s.scope === 'cats-scans/all')!;
+    // One scope only: 'pooled' appears when there are two or more.
+    assert.deepEqual(report.scopes.map((s) => s.scope), ['cats-scans/all']);
     assert.equal(pooled.targets, 3);
     const methods = pooled.methods.map((m) => m.method);
     for (const m of ['learned ranker', 'history prior', 'largest source', 'random']) assert.ok(methods.includes(m), m);
