@@ -104,7 +104,7 @@ test("analyze prints the study's correlations, with the ImageNet proxy on reques
   oneLineExit2(await cli('analyze', '--proxy', 'imagenet=atlantis'), /atlantis/);
 });
 
-test('evaluate --study prints, per candidate set and pooled, the ranker against every baseline with intervals and coverage', async () => {
+test('evaluate --study prints, per candidate set (and pooled when there are several), the ranker against every baseline with intervals and coverage', async () => {
   const r = await cli('evaluate', '--study', 'cats-scans', '--resamples', '200', '--null-repeats', '100');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^leave-one-target-out on the z-within-group scale/m);
