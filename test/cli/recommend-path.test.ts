@@ -22,7 +22,7 @@ interface Recommendation {
 }
 
 test('recommend on a path ingests and embeds the bundled example once, then ranks backbones with intervals', async () => {
-  assert.equal(await cli('seed').code, 0);
+  assert.equal((await cli('seed')).code, 0);
   const args = ['recommend', 'examples/breastmnist/breastmnist_28.npz', '--samples', '40', '--max-images', '40', '--json'];
   const first = await cli(...args);
   assert.equal(first.code, 0, first.stderr);

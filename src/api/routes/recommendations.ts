@@ -1,5 +1,5 @@
 import { presentRanker, presentRecommendations } from '../../presenters/evidence.js';
-import { currentRanker, recommend } from '../../services/index.js';
+import { currentRanker } from '../../services/index.js';
 import { invalid } from '../../errors.js';
 import type { components } from '../schema.js';
 import type { Route } from '../route.js';
@@ -18,7 +18,7 @@ export const recommendationRoutes: Route[] = [
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['RecommendationRequest'];
       if ((body.study === undefined) !== (body.candidate_set === undefined)) throw invalid('study and candidate_set go together', [{ field: body.study === undefined ? 'study' : 'candidate_set', message: 'give both or neither' }]);
-      const result = await recommend(ctx.store, {
+      const result = await ctx.recommendations!.recommend({
         target: body.target,
         ...(body.candidates ? { candidates: body.candidates } : {}),
         ...(body.study !== undefined && body.candidate_set !== undefined ? { context: { study: body.study, candidateSet: body.candidate_set } } : {}),
