@@ -224,7 +224,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Leave-one-target-out evaluation of the learned ranker against nearest-by-distance, largest-source and random rankings. */
+        /**
+         * Leave-one-target-out evaluation of the backbone ranker against every baseline, stored with the current model.
+         * @description Computed when the model is fitted (`transfer-atlas refit --evaluate`), never on this request: per held-out
+         *     (study, candidate set, target) group the metrics of every method, then per scope (each study and candidate
+         *     set, and pooled) the mean with a bootstrap 95 % interval over targets, the null of random rankings, a paired
+         *     Wilcoxon test of the ranker against each baseline, and the coverage of the 80 % and 90 % intervals.
+         *     422 when the current model has no stored evaluation yet.
+         */
         get: operations["getEvaluation"];
         put?: never;
         post?: never;
@@ -241,7 +248,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The current learned ranker, fitted (and stored under a new version) if the evidence changed since the last fit. */
+        /** The current backbone ranker (the latest stored fit); never fits one. */
         get: operations["getRanker"];
         put?: never;
         post?: never;
@@ -261,12 +268,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rank source datasets to pretrain on for a registered target, with predicted transferability and a 90% interval.
-         * @description Measured transferability, where a pair has it, ranks before the model's prediction. Each source says which
-         *     distances and signals its prediction used, and names the model version. If the target has no Task2Vec
-         *     embedding under the probe, `embedding.message` says so and how to compute one.
+         * Rank pretrained backbones to fine-tune on a registered target, with predictions on the z-within-group scale and 80 % and 90 % intervals.
+         * @description Predictions are z-scores of the metric among the ranked backbones (`scale: z-within-group`). Results measured
+         *     on the target rank first and are marked as measured. Each backbone carries the parts of its prediction (track
+         *     record, traits, interactions, each signal), the evidence behind it and where its weights come from.
+         *     `without_embedding` lists the sources with no Task2Vec embedding comparable with the target's: their
+         *     distance is missing, never imputed. Uses the stored model; never fits one.
          */
-        post: operations["recommendSources"];
+        post: operations["recommendBackbones"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1253,110 +1262,204 @@ export interface components {
             };
             signals: components["schemas"]["SignalCorrelation"][];
         };
-        MethodScore: {
-            /** @description `learned`, `nearest:<signal>`, `largest-source` or `random`. */
-            method: string;
-            /** @description Rank correlation of scores with measured transferability; null when the measured values are all equal. */
+        /**
+         * @description The metric standardised (z-score) among the backbones one study ranked on one target within one candidate set.
+         * @enum {string}
+         */
+        Scale: "z-within-group";
+        MetricValues: {
+            /** @description scipy.stats.weightedtau(score, truth) with default arguments. */
+            weighted_tau: number | null;
             spearman: number | null;
-            ndcg: number;
-            /** @description Best measured transferability minus that of the top pick */
-            regret: number;
+            /** @description NDCG at the evaluation's k. */
+            ndcg: number | null;
+            /** @description Best measured result minus that of the top pick */
+            regret: number | null;
+            /** @description 1 when the top pick is the best backbone (expected value over ties). */
+            top1: number | null;
+        };
+        MetricSummary: {
+            mean: number | null;
+            /** @description Bootstrap 95 % interval over targets. */
+            lower: number | null;
+            upper: number | null;
+            targets: number;
         };
         Evaluation: {
+            model_version: string;
+            scale: components["schemas"]["Scale"];
             k: number;
-            random_repeats: number;
             seed: number;
-            probe: string | null;
-            signals: string[];
-            summary: (components["schemas"]["MethodScore"] & {
-                spearman_targets: number;
-            })[];
-            targets: {
-                target: string;
-                sources: string[];
-                measured: number[];
-                model_version: string;
-                methods: components["schemas"]["MethodScore"][];
+            bootstrap_resamples: number;
+            null_repeats: number;
+            scopes: {
+                /** @description A study and candidate set, or `pooled`. */
+                scope: string;
+                targets: number;
+                methods: {
+                    method: string;
+                    metrics: {
+                        weighted_tau: components["schemas"]["MetricSummary"];
+                        spearman: components["schemas"]["MetricSummary"];
+                        ndcg: components["schemas"]["MetricSummary"];
+                        regret: components["schemas"]["MetricSummary"];
+                        top1: components["schemas"]["MetricSummary"];
+                    };
+                    top1_hits: number;
+                    /** @description Paired Wilcoxon signed-rank test of the learned ranker against this method over the scope's targets. */
+                    versus_ranker: {
+                        metric: string;
+                        pairs: number;
+                        mean_difference: number | null;
+                        test: null | {
+                            n: number;
+                            statistic: number;
+                            p_value: number | null;
+                            /** @enum {string} */
+                            method: "exact" | "normal";
+                        };
+                    }[];
+                }[];
+                /** @description Mean and standard deviation of each metric's scope mean under random rankings. */
+                null?: {
+                    [key: string]: {
+                        mean: number | null;
+                        sd: number | null;
+                    };
+                };
+                calibration: {
+                    pairs: number;
+                    coverage80: number | null;
+                    coverage90: number | null;
+                };
             }[];
-            skipped: {
+            groups: {
+                study: string;
+                candidate_set: string;
                 target: string;
-                reason: string;
+                methods: ({
+                    method: string;
+                } & components["schemas"]["MetricValues"])[];
             }[];
         };
         RankerSummary: {
+            /** @description Hash of the evidence and the hyper-parameter grid the model was fitted on. */
             version: string;
             /** Format: date-time */
             created_at: string;
-            /** @description True when this request fitted it because the evidence had changed. */
-            refitted: boolean;
+            scale: components["schemas"]["Scale"];
+            /** @description The probe whose Task2Vec distances are signals. */
+            probe: string | null;
+            /** @description The pair signals the model uses. */
             signals: string[];
             training: {
+                groups: number;
                 pairs: number;
                 targets: string[];
-                sources: string[];
             };
-            prior_precision: number;
-            noise_variance: number;
-            cross_validation: {
+            hyper: {
+                backbone_precision: number;
+                trait_precision: number;
+                signal_precision: number;
+                noise_variance: number;
+            };
+            cross_validation: null | {
                 scheme: string;
-                folds: number;
                 criterion: string;
+                folds: number;
+                configurations: number;
                 score: number;
             };
+            /** @description Whether the model's evaluation is stored (GET /v1/evaluation). */
+            evaluated: boolean;
         };
         RecommendationRequest: {
             target: components["schemas"]["DatasetId"];
-            /** @description Sources to rank; by default every dataset that is the source of a stored result or has a backbone. */
-            candidates?: components["schemas"]["DatasetId"][];
-            probe?: string;
+            /** @description Backbone ids to rank; by default every backbone the model has a track record for. */
+            candidates?: string[];
+            /** @description With candidate_set */
+            study?: string;
+            candidate_set?: string;
             top_k?: number;
-            proxy?: string;
         };
-        RecommendedSource: {
+        MeasuredOn: {
+            study: string;
+            candidate_set: string;
+            target: string;
+            z: number;
             rank: number;
+            of: number;
+        };
+        RecommendedBackbone: {
+            rank: number;
+            backbone: string;
+            /** @description The dataset it was pretrained on. */
             source: string;
+            architecture: string;
+            weights: {
+                provider: string;
+                url?: string;
+                reference?: string;
+                licence: string;
+            };
             /** @enum {string} */
             basis: "measured" | "predicted";
-            /** @description The transferability the ranking used (measured when available) */
-            score: number;
+            scale: components["schemas"]["Scale"];
             predicted: {
                 mean: number;
-                std: number;
+                /** @description Predictive */
+                sd: number;
+                interval80: number[];
                 interval90: number[];
-                /** @description The model's prediction for the average training pair (its intercept), in percent. */
-                baseline: number;
-                /** @description What moved this prediction away from the baseline, per feature (weight times standardised value, its missing indicator included), largest first; with the baseline they sum to the mean. */
-                contributions: {
-                    feature: string;
+            };
+            /** @description Results on this target, where a study measured the backbone on it. */
+            measured: {
+                study: string;
+                candidate_set: string;
+                /** @description The study's metric */
+                value: number;
+                z: number;
+                rank: number;
+                of: number;
+            }[];
+            /** @description track_record + traits + interactions + signals = predicted.mean. */
+            explanation: {
+                track_record: number;
+                traits: number;
+                interactions: {
+                    name: string;
+                    effect: number;
+                }[];
+                signals: {
+                    signal: string;
+                    /** @description Null when the pair has no value; the signal then adds nothing. */
+                    value: number | null;
                     effect: number;
                 }[];
             };
-            measured: null | {
-                transferability: number;
-                results: number;
+            evidence: {
+                targets_measured: number;
+                groups_measured: number;
+                wins: number;
+                win_rate: number | null;
+                pairwise_win_rate: number | null;
+                mean_z: number | null;
+                similar_targets: (components["schemas"]["MeasuredOn"] & {
+                    distance: number;
+                })[];
             };
-            distances: {
-                [key: string]: {
-                    value: number;
-                    via?: components["schemas"]["SourceTarget"];
-                };
-            };
-            signals_used: string[];
-            signals_missing: string[];
-            model_version: string;
             reason: string;
-            /** @description A pretrained network for this source */
-            backbone: string | null;
         };
         Recommendations: {
             target: string;
-            embedding: {
-                probe: string | null;
-                available: boolean;
-                message?: string;
-            };
+            scale: components["schemas"]["Scale"];
+            probe: string | null;
+            /** @description Whether the target has a Task2Vec embedding under the probe. */
+            target_embedded: boolean;
+            /** @description Sources of the ranked backbones with no Task2Vec distance to the target under the probe; stated, never imputed. */
+            without_embedding: string[];
             model: components["schemas"]["RankerSummary"];
-            items: components["schemas"]["RecommendedSource"][];
+            items: components["schemas"]["RecommendedBackbone"][];
         };
         ProbeRecord: {
             /** @description Hash of topology */
@@ -1986,26 +2089,14 @@ export interface operations {
     };
     getEvaluation: {
         parameters: {
-            query?: {
-                /** @description Probe whose Task2Vec distance the ranker uses; by default `TA_DEFAULT_PROBE`, else the registry's published probe, else the bundled probe. */
-                probe?: components["parameters"]["Probe"];
-                /**
-                 * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
-                 *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
-                 */
-                proxy?: components["parameters"]["Proxy"];
-                /** @description Only results with this architecture. */
-                architecture?: components["parameters"]["Architecture"];
-                /** @description Cut-off of NDCG@k. */
-                k?: number;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Per-target and mean Spearman, NDCG@k and regret@1 for every method. */
+            /** @description The stored evaluation of the current model. */
             200: {
                 headers: {
                     ETag: components["headers"]["ETag"];
@@ -2016,24 +2107,12 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
-            400: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
     getRanker: {
         parameters: {
-            query?: {
-                /** @description Probe whose Task2Vec distance the ranker uses; by default `TA_DEFAULT_PROBE`, else the registry's published probe, else the bundled probe. */
-                probe?: components["parameters"]["Probe"];
-                /**
-                 * @description Stand-ins for datasets without an embedding, `missing=stand-in` comma-separated (the study used
-                 *     `imagenet=stl10`). Applies to embedding signals only; off unless given.
-                 */
-                proxy?: components["parameters"]["Proxy"];
-                /** @description Only results with this architecture. */
-                architecture?: components["parameters"]["Architecture"];
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -2049,12 +2128,10 @@ export interface operations {
                     "application/json": components["schemas"]["RankerSummary"];
                 };
             };
-            400: components["responses"]["Problem"];
-            404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
-    recommendSources: {
+    recommendBackbones: {
         parameters: {
             query?: never;
             header?: never;

@@ -7,7 +7,7 @@ import { resultsCommand } from './commands/results.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { evaluateCommand } from './commands/evaluate.js';
 import { recommendCommand } from './commands/recommend.js';
-import { migrateCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
+import { migrateCommand, refitCommand, seedCommand, serveCommand, VERSION } from './commands/service.js';
 import { embedCommand, embeddingsCommand } from './commands/embed.js';
 import { estimatorsCommand } from './commands/estimators.js';
 import { distanceCommand } from './commands/distance.js';
@@ -25,7 +25,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), estimatorsCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
+  for (const command of [serveCommand(), migrateCommand(), seedCommand(), refitCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), estimatorsCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.

@@ -1,6 +1,6 @@
 /** Domain and service objects in the API's snake_case shapes (openapi.yaml's schemas). */
 import type { components } from '../api/schema.js';
-import type { CorrelationAnalysis, CorrelationTest, BootstrapInterval, EvaluationReport, MethodResult } from '../ranking/index.js';
+import { METRICS, type BootstrapInterval, type CorrelationAnalysis, type CorrelationTest, type MeasuredOn, type Metric, type RankerEvaluation } from '../ranking/index.js';
 import type { FittedRanker, RecommendationResult, ResultView } from '../services/index.js';
 
 type Schemas = components['schemas'];
@@ -42,20 +42,43 @@ export function presentAnalysis(analysis: CorrelationAnalysis & { readonly pairs
   };
 }
 
-function method(m: MethodResult): Schemas['MethodScore'] {
-  return { method: m.method, spearman: m.spearman, ndcg: m.ndcg, regret: m.regret };
+const metricNames = { weightedTau: 'weighted_tau', spearman: 'spearman', ndcg: 'ndcg', regret: 'regret', top1: 'top1' } as const;
+
+function metricValues<T>(values: Readonly<Record<Metric, T>>): Record<(typeof metricNames)[Metric], T> {
+  return Object.fromEntries(METRICS.map((m) => [metricNames[m], values[m]])) as Record<(typeof metricNames)[Metric], T>;
 }
 
-export function presentEvaluation(report: EvaluationReport & { readonly signals: readonly string[]; readonly probe: string | null }): Schemas['Evaluation'] {
+export function presentEvaluation(version: string, e: RankerEvaluation): Schemas['Evaluation'] {
   return {
-    k: report.k,
-    random_repeats: report.randomRepeats,
-    seed: report.seed,
-    probe: report.probe,
-    signals: [...report.signals],
-    summary: report.summary.map((s) => ({ ...method(s), spearman_targets: s.spearmanTargets })),
-    targets: report.targets.map((t) => ({ target: t.target, sources: [...t.sources], measured: [...t.measured], model_version: t.modelVersion, methods: t.methods.map(method) })),
-    skipped: report.skipped.map((s) => ({ ...s })),
+    model_version: version,
+    scale: 'z-within-group',
+    k: e.k,
+    seed: e.seed,
+    bootstrap_resamples: e.bootstrapResamples,
+    null_repeats: e.nullRepeats,
+    scopes: e.scopes.map((s) => ({
+      scope: s.scope,
+      targets: s.targets,
+      methods: s.methods.map((m) => ({
+        method: m.method,
+        metrics: metricValues(m.metrics),
+        top1_hits: m.top1Hits,
+        versus_ranker: m.versusRanker.map((c) => ({
+          metric: metricNames[c.metric],
+          pairs: c.pairs,
+          mean_difference: c.meanDifference,
+          test: c.test === null ? null : { n: c.test.n, statistic: c.test.statistic, p_value: c.test.pValue, method: c.test.method },
+        })),
+      })),
+      null: metricValues(s.null),
+      calibration: { ...s.calibration },
+    })),
+    groups: e.groups.map((g) => ({
+      study: g.study,
+      candidate_set: g.candidateSet,
+      target: g.target,
+      methods: g.methods.map((m) => ({ method: m.method, ...metricValues(m) })),
+    })),
   };
 }
 
@@ -63,41 +86,56 @@ export function presentRanker(fitted: FittedRanker): Schemas['RankerSummary'] {
   const { model, stored } = fitted;
   const cv = model.crossValidation;
   return {
-    version: model.version,
+    version: fitted.version,
     created_at: stored.createdAt,
-    refitted: fitted.refitted,
-    signals: [...model.distanceSignals],
-    training: { pairs: model.training.pairs, targets: [...model.training.targets], sources: [...model.training.sources] },
-    prior_precision: model.hyper.priorPrecision,
-    noise_variance: model.hyper.noiseVariance,
-    cross_validation: { scheme: cv.scheme, folds: cv.folds, criterion: cv.criterion, score: cv.grid[cv.best]!.score },
+    scale: 'z-within-group',
+    probe: fitted.probe,
+    signals: [...model.encoding.signals],
+    training: { groups: model.training.groups, pairs: model.training.pairs, targets: [...model.training.targets] },
+    hyper: { backbone_precision: model.hyper.backbonePrecision, trait_precision: model.hyper.traitPrecision, signal_precision: model.hyper.signalPrecision, noise_variance: model.hyper.noiseVariance },
+    cross_validation: cv === null ? null : { scheme: cv.scheme, criterion: cv.criterion, folds: cv.folds, configurations: cv.configurations, score: cv.score },
+    evaluated: fitted.evaluation !== null,
   };
+}
+
+function measuredOn(m: MeasuredOn): Schemas['MeasuredOn'] {
+  return { study: m.study, candidate_set: m.candidateSet, target: m.target, z: m.z, rank: m.rank, of: m.of };
 }
 
 export function presentRecommendations(result: RecommendationResult): Schemas['Recommendations'] {
   return {
     target: result.target,
-    embedding: { ...result.embedding },
+    scale: result.scale,
+    probe: result.probe,
+    target_embedded: result.targetEmbedded,
+    without_embedding: [...result.withoutEmbedding],
     model: presentRanker(result.ranker),
     items: result.items.map((r) => ({
       rank: r.rank,
-      source: r.source,
-      basis: r.basis,
-      score: r.score,
-      predicted: {
-        mean: r.prediction.mean,
-        std: r.prediction.std,
-        interval90: [...r.prediction.interval90],
-        baseline: r.prediction.baseline,
-        contributions: r.prediction.contributions.map((c) => ({ ...c })),
-      },
-      measured: r.measured ? { transferability: r.measured.value, results: r.measured.results ?? 1 } : null,
-      distances: Object.fromEntries(Object.entries(r.prediction.distances).map(([k, d]) => [k, d.via ? { value: d.value, via: { ...d.via } } : { value: d.value }])),
-      signals_used: [...r.prediction.signalsUsed],
-      signals_missing: [...r.prediction.signalsMissing],
-      model_version: r.prediction.modelVersion,
-      reason: r.reason,
       backbone: r.backbone,
+      source: r.source,
+      architecture: r.architecture,
+      weights: { ...r.weights },
+      basis: r.measured.length > 0 ? 'measured' : 'predicted',
+      scale: r.scale,
+      predicted: { mean: r.mean, sd: r.sd, interval80: [...r.interval80], interval90: [...r.interval90] },
+      measured: r.measured.map((m) => ({ study: m.study, candidate_set: m.candidateSet, value: m.value, z: m.z, rank: m.rank, of: m.of })),
+      explanation: {
+        track_record: r.explanation.trackRecord,
+        traits: r.explanation.traits,
+        interactions: r.explanation.interactions.map((x) => ({ ...x })),
+        signals: r.explanation.signals.map((x) => ({ ...x })),
+      },
+      evidence: {
+        targets_measured: r.evidence.targetsMeasured,
+        groups_measured: r.evidence.groupsMeasured,
+        wins: r.evidence.wins,
+        win_rate: r.evidence.winRate,
+        pairwise_win_rate: r.evidence.pairwiseWinRate,
+        mean_z: r.evidence.meanZ,
+        similar_targets: r.evidence.similarTargets.map((t) => ({ ...measuredOn(t), distance: t.distance })),
+      },
+      reason: r.reason,
     })),
   };
 }

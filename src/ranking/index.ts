@@ -8,16 +8,7 @@ export { distanceSignals, indexDistances, resolveDistance } from './distances.js
 export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } from './distances.js';
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
 export type { CorrelationAnalysis, CorrelationAnalysisInput, LeftOutPair, LeftOutReason, PairValue, SignalCorrelation, UsedPair } from './correlation-analysis.js';
-export { featureContext, featureNames, pairFeatures } from './features.js';
-export type { DatasetTraits, FeatureContext } from './features.js';
-export { NotEnoughEvidenceError } from './errors.js';
-export { parseModel, predictPair, RANKER_FORMAT, RANKER_FORMAT_VERSION, serialiseModel, trainRanker } from './ranker.js';
-export type { CrossValidation, PairPrediction, RankerModel, RankerOptions } from './ranker.js';
-export { recommendSources } from './recommend.js';
-export type { MeasuredPair, Recommendation, RecommendRequest } from './recommend.js';
 export { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
-export { evaluateLeaveOneTargetOut, LARGEST_SOURCE, LEARNED, nearestMethod, RANDOM } from './evaluate.js';
-export type { EvaluationInput, EvaluationReport, MethodResult, MethodSummary, TargetEvaluation } from './evaluate.js';
 export { weightedTau } from './weighted-tau.js';
 export { wilcoxonSignedRank } from './wilcoxon.js';
 export type { WilcoxonTest } from './wilcoxon.js';

@@ -11,7 +11,7 @@ import type { Job, JobKind, StageReport } from '../jobs/index.js';
 import { getDataset } from '../store/index.js';
 import { checkEmbeddable, computeEmbedding, type EmbeddingRequest } from './embeddings.js';
 import { checkIngestible, datasetIdFromName, ingestIntoStore, type IngestRequest } from './ingest.js';
-import { currentRanker, type RankerSetup } from './ranker.js';
+import { refitRanker as refit } from './ranker.js';
 import type { Db } from './session.js';
 
 export interface RunContext {
@@ -67,12 +67,12 @@ const embed: JobRunner<EmbedJobParams> = {
   },
 };
 
-/** Fits the ranker on the current evidence; stored under its training hash, so a retry finds it. */
-const refitRanker: JobRunner<RankerSetup> = {
+/** Fits the ranker when the evidence changed; stored under its evidence version, so a retry finds it. */
+const refitRanker: JobRunner<Record<string, never>> = {
   check: async () => undefined,
-  async run(ctx, params) {
+  async run(ctx) {
     ctx.progress({ stage: 'fitting', done: 0, total: 1, imagesPerSecond: 0, etaSeconds: 0 });
-    await currentRanker(ctx.db, params);
+    await refit(ctx.db);
     await ctx.db.knex.transaction((trx) => ctx.complete(trx, '/v1/ranker'));
   },
 };

@@ -1,128 +1,231 @@
 /**
- * The learned ranker over the store's evidence. A fitted model is stored under its version with a
- * hash of the data it was fitted on; the next use after results (or embeddings, or expert data)
- * change sees a different hash and refits, so callers never get a stale model.
+ * The backbone ranker over the store's evidence. `refitRanker` is the one place a model is fitted:
+ * the writes that change evidence (seed, study and result imports, embeddings) call it, and it fits
+ * only when the evidence differs from the stored model's (the version is a hash of the evidence and
+ * the hyper-parameter grid). Read requests use the latest stored model and never fit.
  */
 import { createHash } from 'node:crypto';
 import type { Db } from './session.js';
-import { notFound, AppError } from '../errors.js';
+import { AppError, invalid } from '../errors.js';
 import {
-  evaluateLeaveOneTargetOut,
-  featureContext,
-  featureNames,
-  NotEnoughEvidenceError,
-  pairFeatures,
-  parseModel,
-  RANKER_FORMAT,
-  RANKER_FORMAT_VERSION,
-  serialiseModel,
-  trainRanker,
-  type EvaluationReport,
-  type FeatureContext,
-  type RankerModel,
+  DEFAULT_GRID,
+  evaluateRanker,
+  fitBackboneRanker,
+  type BackboneRanker,
+  type BackboneTraits,
+  type Evidence,
+  type Observation,
+  type PairSignal,
+  type RankerEvaluation,
+  type TargetTraits,
 } from '../ranking/index.js';
-import { canonicalJson, findRankerByTrainingHash, saveRanker, type StoredRanker } from '../store/index.js';
-import type { PairTransferability } from '../transfer/index.js';
-import { resolveProxy } from './analysis.js';
+import type { Dataset } from '../registry/index.js';
+import { allRuns, canonicalJson, findRankerByTrainingHash, latestRanker, listBackbones, listPairSignals, listStudies, saveRanker, updateRankerSummary, type StoredBackbone, type StoredRanker } from '../store/index.js';
+import { signalDefinition, type SignalDefinition } from '../studies/index.js';
 import { firstPreferred, preferredProbes } from './default-probe.js';
-import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type ProbeCoverage, type Signals } from './signals.js';
-import { observedPairs } from './transferability.js';
+import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
 
-export interface RankerSetup {
-  /** Probe whose Task2Vec distance enters the model; the default probe (see default-probe.ts) when omitted. */
-  readonly probe?: string;
-  readonly proxy?: readonly string[];
-  readonly architecture?: string;
-}
+export const RANKER_FORMAT = 'backbone-ranker/1';
+/** Results without a study are compared among themselves, all backbones in one candidate set. */
+export const CONTRIBUTED_STUDY = 'contributed';
+const ALL_BACKBONES = 'all';
 
-export interface Evidence {
+export interface StoreEvidence {
+  /** What the model learns from: observations, traits, and signals on measured targets. */
+  readonly evidence: Evidence;
+  readonly datasets: ReadonlyMap<string, Dataset>;
+  readonly backbones: ReadonlyMap<string, StoredBackbone>;
+  /** The probe whose Task2Vec distances are signals (the default-probe rule), or null when no dataset has an embedding under a preferred probe. */
+  readonly probe: string | null;
+  /** Datasets with an embedding under that probe. */
+  readonly embedded: ReadonlySet<string>;
   readonly signals: Signals;
-  readonly probe: ProbeCoverage | null;
-  readonly distanceSignals: readonly string[];
-  readonly context: FeatureContext;
-  readonly observations: readonly PairTransferability[];
+  readonly declared: Readonly<Record<string, SignalDefinition>>;
+  /** Backbones of each study's candidate set, keyed `<study>/<set>`. */
+  readonly candidateSets: ReadonlyMap<string, readonly string[]>;
 }
 
-export interface FittedRanker extends Evidence {
-  readonly model: RankerModel;
-  readonly stored: StoredRanker;
-  /** True when this call fitted the model (the evidence had changed since the last stored one). */
-  readonly refitted: boolean;
+export function task2vecSignalName(probe: string): string {
+  return `task2vec_cosine@${probe}`;
 }
 
-export async function loadEvidence(db: Db, setup: RankerSetup = {}): Promise<Evidence> {
-  const signals = await loadSignals(db);
-  const wanted = setup.probe ?? firstPreferred(await preferredProbes(db), signals.probes.map((p) => p.id));
-  const probe = wanted === null ? null : (signals.probes.find((p) => p.id === wanted) ?? null);
-  if (setup.probe !== undefined && probe === null) throw notFound('probe with embeddings', setup.probe, 'probe');
-  const proxy = resolveProxy(setup.proxy, new Set(signals.datasets.map((d) => d.id)), signals.distances);
-  const distanceSignals = [...(probe ? [task2vecSignal(probe.id)] : []), EXPERT_SIGNAL];
+export const EXPERT_SIGNAL_NAME = 'expert_distance';
+
+export function targetTraits(d: Dataset): TargetTraits {
+  return { id: d.id, modality: d.modality, colour: d.channels === 1 ? 'grey' : 'colour', classes: d.classes, images: d.images };
+}
+
+function backboneTraits(b: StoredBackbone, source: Dataset | undefined): BackboneTraits {
   return {
-    signals,
-    probe,
-    distanceSignals,
-    context: featureContext(signals.traits, signals.distances, proxy),
-    observations: await observedPairs(db, setup.architecture),
+    id: b.id,
+    source: b.source,
+    architecture: b.architecture,
+    ...(source ? { sourceImages: source.images, origin: source.origin as 'natural' | 'medical', modality: source.modality } : {}),
   };
 }
 
-/** Everything a fit depends on; equal hashes mean an equal model. */
-function trainingHash(evidence: Evidence): string {
-  const samples = evidence.observations
-    .filter((o) => o.source !== o.target)
-    .map((o) => [o.source, o.target, o.value, pairFeatures(evidence.context, evidence.distanceSignals, o.source, o.target).map((v) => v ?? null)]);
-  const canonical = canonicalJson({ format: RANKER_FORMAT, formatVersion: RANKER_FORMAT_VERSION, features: featureNames(evidence.distanceSignals), samples });
-  return createHash('sha256').update(canonical).digest('hex');
-}
-
-function fit(evidence: Evidence): RankerModel {
-  try {
-    return trainRanker(evidence.observations, evidence.context, { distanceSignals: evidence.distanceSignals });
-  } catch (err) {
-    if (err instanceof NotEnoughEvidenceError) {
-      throw new AppError('unprocessable', 'Not enough results', `${err.message}: contribute transfer results with their baselines first (POST /v1/results or transfer-atlas results import)`);
+/**
+ * Source signals (Task2Vec under the default probe, expert distance) from every source of a backbone
+ * to each of `targets`, in both orientations of the stored symmetric distances.
+ */
+export function distanceSignals(store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones'>, targets: ReadonlySet<string>): PairSignal[] {
+  const sources = new Set([...store.backbones.values()].map((b) => b.source));
+  const wanted = new Map<string, string>([[EXPERT_SIGNAL, EXPERT_SIGNAL_NAME]]);
+  if (store.probe !== null) wanted.set(task2vecSignal(store.probe), task2vecSignalName(store.probe));
+  const out = new Map<string, PairSignal>();
+  for (const d of store.signals.distances) {
+    const name = wanted.get(d.signal);
+    if (name === undefined || d.source === d.target) continue;
+    for (const [subject, target] of [[d.source, d.target], [d.target, d.source]] as const) {
+      if (!sources.has(subject) || !targets.has(target)) continue;
+      out.set(`${subject}\u0000${target}\u0000${name}`, { subjectKind: 'source', subject, target, signal: name, value: d.value, direction: 'lower' });
     }
-    throw err;
   }
+  return [...out.values()];
 }
 
-export async function currentRanker(db: Db, setup: RankerSetup = {}): Promise<FittedRanker> {
-  const evidence = await loadEvidence(db, setup);
-  const hash = trainingHash(evidence);
-  const stored = await findRankerByTrainingHash(db.knex, hash);
-  if (stored) return { ...evidence, model: parseModel(stored.model), stored, refitted: false };
-  const model = fit(evidence);
-  const cv = model.crossValidation;
-  const saved = await saveRanker(db.knex, {
-    version: model.version,
-    trainingHash: hash,
-    signals: model.distanceSignals,
-    model: serialiseModel(model),
-    summary: {
-      pairs: model.training.pairs,
-      targets: model.training.targets,
-      sources: model.training.sources,
-      prior_precision: model.hyper.priorPrecision,
-      noise_variance: model.hyper.noiseVariance,
-      cross_validation: { scheme: cv.scheme, folds: cv.folds, criterion: cv.criterion, score: cv.grid[cv.best]!.score },
-    },
+/** Published and imported pair signals for `targets`, with the direction the signal catalogue gives. */
+async function tableSignals(db: Db, declared: Readonly<Record<string, SignalDefinition>>, targets: ReadonlySet<string> | null): Promise<PairSignal[]> {
+  const rows = await listPairSignals(db.knex);
+  // One value per (subject, target, signal): where two provenances give one, the first in stored order stands.
+  const out = new Map<string, PairSignal>();
+  for (const r of rows) {
+    if (targets !== null && !targets.has(r.target)) continue;
+    const key = `${r.subject_kind}\u0000${r.subject}\u0000${r.target}\u0000${r.signal}`;
+    if (out.has(key)) continue;
+    const direction = signalDefinition(r.signal, declared)?.direction === 'lower_is_closer' ? 'lower' : 'higher';
+    out.set(key, { subjectKind: r.subject_kind, subject: r.subject, target: r.target, signal: r.signal, value: Number(r.value), direction });
+  }
+  return [...out.values()];
+}
+
+export async function signalsForTargets(db: Db, store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones' | 'declared'>, targets: ReadonlySet<string>): Promise<PairSignal[]> {
+  return [...(await tableSignals(db, store.declared, targets)), ...distanceSignals(store, targets)];
+}
+
+/**
+ * Builds the evidence: one observation per (study, candidate set, backbone, target), valued at the mean
+ * over folds; baselines (no backbone) say nothing about which backbone is better and are left out.
+ */
+export async function loadStoreEvidence(db: Db, options: { readonly study?: string } = {}): Promise<StoreEvidence> {
+  const signals = await loadSignals(db);
+  const datasets = new Map(signals.datasets.map((d) => [d.id, d]));
+  const backbones = new Map((await listBackbones(db.knex)).map((b) => [b.id, b]));
+  const studies = await listStudies(db.knex);
+  if (options.study !== undefined && !studies.some((s) => s.id === options.study)) throw new AppError('not-found', 'Unknown study', `no study with id '${options.study}'`, [{ field: 'study', message: `unknown study '${options.study}'` }]);
+  const sets = new Map(studies.map((s) => [s.id, s.candidate_sets]));
+  const declared: Record<string, SignalDefinition> = {};
+  for (const s of studies) Object.assign(declared, s.signal_definitions);
+
+  const runs = (await allRuns(db.knex)).filter((r) => r.backbone !== null && (options.study === undefined || r.study === options.study));
+  const byKey = new Map<string, { study: string; candidateSet: string; backbone: string; target: string; values: number[] }>();
+  for (const r of runs) {
+    const study = r.study ?? CONTRIBUTED_STUDY;
+    const studySets = sets.get(study) ?? [];
+    const memberOf = studySets.length === 0 ? [ALL_BACKBONES] : studySets.filter((s) => s.backbones.includes(r.backbone!)).map((s) => s.id);
+    for (const candidateSet of memberOf) {
+      const key = JSON.stringify([study, candidateSet, r.backbone, r.target]);
+      const entry = byKey.get(key) ?? { study, candidateSet, backbone: r.backbone!, target: r.target, values: [] };
+      entry.values.push(...r.folds.map((f) => f.value));
+      byKey.set(key, entry);
+    }
+  }
+  const observations: Observation[] = [...byKey.values()]
+    .map((o) => ({ study: o.study, candidateSet: o.candidateSet, backbone: o.backbone, target: o.target, value: o.values.reduce((a, v) => a + v, 0) / o.values.length }))
+    .sort((a, b) => (a.study + a.candidateSet + a.target + a.backbone < b.study + b.candidateSet + b.target + b.backbone ? -1 : 1));
+
+  const probeIds = signals.probes.map((p) => p.id);
+  const probe = firstPreferred(await preferredProbes(db), probeIds);
+  const embedded = new Set(signals.probes.find((p) => p.id === probe)?.datasets ?? []);
+  const measuredTargets = new Set(observations.map((o) => o.target));
+  const candidateSets = new Map(studies.flatMap((st) => st.candidate_sets.map((c) => [`${st.id}/${c.id}`, c.backbones] as const)));
+  const store = { datasets, backbones, probe, embedded, signals, declared, candidateSets };
+  const evidence: Evidence = {
+    observations,
+    backbones: [...backbones.values()].map((b) => backboneTraits(b, datasets.get(b.source))),
+    targets: [...measuredTargets].sort().flatMap((t) => (datasets.has(t) ? [targetTraits(datasets.get(t)!)] : [])),
+    signals: (await signalsForTargets(db, store, measuredTargets)).sort((a, b) =>
+      a.signal + a.subject + a.target < b.signal + b.subject + b.target ? -1 : 1,
+    ),
+  };
+  return { ...store, evidence };
+}
+
+/** Everything a fit depends on; equal versions mean an equal model. */
+export function evidenceVersion(evidence: Evidence): string {
+  return createHash('sha256').update(canonicalJson({ format: RANKER_FORMAT, grid: DEFAULT_GRID, evidence })).digest('hex');
+}
+
+export interface FittedRanker {
+  readonly version: string;
+  readonly model: BackboneRanker;
+  readonly stored: StoredRanker;
+  readonly probe: string | null;
+  /** True when this call fitted the model. */
+  readonly refitted: boolean;
+  readonly evaluation: RankerEvaluation | null;
+}
+
+function fitted(stored: StoredRanker, refitted: boolean): FittedRanker {
+  const summary = stored.summary as { probe?: string | null; evaluation?: RankerEvaluation };
+  return { version: stored.version, model: JSON.parse(stored.model) as BackboneRanker, stored, probe: summary.probe ?? null, refitted, evaluation: summary.evaluation ?? null };
+}
+
+export interface RefitOptions {
+  /** Also run the leave-one-target-out evaluation and store it with the model (minutes on the full registry). */
+  readonly evaluate?: boolean;
+}
+
+/**
+ * Fits and stores the ranker when the evidence changed since the stored one; with `evaluate`, also
+ * stores the model's evaluation when it has none yet. Returns the model the evidence now gives.
+ */
+export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<FittedRanker> {
+  const store = await loadStoreEvidence(db);
+  const version = evidenceVersion(store.evidence);
+  let stored = await findRankerByTrainingHash(db.knex, version);
+  const refitted = stored === undefined;
+  if (stored === undefined) {
+    if (store.evidence.observations.length === 0) throw new AppError('unprocessable', 'Not enough results', 'the ranker needs results of two or more backbones on a target: load a study (transfer-atlas seed, transfer-atlas studies import) or contribute results');
+    const model = fitBackboneRanker(store.evidence);
+    stored = await saveRanker(db.knex, {
+      version,
+      trainingHash: version,
+      signals: model.encoding.signals,
+      model: JSON.stringify(model),
+      summary: { format: RANKER_FORMAT, probe: store.probe, groups: model.training.groups, pairs: model.training.pairs, targets: model.training.targets, hyper: model.hyper, cross_validation: model.crossValidation },
+    });
+  }
+  if (options.evaluate && (stored.summary as { evaluation?: unknown }).evaluation === undefined) {
+    const summary = { ...stored.summary, evaluation: evaluateRanker(store.evidence) };
+    await updateRankerSummary(db.knex, stored.version, summary);
+    stored = { ...stored, summary };
+  }
+  return fitted(stored, refitted);
+}
+
+/** The latest stored model; never fits. */
+export async function currentRanker(db: Db): Promise<FittedRanker> {
+  const stored = await latestRanker(db.knex);
+  if (stored === undefined || (stored.summary as { format?: string }).format !== RANKER_FORMAT) {
+    throw new AppError('unprocessable', 'No fitted ranker', 'no ranker has been fitted yet: load evidence with `transfer-atlas seed` (or import a study), which fits it');
+  }
+  return fitted(stored, false);
+}
+
+/** The evaluation stored with the latest model; never computes one. */
+export async function storedEvaluation(db: Db): Promise<{ readonly version: string; readonly evaluation: RankerEvaluation }> {
+  const model = await currentRanker(db);
+  if (model.evaluation === null) throw new AppError('unprocessable', 'No evaluation yet', `model ${model.version.slice(0, 12)} has no stored evaluation yet: run \`transfer-atlas refit --evaluate\``);
+  return { version: model.version, evaluation: model.evaluation };
+}
+
+/** Computes the evaluation directly, optionally on one study's results only (the CLI's `evaluate`). */
+export async function evaluateEvidence(db: Db, options: { readonly study?: string; readonly bootstrapResamples?: number; readonly nullRepeats?: number } = {}): Promise<RankerEvaluation> {
+  const store = await loadStoreEvidence(db, options.study !== undefined ? { study: options.study } : {});
+  if (store.evidence.observations.length === 0) throw invalid('no results to evaluate the ranker on', [{ field: 'study', message: 'no results' }]);
+  return evaluateRanker(store.evidence, {
+    ...(options.bootstrapResamples !== undefined ? { bootstrapResamples: options.bootstrapResamples } : {}),
+    ...(options.nullRepeats !== undefined ? { nullRepeats: options.nullRepeats } : {}),
   });
-  return { ...evidence, model: parseModel(saved.model), stored: saved, refitted: true };
-}
-
-export interface EvaluationOptions extends RankerSetup {
-  readonly k?: number;
-}
-
-/** Leave-one-target-out: the learned ranker against nearest-by-distance, largest source and random. */
-export async function evaluation(db: Db, options: EvaluationOptions = {}): Promise<EvaluationReport & { readonly signals: readonly string[]; readonly probe: string | null }> {
-  const evidence = await loadEvidence(db, options);
-  const report = evaluateLeaveOneTargetOut({
-    observations: evidence.observations,
-    context: evidence.context,
-    ranker: { distanceSignals: evidence.distanceSignals },
-    nearestSignals: evidence.distanceSignals,
-    ...(options.k !== undefined ? { k: options.k } : {}),
-  });
-  return { ...report, signals: evidence.distanceSignals, probe: evidence.probe?.id ?? null };
 }

@@ -1,78 +1,124 @@
 /**
- * Recommendations for a registered target: the current ranker's predictions for each candidate
- * source, measured transferability first where it exists, with the backbone the registry names.
+ * Recommendations for a registered target: the stored ranker's prediction for each candidate backbone
+ * on the z-within-group scale, with intervals, the parts that make it up and the evidence behind it;
+ * results already measured on the target are shown as measured. Never fits a model.
  */
-import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { notFound } from '../errors.js';
-import { getProbe } from '../store/index.js';
-import { recommendSources, type Recommendation } from '../ranking/index.js';
-import { currentRanker, type FittedRanker, type RankerSetup } from './ranker.js';
+import { invalid, notFound } from '../errors.js';
+import { rankBackbones, type BackbonePrediction, type BackboneTraits } from '../ranking/index.js';
+import type { BackboneWeights } from '../store/index.js';
+import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
 
-export interface RecommendationRequest extends RankerSetup {
+export interface RecommendationRequest {
   readonly target: string;
-  /** Sources to rank; by default every dataset that is a source of a stored result or has a backbone. */
+  /** Backbones to rank; by default the context's candidate set, else every backbone the model has a track record for. */
   readonly candidates?: readonly string[];
+  /** Rank among one study's candidate set, whose track records then apply. */
+  readonly context?: { readonly study: string; readonly candidateSet: string };
   readonly topK?: number;
 }
 
-export interface EmbeddingStatus {
-  readonly probe: string | null;
-  readonly available: boolean;
-  /** Set when the target has no embedding under the probe: what that costs and how to get one. */
-  readonly message?: string;
+export interface MeasuredResult {
+  readonly study: string;
+  readonly candidateSet: string;
+  readonly value: number;
+  readonly z: number;
+  readonly rank: number;
+  readonly of: number;
 }
 
-export interface RecommendedSource extends Recommendation {
-  readonly backbone: string | null;
+export interface RecommendedBackbone extends BackbonePrediction {
+  readonly rank: number;
+  readonly source: string;
+  readonly architecture: string;
+  readonly weights: BackboneWeights;
+  readonly measured: readonly MeasuredResult[];
+  readonly reason: string;
 }
 
 export interface RecommendationResult {
   readonly target: string;
-  readonly embedding: EmbeddingStatus;
+  readonly scale: 'z-within-group';
   readonly ranker: FittedRanker;
-  readonly items: readonly RecommendedSource[];
+  readonly probe: string | null;
+  /** Sources of candidates without a Task2Vec embedding comparable with the target's: no distance is imputed for them. */
+  readonly withoutEmbedding: readonly string[];
+  readonly targetEmbedded: boolean;
+  readonly items: readonly RecommendedBackbone[];
 }
 
-async function embeddingStatus(db: Knex, fitted: FittedRanker, target: string): Promise<EmbeddingStatus> {
-  const probe = fitted.probe;
-  if (probe === null) {
-    return { probe: null, available: false, message: `no dataset has a Task2Vec embedding yet, so no prediction uses one; compute one with \`transfer-atlas embed ${target}\`` };
+function signed(v: number): string {
+  return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
+/** The largest parts of a prediction, in words. */
+function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[]): string {
+  if (measured.length > 0) {
+    const m = measured[0]!;
+    return `measured: ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet} (z ${signed(m.z)})`;
   }
-  if (probe.datasets.includes(target)) return { probe: probe.id, available: true };
-  const held = (await getProbe(db, probe.id))?.location !== undefined;
-  return {
-    probe: probe.id,
-    available: false,
-    message: held
-      ? `'${target}' has no Task2Vec embedding under probe '${probe.name}', so predictions use the other signals only; compute one with \`transfer-atlas embed ${target} --probe ${probe.id.slice(0, 12)}\``
-      : `'${target}' has no Task2Vec embedding under probe '${probe.name}', the probe of the sources' embeddings, whose weights this service does not hold; predictions use the other signals only (register the probe's folder with \`transfer-atlas probes add\` to embed under it)`,
-  };
+  const e = p.explanation;
+  const parts = [
+    { text: `track record ${signed(e.trackRecord)}`, effect: e.trackRecord },
+    { text: `traits ${signed(e.traits)}`, effect: e.traits },
+    ...e.interactions.map((i) => ({ text: `${i.name} ${signed(i.effect)}`, effect: i.effect })),
+    ...e.signals.map((s) => ({ text: `${s.signal} ${signed(s.effect)}`, effect: s.effect })),
+  ]
+    .filter((x) => Math.abs(x.effect) >= 0.005)
+    .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect))
+    .slice(0, 3);
+  const record = p.evidence.targetsMeasured > 0 ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups` : '; never measured, traits only';
+  return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}`;
 }
 
-function defaultCandidates(fitted: FittedRanker): string[] {
-  const sources = new Set(fitted.observations.map((o) => o.source));
-  for (const d of fitted.signals.datasets) if (d.backbone !== undefined) sources.add(d.id);
-  return [...sources].sort();
-}
+export async function recommend(db: Db, request: RecommendationRequest): Promise<RecommendationResult> {
+  const ranker = await currentRanker(db);
+  const store = await loadStoreEvidence(db);
+  const target = store.datasets.get(request.target);
+  if (target === undefined) throw notFound('dataset', request.target, 'target');
+  const recorded = Object.keys(ranker.model.record).filter((b) => store.backbones.has(b)).sort();
+  const context = request.context;
+  const inContext = context === undefined ? undefined : store.candidateSets.get(`${context.study}/${context.candidateSet}`);
+  if (context !== undefined && inContext === undefined) throw notFound('candidate set', `${context.study}/${context.candidateSet}`, 'candidate_set');
+  const ids = request.candidates ?? inContext ?? recorded;
+  for (const c of ids) if (!store.backbones.has(c)) throw notFound('backbone', c, 'candidates');
+  if (ids.length < 2) throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
 
-/** `fitted`: a ranker the caller already holds for this evidence (the serving cache); fetched or fitted otherwise. */
-export async function recommend(db: Db, request: RecommendationRequest, fitted?: FittedRanker): Promise<RecommendationResult> {
-  fitted ??= await currentRanker(db, request);
-  const datasets = new Map(fitted.signals.datasets.map((d) => [d.id, d]));
-  if (!datasets.has(request.target)) throw notFound('dataset', request.target, 'target');
-  for (const c of request.candidates ?? []) if (!datasets.has(c)) throw notFound('dataset', c, 'candidates');
-  const measured = fitted.observations.filter((o) => o.target === request.target);
-  const ranked = recommendSources(fitted.model, fitted.context, {
-    target: request.target,
-    candidates: request.candidates ?? defaultCandidates(fitted),
-    measured,
-    ...(request.topK !== undefined ? { topK: request.topK } : {}),
+  const candidates: BackboneTraits[] = ids.map((id) => store.evidence.backbones.find((b) => b.id === id)!);
+  const signals = await signalsForTargets(db, store, new Set([target.id]));
+  const predictions = rankBackbones(ranker.model, { target: targetTraits(target), candidates, signals, ...(request.context ? { context: request.context } : {}) });
+
+  const inSet = (m: MeasuredResult) => context !== undefined && m.study === context.study && m.candidateSet === context.candidateSet;
+  const measuredOn = (backbone: string): MeasuredResult[] =>
+    (ranker.model.record[backbone] ?? [])
+      .filter((m) => m.target === target.id)
+      .map((m) => ({
+        study: m.study,
+        candidateSet: m.candidateSet,
+        value: store.evidence.observations.find((o) => o.study === m.study && o.candidateSet === m.candidateSet && o.target === m.target && o.backbone === backbone)?.value ?? Number.NaN,
+        z: m.z,
+        rank: m.rank,
+        of: m.of,
+      }))
+      // The requested candidate set's result first: it is the one the ranking compares.
+      .sort((a, b) => Number(inSet(b)) - Number(inSet(a)));
+  const ordered = predictions
+    .map((p) => ({ p, measured: measuredOn(p.backbone) }))
+    // Measured first, by their measured z; then the predictions.
+    .sort((a, b) => (b.measured.length > 0 ? 1 : 0) - (a.measured.length > 0 ? 1 : 0) || (b.measured[0]?.z ?? b.p.mean) - (a.measured[0]?.z ?? a.p.mean) || a.p.backbone.localeCompare(b.p.backbone));
+  const items = ordered.slice(0, request.topK ?? ordered.length).map(({ p, measured }, i) => {
+    const b = store.backbones.get(p.backbone)!;
+    return { ...p, rank: i + 1, source: b.source, architecture: b.architecture, weights: b.weights, measured, reason: reasonOf(p, measured) };
   });
+  const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
+  const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
   return {
-    target: request.target,
-    embedding: await embeddingStatus(db.knex, fitted, request.target),
-    ranker: fitted,
-    items: ranked.map((r) => ({ ...r, backbone: datasets.get(r.source)?.backbone ?? null })),
+    target: target.id,
+    scale: 'z-within-group',
+    ranker,
+    probe: store.probe,
+    withoutEmbedding: targetEmbedded ? sources.filter((s) => !store.embedded.has(s)) : sources,
+    targetEmbedded,
+    items,
   };
 }

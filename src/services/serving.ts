@@ -1,17 +1,15 @@
 /**
- * Recommendations served from memory. The fitted ranker and the evidence it reads (pair features,
- * distances) are kept per process under a stamp of the evidence tables, one cheap query; a read
- * whose stamp matches uses them as they are. Only a changed stamp loads the evidence again, and
- * the fit itself happens in the refit job that follows every ingestion and embedding (a read finds
- * the stored model by its training hash); answers for the same request are memoised.
+ * Recommendations served from memory: answers are memoised per process under a stamp of the
+ * evidence tables and the stored models, one cheap query. The fit itself happens in the refit job
+ * that follows every ingestion and embedding (refitRanker); a read uses the latest stored model.
  */
 import type { Knex } from 'knex';
-import { currentRanker, type FittedRanker, type RankerSetup } from './ranker.js';
 import { recommend, type RecommendationRequest, type RecommendationResult } from './recommend.js';
 
 /**
- * Changes whenever the evidence a ranker is fitted on changes: datasets, results and their
- * withdrawal, embeddings, probes, expert answers, published expert distances.
+ * Changes whenever the evidence or the stored model changes: datasets, results and their
+ * withdrawal, embeddings, probes, expert answers, published expert distances, pair signals,
+ * studies, fitted models.
  */
 export async function evidenceStamp(db: Knex): Promise<string> {
   const row = (await db
@@ -28,6 +26,11 @@ export async function evidenceStamp(db: Knex): Promise<string> {
       db.raw('(select max(id) from expert_assessments) as x_m'),
       db.raw('(select count(*) from published_expert_distances) as g_n'),
       db.raw('(select sum(distance) from published_expert_distances) as g_s'),
+      db.raw('(select count(*) from pair_signals) as s_n'),
+      db.raw('(select count(*) from studies) as st_n'),
+      db.raw('(select max(updated_at) from studies) as st_u'),
+      db.raw('(select count(*) from ranker_models) as m_n'),
+      db.raw('(select max(created_at) from ranker_models) as m_c'),
     )
     .first()) as Record<string, unknown>;
   return JSON.stringify(Object.values(row).map((v) => (v instanceof Date ? v.toISOString() : v === null ? null : String(v))));
@@ -38,7 +41,6 @@ const MAX_ANSWERS = 2000;
 
 export class RecommendationCache {
   private stamp = '';
-  private readonly rankers = new Map<string, Promise<FittedRanker>>();
   private readonly answers = new Map<string, Promise<RecommendationResult>>();
 
   constructor(private readonly db: Knex) {}
@@ -47,27 +49,15 @@ export class RecommendationCache {
     const stamp = await evidenceStamp(this.db);
     if (stamp === this.stamp) return;
     this.stamp = stamp;
-    this.rankers.clear();
     this.answers.clear();
-  }
-
-  private ranker(setup: RankerSetup): Promise<FittedRanker> {
-    const key = JSON.stringify([setup.probe ?? null, setup.proxy ?? null, setup.architecture ?? null]);
-    let found = this.rankers.get(key);
-    if (!found) {
-      found = currentRanker({ knex: this.db }, setup);
-      this.rankers.set(key, found);
-      found.catch(() => this.rankers.delete(key));
-    }
-    return found;
   }
 
   async recommend(request: RecommendationRequest): Promise<RecommendationResult> {
     await this.current();
-    const key = JSON.stringify([request.target, request.candidates ?? null, request.topK ?? null, request.probe ?? null, request.proxy ?? null, request.architecture ?? null]);
+    const key = JSON.stringify([request.target, request.candidates ?? null, request.context ?? null, request.topK ?? null]);
     let answer = this.answers.get(key);
     if (!answer) {
-      answer = this.ranker(request).then((fitted) => recommend({ knex: this.db }, request, fitted));
+      answer = recommend({ knex: this.db }, request);
       if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
       this.answers.set(key, answer);
       answer.catch(() => this.answers.delete(key));

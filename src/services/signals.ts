@@ -10,7 +10,7 @@ import type { Db } from './session.js';
 import { invalid } from '../errors.js';
 import { expertDistance, PublishedExpertDistances, type ExpertFeatures } from '../experts/index.js';
 import type { Dataset } from '../registry/index.js';
-import type { DatasetTraits, DistanceProxy, PairDistance } from '../ranking/index.js';
+import type { DistanceProxy, PairDistance } from '../ranking/index.js';
 import { collectAll, listDatasets, listEmbeddings, listProbes, listPublishedExpertDistances, type StoredEmbedding } from '../store/index.js';
 // The distance module alone: the task2vec index also loads TensorFlow.js, which plain arithmetic does not need.
 import { distanceMatrix, type DistanceName, type ComparableEmbedding } from '../task2vec/index.js';
@@ -40,7 +40,6 @@ export interface ProbeCoverage {
 
 export interface Signals {
   readonly datasets: readonly Dataset[];
-  readonly traits: readonly DatasetTraits[];
   readonly distances: readonly PairDistance[];
   readonly probes: readonly ProbeCoverage[];
 }
@@ -102,23 +101,11 @@ async function expertDistances(db: Knex, datasets: readonly Dataset[]): Promise<
   return out;
 }
 
-export function traitsOf(d: Dataset): DatasetTraits {
-  return {
-    id: d.id,
-    images: d.images,
-    classes: d.classes,
-    origin: d.origin,
-    // The experts' judgement where there is one; otherwise what the stored images are.
-    colour: d.expert_features?.colour ?? (d.channels === 1 ? 'grey' : 'colour'),
-  };
-}
-
 export async function loadSignals({ knex: db }: Db): Promise<Signals> {
   const datasets = await collectAll((page) => listDatasets(db, {}, page));
   const embedded = await embeddingDistances(db);
   return {
     datasets,
-    traits: datasets.map(traitsOf),
     distances: [...embedded.distances, ...(await expertDistances(db, datasets))],
     probes: embedded.probes,
   };

@@ -9,7 +9,7 @@ export { ensureContributor, type Contributor, type Role } from './contributors.j
 export { ensureProbe, getProbe, listProbes, type ProbeRecord } from './probes.js';
 export { insertEmbedding, listEmbeddings, getEmbedding, deleteEmbeddings, float32ToBytes, bytesToFloat32, type NewEmbedding, type StoredEmbedding, type EmbeddingFilter, type EmbeddingOrigin } from './embeddings.js';
 export { listPublishedExpertDistances, replacePublishedExpertDistances, type PublishedExpertDistance } from './experts.js';
-export { findRankerByTrainingHash, getRanker, listRankers, saveRanker, type StoredRanker } from './rankers.js';
+export { findRankerByTrainingHash, getRanker, latestRanker, listRankers, saveRanker, updateRankerSummary, type StoredRanker } from './rankers.js';
 export { findIdempotentResponse, saveIdempotentResponse, type IdempotentResponse } from './idempotency.js';
 export { contributorRole } from './roles.js';
 export { upsertBackbone, ensureDerivedBackbone, derivedBackboneId, listBackbones, getBackbone, existingBackboneIds, type NewBackbone, type StoredBackbone, type BackboneWeights } from './backbones.js';

@@ -26,11 +26,19 @@
  *       used=[p for p in pairs if g(*p) is not None]; x=[g(*p) for p in used]; y=[T[p] for p in used]
  *       P=stats.pearsonr(x,y); S=stats.spearmanr(x,y); print(proxy,name,len(used),P.statistic,P.pvalue,S.statistic,S.pvalue)
  */
-import { test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { components } from '../../src/api/schema.js';
+import { currentRanker, refitRanker, seedRegistry } from '../../src/services/index.js';
+import { listRankers, openStore, type Store } from '../../src/store/index.js';
+import { startApp, type RunningApp } from '../support/app.js';
 import { describeEachStore } from '../support/stores.js';
 import { seededApp } from '../support/seeded-app.js';
+
+type Schemas = components['schemas'];
 
 const PROBE = 'torchvision-resnet50-imagenet1k-v1';
 
@@ -142,89 +150,121 @@ describeEachStore('api analysis and recommendations', (kind) => {
     assert.equal(((await unknown.json()) as { field: string }).field, 'proxy');
   });
 
-  test('leave-one-target-out: the learned ranker is at least as good as every baseline on regret@1 and beats nearest-distance on Spearman', async () => {
-    const report = await get<{ targets: unknown[]; signals: string[]; summary: { method: string; spearman: number; regret: number; ndcg: number }[] }>('/v1/evaluation');
-    assert.equal(report.targets.length, 3);
-    assert.deepEqual(report.signals, [`task2vec:${PROBE}`, 'expert']);
-    const by = new Map(report.summary.map((m) => [m.method, m]));
-    const learned = by.get('learned')!;
-    assert.deepEqual([...by.keys()].sort(), ['expert', `task2vec:${PROBE}`].map((s) => `nearest:${s}`).concat(['largest-source', 'learned', 'random']).sort());
-    for (const m of report.summary) assert.ok(learned.regret <= m.regret + 1e-12, m.method);
-    assert.ok(learned.spearman > by.get(`nearest:task2vec:${PROBE}`)!.spearman);
-    assert.ok(learned.spearman > by.get('nearest:expert')!.spearman);
+  test('before a refit the ranker, recommendations and evaluation answer 422 and fit nothing', async () => {
+    for (const res of [await fetch(`${env.app.url}/v1/ranker`), await post('/v1/recommendations', { target: 'isic' }), await fetch(`${env.app.url}/v1/evaluation`)]) {
+      assert.equal(res.status, 422);
+      assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
+    }
+    assert.equal((await listRankers(env.store.knex)).length, 0);
   });
 
-  test('the ranker is stored under a version and refitted only when the results change', async () => {
-    const first = await get<{ version: string; refitted: boolean; training: { pairs: number } }>('/v1/ranker');
-    assert.equal(first.training.pairs, 21);
-    const again = await get<{ version: string; refitted: boolean }>('/v1/ranker');
-    assert.deepEqual([again.version, again.refitted], [first.version, false]);
-
+  test('the stored ranker is what GET /v1/ranker shows; a changed result does not refit it on a read, refitRanker does', async () => {
+    const fitted = await refitRanker(env.store);
+    const first = await get<{ version: string; scale: string; training: { pairs: number }; evaluated: boolean }>('/v1/ranker');
+    assert.deepEqual([first.version, first.scale, first.evaluated], [fitted.version, 'z-within-group', false]);
     const added = await post('/v1/results', {
       source: 'kimia', target: 'isic', architecture: 'resnet50', protocol: { folds: 5, metric: 'auc-ovr-weighted' },
       folds: [0.9, 0.91, 0.9, 0.89, 0.9].map((value, i) => ({ fold: i + 1, value })), provenance: { contributor: 'jdoe' },
     });
     assert.equal(added.status, 201);
-    const refit = await get<{ version: string; refitted: boolean; training: { pairs: number } }>('/v1/ranker');
+    assert.equal((await get<{ version: string }>('/v1/ranker')).version, first.version);
+    const refit = await refitRanker(env.store);
     assert.notEqual(refit.version, first.version);
-    assert.deepEqual([refit.refitted, refit.training.pairs], [true, 22]);
-
     const id = ((await added.json()) as { id: string }).id;
     assert.equal((await post(`/v1/results/${id}/withdraw`, { contributor: 'jdoe' })).status, 200);
-    const back = await get<{ version: string; refitted: boolean }>('/v1/ranker');
+    const back = await refitRanker(env.store);
     assert.deepEqual([back.version, back.refitted], [first.version, false]);
   });
 
-  test('recommendations for a study target: measured values rank their pairs, ImageNet on top with its backbone', async () => {
-    const res = await post('/v1/recommendations', { target: 'isic' });
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as {
-      embedding: { available: boolean };
-      model: { version: string };
-      items: { rank: number; source: string; basis: string; score: number; measured: { transferability: number } | null; predicted: { mean: number; interval90: number[] }; distances: Record<string, { value: number }>; model_version: string; reason: string; backbone: string | null }[];
-    };
-    assert.equal(body.embedding.available, true);
+  test('recommendations for a study target: backbones, measured results first and marked, ImageNet on top with its weights', async () => {
+    const res = await post('/v1/recommendations', { target: 'isic', study: 'cats-scans', candidate_set: 'all' });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as Schemas['Recommendations'];
+    assert.equal(body.scale, 'z-within-group');
+    assert.equal(body.target_embedded, true);
     const top = body.items[0]!;
-    assert.deepEqual([top.rank, top.source, top.basis], [1, 'imagenet', 'measured']);
-    assert.ok(Math.abs(top.measured!.transferability - studyTable().get('imagenet->isic')!.mean) < 1e-9);
-    assert.ok(top.backbone);
+    assert.deepEqual([top.rank, top.backbone, top.basis], [1, 'imagenet-resnet50', 'measured']);
+    assert.equal(top.measured[0]!.rank, 1);
+    assert.ok(top.weights.provider.length > 0);
     const measured = body.items.filter((i) => i.basis === 'measured');
     assert.equal(measured.length, 7);
     for (const item of body.items) {
-      assert.equal(item.model_version, body.model.version);
-      assert.ok(item.predicted.interval90[0]! < item.predicted.mean && item.predicted.mean < item.predicted.interval90[1]!);
-      assert.notEqual(item.source, 'isic');
+      assert.equal(item.scale, 'z-within-group');
+      assert.ok(item.predicted.interval90[0]! < item.predicted.interval80[0]! && item.predicted.interval80[0]! < item.predicted.mean);
+      assert.ok(item.predicted.mean < item.predicted.interval80[1]! && item.predicted.interval80[1]! < item.predicted.interval90[1]!);
       assert.ok(item.reason.length > 0);
+      assert.ok(item.explanation.signals.length > 0);
     }
-    assert.ok('expert' in top.distances);
-    const scores = body.items.map((i) => i.score);
-    assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
-    for (const item of measured) assert.equal(item.score, item.measured!.transferability);
+    const zs = measured.map((i) => i.measured[0]!.z);
+    assert.deepEqual(zs, [...zs].sort((a, b) => b - a));
   });
 
-  test('a target without an embedding is ranked from the other signals and told how to get one', async () => {
-    const res = await post('/v1/recommendations', { target: 'breastmnist', candidates: ['imagenet', 'stl10', 'kimia', 'chest'], top_k: 2 });
-    assert.equal(res.status, 200);
-    const body = (await res.json()) as { embedding: { available: boolean; probe: string; message: string }; items: { source: string; basis: string; signals_missing: string[] }[] };
-    assert.deepEqual([body.embedding.available, body.embedding.probe], [false, PROBE]);
-    assert.match(body.embedding.message, /'breastmnist' has no Task2Vec embedding under probe 'torchvision-resnet50-imagenet1k-v1'.*weights this service does not hold/);
+  test('a target without an embedding: the sources without a comparable embedding are listed, their distance missing, not imputed', async () => {
+    const res = await post('/v1/recommendations', { target: 'breastmnist', candidates: ['imagenet-resnet50', 'stl10-resnet50', 'kimia-resnet50', 'chest-resnet50'], top_k: 2 });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as Schemas['Recommendations'];
+    assert.deepEqual([body.target_embedded, body.probe], [false, PROBE]);
+    assert.deepEqual(body.without_embedding, ['chest', 'imagenet', 'kimia', 'stl10']);
     assert.equal(body.items.length, 2);
     for (const item of body.items) {
-      assert.equal(item.basis, 'predicted');
-      assert.ok(item.signals_missing.includes(`distance:task2vec:${PROBE}`));
+      const t2v = item.explanation.signals.find((x) => x.signal === `task2vec_cosine@${PROBE}`);
+      if (t2v) assert.deepEqual([t2v.value, t2v.effect], [null, 0]);
     }
   });
 
-  test('recommendations refuse unknown targets, candidates and probes with the field', async () => {
+  test('recommendations refuse unknown targets, candidates and half a context with the field', async () => {
     for (const [body, field] of [
       [{ target: 'atlantis' }, 'target'],
-      [{ target: 'isic', candidates: ['atlantis'] }, 'candidates'],
-      [{ target: 'isic', probe: 'no-such-probe' }, 'probe'],
+      [{ target: 'isic', candidates: ['imagenet-resnet50', 'atlantis'] }, 'candidates'],
+      [{ target: 'isic', study: 'cats-scans' }, 'candidate_set'],
       [{ target: 'isic', top_k: 0 }, 'top_k'],
     ] as const) {
       const res = await post('/v1/recommendations', body);
       assert.ok(res.status === 404 || res.status === 400, JSON.stringify(body));
       assert.equal(((await res.json()) as { field: string }).field, field);
     }
+  });
+});
+
+describe('GET /v1/evaluation: the evaluation stored by the refit, never computed on the request', () => {
+  const registry = mkdtempSync(join(tmpdir(), 'ta-registry-'));
+  let store: Store;
+  let app: RunningApp;
+  before(async () => {
+    // One study keeps the evaluation to seconds; the full registry takes minutes.
+    symlinkSync(resolve('datasets-registry/datasets'), join(registry, 'datasets'));
+    mkdirSync(join(registry, 'published'));
+    cpSync('datasets-registry/published/cats-scans', join(registry, 'published', 'cats-scans'), { recursive: true });
+    store = await openStore({ client: 'sqlite', filename: ':memory:' });
+    await seedRegistry(store, registry);
+    await refitRanker(store, { evaluate: true });
+    app = await startApp(store);
+  });
+  after(async () => {
+    await app.close();
+    await store.close();
+    rmSync(registry, { recursive: true, force: true });
+  });
+
+  test('per study and pooled, every baseline, Wilcoxon against the ranker, coverage; ImageNet first on every held-out target', async () => {
+    const res = await fetch(`${app.url}/v1/evaluation`);
+    assert.equal(res.status, 200);
+    const report = (await res.json()) as Schemas['Evaluation'];
+    assert.equal(report.model_version, (await currentRanker(store)).version);
+    assert.deepEqual(report.groups.map((g) => g.target).sort(), ['chest', 'isic', 'pcam-middle']);
+    const pooled = report.scopes.find((s) => s.scope === 'cats-scans/all')!;
+    // One scope only: 'pooled' appears when there are two or more.
+    assert.deepEqual(report.scopes.map((s) => s.scope), ['cats-scans/all']);
+    assert.equal(pooled.targets, 3);
+    const methods = pooled.methods.map((m) => m.method);
+    for (const m of ['learned ranker', 'history prior', 'largest source', 'random']) assert.ok(methods.includes(m), m);
+    assert.ok(methods.some((m) => m.includes('expert_distance')));
+    for (const m of pooled.methods.filter((x) => x.method !== 'learned ranker')) assert.ok(m.versus_ranker.some((c) => c.metric === 'weighted_tau'), m.method);
+    assert.ok(pooled.calibration.pairs > 0 && pooled.calibration.coverage90 !== null);
+    const learned = pooled.methods.find((m) => m.method === 'learned ranker')!;
+    assert.equal(learned.top1_hits, 3);
+    const stored = (await listRankers(store.knex)).length;
+    await fetch(`${app.url}/v1/evaluation`);
+    assert.equal((await listRankers(store.knex)).length, stored);
   });
 });

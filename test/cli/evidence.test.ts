@@ -104,27 +104,37 @@ test("analyze prints the study's correlations, with the ImageNet proxy on reques
   oneLineExit2(await cli('analyze', '--proxy', 'imagenet=atlantis'), /atlantis/);
 });
 
-test('evaluate prints the leave-one-target-out table with the learned ranker first', async () => {
-  const r = await cli('evaluate');
+test('evaluate --study prints, per candidate set (and pooled when there are several), the ranker against every baseline with intervals and coverage', async () => {
+  const r = await cli('evaluate', '--study', 'cats-scans', '--resamples', '200', '--null-repeats', '100');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^leave-one-target-out over 3 targets/m);
-  assert.match(r.stdout, /^method +spearman +ndcg@3 +regret@1$/m);
-  assert.match(r.stdout, /^learned +0\.\d{3} +0\.\d{3} +0\.00$/m);
-  for (const m of ['nearest:task2vec:torchvision-resnet50-imagenet1k-v1', 'nearest:expert', 'largest-source', 'random']) assert.match(r.stdout, new RegExp(`^${m} `, 'm'));
-  oneLineExit2(await cli('evaluate', '--k', 'zero'), /not a positive integer/);
+  assert.match(r.stdout, /^leave-one-target-out on the z-within-group scale/m);
+  assert.match(r.stdout, /^## cats-scans\/all: 3 held-out targets$/m);
+  assert.match(r.stdout, /interval coverage over \d+ held-out pairs: 80% -> \d+\.\d%, 90% -> \d+\.\d%/);
+  assert.match(r.stdout, /^method +weighted tau \[95% CI\] +spearman +ndcg@3 +regret@1 +top-1 hits +wilcoxon p/m);
+  // ImageNet is the study's best backbone on all three targets, and the ranker puts it first on each.
+  assert.match(r.stdout, /^learned ranker +-?\d\.\d{3} \[.*\] .* 3\.0 +—$/m);
+  for (const m of ['history prior', 'largest source', 'random']) assert.match(r.stdout, new RegExp(`^${m} `, 'm'));
+  oneLineExit2(await cli('evaluate', '--study', 'atlantis'), /atlantis/);
+  oneLineExit2(await cli('evaluate', '--resamples', 'zero'), /not a positive integer/);
 });
 
-test('recommend prints a ranking with intervals; unknown targets exit 2', async () => {
-  const isic = await cli('recommend', 'isic', '--top', '3');
+test('recommend prints backbones with 80% and 90% intervals, weights and a reason; unknown targets exit 2', async () => {
+  const isic = await cli('recommend', 'isic', '--top', '3', '--study', 'cats-scans', '--candidate-set', 'all', '--explain');
   assert.equal(isic.code, 0, isic.stderr);
-  assert.match(isic.stdout, /^1 +imagenet +measured +\+7\.51 +[+-]\d+\.\d\d +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +torchvision resnet50/m);
+  assert.match(isic.stdout, /z-score among the ranked backbones \(z-within-group\)/);
+  assert.match(isic.stdout, /^1 +imagenet-resnet50 +measured +[+-]\d+\.\d\d +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +torchvision .*measured: 1 of \d+ in cats-scans\/all/m);
   assert.equal(isic.stdout.trim().split('\n').filter((l) => /^\d+ /.test(l)).length, 3);
+  assert.match(isic.stdout, /^imagenet-resnet50: track record [+-]\d\.\d\d; traits [+-]\d\.\d\d; .*expert_distance/m);
+  assert.match(isic.stdout, /measured on \d+ targets, first in \d+ of \d+ groups/);
   const breast = await cli('recommend', 'breastmnist', '--json');
   assert.equal(breast.code, 0, breast.stderr);
-  const body = JSON.parse(breast.stdout) as { embedding: { available: boolean; message: string }; items: { source: string }[] };
-  assert.equal(body.embedding.available, false);
-  assert.match(body.embedding.message, /'breastmnist' has no Task2Vec embedding under probe 'torchvision-resnet50-imagenet1k-v1'.*weights this service does not hold/);
-  assert.ok(body.items.length >= 8);
+  const body = JSON.parse(breast.stdout) as { scale: string; target_embedded: boolean; without_embedding: string[]; items: { backbone: string; basis: string }[] };
+  assert.equal(body.scale, 'z-within-group');
+  assert.equal(body.target_embedded, false);
+  assert.ok(body.without_embedding.includes('imagenet'));
+  assert.ok(body.items.length >= 20);
+  assert.ok(body.items.some((i) => i.basis === 'measured'));
   oneLineExit2(await cli('recommend', 'atlantis'), /atlantis/);
-  oneLineExit2(await cli('recommend', 'isic', '--candidates', 'imagenet,atlantis'), /atlantis/);
+  oneLineExit2(await cli('recommend', 'isic', '--candidates', 'imagenet-resnet50,atlantis'), /atlantis/);
+  oneLineExit2(await cli('recommend', 'isic', '--study', 'cats-scans'), /--study and --candidate-set/);
 });

@@ -15,11 +15,13 @@ function cli(...args: string[]) {
 
 interface Recommendation {
   target: string;
-  embedding: { available: boolean; message?: string };
-  items: { rank: number; source: string; predicted: { mean: number; interval90: number[] } }[];
+  scale: string;
+  target_embedded: boolean;
+  without_embedding: string[];
+  items: { rank: number; backbone: string; predicted: { mean: number; interval80: number[]; interval90: number[] }; reason: string }[];
 }
 
-test('recommend on a path ingests and embeds the bundled example once, then ranks sources with intervals', async () => {
+test('recommend on a path ingests and embeds the bundled example once, then ranks backbones with intervals', async () => {
   assert.equal((await cli('seed')).code, 0);
   const args = ['recommend', 'examples/breastmnist/breastmnist_28.npz', '--samples', '40', '--max-images', '40', '--json'];
   const first = await cli(...args);
@@ -29,11 +31,16 @@ test('recommend on a path ingests and embeds the bundled example once, then rank
   assert.match(result.target, /^breastmnist-28-[0-9a-f]{8}$/);
   assert.ok(result.items.length >= 8);
   assert.deepEqual(result.items.map((i) => i.rank), result.items.map((_, k) => k + 1));
+  assert.equal(result.scale, 'z-within-group');
   for (const item of result.items) {
     const [low, high] = item.predicted.interval90 as [number, number];
-    assert.ok(low < item.predicted.mean && item.predicted.mean < high, `${item.source}: interval around the mean`);
+    assert.ok(low < item.predicted.interval80[0]! && item.predicted.interval80[1]! < high, `${item.backbone}: 80% inside 90%`);
+    assert.ok(item.predicted.interval80[0]! < item.predicted.mean && item.predicted.mean < item.predicted.interval80[1]!, `${item.backbone}: interval around the mean`);
+    assert.ok(item.reason.length > 0);
   }
-  assert.match(result.embedding.message ?? '', /weights this service does not hold/);
+  // Embedded under the bundled probe, not the sources' published one: no Task2Vec distance to any source, and it says so.
+  assert.equal(result.target_embedded, false);
+  assert.ok(result.without_embedding.includes('imagenet'));
 
   const again = await cli(...args);
   assert.equal(again.code, 0, again.stderr);

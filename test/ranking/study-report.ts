@@ -1,10 +1,10 @@
 /**
- * Prints the correlation and leave-one-target-out tables on the study's data:
+ * Prints the transferability and correlation tables on the study's data (the ranker's evaluation is `npm run bench:ranker`):
  *   cd /work/main && npx tsx test/ranking/study-report.ts
  */
-import { analyseCorrelations, evaluateLeaveOneTargetOut, featureContext } from '../../src/ranking/index.js';
+import { analyseCorrelations } from '../../src/ranking/index.js';
 import { transferabilityTable } from '../../src/transfer/index.js';
-import { STUDY_PROFILES, STUDY_PROXY, studyEmbeddingDistances, studyExpertDistances, studyResults, studyTransferabilities } from './study.js';
+import { STUDY_PROXY, studyEmbeddingDistances, studyExpertDistances, studyResults, studyTransferabilities } from './study.js';
 
 const transferability = studyTransferabilities();
 const distances = [...studyExpertDistances(), ...studyEmbeddingDistances()];
@@ -25,19 +25,4 @@ for (const s of analysis.signals) {
     `${s.signal.padEnd(9)} ${String(s.n).padStart(2)}  ${fmt(s.pearson.coefficient).padStart(6)}  ${fmt(s.pearson.pValue)}  [${fmt(s.pearson.interval.lower)}, ${fmt(s.pearson.interval.upper)}]  ` +
       `${fmt(s.spearman.coefficient).padStart(6)}    ${fmt(s.spearman.pValue)}  [${fmt(s.spearman.interval.lower)}, ${fmt(s.spearman.interval.upper)}]  ${left}`,
   );
-}
-
-const context = featureContext(STUDY_PROFILES, distances, STUDY_PROXY);
-const report = evaluateLeaveOneTargetOut({
-  observations: transferability,
-  context,
-  ranker: { distanceSignals: ['task2vec', 'expert'] },
-  nearestSignals: ['task2vec', 'expert'],
-});
-console.log(`\nLeave-one-target-out over ${report.targets.length} targets (NDCG@${report.k}; random averaged over ${report.randomRepeats} seeded orders)`);
-console.log('method            spearman  ndcg@3  regret@1');
-for (const m of report.summary) console.log(`${m.method.padEnd(17)} ${fmt(m.spearman).padStart(8)}  ${fmt(m.ndcg).padStart(6)}  ${fmt(m.regret, 2).padStart(8)}`);
-for (const t of report.targets) {
-  console.log(`\n${t.target} (model ${t.modelVersion})`);
-  for (const m of t.methods) console.log(`  ${m.method.padEnd(17)} ${fmt(m.spearman).padStart(8)}  ${fmt(m.ndcg).padStart(6)}  ${fmt(m.regret, 2).padStart(8)}`);
 }

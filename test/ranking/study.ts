@@ -1,26 +1,13 @@
 /**
  * The "Cats, not CAT scans" study's data (../shared/reference/cats-scans, tests only) as plain inputs
- * for the ranking domain: pair transferabilities, expert and Task2Vec distances, dataset profiles.
+ * for the ranking domain: pair transferabilities, expert and Task2Vec distances.
  */
 import { readFileSync } from 'node:fs';
 import { parseNpy, toFloat64 } from '../../src/images/npy.js';
 import { contributionsFromCsv, pairTransferabilities, validateBatch, type PairTransferability, type TransferResult } from '../../src/transfer/index.js';
-import type { DatasetTraits, DistanceProxy, PairDistance } from '../../src/ranking/index.js';
+import type { DistanceProxy, PairDistance } from '../../src/ranking/index.js';
 
 const DIR = '../shared/reference/cats-scans';
-
-/** Sizes and classes from the paper's Table I (README); origin and colour are what the datasets are. */
-export const STUDY_PROFILES: DatasetTraits[] = [
-  { id: 'imagenet', images: 1_431_167, classes: 1000, origin: 'natural', colour: 'colour' },
-  { id: 'stl10', images: 13_000, classes: 10, origin: 'natural', colour: 'colour' },
-  { id: 'sti10', images: 8_060, classes: 10, origin: 'natural', colour: 'colour' },
-  { id: 'textures', images: 5_640, classes: 47, origin: 'natural', colour: 'colour' },
-  { id: 'isic', images: 10_015, classes: 7, origin: 'medical', colour: 'colour' },
-  { id: 'chest', images: 5_863, classes: 2, origin: 'medical', colour: 'grey' },
-  { id: 'pcam-middle', images: 100_000, classes: 2, origin: 'medical', colour: 'colour' },
-  { id: 'pcam-small', images: 10_000, classes: 2, origin: 'medical', colour: 'colour' },
-  { id: 'kimia', images: 960, classes: 20, origin: 'medical', colour: 'colour' },
-];
 
 export const EMBEDDED = ['chest', 'isic', 'kimia', 'pcam-middle', 'pcam-small', 'sti10', 'stl10', 'textures'] as const;
 

@@ -2,7 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError } from '../../src/errors.js';
 import { hammingDistance } from '../../src/experts/index.js';
-import { currentRanker, seedRegistry } from '../../src/services/index.js';
+import { currentRanker, refitRanker, seedRegistry } from '../../src/services/index.js';
+import { EXPERT_SIGNAL_NAME, loadStoreEvidence, task2vecSignalName } from '../../src/services/ranker.js';
 import { firstPreferred, preferredProbes } from '../../src/services/default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal } from '../../src/services/signals.js';
 import { ensureProbe, getDataset, insertEmbedding, listEmbeddings, listRankers, openStore, type Store } from '../../src/store/index.js';
@@ -57,10 +58,11 @@ test('proxy mappings parse from repeated or comma-separated flags, and refuse no
   }
 });
 
-test('a newer embedding supersedes the stored one, and the ranker refits on the changed evidence', async () => {
-  const first = await currentRanker(store);
+test('a newer embedding supersedes the stored one, and the refit fits again on the changed evidence; reads never fit', async () => {
+  const first = await refitRanker(store);
   assert.equal(first.refitted, true);
-  assert.equal((await currentRanker(store)).refitted, false);
+  assert.equal((await refitRanker(store)).refitted, false);
+  assert.equal((await currentRanker(store)).version, first.version);
 
   const chest = (await listEmbeddings(store.knex, { datasetId: 'chest', probeId: PROBE }))[0]!;
   const before = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
@@ -69,20 +71,25 @@ test('a newer embedding supersedes the stored one, and the ranker refits on the 
   const after = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
   assert.notEqual(after, before);
 
-  const refit = await currentRanker(store);
+  // A read after the change still answers from the stored model.
+  const read = await currentRanker(store);
+  assert.equal(read.refitted, false);
+  assert.equal(read.version, first.version);
+  const refit = await refitRanker(store);
   assert.equal(refit.refitted, true);
-  assert.notEqual(refit.model.version, first.model.version);
-  assert.deepEqual((await listRankers(store.knex)).map((r) => r.version).sort(), [first.model.version, refit.model.version].sort());
+  assert.notEqual(refit.version, first.version);
+  assert.deepEqual((await listRankers(store.knex)).map((r) => r.version).sort(), [first.version, refit.version].sort());
 });
 
-test('a second probe with fewer embeddings is used only when asked for', async () => {
+test('a second probe with fewer embeddings does not displace the default probe', async () => {
   await ensureProbe(store.knex, { id: 'tiny-probe', name: 'tiny', architecture: 'test', input_size: 32, pixel_scaling: 'zero1' });
   for (const [dataset, scale] of [['chest', 1], ['isic', 2]] as const) {
     await insertEmbedding(store.knex, { datasetId: dataset, probeId: 'tiny-probe', method: 'montecarlo', hessian: new Float32Array([1, 2, 3, 4].map((v) => v * scale + (dataset === 'isic' ? v % 2 : 0))), options: {}, origin: 'computed' });
   }
-  const usual = await currentRanker(store);
-  assert.deepEqual(usual.distanceSignals, [task2vecSignal(PROBE), EXPERT_SIGNAL]);
-  const tiny = await currentRanker(store, { probe: 'tiny-probe' });
-  assert.deepEqual(tiny.distanceSignals, [task2vecSignal('tiny-probe'), EXPERT_SIGNAL]);
-  await assert.rejects(currentRanker(store, { probe: 'nope' }), (err: unknown) => err instanceof AppError && err.code === 'not-found');
+  const evidence = await loadStoreEvidence(store);
+  assert.equal(evidence.probe, PROBE);
+  const names = new Set(evidence.evidence.signals.map((s) => s.signal));
+  assert.ok(names.has(task2vecSignalName(PROBE)));
+  assert.ok(names.has(EXPERT_SIGNAL_NAME));
+  assert.ok(![...names].some((n) => n.includes('tiny-probe')));
 });

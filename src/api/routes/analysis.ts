@@ -1,5 +1,5 @@
 import { presentAnalysis, presentEvaluation } from '../../presenters/evidence.js';
-import { correlationAnalysis, evaluation, transferabilityTable } from '../../services/index.js';
+import { correlationAnalysis, storedEvaluation, transferabilityTable } from '../../services/index.js';
 import { stringParam } from '../query.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
@@ -43,11 +43,8 @@ export const analysisRoutes: Route[] = [
     method: 'get',
     path: '/v1/evaluation',
     async handle(ctx, req, res) {
-      const architecture = stringParam(req, 'architecture');
-      const probe = stringParam(req, 'probe');
-      const k = Number((req.query as Record<string, unknown>).k ?? 3);
-      const report = await evaluation(ctx.store, { proxy: proxyParam(req), k, ...(probe ? { probe } : {}), ...(architecture ? { architecture } : {}) });
-      sendRead(req, res, presentEvaluation(report));
+      const stored = await storedEvaluation(ctx.store);
+      sendRead(req, res, presentEvaluation(stored.version, stored.evaluation));
     },
   },
 ];

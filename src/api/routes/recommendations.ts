@@ -1,31 +1,28 @@
 import { presentRanker, presentRecommendations } from '../../presenters/evidence.js';
 import { currentRanker } from '../../services/index.js';
-import { stringParam } from '../query.js';
+import { invalid } from '../../errors.js';
+import type { components } from '../schema.js';
 import type { Route } from '../route.js';
 
 export const recommendationRoutes: Route[] = [
   {
     method: 'get',
     path: '/v1/ranker',
-    async handle(ctx, req, res) {
-      const probe = stringParam(req, 'probe');
-      const proxy = stringParam(req, 'proxy');
-      const architecture = stringParam(req, 'architecture');
-      const fitted = await currentRanker(ctx.store, { ...(probe ? { probe } : {}), ...(proxy ? { proxy: [proxy] } : {}), ...(architecture ? { architecture } : {}) });
-      res.json(presentRanker(fitted));
+    async handle(ctx, _req, res) {
+      res.json(presentRanker(await currentRanker(ctx.store)));
     },
   },
   {
     method: 'post',
     path: '/v1/recommendations',
     async handle(ctx, req, res) {
-      const body = req.body as { target: string; candidates?: string[]; probe?: string; top_k?: number; proxy?: string };
+      const body = req.body as components['schemas']['RecommendationRequest'];
+      if ((body.study === undefined) !== (body.candidate_set === undefined)) throw invalid('study and candidate_set go together', [{ field: body.study === undefined ? 'study' : 'candidate_set', message: 'give both or neither' }]);
       const result = await ctx.recommendations!.recommend({
         target: body.target,
         ...(body.candidates ? { candidates: body.candidates } : {}),
-        ...(body.probe ? { probe: body.probe } : {}),
+        ...(body.study !== undefined && body.candidate_set !== undefined ? { context: { study: body.study, candidateSet: body.candidate_set } } : {}),
         ...(body.top_k !== undefined ? { topK: body.top_k } : {}),
-        ...(body.proxy ? { proxy: [body.proxy] } : {}),
       });
       res.json(presentRecommendations(result));
     },

@@ -5,7 +5,8 @@ import { presentRecommendations } from '../../presenters/evidence.js';
 import { dataDir, prepareTargetFromPath, recommend, withStore } from '../../services/index.js';
 import { progressBar } from '../progress.js';
 import { printJson, table } from '../output.js';
-import { positiveInt, proxyOption } from '../options.js';
+import { positiveInt } from '../options.js';
+import { invalid } from '../../errors.js';
 
 function signed(v: number): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
@@ -14,8 +15,9 @@ function signed(v: number): string {
 interface RecommendOptions {
   top?: number;
   candidates?: string;
-  probe?: string;
-  proxy: string[];
+  study?: string;
+  candidateSet?: string;
+  explain?: boolean;
   json?: boolean;
   name?: string;
   samples?: number;
@@ -45,40 +47,54 @@ async function targetOfPath(db: Parameters<typeof prepareTargetFromPath>[0], pat
 }
 
 export function recommendCommand(): Command {
-  const command = new Command('recommend')
-    .description('rank source datasets to pretrain on for a target, with predicted transferability and 90% intervals')
+  return new Command('recommend')
+    .description('rank pretrained backbones to fine-tune on a target: predicted result on the z-within-group scale with 80% and 90% intervals, and why')
     .argument('<dataset>', 'the target: a registered dataset id, or a path to its images (folder, CSV, npz, DICOM or archive), which is ingested and embedded first')
     .option('--name <name>', 'for a path: the name to register the data under (default: the file or folder name)')
     .option('--samples <n>', 'for a path: Monte Carlo Fisher samples of its Task2Vec embedding', positiveInt)
     .option('--max-images <n>', 'for a path: embed at most this many images (stratified by class)', positiveInt)
     .option('--skip-bad', 'for a path: skip unreadable images instead of refusing the data')
-    .option('--top <k>', 'show the best k sources', positiveInt)
-    .option('--candidates <ids>', 'comma-separated sources to rank (default: every source with results or a backbone)')
-    .option('--probe <id>', 'probe whose Task2Vec distance the ranker uses (default: TA_DEFAULT_PROBE, else the registry-published probe, else the bundled one)')
-    .option('--json', 'print JSON');
-  return proxyOption(command).action(async (argument: string, opts: RecommendOptions) => {
-    const candidates = opts.candidates?.split(',').map((c) => c.trim()).filter((c) => c !== '');
-    const result = presentRecommendations(await withStore(async (store) => recommend(store, {
-      target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
-      proxy: opts.proxy,
-      ...(candidates ? { candidates } : {}),
-      ...(opts.top !== undefined ? { topK: opts.top } : {}),
-      ...(opts.probe ? { probe: opts.probe } : {}),
-    })));
-    if (opts.json) return printJson(result);
-    console.log(`sources for ${result.target}: transferability in % against training on ${result.target} alone (model ${result.model.version}, fitted on ${result.model.training.pairs} pairs)`);
-    if (result.embedding.message) console.log(`note: ${result.embedding.message}`);
-    console.log('');
-    console.log(table(
-      ['rank', 'source', 'basis', 'measured', 'predicted', '90% interval', 'backbone', 'reason'],
-      result.items.map((r) => [
-        r.rank, r.source, r.basis,
-        r.measured ? signed(r.measured.transferability) : undefined,
-        signed(r.predicted.mean),
-        `[${signed(r.predicted.interval90[0]!)}, ${signed(r.predicted.interval90[1]!)}]`,
-        r.backbone ?? undefined,
-        r.reason,
-      ]),
-    ));
-  });
+    .option('--top <k>', 'show the best k backbones', positiveInt)
+    .option('--candidates <ids>', 'comma-separated backbones to rank (default: every backbone with a track record)')
+    .option('--study <id>', "with --candidate-set: rank among this study's candidate set, whose track records then apply")
+    .option('--candidate-set <id>', 'the candidate set of --study')
+    .option('--explain', 'also print the parts of each prediction and the evidence behind it')
+    .option('--json', 'print JSON')
+    .action(async (argument: string, opts: RecommendOptions) => {
+      const candidates = opts.candidates?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+      if ((opts.study === undefined) !== (opts.candidateSet === undefined)) throw invalid('--study and --candidate-set go together', [{ field: opts.study === undefined ? 'study' : 'candidate-set', message: 'give both or neither' }]);
+      const result = presentRecommendations(await withStore(async (store) => recommend(store, {
+        target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
+        ...(candidates ? { candidates } : {}),
+        ...(opts.study !== undefined && opts.candidateSet !== undefined ? { context: { study: opts.study, candidateSet: opts.candidateSet } } : {}),
+        ...(opts.top !== undefined ? { topK: opts.top } : {}),
+      })));
+      if (opts.json) return printJson(result);
+      console.log(`backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`);
+      if (result.without_embedding.length > 0) {
+        const why = result.target_embedded ? `have no Task2Vec embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}` : `cannot be compared with ${result.target} by Task2Vec: it has no embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`;
+        console.log(`no Task2Vec distance (not imputed): ${result.without_embedding.join(', ')} ${why}`);
+      }
+      console.log('');
+      console.log(table(
+        ['rank', 'backbone', 'basis', 'predicted', '80% interval', '90% interval', 'weights', 'reason'],
+        result.items.map((r) => [
+          r.rank, r.backbone, r.basis,
+          signed(r.predicted.mean),
+          `[${signed(r.predicted.interval80[0]!)}, ${signed(r.predicted.interval80[1]!)}]`,
+          `[${signed(r.predicted.interval90[0]!)}, ${signed(r.predicted.interval90[1]!)}]`,
+          `${r.weights.provider}${r.weights.url ? ` ${r.weights.url}` : ''}`,
+          r.reason,
+        ]),
+      ));
+      if (!opts.explain) return;
+      for (const r of result.items) {
+        const e = r.explanation;
+        const parts = [`track record ${signed(e.track_record)}`, `traits ${signed(e.traits)}`, ...e.interactions.map((x) => `${x.name} ${signed(x.effect)}`), ...e.signals.map((x) => `${x.signal}${x.value === null ? ' (missing)' : ` = ${x.value.toPrecision(3)}`} ${signed(x.effect)}`)];
+        const ev = r.evidence;
+        const similar = ev.similar_targets.map((t) => `${t.target} (${t.rank}/${t.of})`).join(', ');
+        console.log(`\n${r.backbone}: ${parts.join('; ')}`);
+        console.log(`  measured on ${ev.targets_measured} targets, first in ${ev.wins} of ${ev.groups_measured} groups${ev.mean_z === null ? '' : `, mean z ${signed(ev.mean_z)}`}${similar ? `; most similar measured targets: ${similar}` : ''}`);
+      }
+    });
 }

@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
-import { describeStore, ingestionConfigFromEnv, migrate, openStore, seedRegistry, storeConfigFromEnv, withStore } from '../../services/index.js';
+import { describeStore, ingestionConfigFromEnv, migrate, openStore, refitRanker, seedRegistry, storeConfigFromEnv, withStore, type FittedRanker } from '../../services/index.js';
 import { sweepLeftovers } from '../../images/index.js';
 import { invalid } from '../../errors.js';
 import { printJson } from '../output.js';
@@ -37,6 +37,7 @@ export function serveCommand(): Command {
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
         console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
+        console.log(rankerLine(await refitRanker(store)));
       }
       const logger = createLogger();
       const jobs = await startJobSystem(store, { worker: opts.worker, backend: backendInfo()!.choice as JobBackend, dataDir: ingestion.dataDir, logger });
@@ -95,8 +96,11 @@ export function seedCommand(): Command {
     .option('--registry <dir>', 'registry folder', registryDir())
     .option('--json', 'print JSON')
     .action(async (opts: { registry: string; json?: boolean }) => {
-      const summary = await withStore((store) => seedRegistry(store, opts.registry));
-      if (opts.json) return printJson(summary);
+      const { summary, ranker } = await withStore(async (store) => {
+        const summary = await seedRegistry(store, opts.registry);
+        return { summary, ranker: await refitRanker(store) };
+      });
+      if (opts.json) return printJson({ ...summary, ranker: { version: ranker.version, refitted: ranker.refitted } });
       const d = summary.datasets;
       console.log(`datasets: ${d.created.length} created, ${d.updated.length} updated, ${d.unchanged.length} unchanged`);
       console.log(`transfer results: ${summary.results.added} added, ${summary.results.unchanged} unchanged`);
@@ -105,5 +109,23 @@ export function seedCommand(): Command {
       for (const s of summary.studies) {
         console.log(`study ${s.study}: ${s.outcome}; backbones ${s.backbones.created} created, ${s.backbones.updated} updated, ${s.backbones.unchanged} unchanged; pair signals ${s.signals.added} added, ${s.signals.updated} updated, ${s.signals.unchanged} unchanged`);
       }
+      console.log(rankerLine(ranker));
+    });
+}
+
+export function rankerLine(ranker: FittedRanker): string {
+  const m = ranker.model;
+  return `ranker ${ranker.version.slice(0, 12)}: ${ranker.refitted ? 'fitted' : 'unchanged'} on ${m.training.pairs} results in ${m.training.groups} groups over ${m.training.targets.length} targets${ranker.evaluation ? ', evaluation stored' : ''}`;
+}
+
+export function refitCommand(): Command {
+  return new Command('refit')
+    .description('fit the backbone ranker on the stored evidence, when it changed since the stored model (seed and study imports do this)')
+    .option('--evaluate', 'also run the leave-one-target-out evaluation and store it with the model for GET /v1/evaluation (minutes on the full registry)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { evaluate?: boolean; json?: boolean }) => {
+      const ranker = await withStore((store) => refitRanker(store, { evaluate: opts.evaluate === true }));
+      if (opts.json) return printJson({ version: ranker.version, refitted: ranker.refitted, evaluated: ranker.evaluation !== null });
+      console.log(rankerLine(ranker));
     });
 }

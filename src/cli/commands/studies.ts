@@ -1,7 +1,8 @@
 import { Command } from 'commander';
-import { invalid } from '../../errors.js';
-import { importPairSignalsCsv, importStudyFolder, signalsForTarget, studyDetail, studySummaries, withStore, type SignalSubjectKind, type StudyLoadSummary } from '../../services/index.js';
+import { AppError, invalid } from '../../errors.js';
+import { importPairSignalsCsv, importStudyFolder, refitRanker, signalsForTarget, studyDetail, studySummaries, withStore, type SignalSubjectKind, type StudyLoadSummary } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
+import { rankerLine } from './service.js';
 
 function describeLoad(s: StudyLoadSummary): string {
   return [
@@ -48,9 +49,13 @@ export function studiesCommand(): Command {
     .description('import a study folder (study.yaml, results.csv, optional signals.csv, spread.csv, backbones/, datasets/); all or nothing')
     .option('--json', 'print JSON')
     .action(async (folder: string, opts: { json?: boolean }) => {
-      const summary = await withStore((store) => importStudyFolder(store, folder));
+      const { summary, ranker } = await withStore(async (store) => {
+        const summary = await importStudyFolder(store, folder);
+        return { summary, ranker: await refitAfterImport(store) };
+      });
       if (opts.json) return printJson(summary);
       console.log(describeLoad(summary));
+      console.log(ranker);
     });
 
   return studies;
@@ -87,4 +92,14 @@ export function signalsCommand(): Command {
     });
 
   return signals;
+}
+
+/** The import stands on its own: evidence too thin for a model is said, not an error. */
+async function refitAfterImport(store: Parameters<typeof refitRanker>[0]): Promise<string> {
+  try {
+    return rankerLine(await refitRanker(store));
+  } catch (err) {
+    if (err instanceof AppError) return `ranker not fitted: ${err.message}`;
+    throw err;
+  }
 }

@@ -9,7 +9,8 @@ type Correlations = Schemas['CorrelationAnalysis'];
 type Signal = Schemas['SignalCorrelation'];
 type Pair = Signal['used'][number];
 type Evaluation = Schemas['Evaluation'];
-type Method = Evaluation['summary'][number];
+type Scope = Evaluation['scopes'][number];
+type Method = Scope['methods'][number];
 
 const DISTANCES: Schemas['DistanceName'][] = [
   'task2vec_cosine',
@@ -283,63 +284,77 @@ async function distanceSection(out: HTMLElement, datasets: readonly Schemas['Dat
   await draw();
 }
 
-function evaluationChart(evaluation: Evaluation): Element {
-  const points = evaluation.targets.flatMap((t) =>
-    t.methods
-      .filter((m) => m.spearman !== null)
-      .map((m) => ({ target: t.target, method: m.method, spearman: m.spearman! })),
+function pooled(evaluation: Evaluation): Scope | undefined {
+  return evaluation.scopes.find((s) => s.scope === 'pooled') ?? evaluation.scopes[0];
+}
+
+function evaluationChart(evaluation: Evaluation, scope: Scope): Element {
+  const methods = scope.methods.map((m) => m.method);
+  const points = evaluation.groups.flatMap((g) =>
+    g.methods.filter((m) => m.weighted_tau !== null && methods.includes(m.method)).map((m) => ({ target: g.target, method: m.method, tau: m.weighted_tau! })),
   );
-  const means = evaluation.summary.filter((m) => m.spearman !== null);
+  const means = scope.methods.filter((m) => m.metrics.weighted_tau.mean !== null).map((m) => ({ method: m.method, tau: m.metrics.weighted_tau.mean! }));
   return Plot.plot({
-    ariaLabel: "Spearman correlation of each method's ranking with the measured one, per held-out target, and the mean",
-    marginLeft: 12 + Math.max(...evaluation.summary.map((m) => m.method.length), 4) * 7,
-    height: 40 + 32 * evaluation.summary.length,
-    x: { label: 'Spearman ρ with the measured ranking →', domain: [-1, 1], grid: true },
-    y: { label: null, domain: evaluation.summary.map((m) => m.method) },
-    symbol: { legend: true },
+    ariaLabel: "Weighted Kendall tau of each method's ranking with the measured one, per held-out target, and the mean",
+    marginLeft: 12 + Math.max(...methods.map((m) => m.length), 4) * 7,
+    height: 40 + 32 * methods.length,
+    x: { label: 'weighted tau with the measured ranking →', domain: [-1, 1], grid: true },
+    y: { label: null, domain: methods },
     marks: [
       Plot.ruleX([0], { stroke: '#888' }),
-      Plot.dot(points, { x: 'spearman', y: 'method', symbol: 'target', stroke: OKABE_ITO[0], r: 4 }),
-      Plot.tickX(means, { x: 'spearman', y: 'method', stroke: OKABE_ITO[1], strokeWidth: 3 }),
+      Plot.dot(points, { x: 'tau', y: 'method', stroke: OKABE_ITO[0], r: 3 }),
+      Plot.tickX(means, { x: 'tau', y: 'method', stroke: OKABE_ITO[1], strokeWidth: 3 }),
     ],
   });
 }
 
 async function evaluationSection(out: HTMLElement): Promise<void> {
+  const ranker = await getJson<Schemas['RankerSummary']>('/v1/ranker');
+  if (!ranker.evaluated) {
+    replace(out, h('p', { class: 'note no-evaluation' }, `Model ${ranker.version.slice(0, 12)} has no stored evaluation yet; \`transfer-atlas refit --evaluate\` computes and stores it.`));
+    return;
+  }
   const evaluation = await getJson<Evaluation>('/v1/evaluation');
+  const scope = pooled(evaluation);
+  if (scope === undefined) {
+    replace(out, h('p', { class: 'note' }, 'The evaluation has no held-out target.'));
+    return;
+  }
+  const ci = (m: Method, metric: keyof Method['metrics'], digits: number) => {
+    const v = m.metrics[metric];
+    return v.mean === null ? '–' : `${fixed(v.mean, digits)} [${fixed(v.lower, digits)}, ${fixed(v.upper, digits)}]`;
+  };
   const table = dataTable(
-    `Leave-one-target-out over ${evaluation.targets.length} targets (mean over targets; NDCG@${evaluation.k}; regret@1 in percentage points)`,
+    `Leave-one-target-out, ${scope.scope}: ${scope.targets} held-out targets (mean over targets with bootstrap 95 % interval; NDCG@${evaluation.k}; regret@1 in the study metric; interval coverage 80 %: ${fixed((scope.calibration.coverage80 ?? NaN) * 100, 1)} %, 90 %: ${fixed((scope.calibration.coverage90 ?? NaN) * 100, 1)} %)`,
     [
       { label: 'method', value: (m: Method) => m.method },
-      { label: 'Spearman ρ', value: (m) => fixed(m.spearman, 3), numeric: true },
-      { label: 'targets', value: (m) => m.spearman_targets, numeric: true },
-      { label: `NDCG@${evaluation.k}`, value: (m) => fixed(m.ndcg, 3), numeric: true },
-      { label: 'regret@1', value: (m) => fixed(m.regret, 2), numeric: true },
+      { label: 'weighted tau', value: (m) => ci(m, 'weighted_tau', 3), numeric: true },
+      { label: 'Spearman ρ', value: (m) => ci(m, 'spearman', 3), numeric: true },
+      { label: `NDCG@${evaluation.k}`, value: (m) => ci(m, 'ndcg', 3), numeric: true },
+      { label: 'regret@1', value: (m) => ci(m, 'regret', 4), numeric: true },
+      { label: 'top-1 hits', value: (m) => fixed(m.top1_hits, 1), numeric: true },
     ],
-    evaluation.summary,
+    scope.methods,
     { className: 'evaluation', sortable: true },
   );
   replace(
     out,
     table,
     chartFigure(
-      'Spearman ρ per held-out target (symbols) and its mean (bar), per method',
-      evaluationChart(evaluation),
+      'Weighted tau per held-out target (dots) and its mean (bar), per method',
+      evaluationChart(evaluation, scope),
       dataTable(
         'Per held-out target',
         [
-          { label: 'target', value: (r: { target: string; m: Schemas['MethodScore'] }) => r.target },
+          { label: 'target', value: (r: { group: Evaluation['groups'][number]; m: Evaluation['groups'][number]['methods'][number] }) => `${r.group.target} (${r.group.study}/${r.group.candidate_set})` },
           { label: 'method', value: (r) => r.m.method },
-          { label: 'Spearman ρ', value: (r) => fixed(r.m.spearman, 3), numeric: true },
+          { label: 'weighted tau', value: (r) => fixed(r.m.weighted_tau, 3), numeric: true },
           { label: `NDCG@${evaluation.k}`, value: (r) => fixed(r.m.ndcg, 3), numeric: true },
-          { label: 'regret@1', value: (r) => fixed(r.m.regret, 2), numeric: true },
+          { label: 'regret@1', value: (r) => fixed(r.m.regret, 4), numeric: true },
         ],
-        evaluation.targets.flatMap((t) => t.methods.map((m) => ({ target: t.target, m }))),
+        evaluation.groups.flatMap((group) => group.methods.map((m) => ({ group, m }))),
       ),
     ),
-    evaluation.skipped.length
-      ? h('p', { class: 'note' }, `Skipped: ${evaluation.skipped.map((s) => `${s.target} (${s.reason})`).join('; ')}.`)
-      : null,
   );
 }
 

@@ -1,17 +1,13 @@
-import { allPages, describeError, getJson, postForm, postJson, type Schemas } from '../api.js';
+import { allPages, describeError, postForm, postJson, type Schemas } from '../api.js';
 import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace, statusLine } from '../dom.js';
-import { activeResults, pairMeans, trackRecords, transferabilityOf, type TrackRecord } from '../evidence-data.js';
 import { fixed, signed } from '../format.js';
 import { describeJob, followJob, type Job } from '../jobs.js';
 import { dataTable } from '../table.js';
 
 type Dataset = Schemas['Dataset'];
 type Recommendations = Schemas['Recommendations'];
-type Item = Schemas['RecommendedSource'];
-
-/** The ranker's predictive distribution is normal: its 90 % interval is mean ± z(0.95)·sd, so the 80 % one is mean ± z(0.90)·sd. */
-const Z80 = 1.2815515655446004;
+type Item = Schemas['RecommendedBackbone'];
 
 interface Row {
   readonly item: Item;
@@ -23,198 +19,104 @@ interface Row {
 
 function rows(recommendations: Recommendations): Row[] {
   return recommendations.items.map((item) => {
-    const { mean, std, interval90 } = item.predicted;
-    return { item, lo80: mean - Z80 * std, hi80: mean + Z80 * std, lo90: interval90[0]!, hi90: interval90[1]! };
+    const { interval80, interval90 } = item.predicted;
+    return { item, lo80: interval80[0]!, hi80: interval80[1]!, lo90: interval90[0]!, hi90: interval90[1]! };
   });
 }
 
 function rankingChart(data: readonly Row[], target: string): Element {
-  const order = data.map((r) => r.item.source);
-  const measured = data.filter((r) => r.item.measured !== null);
+  const order = data.map((r) => r.item.backbone);
+  const measured = data.filter((r) => r.item.measured.length > 0);
   return Plot.plot({
-    ariaLabel: `Predicted transferability of each source for ${target}, with 80 % and 90 % intervals; measured results marked`,
+    ariaLabel: `Predicted result of each backbone for ${target} as a z-score among the backbones, with 80 % and 90 % intervals; measured results marked`,
     marginLeft: 12 + Math.max(...order.map((s) => s.length), 4) * 7,
     width: 860,
     height: 40 + 30 * data.length,
-    x: { label: 'transferability (%) →', grid: true },
+    x: { label: 'predicted result, z within the ranked backbones →', grid: true },
     y: { domain: order, label: null },
     symbol: { legend: true, domain: ['predicted', 'measured'], range: ['circle', 'diamond'] },
     marks: [
       Plot.ruleX([0], { stroke: '#888' }),
-      Plot.ruleY(data, {
-        y: (r: Row) => r.item.source,
-        x1: 'lo90',
-        x2: 'hi90',
-        stroke: OKABE_ITO[0],
-        strokeOpacity: 0.45,
-        strokeWidth: 3,
-      }),
-      Plot.ruleY(data, { y: (r: Row) => r.item.source, x1: 'lo80', x2: 'hi80', stroke: OKABE_ITO[0], strokeWidth: 7 }),
-      Plot.dot(data, {
-        y: (r: Row) => r.item.source,
-        x: (r: Row) => r.item.predicted.mean,
-        symbol: () => 'predicted',
-        fill: 'white',
-        stroke: OKABE_ITO[0],
-        strokeWidth: 2,
-        r: 5,
-      }),
-      Plot.dot(measured, {
-        y: (r: Row) => r.item.source,
-        x: (r: Row) => r.item.measured!.transferability,
-        symbol: () => 'measured',
-        fill: OKABE_ITO[1],
-        stroke: 'black',
-        r: 6,
-      }),
-      Plot.tip(
-        data,
-        Plot.pointerY({
-          y: (r: Row) => r.item.source,
-          x: (r: Row) => r.item.score,
-          title: (r: Row) => `${r.item.source}: ${r.item.reason}`,
-        }),
-      ),
+      Plot.ruleY(data, { y: (r: Row) => r.item.backbone, x1: 'lo90', x2: 'hi90', stroke: OKABE_ITO[0], strokeOpacity: 0.45, strokeWidth: 3 }),
+      Plot.ruleY(data, { y: (r: Row) => r.item.backbone, x1: 'lo80', x2: 'hi80', stroke: OKABE_ITO[0], strokeWidth: 7 }),
+      Plot.dot(data, { y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.predicted.mean, symbol: () => 'predicted', fill: 'white', stroke: OKABE_ITO[0], strokeWidth: 2, r: 5 }),
+      Plot.dot(measured, { y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.measured[0]!.z, symbol: () => 'measured', fill: OKABE_ITO[1], stroke: 'black', r: 6 }),
+      Plot.tip(data, Plot.pointerY({ y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.predicted.mean, title: (r: Row) => `${r.item.backbone}: ${r.item.reason}` })),
     ],
   });
 }
 
+function measuredText(item: Item): string {
+  const m = item.measured[0];
+  return m ? `${fixed(m.value, 3)} (${m.rank} of ${m.of}, z ${signed(m.z)})` : '–';
+}
+
 function rankingTable(data: readonly Row[]): HTMLTableElement {
   return dataTable(
-    'Ranked sources (transferability in %)',
+    'Ranked backbones (predicted z within the ranked backbones)',
     [
       { label: 'rank', value: (r) => r.item.rank, numeric: true },
-      { label: 'source', value: (r) => r.item.source },
+      { label: 'backbone', value: (r) => r.item.backbone },
       { label: 'ranked by', value: (r) => r.item.basis },
-      { label: 'score', value: (r) => fixed(r.item.score), numeric: true },
       { label: 'predicted', value: (r) => fixed(r.item.predicted.mean), numeric: true },
       { label: '80 % interval', value: (r) => `[${fixed(r.lo80)}, ${fixed(r.hi80)}]`, numeric: true },
       { label: '90 % interval', value: (r) => `[${fixed(r.lo90)}, ${fixed(r.hi90)}]`, numeric: true },
-      {
-        label: 'measured',
-        value: (r) =>
-          r.item.measured ? `${fixed(r.item.measured.transferability)} (${r.item.measured.results} results)` : '–',
-        numeric: true,
-      },
+      { label: 'measured', value: (r) => measuredText(r.item), numeric: true },
     ],
     data,
   );
 }
 
-/** Distances from the target to each other measured target under the ranker's probe, where both have an embedding under it. */
-async function distancesToTargets(
-  target: string,
-  probe: string | null,
-  others: readonly string[],
-): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  if (probe === null) return found;
-  // Asking for embeddings first keeps the page from requesting distances the API would refuse.
-  const embedded = await Promise.all(
-    [target, ...others].map(async (id) => ({
-      id,
-      has: (await getJson<Schemas['EmbeddingList']>(`/v1/datasets/${id}/embeddings`, { probe })).items.length > 0,
-    })),
-  );
-  if (!embedded[0]!.has) return found;
-  await Promise.all(
-    embedded
-      .slice(1)
-      .filter((e) => e.has)
-      .map(async ({ id }) => {
-        const d = await getJson<Schemas['Distance']>('/v1/distances', { a: target, b: id, probe });
-        found.set(id, d.value);
-      }),
-  );
-  return found;
+function evidenceLine(item: Item): string {
+  const e = item.evidence;
+  if (e.groups_measured === 0) return 'Never measured on another target: its prediction rests on its traits.';
+  const line = `Measured on ${e.targets_measured} other target${e.targets_measured === 1 ? '' : 's'}; first on ${e.wins} of ${e.groups_measured} (${Math.round(100 * (e.win_rate ?? 0))} %).`;
+  if (e.similar_targets.length === 0) return line;
+  return `${line} Most similar of them: ${e.similar_targets.map((t) => `${t.target} (rank ${t.rank} of ${t.of}, z ${signed(t.z)})`).join(', ')}.`;
 }
 
-function evidenceLine(record: TrackRecord | undefined, distances: ReadonlyMap<string, number>): string {
-  if (!record || record.measured.length === 0) return 'No measured results on other targets.';
-  const n = record.measured.length;
-  const share = Math.round((100 * record.wins.length) / n);
-  const line = `Measured on ${n} other target${n === 1 ? '' : 's'} (${record.measured.map((m) => m.target).join(', ')}); best source on ${record.wins.length} of them (${share} %).`;
-  const nearest = record.measured
-    .filter((m) => distances.has(m.target))
-    .sort((a, b) => distances.get(a.target)! - distances.get(b.target)!)
-    .slice(0, 2);
-  if (nearest.length === 0) return line;
-  return `${line} Most similar of them: ${nearest.map((m) => `${m.target} (distance ${fixed(distances.get(m.target)!, 3)}, ${signed(m.mean)} %)`).join(', ')}.`;
-}
-
-function sourceDetails(
-  row: Row,
-  record: TrackRecord | undefined,
-  targetDistances: ReadonlyMap<string, number>,
-): HTMLLIElement {
+function backboneDetails(row: Row): HTMLLIElement {
   const it = row.item;
-  const signals = Object.entries(it.distances).map(
-    ([signal, d]) => `${signal} ${fixed(d.value, 3)}${d.via ? ` (via ${d.via.source}→${d.via.target})` : ''}`,
-  );
+  const e = it.explanation;
+  const parts = [
+    `track record ${signed(e.track_record)}`,
+    `traits ${signed(e.traits)}`,
+    ...e.interactions.map((x) => `${x.name} ${signed(x.effect)}`),
+    ...e.signals.map((x) => `${x.signal}${x.value === null ? ' (missing)' : ` ${fixed(x.value, 3)}`} ${signed(x.effect)}`),
+  ];
+  const where = it.weights.url ?? it.weights.reference;
   return h(
     'li',
-    { 'data-source': it.source },
-    h('h3', {}, `${it.source} `, h('span', { class: 'note' }, it.basis === 'measured' ? 'measured' : 'predicted')),
+    { 'data-backbone': it.backbone, 'data-source': it.source },
+    h('h3', {}, `${it.backbone} `, h('span', { class: 'note' }, it.basis)),
     h('p', { class: 'reason' }, it.reason),
-    h('p', { class: 'note evidence' }, evidenceLine(record, targetDistances)),
-    h(
-      'p',
-      { class: 'note' },
-      signals.length ? `Signals: ${signals.join('; ')}.` : 'No distance signal for this pair.',
-      it.signals_missing.length ? ` Missing: ${it.signals_missing.join(', ')}.` : '',
-    ),
-    h(
-      'p',
-      { class: 'note' },
-      'Weights: ',
-      it.backbone ? link(it.backbone, it.backbone) : 'the registry names no public backbone for this source.',
-    ),
+    h('p', { class: 'note evidence' }, evidenceLine(it)),
+    h('p', { class: 'note parts' }, `Parts of the prediction: ${parts.join('; ')}.`),
+    h('p', { class: 'note' }, `Weights (${it.weights.provider}, ${it.weights.licence}): `, where ? (where.startsWith('http') ? link(where, where) : where) : 'no public location recorded.'),
   );
 }
 
 async function showRanking(out: HTMLElement, target: string): Promise<void> {
-  const [recommendations, results] = await Promise.all([
-    postJson<Recommendations>('/v1/recommendations', { target }),
-    activeResults(),
-  ]);
-  const records = trackRecords(pairMeans(results, transferabilityOf), target);
-  const measuredTargets = [...new Set([...records.values()].flatMap((r) => r.measured.map((m) => m.target)))];
-  const distances = await distancesToTargets(target, recommendations.embedding.probe, measuredTargets);
+  const recommendations = await postJson<Recommendations>('/v1/recommendations', { target });
   const data = rows(recommendations);
   const model = recommendations.model;
   const top = data[0]?.item;
   replace(
     out,
-    h('h2', { id: 'ranking' }, `Sources for ${recommendations.target}`),
+    h('h2', { id: 'ranking' }, `Backbones for ${recommendations.target}`),
     top
-      ? h(
-          'p',
-          { class: 'top-pick' },
-          'First: ',
-          h('strong', { 'data-source': top.source }, top.source),
-          ` (${top.basis}, ${signed(top.score)} %).`,
-        )
-      : h('p', {}, 'No source to rank.'),
+      ? h('p', { class: 'top-pick' }, 'First: ', h('strong', { 'data-backbone': top.backbone }, top.backbone), ` (${top.basis}, z ${signed(top.basis === 'measured' ? top.measured[0]!.z : top.predicted.mean)}).`)
+      : h('p', {}, 'No backbone to rank.'),
     h(
       'p',
       { class: 'note' },
-      `Model ${model.version}, trained on ${model.training.pairs} pairs over ${model.training.targets.length} targets. Points are predictions with their 80 % (thick) and 90 % (thin) intervals; diamonds are measured results, which rank first where they exist.`,
+      `Model ${model.version.slice(0, 12)}, fitted on ${model.training.pairs} results over ${model.training.targets.length} targets. Predictions are z-scores of the study metric among the ranked backbones (${recommendations.scale}); points are predictions with their 80 % (thick) and 90 % (thin) intervals; diamonds are measured results, which rank first where they exist.`,
     ),
-    recommendations.embedding.available
-      ? null
-      : h(
-          'p',
-          { class: 'note' },
-          recommendations.embedding.message ?? "The target has no embedding under the ranker's probe.",
-        ),
-    data.length
-      ? chartFigure(
-          `Predicted transferability for ${recommendations.target}, best first`,
-          rankingChart(data, recommendations.target),
-          rankingTable(data),
-        )
+    recommendations.without_embedding.length
+      ? h('p', { class: 'note embedding' }, `No Task2Vec distance (not imputed) from: ${recommendations.without_embedding.join(', ')}${recommendations.target_embedded ? '' : `, since ${recommendations.target} has no embedding under the ranker's probe`}.`)
       : null,
-    h('ol', { class: 'ranking' }, ...data.map((r) => sourceDetails(r, records.get(r.item.source), distances))),
+    data.length ? chartFigure(`Predicted result for ${recommendations.target}, best first`, rankingChart(data, recommendations.target), rankingTable(data)) : null,
+    h('ol', { class: 'ranking' }, ...data.map((r) => backboneDetails(r))),
   );
 }
 
