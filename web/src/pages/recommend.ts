@@ -1,4 +1,4 @@
-import { allPages, describeError, postForm, postJson, type Schemas } from '../api.js';
+import { allPages, describeError, getJson, postForm, postJson, type Schemas } from '../api.js';
 import { chartFigure, OKABE_ITO, Plot } from '../charts.js';
 import { h, link, pageTitle, replace, statusLine } from '../dom.js';
 import { fixed, signed } from '../format.js';
