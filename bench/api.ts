@@ -35,7 +35,11 @@ async function freePort(): Promise<number> {
 }
 
 async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--seed', '--port', String(port)], { cwd: ROOT, env: { ...process.env, TA_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--seed', '--port', String(port)],
+    { cwd: ROOT, env: { ...process.env, TA_LOG_LEVEL: 'silent', ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start within 300 s:\n${out}`)), 300_000);
@@ -80,14 +84,19 @@ async function load(store: string, operation: string, options: autocannon.Option
     non_2xx: r.non2xx,
     timeouts: r.timeouts,
   };
-  console.log(`${store.padEnd(8)} ${operation.padEnd(26)} ${figures.requests_per_second.toFixed(0).padStart(6)} req/s  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  errors ${figures.errors}  non-2xx ${figures.non_2xx}  timeouts ${figures.timeouts}`);
+  console.log(
+    `${store.padEnd(8)} ${operation.padEnd(26)} ${figures.requests_per_second.toFixed(0).padStart(6)} req/s  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  errors ${figures.errors}  non-2xx ${figures.non_2xx}  timeouts ${figures.timeouts}`,
+  );
   return figures;
 }
 
 async function benchStore(store: string): Promise<Figures[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ta-bench-api-'));
   const schema = `bench_api_${process.pid}`;
-  const env: NodeJS.ProcessEnv = store === 'sqlite' ? { DATABASE_URL: '', TA_DATA_DIR: dataDir } : { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir };
+  const env: NodeJS.ProcessEnv =
+    store === 'sqlite'
+      ? { DATABASE_URL: '', TA_DATA_DIR: dataDir }
+      : { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir };
   const port = await freePort();
   const server = await startServer(env, port);
   const url = `http://127.0.0.1:${port}`;
@@ -96,9 +105,15 @@ async function benchStore(store: string): Promise<Figures[]> {
     const headers = { 'content-type': 'application/json' };
     // The first request after start-up fits the ranker and fills the cache; it is not what is measured.
     const first = await fetch(`${url}/v1/recommendations`, { method: 'POST', headers, body });
-    if (first.status !== 200) throw new Error(`POST /v1/recommendations answered ${first.status}: ${await first.text()}`);
+    if (first.status !== 200)
+      throw new Error(`POST /v1/recommendations answered ${first.status}: ${await first.text()}`);
     return [
-      await load(store, 'POST /v1/recommendations', { url: `${url}/v1/recommendations`, method: 'POST', headers, body }),
+      await load(store, 'POST /v1/recommendations', {
+        url: `${url}/v1/recommendations`,
+        method: 'POST',
+        headers,
+        body,
+      }),
       await load(store, 'GET /v1/datasets', { url: `${url}/v1/datasets` }),
     ];
   } finally {
@@ -124,8 +139,12 @@ const result = {
   target: TARGET,
   runs,
   target_p99_ms: 10,
-  met: runs.filter((r) => r.operation.startsWith('POST')).every((r) => r.p99_ms < 10 && r.errors === 0 && r.non_2xx === 0 && r.timeouts === 0),
+  met: runs
+    .filter((r) => r.operation.startsWith('POST'))
+    .every((r) => r.p99_ms < 10 && r.errors === 0 && r.non_2xx === 0 && r.timeouts === 0),
 };
 await mkdir(join(ROOT, 'bench', 'results'), { recursive: true });
 await writeFile(join(ROOT, 'bench', 'results', 'api.json'), `${JSON.stringify(result, null, 2)}\n`);
-console.log(`load average at start ${load1.toFixed(1)} on ${availableParallelism()} cores; recommendation p99 < 10 ms with no errors: ${result.met ? 'met' : 'NOT met'}`);
+console.log(
+  `load average at start ${load1.toFixed(1)} on ${availableParallelism()} cores; recommendation p99 < 10 ms with no errors: ${result.met ? 'met' : 'NOT met'}`,
+);

@@ -43,7 +43,9 @@ const BATCHES = [32, 50];
 const MODES: Mode[] = ['forward', 'forward+backward'];
 const TIMED_RUNS = Number(process.env.TA_BENCH_RUNS ?? 3);
 const CPU_BUDGET_S = Number(process.env.TA_BENCH_CPU_BUDGET_S ?? 60);
-const REQUESTED = (process.env.TA_BENCH_BACKENDS ?? 'gpu,tensorflow,wasm,cpu').split(',').map((s) => s.trim()) as Choice[];
+const REQUESTED = (process.env.TA_BENCH_BACKENDS ?? 'gpu,tensorflow,wasm,cpu')
+  .split(',')
+  .map((s) => s.trim()) as Choice[];
 
 const HEAD_CLASSES = 10;
 const WORKERS = Number(process.env.TA_BENCH_WORKERS ?? 2);
@@ -118,7 +120,13 @@ async function benchBackend(choice: Choice, rows: Row[]): Promise<void> {
           const runs = Array.from({ length: TIMED_RUNS }, () => timed(probe, x, head, mode));
           const t = median(runs.map((r) => r.wall));
           const cpu = median(runs.map((r) => r.cpu));
-          rows.push({ ...base, imagesPerSecond: batch / t, msPerBatch: t * 1000, imagesPerCpuSecond: batch / cpu, runs: TIMED_RUNS });
+          rows.push({
+            ...base,
+            imagesPerSecond: batch / t,
+            msPerBatch: t * 1000,
+            imagesPerCpuSecond: batch / cpu,
+            runs: TIMED_RUNS,
+          });
           process.stdout.write(`${facts.name} ${size}px b${batch} ${mode}: ${(batch / t).toFixed(1)} img/s\n`);
         } catch (e) {
           const note = `failed: ${(e as Error).message.split('\n')[0]}`;
@@ -182,12 +190,14 @@ function nextMessage(w: Worker): Promise<unknown> {
 /** Wall time for `workers` threads to each finish forward+backward on batch/workers images. */
 async function benchWorkers(workers: number, size: number, batch: number, rows: Row[]): Promise<void> {
   const share = Math.ceil(batch / workers);
-  const pool = Array.from({ length: workers }, () =>
-    // Workers do not inherit the --import tsx hook: the entry registers it, then loads this file.
-    new Worker(
-      `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`,
-      { eval: true, workerData: { size, batch: share } satisfies WorkerTask },
-    ),
+  const pool = Array.from(
+    { length: workers },
+    () =>
+      // Workers do not inherit the --import tsx hook: the entry registers it, then loads this file.
+      new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); });`,
+        { eval: true, workerData: { size, batch: share } satisfies WorkerTask },
+      ),
   );
   await Promise.all(pool.map(nextMessage));
   const times: number[] = [];
@@ -202,8 +212,22 @@ async function benchWorkers(workers: number, size: number, batch: number, rows: 
   await Promise.all(pool.map((w) => w.terminate()));
   const t = median(times);
   const name = `wasm x${workers} workers`;
-  rows.push({ backend: name, choice: 'wasm', threads: workers, simd: true, size, batch: share * workers, mode: 'forward+backward', imagesPerSecond: (share * workers) / t, msPerBatch: t * 1000, imagesPerCpuSecond: null, runs: TIMED_RUNS });
-  process.stdout.write(`${name} ${size}px b${share * workers} forward+backward: ${((share * workers) / t).toFixed(1)} img/s\n`);
+  rows.push({
+    backend: name,
+    choice: 'wasm',
+    threads: workers,
+    simd: true,
+    size,
+    batch: share * workers,
+    mode: 'forward+backward',
+    imagesPerSecond: (share * workers) / t,
+    msPerBatch: t * 1000,
+    imagesPerCpuSecond: null,
+    runs: TIMED_RUNS,
+  });
+  process.stdout.write(
+    `${name} ${size}px b${share * workers} forward+backward: ${((share * workers) / t).toFixed(1)} img/s\n`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -213,7 +237,9 @@ async function main(): Promise<void> {
     for (const size of SIZES) await benchWorkers(WORKERS, size, 50, rows);
   }
   process.stdout.write(`\n${table(rows)}\n`);
-  process.stdout.write('\nPyTorch CPU reference on this kind of machine (forward+backward, batch 50): ~34 img/s at 224 px, ~190 img/s at 96 px.\n');
+  process.stdout.write(
+    '\nPyTorch CPU reference on this kind of machine (forward+backward, batch 50): ~34 img/s at 224 px, ~190 img/s at 96 px.\n',
+  );
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'compute.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(

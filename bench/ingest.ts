@@ -32,8 +32,14 @@ async function generate(dir: string, count: number): Promise<void> {
   const encode = async (i: number) => {
     const ox = Math.floor(random() * (textureSide - SIDE));
     const oy = Math.floor(random() * (textureSide - SIDE));
-    for (let y = 0; y < SIDE; y++) window.set(texture.subarray(((oy + y) * textureSide + ox) * 3, ((oy + y) * textureSide + ox + SIDE) * 3), y * SIDE * 3);
-    const jpeg = await sharp(window, { raw: { width: SIDE, height: SIDE, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+    for (let y = 0; y < SIDE; y++)
+      window.set(
+        texture.subarray(((oy + y) * textureSide + ox) * 3, ((oy + y) * textureSide + ox + SIDE) * 3),
+        y * SIDE * 3,
+      );
+    const jpeg = await sharp(window, { raw: { width: SIDE, height: SIDE, channels: 3 } })
+      .jpeg({ quality: 85 })
+      .toBuffer();
     await writeFile(join(dir, CLASSES[i % 2]!, `${String(i).padStart(6, '0')}.jpg`), jpeg);
   };
   for (let i = 0; i < count; i++) await encode(i);
@@ -50,7 +56,11 @@ async function main(): Promise<void> {
     const staging = join(work, 'staging');
     await mkdir(staging, { recursive: true });
     const g0 = performance.now();
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--generate', source, String(COUNT)], { stdio: 'inherit' });
+    const child = spawnSync(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--generate', source, String(COUNT)],
+      { stdio: 'inherit' },
+    );
     if (child.status !== 0) throw new Error('generating the benchmark images failed');
     console.log(`generated ${COUNT} ${SIDE}x${SIDE} JPEGs in ${((performance.now() - g0) / 1000).toFixed(1)} s`);
 
@@ -84,7 +94,9 @@ async function main(): Promise<void> {
       libvips: sharp.versions.vips,
       date: new Date().toISOString(),
     };
-    console.log(`ingested ${report.images} images in ${report.seconds} s: ${report.imagesPerSecond} images/s, peak RSS ${report.peakRssMiB} MiB`);
+    console.log(
+      `ingested ${report.images} images in ${report.seconds} s: ${report.imagesPerSecond} images/s, peak RSS ${report.peakRssMiB} MiB`,
+    );
     const out = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
     await mkdir(out, { recursive: true });
     await writeFile(join(out, 'ingest.json'), JSON.stringify(report, null, 2) + '\n');

@@ -26,13 +26,30 @@ function task2vecSignals(study: Study, pairs: readonly { source: string; target:
   const embedding = (id: string) => {
     const v = e.vectors.find((x) => x.dataset === (id === 'imagenet' ? 'stl10' : id));
     if (v === undefined) return undefined;
-    const probe = { id: e.probe.id, name: e.probe.id, architecture: e.probe.architecture, inputSize: e.probe.inputSize, pixelScaling: e.probe.pixelScaling as PixelScaling };
+    const probe = {
+      id: e.probe.id,
+      name: e.probe.id,
+      architecture: e.probe.architecture,
+      inputSize: e.probe.inputSize,
+      pixelScaling: e.probe.pixelScaling as PixelScaling,
+    };
     return { hessian: v.hessian, scale: new Float32Array(v.hessian.length).fill(1), probe, dataset: id };
   };
   return pairs.flatMap(({ source, target }) => {
     const a = embedding(source);
     const b = embedding(target);
-    return a === undefined || b === undefined ? [] : [{ subjectKind: 'source' as const, subject: source, target, signal: `task2vec_cosine@${e.probe.id}`, value: distance(a, b), direction: 'lower' as const }];
+    return a === undefined || b === undefined
+      ? []
+      : [
+          {
+            subjectKind: 'source' as const,
+            subject: source,
+            target,
+            signal: `task2vec_cosine@${e.probe.id}`,
+            value: distance(a, b),
+            direction: 'lower' as const,
+          },
+        ];
   });
 }
 
@@ -54,15 +71,54 @@ export function loadPublished(registry: string): Evidence {
     const study = parseStudy(readStudyFolder(join(published, name)));
     for (const b of study.backbones) {
       const d = dataset(b.source);
-      backbones.set(b.id, { id: b.id, source: b.source, architecture: b.architecture, ...(d.images ? { sourceImages: d.images } : {}), ...(d.origin ? { origin: d.origin } : {}), ...(d.modality ? { modality: d.modality } : {}) });
+      backbones.set(b.id, {
+        id: b.id,
+        source: b.source,
+        architecture: b.architecture,
+        ...(d.images ? { sourceImages: d.images } : {}),
+        ...(d.origin ? { origin: d.origin } : {}),
+        ...(d.modality ? { modality: d.modality } : {}),
+      });
     }
     // The ranker compares backbones on the study's result per pair: the mean over its folds.
-    const measured = study.runs.flatMap((r) => (r.backbone === null ? [] : [{ backbone: r.backbone, target: r.target, value: r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length }]));
-    for (const set of study.candidateSets) for (const m of measured) if (set.backbones.includes(m.backbone)) observations.push({ study: study.meta.id, candidateSet: set.id, ...m });
+    const measured = study.runs.flatMap((r) =>
+      r.backbone === null
+        ? []
+        : [
+            {
+              backbone: r.backbone,
+              target: r.target,
+              value: r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length,
+            },
+          ],
+    );
+    for (const set of study.candidateSets)
+      for (const m of measured)
+        if (set.backbones.includes(m.backbone)) observations.push({ study: study.meta.id, candidateSet: set.id, ...m });
     measured.forEach((m) => targetIds.add(m.target));
-    const direction = (signal: string) => (signalDefinition(signal, study.signalDefinitions)?.direction === 'lower_is_closer' ? ('lower' as const) : ('higher' as const));
-    for (const s of study.signals) signals.push({ subjectKind: s.subjectKind, subject: s.subject, target: s.target, signal: s.signal, value: s.value, direction: direction(s.signal) });
-    for (const x of study.expertDistances) if (x.source !== x.target) signals.push({ subjectKind: 'source', subject: x.source, target: x.target, signal: 'expert_distance', value: x.distance, direction: 'lower' });
+    const direction = (signal: string) =>
+      signalDefinition(signal, study.signalDefinitions)?.direction === 'lower_is_closer'
+        ? ('lower' as const)
+        : ('higher' as const);
+    for (const s of study.signals)
+      signals.push({
+        subjectKind: s.subjectKind,
+        subject: s.subject,
+        target: s.target,
+        signal: s.signal,
+        value: s.value,
+        direction: direction(s.signal),
+      });
+    for (const x of study.expertDistances)
+      if (x.source !== x.target)
+        signals.push({
+          subjectKind: 'source',
+          subject: x.source,
+          target: x.target,
+          signal: 'expert_distance',
+          value: x.distance,
+          direction: 'lower',
+        });
     const sourcePairs = [...new Set(measured.map((m) => `${backbones.get(m.backbone)?.source}\u0000${m.target}`))]
       .map((k) => k.split('\u0000') as [string, string])
       .filter(([source, target]) => source !== target)

@@ -22,7 +22,11 @@ const evaluation = evaluateRanker(evidence, {
   bootstrapResamples: quick ? 200 : 2000,
   nullRepeats: quick ? 200 : 1000,
   extraScopes: [
-    { name: 'medmnist-transferability/sources, the 11 targets with published scores', include: (g) => g.study === 'medmnist-transferability' && g.candidateSet === 'sources' && withScores.has(g.target) },
+    {
+      name: 'medmnist-transferability/sources, the 11 targets with published scores',
+      include: (g) =>
+        g.study === 'medmnist-transferability' && g.candidateSet === 'sources' && withScores.has(g.target),
+    },
   ],
 });
 const seconds = (performance.now() - started) / 1000;
@@ -33,9 +37,23 @@ const fitMs = performance.now() - fitStarted;
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? '—' : v.toFixed(digits));
 function printScope(s: ScopeSummary): void {
   console.log(`\n## ${s.scope}: ${s.targets} held-out targets`);
-  console.log(`random ranking: weighted tau ${fmt(s.null.weightedTau.mean)} ± ${fmt(s.null.weightedTau.sd)}, regret@1 ${fmt(s.null.regret.mean, 4)} ± ${fmt(s.null.regret.sd, 4)}`);
-  console.log(`interval coverage over ${s.calibration.pairs} held-out pairs: 80% -> ${fmt((s.calibration.coverage80 ?? NaN) * 100, 1)}%, 90% -> ${fmt((s.calibration.coverage90 ?? NaN) * 100, 1)}%`);
-  const header = ['method', 'n', 'weighted tau [95% CI]', 'spearman', 'ndcg@3', 'regret@1', 'top-1', 'p (tau vs ranker)', 'p (regret)'];
+  console.log(
+    `random ranking: weighted tau ${fmt(s.null.weightedTau.mean)} ± ${fmt(s.null.weightedTau.sd)}, regret@1 ${fmt(s.null.regret.mean, 4)} ± ${fmt(s.null.regret.sd, 4)}`,
+  );
+  console.log(
+    `interval coverage over ${s.calibration.pairs} held-out pairs: 80% -> ${fmt((s.calibration.coverage80 ?? NaN) * 100, 1)}%, 90% -> ${fmt((s.calibration.coverage90 ?? NaN) * 100, 1)}%`,
+  );
+  const header = [
+    'method',
+    'n',
+    'weighted tau [95% CI]',
+    'spearman',
+    'ndcg@3',
+    'regret@1',
+    'top-1',
+    'p (tau vs ranker)',
+    'p (regret)',
+  ];
   const rows = s.methods.map((m) => {
     const metric = (k: Metric, d = 3) => fmt(m.metrics[k].mean, d);
     const p = (k: Metric) => fmt(m.versusRanker.find((c) => c.metric === k)?.test?.pValue, 4);
@@ -55,9 +73,18 @@ function printScope(s: ScopeSummary): void {
   for (const r of [header, ...rows]) console.log(r.map((c, j) => c.padEnd(widths[j]!)).join('  '));
 }
 for (const s of evaluation.scopes) printScope(s);
-console.log(`\n${evaluation.folds.length} folds in ${seconds.toFixed(1)} s; one fit on all ${full.training.pairs} pairs (${full.crossValidation?.configurations} configurations x ${full.crossValidation?.folds} inner folds): ${fitMs.toFixed(0)} ms`);
+console.log(
+  `\n${evaluation.folds.length} folds in ${seconds.toFixed(1)} s; one fit on all ${full.training.pairs} pairs (${full.crossValidation?.configurations} configurations x ${full.crossValidation?.folds} inner folds): ${fitMs.toFixed(0)} ms`,
+);
 
 const out = join(root, 'bench', 'results', 'ranker.json');
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(`${out}.tmp`, JSON.stringify({ registry, seconds, fullFit: { ms: fitMs, hyper: full.hyper, crossValidation: full.crossValidation }, evaluation }, null, 1));
+writeFileSync(
+  `${out}.tmp`,
+  JSON.stringify(
+    { registry, seconds, fullFit: { ms: fitMs, hyper: full.hyper, crossValidation: full.crossValidation }, evaluation },
+    null,
+    1,
+  ),
+);
 renameSync(`${out}.tmp`, out);

@@ -21,7 +21,9 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   // Two concurrent submissions of the same result cannot both pass the duplicate check.
-  await knex.raw('create unique index transfer_runs_active_duplicate on transfer_runs (duplicate_key) where withdrawn_at is null');
+  await knex.raw(
+    'create unique index transfer_runs_active_duplicate on transfer_runs (duplicate_key) where withdrawn_at is null',
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

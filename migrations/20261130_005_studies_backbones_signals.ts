@@ -75,23 +75,48 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['study_id']);
   });
 
-  const pairs = (await knex('transfer_runs').whereNotNull('source_id').distinct('source_id', 'architecture')) as { source_id: string; architecture: string }[];
+  const pairs = (await knex('transfer_runs').whereNotNull('source_id').distinct('source_id', 'architecture')) as {
+    source_id: string;
+    architecture: string;
+  }[];
   for (const p of pairs) {
     const id = `${p.source_id}-${architectureSlug(p.architecture)}`;
     if (!(await knex('backbones').where({ id }).first())) {
-      await knex('backbones').insert({ id, source_id: p.source_id, architecture: p.architecture, weights: JSON.stringify({ provider: 'unknown', reference: 'derived from a stored result', licence: 'unknown' }), content_hash: '' });
+      await knex('backbones').insert({
+        id,
+        source_id: p.source_id,
+        architecture: p.architecture,
+        weights: JSON.stringify({ provider: 'unknown', reference: 'derived from a stored result', licence: 'unknown' }),
+        content_hash: '',
+      });
     }
-    await knex('transfer_runs').where({ source_id: p.source_id, architecture: p.architecture }).update({ backbone_id: id });
+    await knex('transfer_runs')
+      .where({ source_id: p.source_id, architecture: p.architecture })
+      .update({ backbone_id: id });
   }
-  const seeded = (await knex('transfer_runs').where('idempotency_key', 'like', 'cats-scans:%').select('id', 'idempotency_key', 'target_id', 'backbone_id')) as { id: string; target_id: string; backbone_id: string | null }[];
+  const seeded = (await knex('transfer_runs')
+    .where('idempotency_key', 'like', 'cats-scans:%')
+    .select('id', 'idempotency_key', 'target_id', 'backbone_id')) as {
+    id: string;
+    target_id: string;
+    backbone_id: string | null;
+  }[];
   for (const r of seeded) {
-    await knex('transfer_runs').where({ id: r.id }).update({ study_id: 'cats-scans', idempotency_key: `study:cats-scans:${r.backbone_id ?? 'none'}:${r.target_id}` });
+    await knex('transfer_runs')
+      .where({ id: r.id })
+      .update({
+        study_id: 'cats-scans',
+        idempotency_key: `study:cats-scans:${r.backbone_id ?? 'none'}:${r.target_id}`,
+      });
   }
 }
 
 /** Mirrors src/store/backbones.ts: a migration must not import application code that may change after it. */
 function architectureSlug(architecture: string): string {
-  return architecture.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return architecture
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 export async function down(knex: Knex): Promise<void> {
@@ -101,5 +126,6 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('backbone_id');
     t.dropColumn('study_id');
   });
-  for (const table of ['result_spreads', 'pair_signals', 'backbones', 'studies']) await knex.schema.dropTableIfExists(table);
+  for (const table of ['result_spreads', 'pair_signals', 'backbones', 'studies'])
+    await knex.schema.dropTableIfExists(table);
 }

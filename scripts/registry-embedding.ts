@@ -28,9 +28,23 @@ try {
   const provenance = {
     dataset: registryId,
     vector: `${registryId}.npy`,
-    probe: { id: e.probe.id, name: e.probe.name, architecture: e.probe.architecture, input_size: e.probe.input_size, pixel_scaling: e.probe.pixel_scaling, ...(e.probe.location ? { location: e.probe.location } : {}) },
+    probe: {
+      id: e.probe.id,
+      name: e.probe.name,
+      architecture: e.probe.architecture,
+      input_size: e.probe.input_size,
+      pixel_scaling: e.probe.pixel_scaling,
+      ...(e.probe.location ? { location: e.probe.location } : {}),
+    },
     method: e.method,
-    options: { ...options, backend, seconds: Math.round((e.durationMs ?? 0) / 1000), stagesMs: Object.fromEntries(Object.entries(stages as Record<string, number>).map(([k, v]) => [k, Math.round(v)])) },
+    options: {
+      ...options,
+      backend,
+      seconds: Math.round((e.durationMs ?? 0) / 1000),
+      stagesMs: Object.fromEntries(
+        Object.entries(stages as Record<string, number>).map(([k, v]) => [k, Math.round(v)]),
+      ),
+    },
     images: e.imageCount,
     classes: classCount,
     sample,

@@ -42,7 +42,9 @@ export class AppError extends Error {
 }
 
 export const notFound = (what: string, id: string, field = 'id'): AppError =>
-  new AppError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [{ field, message: `unknown ${what} '${id}'` }]);
+  new AppError('not-found', `Unknown ${what}`, `no ${what} with id '${id}'`, [
+    { field, message: `unknown ${what} '${id}'` },
+  ]);
 
 export const invalid = (message: string, fields: readonly FieldError[] = [], where?: string): AppError =>
   new AppError('invalid-request', 'Invalid input', message, fields, where);

@@ -20,7 +20,10 @@ export interface AppOptions {
 }
 
 export function createApp(given: ApiContext, options: AppOptions = {}): Express {
-  const ctx: ApiContext = { ...given, recommendations: given.recommendations ?? new RecommendationCache(given.store.knex) };
+  const ctx: ApiContext = {
+    ...given,
+    recommendations: given.recommendations ?? new RecommendationCache(given.store.knex),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -32,14 +35,19 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
       // The route template, not the URL, so that ids do not explode the label set.
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       requestDuration.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
-      logger.info({ method: req.method, url: req.originalUrl, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, 'request');
+      logger.info(
+        { method: req.method, url: req.originalUrl, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 },
+        'request',
+      );
     });
     next();
   });
   applySecurity(app, options.security ?? securityConfigFromEnv());
   app.use(webPage());
   const uploadLength = declaredLength(() => ingestionSettings(ctx).maxUploadBytes);
-  app.use((req, res, next) => (req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next()));
+  app.use((req, res, next) =>
+    req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next(),
+  );
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   // JSON bodies are taken as typed (a null is no 0); form fields are text by nature, so only they are coerced.
   const validator = (coerceTypes: boolean) =>
@@ -67,7 +75,13 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
     });
   }
   app.use((req, res) => {
-    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'not-found', title: 'No such route', status: 404, detail: `${req.method} ${req.path} is not part of the API`, instance: req.originalUrl });
+    sendProblem(res, {
+      type: PROBLEM_TYPE_PREFIX + 'not-found',
+      title: 'No such route',
+      status: 404,
+      detail: `${req.method} ${req.path} is not part of the API`,
+      instance: req.originalUrl,
+    });
   });
   app.use(malformedMultipart);
   app.use(problemHandler);

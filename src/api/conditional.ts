@@ -10,10 +10,12 @@ export function sendRead(req: Request, res: Response, body: unknown): void {
   const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   res.setHeader('ETag', etag);
   const ifNoneMatch = req.headers['if-none-match'];
-  const matches = ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => {
-    const tag = t.trim();
-    return tag === '*' || tag === etag || tag === `W/${etag}`;
-  });
+  const matches =
+    ifNoneMatch !== undefined &&
+    ifNoneMatch.split(',').some((t) => {
+      const tag = t.trim();
+      return tag === '*' || tag === etag || tag === `W/${etag}`;
+    });
   if (matches) {
     res.status(304).end();
     return;

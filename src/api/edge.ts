@@ -60,16 +60,27 @@ export function checkPlainValue(value: unknown, root = ''): void {
   while (pending.length > 0) {
     const { value: v, path, depth } = pending.pop()!;
     if (typeof v === 'string') {
-      if (v.includes('\u0000')) throw invalid(`${path || 'the body'}: NUL characters are not allowed`, [{ field: path || '(body)', message: 'must not contain NUL characters' }]);
+      if (v.includes('\u0000'))
+        throw invalid(`${path || 'the body'}: NUL characters are not allowed`, [
+          { field: path || '(body)', message: 'must not contain NUL characters' },
+        ]);
     } else if (typeof v === 'number') {
       if (Number.isInteger(v) && (v > INT32_MAX || v < INT32_MIN)) {
-        throw invalid(`${path}: integers must lie within ${INT32_MIN}..${INT32_MAX}`, [{ field: path, message: `must be <= ${INT32_MAX} and >= ${INT32_MIN}` }]);
+        throw invalid(`${path}: integers must lie within ${INT32_MIN}..${INT32_MAX}`, [
+          { field: path, message: `must be <= ${INT32_MAX} and >= ${INT32_MIN}` },
+        ]);
       }
     } else if (v !== null && typeof v === 'object') {
-      if (depth >= MAX_DEPTH) throw invalid(`${root || 'the body'} nests deeper than ${MAX_DEPTH} levels`, [{ field: root || '(body)', message: `must nest at most ${MAX_DEPTH} levels` }]);
+      if (depth >= MAX_DEPTH)
+        throw invalid(`${root || 'the body'} nests deeper than ${MAX_DEPTH} levels`, [
+          { field: root || '(body)', message: `must nest at most ${MAX_DEPTH} levels` },
+        ]);
       for (const [key, child] of Object.entries(v)) {
         const childPath = join(path, key);
-        if (key.includes('\u0000')) throw invalid(`${childPath}: NUL characters are not allowed in keys`, [{ field: childPath, message: 'must not contain NUL characters' }]);
+        if (key.includes('\u0000'))
+          throw invalid(`${childPath}: NUL characters are not allowed in keys`, [
+            { field: childPath, message: 'must not contain NUL characters' },
+          ]);
         pending.push({ value: child, path: childPath, depth: depth + 1 });
       }
     }
@@ -91,9 +102,16 @@ export const plainInput: RequestHandler = (req, _res, next) => {
   try {
     path = decodeURIComponent(req.path);
   } catch {
-    return next(invalid('the path is not valid percent-encoding', [{ field: '(path)', message: 'malformed percent-encoding' }]));
+    return next(
+      invalid('the path is not valid percent-encoding', [{ field: '(path)', message: 'malformed percent-encoding' }]),
+    );
   }
-  if (path.includes('\u0000')) return next(invalid('NUL characters are not allowed in the path', [{ field: '(path)', message: 'must not contain NUL characters' }]));
+  if (path.includes('\u0000'))
+    return next(
+      invalid('NUL characters are not allowed in the path', [
+        { field: '(path)', message: 'must not contain NUL characters' },
+      ]),
+    );
   try {
     checkBody(req.body);
     for (const [key, value] of Object.entries(req.query)) checkPlainValue(value, key);
@@ -107,7 +125,10 @@ export const plainInput: RequestHandler = (req, _res, next) => {
 const serverFailures = new WeakSet<object>();
 
 export function serverFailure(e: unknown): Error {
-  const wrapped = new OpenApiValidator.error.InternalServerError({ path: '/body/file', message: (e as Error)?.message ?? String(e) });
+  const wrapped = new OpenApiValidator.error.InternalServerError({
+    path: '/body/file',
+    message: (e as Error)?.message ?? String(e),
+  });
   serverFailures.add(wrapped);
   return wrapped;
 }
@@ -119,7 +140,9 @@ export function serverFailure(e: unknown): Error {
 export const malformedMultipart: ErrorRequestHandler = (err, req, _res, next) => {
   const multipart = req.is('multipart/form-data') !== false && req.is('multipart/form-data') !== null;
   if (multipart && err instanceof OpenApiValidator.error.InternalServerError && !serverFailures.has(err)) {
-    return next(invalid(`the multipart form is malformed: ${err.message}`, [{ field: '(body)', message: err.message }]));
+    return next(
+      invalid(`the multipart form is malformed: ${err.message}`, [{ field: '(body)', message: err.message }]),
+    );
   }
   next(err);
 };
@@ -137,7 +160,14 @@ export function declaredLength(limit: () => number): RequestHandler {
     const max = limit() + FORM_ALLOWANCE;
     if (Number.isFinite(declared) && declared > max) {
       res.set('Connection', 'close');
-      return next(new AppError('payload-too-large', 'Payload too large', `the request declares ${declared} bytes, over the upload limit of ${limit()} bytes (TA_MAX_UPLOAD_BYTES)`, [{ field: 'file', message: `at most ${limit()} bytes` }]));
+      return next(
+        new AppError(
+          'payload-too-large',
+          'Payload too large',
+          `the request declares ${declared} bytes, over the upload limit of ${limit()} bytes (TA_MAX_UPLOAD_BYTES)`,
+          [{ field: 'file', message: `at most ${limit()} bytes` }],
+        ),
+      );
     }
     next();
   };

@@ -25,7 +25,12 @@ interface ValidatorError {
 }
 
 function isValidatorError(err: unknown): err is ValidatorError {
-  return typeof err === 'object' && err !== null && typeof (err as ValidatorError).status === 'number' && Array.isArray((err as ValidatorError).errors);
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as ValidatorError).status === 'number' &&
+    Array.isArray((err as ValidatorError).errors)
+  );
 }
 
 /**
@@ -103,14 +108,32 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   const status = (err as { status?: number }).status;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const { kind, title } = byStatus(status);
-    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + kind, title, status, detail: (err as Error).message, instance: req.originalUrl });
+    sendProblem(res, {
+      type: PROBLEM_TYPE_PREFIX + kind,
+      title,
+      status,
+      detail: (err as Error).message,
+      instance: req.originalUrl,
+    });
     return;
   }
   if (isStoreUnavailable(err)) {
     res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'unavailable', title: 'Store unavailable', status: 503, detail: `the database cannot be reached; retry in ${RETRY_AFTER_SECONDS} seconds`, instance: req.originalUrl });
+    sendProblem(res, {
+      type: PROBLEM_TYPE_PREFIX + 'unavailable',
+      title: 'Store unavailable',
+      status: 503,
+      detail: `the database cannot be reached; retry in ${RETRY_AFTER_SECONDS} seconds`,
+      instance: req.originalUrl,
+    });
     return;
   }
   console.error(err);
-  sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'internal', title: PROBLEMS.internal.title, status: PROBLEMS.internal.status, detail: 'the server failed; the error is logged', instance: req.originalUrl });
+  sendProblem(res, {
+    type: PROBLEM_TYPE_PREFIX + 'internal',
+    title: PROBLEMS.internal.title,
+    status: PROBLEMS.internal.status,
+    detail: 'the server failed; the error is logged',
+    instance: req.originalUrl,
+  });
 };

@@ -24,13 +24,25 @@ function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw invalid(`${name} must be a whole number of requests per minute, 0 for no limit (got '${raw}')`, [{ field: name, message: 'whole number >= 0' }], name);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw invalid(
+      `${name} must be a whole number of requests per minute, 0 for no limit (got '${raw}')`,
+      [{ field: name, message: 'whole number >= 0' }],
+      name,
+    );
   return value;
 }
 
 export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
-  const origins = (env.TA_CORS_ORIGINS ?? '').split(',').map((o) => o.trim()).filter((o) => o !== '');
-  return { corsOrigins: origins, perMinute: count(env, 'TA_RATE_LIMIT', DEFAULT_SECURITY.perMinute), writesPerMinute: count(env, 'TA_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerMinute) };
+  const origins = (env.TA_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter((o) => o !== '');
+  return {
+    corsOrigins: origins,
+    perMinute: count(env, 'TA_RATE_LIMIT', DEFAULT_SECURITY.perMinute),
+    writesPerMinute: count(env, 'TA_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerMinute),
+  };
 }
 
 function limiter(perMinute: number, skip: (method: string) => boolean) {
@@ -41,13 +53,25 @@ function limiter(perMinute: number, skip: (method: string) => boolean) {
     legacyHeaders: false,
     skip: (req) => skip(req.method),
     handler: (req, res) =>
-      sendProblem(res, { type: PROBLEM_TYPE_PREFIX + 'too-many-requests', title: 'Too many requests', status: 429, detail: `more than ${perMinute} requests a minute from this address; retry after the Retry-After seconds`, instance: req.originalUrl }),
+      sendProblem(res, {
+        type: PROBLEM_TYPE_PREFIX + 'too-many-requests',
+        title: 'Too many requests',
+        status: 429,
+        detail: `more than ${perMinute} requests a minute from this address; retry after the Retry-After seconds`,
+        instance: req.originalUrl,
+      }),
   });
 }
 
 export function applySecurity(app: Express, config: SecurityConfig): void {
   app.use(helmet());
-  if (config.corsOrigins.length > 0) app.use(cors({ origin: [...config.corsOrigins], exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'] }));
+  if (config.corsOrigins.length > 0)
+    app.use(
+      cors({
+        origin: [...config.corsOrigins],
+        exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
+      }),
+    );
   if (config.perMinute > 0) app.use(limiter(config.perMinute, () => false));
   if (config.writesPerMinute > 0) app.use(limiter(config.writesPerMinute, (method) => method !== 'POST'));
 }

@@ -34,7 +34,10 @@ export function ingestionSettings(ctx: ApiContext): IngestionConfig {
 
 /** Keeps the original extension (ingestion recognises .npz, .tar.gz and the like by it) and nothing unsafe. */
 function tempName(original: string): string {
-  const safe = original.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '').slice(-100);
+  const safe = original
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(-100);
   return `${ownedPrefix(UPLOAD_PREFIX)}${randomUUID()}-${safe || 'file'}`;
 }
 
@@ -47,9 +50,16 @@ function refusal(e: unknown): unknown {
     : new OpenApiValidator.error.BadRequest({ path: `/body/${FILE_FIELD}`, message: e.message });
 }
 
-async function receive(ctx: ApiContext, req: Request, file: { fieldname: string; originalname: string; stream: Readable }): Promise<StoredUpload> {
+async function receive(
+  ctx: ApiContext,
+  req: Request,
+  file: { fieldname: string; originalname: string; stream: Readable },
+): Promise<StoredUpload> {
   if (file.fieldname !== FILE_FIELD) {
-    throw new OpenApiValidator.error.BadRequest({ path: `/body/${file.fieldname}`, message: `files are accepted only in the '${FILE_FIELD}' field` });
+    throw new OpenApiValidator.error.BadRequest({
+      path: `/body/${file.fieldname}`,
+      message: `files are accepted only in the '${FILE_FIELD}' field`,
+    });
   }
   const settings = ingestionSettings(ctx);
   const dir = join(settings.dataDir, 'tmp');
@@ -60,11 +70,13 @@ async function receive(ctx: ApiContext, req: Request, file: { fieldname: string;
   // Through a pass-through, so that a refusal does not destroy busboy's stream with an error multer would report as a 500.
   const body = new PassThrough();
   file.stream.pipe(body);
-  const size = await receiveUpload(body, path, settings.maxUploadBytes, file.originalname || FILE_FIELD).catch((e: unknown) => {
-    file.stream.unpipe(body);
-    file.stream.resume();
-    throw e;
-  });
+  const size = await receiveUpload(body, path, settings.maxUploadBytes, file.originalname || FILE_FIELD).catch(
+    (e: unknown) => {
+      file.stream.unpipe(body);
+      file.stream.resume();
+      throw e;
+    },
+  );
   return { fieldname: file.fieldname, originalname: file.originalname, path, size };
 }
 
@@ -87,6 +99,9 @@ export function uploaderOptions(ctx: ApiContext): UploaderOptions {
 export function uploadedFile(req: Request): StoredUpload {
   const files = (req as Request & { files?: StoredUpload[] }).files ?? [];
   const file = files.find((f) => f.fieldname === FILE_FIELD);
-  if (!file) throw invalid(`the form has no '${FILE_FIELD}' part with the dataset`, [{ field: FILE_FIELD, message: 'required' }]);
+  if (!file)
+    throw invalid(`the form has no '${FILE_FIELD}' part with the dataset`, [
+      { field: FILE_FIELD, message: 'required' },
+    ]);
   return file;
 }

@@ -25,7 +25,27 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showSuggestionAfterError()
     .exitOverride();
-  for (const command of [serveCommand(), migrateCommand(), seedCommand(), refitCommand(), datasetsCommand(), resultsCommand(), analyzeCommand(), evaluateCommand(), recommendCommand(), embedCommand(), estimatorsCommand(), embeddingsCommand(), distanceCommand(), probesCommand(), expertsCommand(), studiesCommand(), signalsCommand(), jobsCommand(), workerCommand()]) {
+  for (const command of [
+    serveCommand(),
+    migrateCommand(),
+    seedCommand(),
+    refitCommand(),
+    datasetsCommand(),
+    resultsCommand(),
+    analyzeCommand(),
+    evaluateCommand(),
+    recommendCommand(),
+    embedCommand(),
+    estimatorsCommand(),
+    embeddingsCommand(),
+    distanceCommand(),
+    probesCommand(),
+    expertsCommand(),
+    studiesCommand(),
+    signalsCommand(),
+    jobsCommand(),
+    workerCommand(),
+  ]) {
     program.addCommand(command);
   }
   // Subcommands inherit neither exitOverride nor output settings from the program they join.
@@ -43,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : BAD_INPUT;
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+        ? 0
+        : BAD_INPUT;
     }
     if (err instanceof AppError || err instanceof BackendUnavailableError) {
       process.stderr.write(`transfer-atlas: ${err.message}\n`);

@@ -12,5 +12,10 @@ function collect(value: string, previous: string[]): string[] {
 
 /** `--proxy imagenet=stl10`, repeatable: off unless given, as in the API. */
 export function proxyOption(command: Command): Command {
-  return command.option('--proxy <missing=stand-in>', "let a dataset without an embedding borrow another's (the study used imagenet=stl10); repeatable", collect, [] as string[]);
+  return command.option(
+    '--proxy <missing=stand-in>',
+    "let a dataset without an embedding borrow another's (the study used imagenet=stl10); repeatable",
+    collect,
+    [] as string[],
+  );
 }

@@ -122,7 +122,9 @@ async function choose(requested: BackendChoice, log: (line: string) => void): Pr
     try {
       const name = await activate(candidate);
       const info: BackendInfo = { name, choice, requested, ...candidate.info() };
-      log(`compute: backend ${info.choice} (tfjs '${info.name}'), ${info.threads} thread${info.threads === 1 ? '' : 's'}, simd ${info.simd ? 'on' : 'off'}`);
+      log(
+        `compute: backend ${info.choice} (tfjs '${info.name}'), ${info.threads} thread${info.threads === 1 ? '' : 's'}, simd ${info.simd ? 'on' : 'off'}`,
+      );
       return info;
     } catch (e) {
       failures.push(`${choice}: ${oneLine(e)}`);
@@ -166,7 +168,9 @@ export function initCompute(
  * Loads one backend package and registers it with tfjs without making it the process default,
  * for tools that compare backends; returns the tfjs backend name and its thread/SIMD facts.
  */
-export async function loadBackend(choice: Exclude<BackendChoice, 'auto'>): Promise<{ name: string; threads: number; simd: boolean }> {
+export async function loadBackend(
+  choice: Exclude<BackendChoice, 'auto'>,
+): Promise<{ name: string; threads: number; simd: boolean }> {
   const candidate = CANDIDATES[choice];
   const before = tf.getBackend();
   const name = await activate(candidate);

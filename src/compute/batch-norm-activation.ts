@@ -28,7 +28,12 @@ function composed(x: tf.Tensor, gamma: tf.Tensor1D | null, p: BatchNormParams, c
  * (with respect to x and gamma). On wasm both directions are single passes over the activation;
  * elsewhere it is tfjs' own composition, with the same values and gradients.
  */
-export function batchNormActivation(x: tf.Tensor4D, gamma: tf.Tensor1D | null, p: BatchNormParams, clamp: Clamp): tf.Tensor4D {
+export function batchNormActivation(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D | null,
+  p: BatchNormParams,
+  clamp: Clamp,
+): tf.Tensor4D {
   if (tf.getBackend() !== 'wasm' || gamma === null) return composed(x, gamma, p, clamp) as tf.Tensor4D;
   const attrs = { epsilon: p.epsilon, lower: clamp.lower, upper: clamp.upper };
   const inputs = (g: tf.Tensor): tf.NamedTensorMap => {
@@ -43,7 +48,9 @@ export function batchNormActivation(x: tf.Tensor4D, gamma: tf.Tensor1D | null, p
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sg] = saved as [tf.Tensor, tf.Tensor];
-        const [dx, dGamma] = tf.engine().runKernel(BATCH_NORM_ACT_GRAD_KERNEL, { dy, x: sx, ...inputs(sg) }, attrs) as tf.Tensor[];
+        const [dx, dGamma] = tf
+          .engine()
+          .runKernel(BATCH_NORM_ACT_GRAD_KERNEL, { dy, x: sx, ...inputs(sg) }, attrs) as tf.Tensor[];
         return [dx as tf.Tensor, dGamma as tf.Tensor];
       },
     };

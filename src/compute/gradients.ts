@@ -52,7 +52,8 @@ function clipGrad(stock: tf.GradConfig): tf.GradConfig {
     ...stock,
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
-      if (!onWasm() || x.dtype !== 'float32' || (dy as tf.Tensor).dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
+      if (!onWasm() || x.dtype !== 'float32' || (dy as tf.Tensor).dtype !== 'float32')
+        return stock.gradFunc(dy, saved, attrs);
       return { x: () => tf.engine().runKernel(CLIP_GRAD_KERNEL, { dy: dy as tf.Tensor, x }, attrs) as tf.Tensor };
     },
   };
@@ -64,7 +65,8 @@ export function installGradientOverrides(): void {
   if (installed) return;
   const bn = tf.getGradient(tf.FusedBatchNorm);
   const clip = tf.getGradient(tf.ClipByValue);
-  if (bn === undefined || clip === undefined) throw new Error('tfjs-core gradients for FusedBatchNorm/ClipByValue are missing');
+  if (bn === undefined || clip === undefined)
+    throw new Error('tfjs-core gradients for FusedBatchNorm/ClipByValue are missing');
   tf.registerGradient(batchNormGrad(bn));
   tf.registerGradient(clipGrad(clip));
   installed = true;

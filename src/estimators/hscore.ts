@@ -22,7 +22,12 @@ const PSEUDO_INVERSE_RCOND = 1e-15;
  *            = (sum_k ||x_k||^4 / N - ||S||_F^2) / (N D),
  * alpha = min(beta^2, delta^2) / delta^2. `sigma` are the eigenvalues of X^T X = N S.
  */
-export function ledoitWolfShrinkage(x: Float64Array, count: number, dimension: number, sigma: Float64Array): { alpha: number; mu: number } {
+export function ledoitWolfShrinkage(
+  x: Float64Array,
+  count: number,
+  dimension: number,
+  sigma: Float64Array,
+): { alpha: number; mu: number } {
   let trace = 0;
   let frobenius2 = 0;
   for (const s of sigma) {
@@ -47,7 +52,9 @@ export function hscore(f: LabelledFeatures): number {
   const x = float64Features(f.values, n, f.dimension, true);
   const sizes = classCounts(f.labels, f.classes);
   // m_c = X^T w_c with w_c the class indicator over n_c, so v_i^T m_c = s_i u_i^T w_c.
-  const weights = Array.from({ length: f.classes }, (_, c) => Float64Array.from(f.labels, (y) => (y === c ? 1 / sizes[c]! : 0)));
+  const weights = Array.from({ length: f.classes }, (_, c) =>
+    Float64Array.from(f.labels, (y) => (y === c ? 1 / sizes[c]! : 0)),
+  );
   const { sigma, projections } = spectrum(x, n, f.dimension, weights);
   const { alpha, mu } = ledoitWolfShrinkage(x, n, f.dimension, sigma);
   const eigen = Float64Array.from(sigma, (s) => ((1 - alpha) * s) / n + alpha * mu);

@@ -45,7 +45,8 @@ export function estimatorScores(features: LabelledFeatures, source?: SourceProba
     scores.leep = leep(features, source);
     scores.nce = nce(features, source);
   } else {
-    skipped.leep = skipped.nce = 'the backbone has no source classifier head, so there are no source-class probabilities';
+    skipped.leep = skipped.nce =
+      'the backbone has no source classifier head, so there are no source-class probabilities';
   }
   return { scores, skipped, settings: { logme: 'fixed-point', knnK: KNN_K, hscore: 'ledoit-wolf shrinkage' } };
 }

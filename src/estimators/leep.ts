@@ -5,7 +5,12 @@
  * "expected empirical predictor" P(y | x) = sum_z P(y | z) theta(x)_z, and
  * LEEP = 1/N sum_i log sum_z P(y_i | z) theta(x_i)_z. It is at most 0; higher is better.
  */
-import { checkLabelledFeatures, checkSourceProbabilities, type LabelledFeatures, type SourceProbabilities } from './features.js';
+import {
+  checkLabelledFeatures,
+  checkSourceProbabilities,
+  type LabelledFeatures,
+  type SourceProbabilities,
+} from './features.js';
 
 export function leep(f: LabelledFeatures, theta: SourceProbabilities): number {
   checkLabelledFeatures(f);

@@ -56,10 +56,23 @@ function posterior(p: ClassProblem, t: number): { m2: number; residual2: number;
  * - alpha/2 ||m||^2 - N/2 log 2 pi] / N with A = alpha I + beta F^T F; `logDetDirections` says
  * how many of A's eigenvalues alpha + beta sigma_i enter log|A| (sigma = 0 beyond the spectrum).
  */
-function logEvidence(p: ClassProblem, alpha: number, beta: number, m2: number, residual2: number, logDetDirections: number): number {
+function logEvidence(
+  p: ClassProblem,
+  alpha: number,
+  beta: number,
+  m2: number,
+  residual2: number,
+  logDetDirections: number,
+): number {
   let logDet = (logDetDirections - p.sigma.length) * Math.log(alpha);
   for (const s of p.sigma) logDet += Math.log(alpha + beta * s);
-  const evidence = (p.d / 2) * Math.log(alpha) + (p.n / 2) * Math.log(beta) - logDet / 2 - (beta / 2) * residual2 - (alpha / 2) * m2 - (p.n / 2) * Math.log(2 * Math.PI);
+  const evidence =
+    (p.d / 2) * Math.log(alpha) +
+    (p.n / 2) * Math.log(beta) -
+    logDet / 2 -
+    (beta / 2) * residual2 -
+    (alpha / 2) * m2 -
+    (p.n / 2) * Math.log(2 * Math.PI);
   return evidence / p.n;
 }
 
@@ -110,7 +123,13 @@ export function logme(f: LabelledFeatures, variant: LogmeVariant = 'fixed-point'
     const x = projections[c]!;
     const x2 = x.map((v) => v * v);
     const y2 = y.reduce((s, v) => s + v * v, 0);
-    const problem: ClassProblem = { n: f.count, d: f.dimension, sigma, x2, outside: y2 - x2.reduce((s, v) => s + v, 0) };
+    const problem: ClassProblem = {
+      n: f.count,
+      d: f.dimension,
+      sigma,
+      x2,
+      outside: y2 - x2.reduce((s, v) => s + v, 0),
+    };
     total += variant === 'fixed-point' ? fixedPoint(problem) : icml(problem);
   });
   return total / f.classes;

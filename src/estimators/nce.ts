@@ -4,7 +4,12 @@
  * class for image i, NCE = -H(Y | Z) = sum_{y,z} P(y, z) log P(y | z) under the empirical joint
  * of the labels and the z_i. It is at most 0; higher is better.
  */
-import { checkLabelledFeatures, checkSourceProbabilities, type LabelledFeatures, type SourceProbabilities } from './features.js';
+import {
+  checkLabelledFeatures,
+  checkSourceProbabilities,
+  type LabelledFeatures,
+  type SourceProbabilities,
+} from './features.js';
 
 export function nce(f: LabelledFeatures, theta: SourceProbabilities): number {
   checkLabelledFeatures(f);

@@ -19,7 +19,12 @@ export interface Spectrum {
  */
 const SINGULAR_VALUE_FLOOR = 1e-10;
 
-export function spectrum(values: Float64Array, count: number, dimension: number, ys: readonly Float64Array[]): Spectrum {
+export function spectrum(
+  values: Float64Array,
+  count: number,
+  dimension: number,
+  ys: readonly Float64Array[],
+): Spectrum {
   if (count <= dimension) {
     const gram = new Float64Array(count * count);
     for (let i = 0; i < count; i++) {
@@ -63,12 +68,18 @@ export function spectrum(values: Float64Array, count: number, dimension: number,
 }
 
 /** Features as float64, optionally centred (each column's mean subtracted). */
-export function float64Features(values: Float32Array | Float64Array, count: number, dimension: number, centred: boolean): Float64Array {
+export function float64Features(
+  values: Float32Array | Float64Array,
+  count: number,
+  dimension: number,
+  centred: boolean,
+): Float64Array {
   const out = Float64Array.from(values);
   if (!centred) return out;
   const mean = new Float64Array(dimension);
   for (let n = 0; n < count; n++) for (let i = 0; i < dimension; i++) mean[i] = mean[i]! + out[n * dimension + i]!;
   for (let i = 0; i < dimension; i++) mean[i] = mean[i]! / count;
-  for (let n = 0; n < count; n++) for (let i = 0; i < dimension; i++) out[n * dimension + i] = out[n * dimension + i]! - mean[i]!;
+  for (let n = 0; n < count; n++)
+    for (let i = 0; i < dimension; i++) out[n * dimension + i] = out[n * dimension + i]! - mean[i]!;
   return out;
 }

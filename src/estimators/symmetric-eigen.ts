@@ -20,7 +20,11 @@ export interface EigenProjection {
  * `vectors` are length-n vectors to express in the eigenbasis. Eigenvector signs are arbitrary,
  * so only products of two coordinates of the same eigenvector, or squares, are meaningful.
  */
-export function symmetricEigenProjection(matrix: Float64Array, n: number, vectors: readonly Float64Array[]): EigenProjection {
+export function symmetricEigenProjection(
+  matrix: Float64Array,
+  n: number,
+  vectors: readonly Float64Array[],
+): EigenProjection {
   if (matrix.length !== n * n) throw new RangeError(`matrix has ${matrix.length} values, expected ${n}x${n}`);
   for (const v of vectors) if (v.length !== n) throw new RangeError(`vector of length ${v.length}, expected ${n}`);
   const a = Float64Array.from(matrix);
@@ -35,7 +39,11 @@ export function symmetricEigenProjection(matrix: Float64Array, n: number, vector
  * H = I - beta v v^T, applied on both sides of the trailing block (a rank-two update) and to
  * every vector: after the loop a = Q T Q^T with Q = H_0 H_1 ..., and the vectors hold Q^T y.
  */
-function tridiagonalise(a: Float64Array, n: number, ys: Float64Array[]): { diagonal: Float64Array; offDiagonal: Float64Array } {
+function tridiagonalise(
+  a: Float64Array,
+  n: number,
+  ys: Float64Array[],
+): { diagonal: Float64Array; offDiagonal: Float64Array } {
   const diagonal = new Float64Array(n);
   const offDiagonal = new Float64Array(n);
   const v = new Float64Array(n);

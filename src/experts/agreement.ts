@@ -44,7 +44,9 @@ export function fleissKappa(rows: readonly (readonly number[])[]): Agreement {
 }
 
 /** Fleiss' kappa of each questionnaire property over all datasets' observer answers. */
-export function agreementPerProperty(answersByDataset: Iterable<readonly ExpertFeatures[]>): { readonly [P in ExpertProperty]: Agreement } {
+export function agreementPerProperty(answersByDataset: Iterable<readonly ExpertFeatures[]>): {
+  readonly [P in ExpertProperty]: Agreement;
+} {
   const groups = [...answersByDataset];
   return Object.fromEntries(
     EXPERT_PROPERTIES.map((p) => [p, fleissKappa(groups.map((answers) => countAnswers(answers, p)))]),

@@ -14,7 +14,9 @@ export interface ObserverAnswer {
  */
 export function parseExpertFeatures(input: unknown): ExpertFeatures {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('expert features must be an object with the six questionnaire properties', [{ field: 'features', message: 'object' }]);
+    throw invalid('expert features must be an object with the six questionnaire properties', [
+      { field: 'features', message: 'object' },
+    ]);
   }
   const record = input as Record<string, unknown>;
   const problems: FieldError[] = [];
@@ -22,11 +24,15 @@ export function parseExpertFeatures(input: unknown): ExpertFeatures {
     const allowed = VOCABULARY[property] as readonly string[];
     const value = record[property];
     if (typeof value !== 'string' || !allowed.includes(value)) {
-      problems.push({ field: property, message: `${value === undefined ? 'missing' : `'${String(value)}' is not allowed`}; one of ${allowed.join(', ')}` });
+      problems.push({
+        field: property,
+        message: `${value === undefined ? 'missing' : `'${String(value)}' is not allowed`}; one of ${allowed.join(', ')}`,
+      });
     }
   }
   const extra = Object.keys(record).filter((k) => !(EXPERT_PROPERTIES as readonly string[]).includes(k));
-  for (const k of extra) problems.push({ field: k, message: `unknown property; the properties are ${EXPERT_PROPERTIES.join(', ')}` });
+  for (const k of extra)
+    problems.push({ field: k, message: `unknown property; the properties are ${EXPERT_PROPERTIES.join(', ')}` });
   if (problems.length > 0) {
     throw invalid(`invalid expert features: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
   }

@@ -18,8 +18,7 @@ export interface PublishedExpertDistance {
 }
 
 export type ExpertDistanceSource =
-  | { readonly kind: 'published'; readonly source: string }
-  | { readonly kind: 'computed' };
+  { readonly kind: 'published'; readonly source: string } | { readonly kind: 'computed' };
 
 export interface ExpertDistance {
   readonly a: string;
@@ -41,12 +40,16 @@ export class PublishedExpertDistances {
   constructor(entries: Iterable<PublishedExpertDistance>) {
     for (const e of entries) {
       if (!Number.isInteger(e.distance) || e.distance < 0 || e.distance > EXPERT_PROPERTIES.length) {
-        throw invalid(`published expert distance ${e.a}-${e.b} is ${e.distance}; a Hamming distance over ${EXPERT_PROPERTIES.length} properties is an integer 0..${EXPERT_PROPERTIES.length}`);
+        throw invalid(
+          `published expert distance ${e.a}-${e.b} is ${e.distance}; a Hamming distance over ${EXPERT_PROPERTIES.length} properties is an integer 0..${EXPERT_PROPERTIES.length}`,
+        );
       }
       const key = pairKey(e.a, e.b);
       const known = this.byPair.get(key);
       if (known !== undefined && known.distance !== e.distance) {
-        throw invalid(`published expert distances disagree for ${e.a}-${e.b}: ${known.distance} (${known.source}) and ${e.distance} (${e.source})`);
+        throw invalid(
+          `published expert distances disagree for ${e.a}-${e.b}: ${known.distance} (${known.source}) and ${e.distance} (${e.source})`,
+        );
       }
       if (known === undefined) this.byPair.set(key, e);
     }
@@ -94,13 +97,17 @@ export function parsePublishedExpertDistances(csv: string, source: string): Publ
   const iA = header?.indexOf('target') ?? -1;
   const iB = header?.indexOf('source') ?? -1;
   const iD = header?.indexOf('hamming_distance') ?? -1;
-  if (iA < 0 || iB < 0 || iD < 0) throw invalid(`expert distances CSV needs the columns target, source, hamming_distance; found ${lines[0] ?? 'nothing'}`);
+  if (iA < 0 || iB < 0 || iD < 0)
+    throw invalid(
+      `expert distances CSV needs the columns target, source, hamming_distance; found ${lines[0] ?? 'nothing'}`,
+    );
   return lines.slice(1).map((line, k) => {
     const cells = line.split(',').map((c) => c.trim());
     const distance = Number(cells[iD]);
     const a = cells[iA] ?? '';
     const b = cells[iB] ?? '';
-    if (a === '' || b === '' || cells[iD] === '' || !Number.isFinite(distance)) throw invalid(`expert distances CSV line ${k + 2} is incomplete: '${line}'`);
+    if (a === '' || b === '' || cells[iD] === '' || !Number.isFinite(distance))
+      throw invalid(`expert distances CSV line ${k + 2} is incomplete: '${line}'`);
     return { a, b, distance, source };
   });
 }

@@ -42,7 +42,9 @@ function voteOn(answers: readonly ExpertFeatures[], property: ExpertProperty): P
  */
 export function majorityVote(answers: readonly ExpertFeatures[]): MajorityVote {
   if (answers.length === 0) throw invalid('a majority vote needs at least one observer answer');
-  const votes = Object.fromEntries(EXPERT_PROPERTIES.map((p) => [p, voteOn(answers, p)])) as { [P in ExpertProperty]: PropertyVote };
+  const votes = Object.fromEntries(EXPERT_PROPERTIES.map((p) => [p, voteOn(answers, p)])) as {
+    [P in ExpertProperty]: PropertyVote;
+  };
   const features = Object.fromEntries(EXPERT_PROPERTIES.map((p) => [p, votes[p].value])) as unknown as ExpertFeatures;
   return { features, observers: answers.length, votes };
 }

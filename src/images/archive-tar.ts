@@ -8,7 +8,14 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { IngestionError } from './errors.js';
-import { destinationOf, safeEntryPath, safeLinkTarget, tooLarge, tooManyEntries, type ArchiveLimits } from './archive-paths.js';
+import {
+  destinationOf,
+  safeEntryPath,
+  safeLinkTarget,
+  tooLarge,
+  tooManyEntries,
+  type ArchiveLimits,
+} from './archive-paths.js';
 import { materialiseLinks } from './archive-zip.js';
 
 const BLOCK = 512;
@@ -201,6 +208,8 @@ function safeEntryPathForLink(entry: string, target: string): string {
   try {
     return safeEntryPath(target);
   } catch {
-    throw new IngestionError('ARCHIVE_UNSAFE_LINK', `hard link '${entry}' points outside the archive ('${target}')`, { file: entry });
+    throw new IngestionError('ARCHIVE_UNSAFE_LINK', `hard link '${entry}' points outside the archive ('${target}')`, {
+      file: entry,
+    });
   }
 }

@@ -10,7 +10,14 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { IngestionError } from './errors.js';
-import { destinationOf, safeEntryPath, safeLinkTarget, tooLarge, tooManyEntries, type ArchiveLimits } from './archive-paths.js';
+import {
+  destinationOf,
+  safeEntryPath,
+  safeLinkTarget,
+  tooLarge,
+  tooManyEntries,
+  type ArchiveLimits,
+} from './archive-paths.js';
 
 export interface ZipEntry {
   readonly name: string;
@@ -61,7 +68,8 @@ export async function listZip(path: string, limits: ArchiveLimits): Promise<ZipE
     let cdOffset = tail.readUInt32LE(eocd + 16);
     if (count === 0xffff || cdSize === MAX32 || cdOffset === MAX32) {
       const locator = eocd - 20;
-      if (locator < 0 || tail.readUInt32LE(locator) !== ZIP64_LOCATOR) throw corrupt('zip64 archive without a zip64 locator');
+      if (locator < 0 || tail.readUInt32LE(locator) !== ZIP64_LOCATOR)
+        throw corrupt('zip64 archive without a zip64 locator');
       const record = await readAt(handle, Number(tail.readBigUInt64LE(locator + 8)), 56);
       if (record.readUInt32LE(0) !== ZIP64_EOCD) throw corrupt('bad zip64 end of central directory');
       count = Number(record.readBigUInt64LE(32));
@@ -94,8 +102,14 @@ export async function listZip(path: string, limits: ArchiveLimits): Promise<ZipE
         const length = cd.readUInt16LE(e + 2);
         if (id === 0x0001) {
           let q = e + 4;
-          if (uncompressed === MAX32) { uncompressed = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === MAX32) { compressedSize = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (uncompressed === MAX32) {
+            uncompressed = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (compressedSize === MAX32) {
+            compressedSize = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
           if (localOffset === MAX32) localOffset = Number(cd.readBigUInt64LE(q));
         }
         e += 4 + length;
@@ -128,13 +142,16 @@ function limitAndCheck(entry: ZipEntry, budget: { left: number }, limits: Archiv
       written += chunk.length;
       budget.left -= chunk.length;
       if (budget.left < 0) return callback(tooLarge(limits, entry.name));
-      if (written > entry.size) return callback(corrupt(`zip entry '${entry.name}' inflates beyond its declared size`, entry.name));
+      if (written > entry.size)
+        return callback(corrupt(`zip entry '${entry.name}' inflates beyond its declared size`, entry.name));
       crc = crc32(chunk, crc);
       callback(null, chunk);
     },
     flush(callback) {
-      if (written !== entry.size) return callback(corrupt(`zip entry '${entry.name}' is ${written} bytes, declared ${entry.size}`, entry.name));
-      if ((crc >>> 0) !== entry.crc) return callback(corrupt(`zip entry '${entry.name}' fails its CRC check`, entry.name));
+      if (written !== entry.size)
+        return callback(corrupt(`zip entry '${entry.name}' is ${written} bytes, declared ${entry.size}`, entry.name));
+      if (crc >>> 0 !== entry.crc)
+        return callback(corrupt(`zip entry '${entry.name}' fails its CRC check`, entry.name));
       callback();
     },
   });
@@ -152,7 +169,10 @@ async function dataOffset(path: string, entry: ZipEntry): Promise<number> {
 }
 
 async function readSmallEntry(path: string, entry: ZipEntry, limits: ArchiveLimits): Promise<string> {
-  if (entry.size > 4096) throw new IngestionError('ARCHIVE_UNSAFE_LINK', `link '${entry.name}' has an implausibly long target`, { file: entry.name });
+  if (entry.size > 4096)
+    throw new IngestionError('ARCHIVE_UNSAFE_LINK', `link '${entry.name}' has an implausibly long target`, {
+      file: entry.name,
+    });
   const chunks: Buffer[] = [];
   const start = await dataOffset(path, entry);
   const source = createReadStream(path, { start, end: start + entry.compressedSize - 1 });
@@ -168,7 +188,8 @@ async function readSmallEntry(path: string, entry: ZipEntry, limits: ArchiveLimi
 export async function extractZip(path: string, root: string, limits: ArchiveLimits): Promise<void> {
   const entries = await listZip(path, limits);
   const declared = entries.reduce((n, e) => n + e.size, 0);
-  if (declared > limits.maxExpandedBytes) throw tooLarge(limits, `${entries.length} entries, ${declared} bytes declared`);
+  if (declared > limits.maxExpandedBytes)
+    throw tooLarge(limits, `${entries.length} entries, ${declared} bytes declared`);
   const { size: archiveSize } = await stat(path);
   const links: [from: string, to: string][] = [];
   const budget = { left: limits.maxExpandedBytes };
@@ -180,14 +201,21 @@ export async function extractZip(path: string, root: string, limits: ArchiveLimi
       await mkdir(dest, { recursive: true });
       continue;
     }
-    if (entry.flags & 1) throw new IngestionError('UNSUPPORTED_FORMAT', `zip entry '${entry.name}' is encrypted`, { file: entry.name });
-    if (entry.method !== 0 && entry.method !== 8) throw new IngestionError('UNSUPPORTED_FORMAT', `zip entry '${entry.name}' uses compression method ${entry.method}; only stored and deflated entries are supported`, { file: entry.name });
+    if (entry.flags & 1)
+      throw new IngestionError('UNSUPPORTED_FORMAT', `zip entry '${entry.name}' is encrypted`, { file: entry.name });
+    if (entry.method !== 0 && entry.method !== 8)
+      throw new IngestionError(
+        'UNSUPPORTED_FORMAT',
+        `zip entry '${entry.name}' uses compression method ${entry.method}; only stored and deflated entries are supported`,
+        { file: entry.name },
+      );
     if (entry.isSymlink) {
       links.push([relative, safeLinkTarget(relative, await readSmallEntry(path, entry, limits))]);
       continue;
     }
     const start = await dataOffset(path, entry);
-    if (start + entry.compressedSize > archiveSize) throw corrupt(`zip entry '${entry.name}' runs past the end of the archive`, entry.name);
+    if (start + entry.compressedSize > archiveSize)
+      throw corrupt(`zip entry '${entry.name}' runs past the end of the archive`, entry.name);
     await mkdir(dirname(dest), { recursive: true });
     const source = createReadStream(path, { start, end: start + entry.compressedSize - 1 });
     const checked = limitAndCheck(entry, budget, limits);
@@ -203,7 +231,12 @@ export async function extractZip(path: string, root: string, limits: ArchiveLimi
 }
 
 /** Links inside the archive become copies of their targets; links to nothing or to folders are dropped. */
-export async function materialiseLinks(root: string, links: readonly (readonly [string, string])[], budget: { left: number }, limits: ArchiveLimits): Promise<void> {
+export async function materialiseLinks(
+  root: string,
+  links: readonly (readonly [string, string])[],
+  budget: { left: number },
+  limits: ArchiveLimits,
+): Promise<void> {
   for (const [from, to] of links) {
     const target = destinationOf(root, to);
     const info = await stat(target).catch(() => undefined);

@@ -29,7 +29,12 @@ export async function isNpzZip(path: string, limits: ArchiveLimits): Promise<boo
   return entries.length > 0 && entries.every((e) => e.name.endsWith('.npy'));
 }
 
-export async function extractArchive(path: string, kind: ArchiveKind, root: string, limits: ArchiveLimits): Promise<void> {
+export async function extractArchive(
+  path: string,
+  kind: ArchiveKind,
+  root: string,
+  limits: ArchiveLimits,
+): Promise<void> {
   if (kind === 'zip') await extractZip(path, root, limits);
   else await extractTar(path, root, limits, kind === 'tar.gz');
 }

@@ -19,7 +19,9 @@ export async function createStagingDir(root: string): Promise<string> {
 /** Moves a staged dataset into place with one rename; refuses to replace an existing folder. */
 export async function commitStaged(stagingDir: string, finalDir: string): Promise<void> {
   if (await stat(finalDir).catch(() => undefined)) {
-    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, { file: finalDir });
+    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
+      file: finalDir,
+    });
   }
   await mkdir(dirname(finalDir), { recursive: true });
   await rename(stagingDir, finalDir);
@@ -48,15 +50,22 @@ export async function ingestAndStore<T>(
   persist: (result: IngestionResult, dir: string) => Promise<T>,
   onProgress?: ProgressCallback,
 ): Promise<{ result: IngestionResult; dir: string; persisted: T }> {
-  if (target.name === '' || /[\\/]|^\.\.?$/.test(target.name)) throw new IngestionError('BAD_OPTIONS', `'${target.name}' is not a plain folder name`);
+  if (target.name === '' || /[\\/]|^\.\.?$/.test(target.name))
+    throw new IngestionError('BAD_OPTIONS', `'${target.name}' is not a plain folder name`);
   const finalDir = join(target.datasetsRoot, target.name);
   if (await stat(finalDir).catch(() => undefined)) {
-    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, { file: finalDir });
+    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
+      file: finalDir,
+    });
   }
   const staging = await createStagingDir(target.datasetsRoot);
   let committed = false;
   try {
-    const result = await ingestDataset(input, { stagingDir: staging, ...(target.scratchDir ? { scratchDir: target.scratchDir } : {}) }, onProgress);
+    const result = await ingestDataset(
+      input,
+      { stagingDir: staging, ...(target.scratchDir ? { scratchDir: target.scratchDir } : {}) },
+      onProgress,
+    );
     await commitStaged(staging, finalDir);
     committed = true;
     const persisted = await persist(result, finalDir);

@@ -34,7 +34,7 @@ function maskOf(mask: number): Mask {
 
 function channel(value: number, m: Mask, mask: number): number {
   if (m.max === 0) return 0;
-  return Math.round((((value & mask) >>> 0) >>> m.shift) * 255 / m.max);
+  return Math.round(((((value & mask) >>> 0) >>> m.shift) * 255) / m.max);
 }
 
 /** Reads width and height without decoding, so the pixel limit is checked before any allocation. */
@@ -63,7 +63,8 @@ export function decodeBmp(bytes: Uint8Array): RawImage {
   const height = Math.abs(rawHeight);
   const topDown = rawHeight < 0;
   if (compression === 1 || compression === 2) throw new BmpError('RLE-compressed BMP is not supported');
-  if (compression !== 0 && compression !== 3 && compression !== 6) throw new BmpError(`BMP compression ${compression} is not supported`);
+  if (compression !== 0 && compression !== 3 && compression !== 6)
+    throw new BmpError(`BMP compression ${compression} is not supported`);
   if (![1, 4, 8, 16, 24, 32].includes(bpp)) throw new BmpError(`BMP with ${bpp} bits per pixel is not supported`);
 
   let masks: [number, number, number] = bpp === 16 ? [0x7c00, 0x03e0, 0x001f] : [0xff0000, 0x00ff00, 0x0000ff];
@@ -93,7 +94,10 @@ export function decodeBmp(bytes: Uint8Array): RawImage {
   }
 
   const rowBytes = Math.floor((bpp * width + 31) / 32) * 4;
-  if (dataOffset + rowBytes * height > bytes.length) throw new BmpError(`truncated BMP pixel data: need ${rowBytes * height} bytes after offset ${dataOffset}, have ${bytes.length - dataOffset}`);
+  if (dataOffset + rowBytes * height > bytes.length)
+    throw new BmpError(
+      `truncated BMP pixel data: need ${rowBytes * height} bytes after offset ${dataOffset}, have ${bytes.length - dataOffset}`,
+    );
   const channels: 1 | 3 = grey ? 1 : 3;
   const out = new Uint8Array(width * height * channels);
   const m = masks.map(maskOf);

@@ -30,7 +30,10 @@ export interface ImageInfo {
 /** A reason one image cannot be used; the orchestrator collects these across the dataset. */
 export class ImageProblem extends Error {
   override readonly name = 'ImageProblem';
-  constructor(readonly code: ImageIssueCode, message: string) {
+  constructor(
+    readonly code: ImageIssueCode,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -47,7 +50,8 @@ function firstLine(e: unknown): string {
 }
 
 function checkPixels(width: number, height: number, maxPixels: number): void {
-  if (width * height > maxPixels) throw new ImageProblem('PIXEL_LIMIT', `${width}x${height} is over the pixel limit of ${maxPixels}`);
+  if (width * height > maxPixels)
+    throw new ImageProblem('PIXEL_LIMIT', `${width}x${height} is over the pixel limit of ${maxPixels}`);
 }
 
 function fromDicomError(e: unknown): ImageProblem {
@@ -61,10 +65,17 @@ function fromDicomError(e: unknown): ImageProblem {
 
 function depthBits(depth: string | undefined): number {
   switch (depth) {
-    case 'ushort': case 'short': return 16;
-    case 'uint': case 'int': case 'float': return 32;
-    case 'double': return 64;
-    default: return 8;
+    case 'ushort':
+    case 'short':
+      return 16;
+    case 'uint':
+    case 'int':
+    case 'float':
+      return 32;
+    case 'double':
+      return 64;
+    default:
+      return 8;
   }
 }
 
@@ -92,7 +103,13 @@ export async function probeImage(bytes: Uint8Array, maxPixels: number): Promise<
     try {
       const h = readDicomHeader(bytes);
       checkPixels(h.width, h.height, maxPixels);
-      return { width: h.width, height: h.height, channels: h.samples === 3 ? 3 : 1, bitDepth: h.bitsStored, format: 'dicom' };
+      return {
+        width: h.width,
+        height: h.height,
+        channels: h.samples === 3 ? 3 : 1,
+        bitDepth: h.bitsStored,
+        format: 'dicom',
+      };
     } catch (e) {
       throw fromDicomError(e);
     }
@@ -117,10 +134,15 @@ async function probeSharp(input: Uint8Array | string, maxPixels: number): Promis
     meta = await sharp(input, { limitInputPixels: false }).metadata();
   } catch (e) {
     const message = firstLine(e);
-    if (/unsupported image format/i.test(message)) throw new ImageProblem('UNSUPPORTED_IMAGE', 'not an image format this service reads (PNG, JPEG, TIFF, BMP, WebP, GIF, DICOM)');
+    if (/unsupported image format/i.test(message))
+      throw new ImageProblem(
+        'UNSUPPORTED_IMAGE',
+        'not an image format this service reads (PNG, JPEG, TIFF, BMP, WebP, GIF, DICOM)',
+      );
     throw new ImageProblem('CORRUPT_IMAGE', message);
   }
-  if (!SHARP_FORMATS.has(meta.format ?? '')) throw new ImageProblem('UNSUPPORTED_IMAGE', `${meta.format ?? 'unknown'} images are not supported`);
+  if (!SHARP_FORMATS.has(meta.format ?? ''))
+    throw new ImageProblem('UNSUPPORTED_IMAGE', `${meta.format ?? 'unknown'} images are not supported`);
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   if (width === 0 || height === 0) throw new ImageProblem('CORRUPT_IMAGE', 'image has no dimensions');
@@ -144,17 +166,30 @@ function stretch16(data: Buffer): Uint8Array {
   return out;
 }
 
-async function finish(pipeline: Sharp, channels: 1 | 3, options: NormaliseOptions, sixteen: boolean): Promise<Uint8Array> {
+async function finish(
+  pipeline: Sharp,
+  channels: 1 | 3,
+  options: NormaliseOptions,
+  sixteen: boolean,
+): Promise<Uint8Array> {
   const resized = pipeline
     .resize(options.size, options.size, { fit: options.fit, background: { r: 0, g: 0, b: 0 } })
     .removeAlpha();
   if (sixteen) {
-    const { data, info } = await resized.toColourspace(channels === 1 ? 'grey16' : 'rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
-    if (info.channels !== channels) throw new ImageProblem('CORRUPT_IMAGE', `decoded to ${info.channels} channels, expected ${channels}`);
+    const { data, info } = await resized
+      .toColourspace(channels === 1 ? 'grey16' : 'rgb16')
+      .raw({ depth: 'ushort' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== channels)
+      throw new ImageProblem('CORRUPT_IMAGE', `decoded to ${info.channels} channels, expected ${channels}`);
     return stretch16(data);
   }
-  const { data, info } = await resized.toColourspace(channels === 1 ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
-  if (info.channels !== channels) throw new ImageProblem('CORRUPT_IMAGE', `decoded to ${info.channels} channels, expected ${channels}`);
+  const { data, info } = await resized
+    .toColourspace(channels === 1 ? 'b-w' : 'srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== channels)
+    throw new ImageProblem('CORRUPT_IMAGE', `decoded to ${info.channels} channels, expected ${channels}`);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 
@@ -169,7 +204,12 @@ export async function normaliseRaw(image: RawImage, channels: 1 | 3, options: No
  * Decodes an image file's bytes and normalises it; `info` describes the original. Pass the
  * info from an earlier probe to skip reading the header twice.
  */
-export async function normaliseFile(bytes: Uint8Array, channels: 1 | 3, options: NormaliseOptions, probed?: ImageInfo): Promise<{ info: ImageInfo; pixels: Uint8Array }> {
+export async function normaliseFile(
+  bytes: Uint8Array,
+  channels: 1 | 3,
+  options: NormaliseOptions,
+  probed?: ImageInfo,
+): Promise<{ info: ImageInfo; pixels: Uint8Array }> {
   const info = probed ?? (await probeImage(bytes, options.maxPixels));
   if (info.format === 'dicom') {
     let image;

@@ -11,7 +11,10 @@ import type { RawImage } from './bmp.js';
 
 export class DicomError extends Error {
   override readonly name = 'DicomError';
-  constructor(message: string, readonly unsupportedSyntax = false) {
+  constructor(
+    message: string,
+    readonly unsupportedSyntax = false,
+  ) {
     super(message);
   }
 }
@@ -81,13 +84,20 @@ interface Dataset {
 }
 
 export function isDicom(bytes: Uint8Array): boolean {
-  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+  return (
+    bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d
+  );
 }
 
 class Reader {
   pos: number;
   readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, start: number, readonly little: boolean, readonly explicit: boolean) {
+  constructor(
+    readonly bytes: Uint8Array,
+    start: number,
+    readonly little: boolean,
+    readonly explicit: boolean,
+  ) {
     this.pos = start;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -214,13 +224,22 @@ function parse(bytes: Uint8Array): Dataset {
   const supported = [IMPLICIT_LE, EXPLICIT_LE, DEFLATED_LE, EXPLICIT_BE, RLE, ...JPEG_8BIT].includes(transferSyntax);
   if (!supported) {
     const name = KNOWN_COMPRESSED[transferSyntax] ?? 'unknown';
-    throw new DicomError(`transfer syntax ${transferSyntax} (${name}) is not supported; uncompressed, deflated, RLE and 8-bit JPEG are`, true);
+    throw new DicomError(
+      `transfer syntax ${transferSyntax} (${name}) is not supported; uncompressed, deflated, RLE and 8-bit JPEG are`,
+      true,
+    );
   }
   const little = transferSyntax !== EXPLICIT_BE;
   const explicit = transferSyntax !== IMPLICIT_LE;
   const r = new Reader(body, start, little, explicit);
   const elements = readElements(r, undefined);
-  return { bytes: body, view: new DataView(body.buffer, body.byteOffset, body.byteLength), little, elements, transferSyntax };
+  return {
+    bytes: body,
+    view: new DataView(body.buffer, body.byteOffset, body.byteLength),
+    little,
+    elements,
+    transferSyntax,
+  };
 }
 
 function text(bytes: Uint8Array, e: Element): string {
@@ -252,10 +271,13 @@ export interface DicomHeader {
   readonly bitsStored: number;
 }
 
-function header(ds: Dataset): DicomHeader & { bitsAllocated: number; bitsStored: number; signed: boolean; planar: number; frames: number } {
+function header(
+  ds: Dataset,
+): DicomHeader & { bitsAllocated: number; bitsStored: number; signed: boolean; planar: number; frames: number } {
   const height = us(ds, TAG.rows);
   const width = us(ds, TAG.columns);
-  if (height === undefined || width === undefined || height === 0 || width === 0) throw new DicomError('DICOM file has no image (Rows/Columns missing)');
+  if (height === undefined || width === undefined || height === 0 || width === 0)
+    throw new DicomError('DICOM file has no image (Rows/Columns missing)');
   const photoElement = ds.elements.get(TAG.photometric);
   const photometric = photoElement ? text(ds.bytes, photoElement).replace(/\0/g, '').trim() : 'MONOCHROME2';
   const bitsAllocated = us(ds, TAG.bitsAllocated) ?? 16;
@@ -276,7 +298,14 @@ function header(ds: Dataset): DicomHeader & { bitsAllocated: number; bitsStored:
 /** Dimensions and layout without touching pixel data, so the pixel limit is checked before decoding. */
 export function readDicomHeader(bytes: Uint8Array): DicomHeader {
   const h = header(parse(bytes));
-  return { width: h.width, height: h.height, samples: h.samples, photometric: h.photometric, transferSyntax: h.transferSyntax, bitsStored: h.bitsStored };
+  return {
+    width: h.width,
+    height: h.height,
+    samples: h.samples,
+    photometric: h.photometric,
+    transferSyntax: h.transferSyntax,
+    bitsStored: h.bitsStored,
+  };
 }
 
 function decodePackBits(bytes: Uint8Array, start: number, end: number, out: Uint8Array): void {
@@ -304,7 +333,8 @@ function decodeRle(ds: Dataset, e: Element, pixels: number, bytesPerSample: numb
   if (!frag) throw new DicomError('RLE pixel data has no fragments');
   const [offset, length] = frag;
   const segmentCount = ds.view.getUint32(offset, true);
-  if (segmentCount !== bytesPerSample * samples) throw new DicomError(`RLE header has ${segmentCount} segments, expected ${bytesPerSample * samples}`);
+  if (segmentCount !== bytesPerSample * samples)
+    throw new DicomError(`RLE header has ${segmentCount} segments, expected ${bytesPerSample * samples}`);
   const out = new Uint8Array(pixels * bytesPerSample * samples);
   const plane = new Uint8Array(pixels);
   for (let s = 0; s < segmentCount; s++) {
@@ -323,7 +353,14 @@ function decodeRle(ds: Dataset, e: Element, pixels: number, bytesPerSample: numb
  * Maps stored values to display bytes without materialising the modality values:
  * one pass for the range when there is no window, one pass to write.
  */
-function windowed(pixels: number, stored: (p: number) => number, slope: number, intercept: number, center: number | undefined, width: number | undefined): Uint8Array {
+function windowed(
+  pixels: number,
+  stored: (p: number) => number,
+  slope: number,
+  intercept: number,
+  center: number | undefined,
+  width: number | undefined,
+): Uint8Array {
   const out = new Uint8Array(pixels);
   if (center !== undefined && width !== undefined && width >= 1) {
     const low = center - 0.5 - (width - 1) / 2;
@@ -342,7 +379,8 @@ function windowed(pixels: number, stored: (p: number) => number, slope: number, 
     if (x > max) max = x;
   }
   const range = max - min;
-  if (range > 0) for (let p = 0; p < pixels; p++) out[p] = Math.round(((stored(p) * slope + intercept - min) / range) * 255);
+  if (range > 0)
+    for (let p = 0; p < pixels; p++) out[p] = Math.round(((stored(p) * slope + intercept - min) / range) * 255);
   return out;
 }
 
@@ -361,10 +399,13 @@ export async function decodeDicom(bytes: Uint8Array, maxPixels: number): Promise
   const ds = parse(bytes);
   const h = header(ds);
   const { width, height, samples, photometric } = h;
-  if (width * height > maxPixels) throw new DicomError(`image is ${width}x${height}, over the pixel limit of ${maxPixels}`);
-  if (h.frames > 1) throw new DicomError(`multi-frame DICOM (${h.frames} frames) is not supported; single-frame images are`);
+  if (width * height > maxPixels)
+    throw new DicomError(`image is ${width}x${height}, over the pixel limit of ${maxPixels}`);
+  if (h.frames > 1)
+    throw new DicomError(`multi-frame DICOM (${h.frames} frames) is not supported; single-frame images are`);
   if (samples !== 1 && samples !== 3) throw new DicomError(`${samples} samples per pixel is not supported`);
-  if (samples === 1 && photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2') throw new DicomError(`photometric interpretation ${photometric} is not supported for single-sample images`);
+  if (samples === 1 && photometric !== 'MONOCHROME1' && photometric !== 'MONOCHROME2')
+    throw new DicomError(`photometric interpretation ${photometric} is not supported for single-sample images`);
   const pixelElement = ds.elements.get(PIXEL_DATA);
   if (!pixelElement) throw new DicomError('DICOM file has no pixel data');
   const base = { width, height, bitsStored: h.bitsStored, photometric, transferSyntax: ds.transferSyntax };
@@ -388,7 +429,8 @@ export async function decodeDicom(bytes: Uint8Array, maxPixels: number): Promise
     return { ...base, channels: colour ? 3 : 1, data };
   }
 
-  if (h.bitsAllocated !== 8 && h.bitsAllocated !== 16) throw new DicomError(`${h.bitsAllocated} bits allocated is not supported; 8 and 16 are`);
+  if (h.bitsAllocated !== 8 && h.bitsAllocated !== 16)
+    throw new DicomError(`${h.bitsAllocated} bits allocated is not supported; 8 and 16 are`);
   const bytesPerSample = h.bitsAllocated / 8;
   const pixels = width * height;
   let raw: Uint8Array;
@@ -398,14 +440,16 @@ export async function decodeDicom(bytes: Uint8Array, maxPixels: number): Promise
     little = true;
   } else {
     const need = pixels * samples * bytesPerSample;
-    if (pixelElement.length < need) throw new DicomError(`truncated pixel data: need ${need} bytes, have ${pixelElement.length}`);
+    if (pixelElement.length < need)
+      throw new DicomError(`truncated pixel data: need ${need} bytes, have ${pixelElement.length}`);
     raw = ds.bytes.subarray(pixelElement.offset, pixelElement.offset + need);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
 
   if (samples === 3) {
     if (bytesPerSample !== 1) throw new DicomError('16-bit colour DICOM is not supported');
-    if (photometric !== 'RGB' && photometric !== 'YBR_FULL') throw new DicomError(`photometric interpretation ${photometric} is not supported for colour images`);
+    if (photometric !== 'RGB' && photometric !== 'YBR_FULL')
+      throw new DicomError(`photometric interpretation ${photometric} is not supported for colour images`);
     const data = new Uint8Array(pixels * 3);
     // RLE output is already sample-interleaved; native data follows PlanarConfiguration.
     const planar = h.planar === 1 && ds.transferSyntax !== RLE;
@@ -424,7 +468,14 @@ export async function decodeDicom(bytes: Uint8Array, maxPixels: number): Promise
     const v = (bytesPerSample === 1 ? raw[p]! : view.getUint16(p * 2, little)) & storedMask;
     return h.signed && v >= signBit ? v - 2 * signBit : v;
   };
-  const data = windowed(pixels, stored, slope, intercept, numberString(ds, TAG.windowCenter), numberString(ds, TAG.windowWidth));
+  const data = windowed(
+    pixels,
+    stored,
+    slope,
+    intercept,
+    numberString(ds, TAG.windowCenter),
+    numberString(ds, TAG.windowWidth),
+  );
   if (photometric === 'MONOCHROME1') for (let i = 0; i < data.length; i++) data[i] = 255 - data[i]!;
   return { ...base, channels: 1, data };
 }

@@ -83,7 +83,11 @@ export class IngestionError extends Error {
   /** Every offending image, for BAD_IMAGES; every offending file or label for the list-shaped errors. */
   readonly details: readonly ImageIssue[];
 
-  constructor(code: IngestionErrorCode, message: string, options: { file?: string; details?: readonly ImageIssue[] } = {}) {
+  constructor(
+    code: IngestionErrorCode,
+    message: string,
+    options: { file?: string; details?: readonly ImageIssue[] } = {},
+  ) {
     super(message);
     this.code = code;
     this.file = options.file;
@@ -96,7 +100,12 @@ export class IngestionError extends Error {
   }
 
   toJSON(): { code: IngestionErrorCode; message: string; file?: string; details: readonly ImageIssue[] } {
-    return { code: this.code, message: this.message, ...(this.file === undefined ? {} : { file: this.file }), details: this.details };
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.file === undefined ? {} : { file: this.file }),
+      details: this.details,
+    };
   }
 }
 

@@ -11,7 +11,22 @@ import type { DatasetFormat, ListedFile, Listing } from './listing.js';
 import { splitFromName } from './listing.js';
 import type { ProfileWarning } from './profile.js';
 
-const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.jpe', '.tif', '.tiff', '.bmp', '.dib', '.webp', '.gif', '.dcm', '.dicom', '.dic', '.ima']);
+const IMAGE_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.jpe',
+  '.tif',
+  '.tiff',
+  '.bmp',
+  '.dib',
+  '.webp',
+  '.gif',
+  '.dcm',
+  '.dicom',
+  '.dic',
+  '.ima',
+]);
 const SKIPPED_DIRS = new Set(['__MACOSX']);
 
 export interface SourceOptions {
@@ -59,16 +74,27 @@ export async function walk(dir: string, base = dir): Promise<string[]> {
 }
 
 function ignoredWarning(files: readonly string[], why: string): ProfileWarning[] {
-  return files.length === 0 ? [] : [{ code: 'IGNORED_FILES', message: `${files.length} file(s) ${why} were ignored: ${listForMessage(files.slice(0, 10))}` }];
+  return files.length === 0
+    ? []
+    : [
+        {
+          code: 'IGNORED_FILES',
+          message: `${files.length} file(s) ${why} were ignored: ${listForMessage(files.slice(0, 10))}`,
+        },
+      ];
 }
 
 function unlabelled(files: readonly string[], options: SourceOptions, why: string): ProfileWarning[] {
   if (files.length === 0) return [];
   if (!options.ignoreUnlabelled) {
-    throw new IngestionError('UNLABELLED_FILES', `${files.length} image file(s) have no label (${why}): ${listForMessage(files)}. Label them, remove them, or ingest with ignore-unlabelled.`, {
-      file: files[0]!,
-      details: files.map((f) => ({ file: f, code: 'UNLABELLED' as const, reason: why })),
-    });
+    throw new IngestionError(
+      'UNLABELLED_FILES',
+      `${files.length} image file(s) have no label (${why}): ${listForMessage(files)}. Label them, remove them, or ingest with ignore-unlabelled.`,
+      {
+        file: files[0]!,
+        details: files.map((f) => ({ file: f, code: 'UNLABELLED' as const, reason: why })),
+      },
+    );
   }
   return ignoredWarning(files, `without a label (${why})`);
 }
@@ -101,7 +127,11 @@ export async function listFolder(root: string, options: SourceOptions): Promise<
     });
   }
   const where = splitLayout ? 'not inside a split/class folder' : 'not inside a class folder';
-  return { format: options.format, items, warnings: [...unlabelled(loose, options, where), ...ignoredWarning(ignored, 'that are not images')] };
+  return {
+    format: options.format,
+    items,
+    warnings: [...unlabelled(loose, options, where), ...ignoredWarning(ignored, 'that are not images')],
+  };
 }
 
 const PATH_COLUMNS = ['path', 'file', 'filename', 'file_name', 'image', 'image_path', 'filepath'];
@@ -130,7 +160,10 @@ export async function listCsv(csvPath: string, options: SourceOptions): Promise<
   const labelCol = column(header, LABEL_COLUMNS);
   const splitCol = column(header, SPLIT_COLUMNS);
   const groupCol = column(header, GROUP_COLUMNS);
-  if (pathCol < 0 || labelCol < 0) throw fail(`the header must name a path column (${PATH_COLUMNS.join('/')}) and a label column (${LABEL_COLUMNS.join('/')}); found: ${header.join(', ')}`);
+  if (pathCol < 0 || labelCol < 0)
+    throw fail(
+      `the header must name a path column (${PATH_COLUMNS.join('/')}) and a label column (${LABEL_COLUMNS.join('/')}); found: ${header.join(', ')}`,
+    );
 
   const items: ListedFile[] = [];
   const seen = new Set<string>();
@@ -163,10 +196,14 @@ export async function listCsv(csvPath: string, options: SourceOptions): Promise<
     items.push({ kind: 'file', ref, path: full, label, split, group });
   }
   if (missing.length > 0) {
-    throw new IngestionError('LABEL_WITHOUT_FILE', `${csvName}: ${missing.length} row(s) name files that do not exist: ${listForMessage(missing)}`, {
-      file: csvName,
-      details: missing.map((m) => ({ file: m, code: 'MISSING_FILE' as const, reason: 'no such file' })),
-    });
+    throw new IngestionError(
+      'LABEL_WITHOUT_FILE',
+      `${csvName}: ${missing.length} row(s) name files that do not exist: ${listForMessage(missing)}`,
+      {
+        file: csvName,
+        details: missing.map((m) => ({ file: m, code: 'MISSING_FILE' as const, reason: 'no such file' })),
+      },
+    );
   }
   const others: string[] = [];
   for (const f of await walk(root)) {

@@ -18,7 +18,14 @@ import type { DatasetFormat, ListedItem, Listing } from './listing.js';
 import { readNpz } from './npz.js';
 import { listNpz } from './npz-source.js';
 import { orderedPool } from './pool.js';
-import { pixelStd, ProfileBuilder, DEFAULT_THRESHOLDS, type DatasetProfile, type ProfileThresholds, type ProfileWarning } from './profile.js';
+import {
+  pixelStd,
+  ProfileBuilder,
+  DEFAULT_THRESHOLDS,
+  type DatasetProfile,
+  type ProfileThresholds,
+  type ProfileWarning,
+} from './profile.js';
 import { ProgressMeter, type ProgressCallback } from './progress.js';
 import { DEFAULT_FRACTIONS, groupSplit, stratifiedSplit, type Split, type SplitFractions } from './split.js';
 import { MANIFEST_FILE, PIXELS_FILE, PROFILE_FILE, PixelWriter, writeManifest } from './stored.js';
@@ -42,7 +49,10 @@ export function limitsForUpload(maxUploadBytes: number): Partial<IngestionLimits
 
 /** The expansion budget of one archive: the overall limit, or its ratio to the archive's own size if smaller. */
 function budgetFor(limits: IngestionLimits, archiveBytes: number): IngestionLimits {
-  return { ...limits, maxExpandedBytes: Math.min(limits.maxExpandedBytes, Math.max(1, archiveBytes) * limits.maxRatio) };
+  return {
+    ...limits,
+    maxExpandedBytes: Math.min(limits.maxExpandedBytes, Math.max(1, archiveBytes) * limits.maxRatio),
+  };
 }
 
 export const DEFAULT_LIMITS: IngestionLimits = {
@@ -115,28 +125,49 @@ function optionsError(message: string): IngestionError {
   return new IngestionError('BAD_OPTIONS', message);
 }
 
-function validate(input: IngestionInput): { size: number; minClassSize: number; concurrency: number; limits: IngestionLimits } {
+function validate(input: IngestionInput): {
+  size: number;
+  minClassSize: number;
+  concurrency: number;
+  limits: IngestionLimits;
+} {
   const size = input.size ?? 224;
-  if (!Number.isInteger(size) || size < 8 || size > 2048) throw optionsError(`working size ${size} must be an integer from 8 to 2048`);
+  if (!Number.isInteger(size) || size < 8 || size > 2048)
+    throw optionsError(`working size ${size} must be an integer from 8 to 2048`);
   const minClassSize = input.minClassSize ?? 5;
-  if (!Number.isInteger(minClassSize) || minClassSize < 1) throw optionsError(`minimum class size ${minClassSize} must be a positive integer`);
+  if (!Number.isInteger(minClassSize) || minClassSize < 1)
+    throw optionsError(`minimum class size ${minClassSize} must be a positive integer`);
   const concurrency = input.concurrency ?? Math.max(2, availableParallelism() * 2);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw optionsError(`concurrency ${concurrency} must be a positive integer`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw optionsError(`concurrency ${concurrency} must be a positive integer`);
   const limits = { ...DEFAULT_LIMITS, ...input.limits };
-  for (const [k, v] of Object.entries(limits)) if (!(typeof v === 'number' && v > 0)) throw optionsError(`limit ${k} must be a positive number`);
+  for (const [k, v] of Object.entries(limits))
+    if (!(typeof v === 'number' && v > 0)) throw optionsError(`limit ${k} must be a positive number`);
   const f = input.split?.fractions;
   if (f && [f.train, f.val, f.test].some((x) => !(x >= 0))) throw optionsError('split fractions must be non-negative');
   if (f && f.train <= 0) throw optionsError('the train fraction must be positive');
-  if (input.channels !== undefined && input.channels !== 'auto' && input.channels !== 1 && input.channels !== 3) throw optionsError('channels must be auto, 1 or 3');
+  if (input.channels !== undefined && input.channels !== 'auto' && input.channels !== 1 && input.channels !== 3)
+    throw optionsError('channels must be auto, 1 or 3');
   return { size, minClassSize, concurrency, limits };
 }
 
 async function entriesOf(dir: string): Promise<{ dirs: string[]; files: string[] }> {
-  const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => !e.name.startsWith('.') && e.name !== '__MACOSX');
-  return { dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name), files: entries.filter((e) => e.isFile()).map((e) => e.name) };
+  const entries = (await readdir(dir, { withFileTypes: true })).filter(
+    (e) => !e.name.startsWith('.') && e.name !== '__MACOSX',
+  );
+  return {
+    dirs: entries.filter((e) => e.isDirectory()).map((e) => e.name),
+    files: entries.filter((e) => e.isFile()).map((e) => e.name),
+  };
 }
 
-async function listDirectory(dir: string, format: IngestionInput['format'], options: { ignoreUnlabelled: boolean }, limits: IngestionLimits, unwrap: boolean): Promise<Listing> {
+async function listDirectory(
+  dir: string,
+  format: IngestionInput['format'],
+  options: { ignoreUnlabelled: boolean },
+  limits: IngestionLimits,
+  unwrap: boolean,
+): Promise<Listing> {
   let root = dir;
   let { dirs, files } = await entriesOf(root);
   // Archives often wrap everything in one top folder; a plain folder with one subfolder is one class.
@@ -148,38 +179,69 @@ async function listDirectory(dir: string, format: IngestionInput['format'], opti
   const npzs = files.filter((f) => /\.npz$/i.test(f));
   const want = format ?? 'auto';
   if (want === 'csv' || ((want === 'auto' || want === 'dicom') && csvs.length === 1)) {
-    if (csvs.length !== 1) throw optionsError(`expected exactly one CSV manifest in the folder, found ${csvs.length}${csvs.length ? `: ${csvs.join(', ')}` : ''}`);
-    return listCsv(join(root, csvs[0]!), { ignoreUnlabelled: options.ignoreUnlabelled, format: want === 'dicom' ? 'dicom' : 'csv' });
+    if (csvs.length !== 1)
+      throw optionsError(
+        `expected exactly one CSV manifest in the folder, found ${csvs.length}${csvs.length ? `: ${csvs.join(', ')}` : ''}`,
+      );
+    return listCsv(join(root, csvs[0]!), {
+      ignoreUnlabelled: options.ignoreUnlabelled,
+      format: want === 'dicom' ? 'dicom' : 'csv',
+    });
   }
   if (want === 'npz' || (want === 'auto' && npzs.length === 1 && dirs.length === 0)) {
     if (npzs.length !== 1) throw optionsError(`expected exactly one .npz in the folder, found ${npzs.length}`);
     const npz = join(root, npzs[0]!);
     return listNpz(await readNpz(npz, budgetFor(limits, (await stat(npz)).size).maxExpandedBytes, npzs[0]!), npzs[0]!);
   }
-  return listFolder(root, { ignoreUnlabelled: options.ignoreUnlabelled, format: want === 'dicom' ? 'dicom' : 'folder' });
+  return listFolder(root, {
+    ignoreUnlabelled: options.ignoreUnlabelled,
+    format: want === 'dicom' ? 'dicom' : 'folder',
+  });
 }
 
-async function resolveSource(input: IngestionInput, limits: IngestionLimits, scratchRoot: string, scratch: { dir?: string }): Promise<Resolved> {
+async function resolveSource(
+  input: IngestionInput,
+  limits: IngestionLimits,
+  scratchRoot: string,
+  scratch: { dir?: string },
+): Promise<Resolved> {
   const display = input.displayName ?? basename(input.path);
   const info = await stat(input.path).catch(() => undefined);
   if (!info) throw new IngestionError('INPUT_NOT_FOUND', `${display} does not exist`, { file: display });
   const options = { ignoreUnlabelled: input.ignoreUnlabelled ?? false };
-  if (info.isDirectory()) return { listing: await listDirectory(input.path, input.format, options, limits, false), archive: null };
-  if (!info.isFile()) throw new IngestionError('UNSUPPORTED_FORMAT', `${display} is neither a file nor a folder`, { file: display });
-  if (info.size > limits.maxInputBytes) throw new IngestionError('INPUT_TOO_LARGE', `${display} is ${info.size} bytes, over the limit of ${limits.maxInputBytes}`, { file: display });
+  if (info.isDirectory())
+    return { listing: await listDirectory(input.path, input.format, options, limits, false), archive: null };
+  if (!info.isFile())
+    throw new IngestionError('UNSUPPORTED_FORMAT', `${display} is neither a file nor a folder`, { file: display });
+  if (info.size > limits.maxInputBytes)
+    throw new IngestionError(
+      'INPUT_TOO_LARGE',
+      `${display} is ${info.size} bytes, over the limit of ${limits.maxInputBytes}`,
+      { file: display },
+    );
 
   const ext = extname(display).toLowerCase();
   const format = input.format ?? 'auto';
   const budget = budgetFor(limits, info.size);
   if (ext === '.csv' || format === 'csv') {
-    return { listing: await listCsv(input.path, { ignoreUnlabelled: options.ignoreUnlabelled, format: format === 'dicom' ? 'dicom' : 'csv' }), archive: null };
+    return {
+      listing: await listCsv(input.path, {
+        ignoreUnlabelled: options.ignoreUnlabelled,
+        format: format === 'dicom' ? 'dicom' : 'csv',
+      }),
+      archive: null,
+    };
   }
   const kind = await sniffArchive(input.path);
   if (ext === '.npz' || format === 'npz' || (kind === 'zip' && (await isNpzZip(input.path, budget)))) {
     return { listing: listNpz(await readNpz(input.path, budget.maxExpandedBytes, display), display), archive: null };
   }
   if (!kind) {
-    throw new IngestionError('UNSUPPORTED_FORMAT', `${display} is not a supported dataset: give a folder (one subfolder per class), a CSV manifest, an .npz, or a .zip/.tar/.tar.gz of one`, { file: display });
+    throw new IngestionError(
+      'UNSUPPORTED_FORMAT',
+      `${display} is not a supported dataset: give a folder (one subfolder per class), a CSV manifest, an .npz, or a .zip/.tar/.tar.gz of one`,
+      { file: display },
+    );
   }
   scratch.dir = await mkdtemp(join(scratchRoot, ownedPrefix(INGEST_PREFIX)));
   await extractArchive(input.path, kind, scratch.dir, budget);
@@ -194,11 +256,18 @@ function checkClasses(counts: Map<string, number>, minClassSize: number, when: s
   if (counts.size === 0) throw new IngestionError('EMPTY_DATASET', `no images found${when}`);
   if (counts.size === 1) {
     const [name] = [...counts.keys()];
-    throw new IngestionError('ONE_CLASS', `only one class ('${name}') found${when}; a classification dataset needs at least two`);
+    throw new IngestionError(
+      'ONE_CLASS',
+      `only one class ('${name}') found${when}; a classification dataset needs at least two`,
+    );
   }
   const small = [...counts.entries()].filter(([, n]) => n < minClassSize);
   if (small.length > 0) {
-    throw new IngestionError('CLASS_TOO_SMALL', `${small.length} class(es) with fewer than ${minClassSize} images${when}: ${listForMessage(small.map(([c, n]) => `'${c}' (${n})`))}`, { file: small[0]![0] });
+    throw new IngestionError(
+      'CLASS_TOO_SMALL',
+      `${small.length} class(es) with fewer than ${minClassSize} images${when}: ${listForMessage(small.map(([c, n]) => `'${c}' (${n})`))}`,
+      { file: small[0]![0] },
+    );
   }
 }
 
@@ -216,7 +285,13 @@ function issueOf(ref: string, e: unknown): ImageIssue {
   return { file: ref, code: 'CORRUPT_IMAGE', reason: (e instanceof Error ? e.message : String(e)).split('\n')[0]! };
 }
 
-async function probeAll(items: readonly ListedItem[], requireDicom: boolean, maxPixels: number, concurrency: number, onProgress: ProgressCallback | undefined): Promise<Probed[]> {
+async function probeAll(
+  items: readonly ListedItem[],
+  requireDicom: boolean,
+  maxPixels: number,
+  concurrency: number,
+  onProgress: ProgressCallback | undefined,
+): Promise<Probed[]> {
   const meter = new ProgressMeter('scanning', items.length, onProgress);
   const out: Probed[] = [];
   await orderedPool(
@@ -226,7 +301,11 @@ async function probeAll(items: readonly ListedItem[], requireDicom: boolean, max
       if (item.kind === 'pixels') return { ok: true, info: item.info };
       try {
         const info = await probeFile(item.path, maxPixels);
-        if (requireDicom && info.format !== 'dicom') return { ok: false, issue: { file: item.ref, code: 'NOT_DICOM', reason: `a ${info.format} file where DICOM was asked for` } };
+        if (requireDicom && info.format !== 'dicom')
+          return {
+            ok: false,
+            issue: { file: item.ref, code: 'NOT_DICOM', reason: `a ${info.format} file where DICOM was asked for` },
+          };
         return { ok: true, info };
       } catch (e) {
         return { ok: false, issue: issueOf(item.ref, e) };
@@ -240,7 +319,11 @@ async function probeAll(items: readonly ListedItem[], requireDicom: boolean, max
   return out;
 }
 
-function chooseChannels(items: readonly ListedItem[], probed: readonly Probed[], wanted: IngestionInput['channels']): 1 | 3 {
+function chooseChannels(
+  items: readonly ListedItem[],
+  probed: readonly Probed[],
+  wanted: IngestionInput['channels'],
+): 1 | 3 {
   if (wanted === 1 || wanted === 3) return wanted;
   const byChannels: Record<1 | 3, string[]> = { 1: [], 3: [] };
   probed.forEach((p, i) => {
@@ -251,27 +334,55 @@ function chooseChannels(items: readonly ListedItem[], probed: readonly Probed[],
     throw new IngestionError(
       'MIXED_CHANNELS',
       `${byChannels[1].length} greyscale and ${byChannels[3].length} colour images; the ${fewer.length} with ${count} channel(s): ${listForMessage(fewer)}. Choose channels 1 or 3 to convert them all.`,
-      { file: fewer[0]!, details: fewer.map((f) => ({ file: f, code: 'CHANNEL_MISMATCH' as const, reason: `${count} channel(s) in a dataset of ${count === 1 ? 3 : 1}` })) },
+      {
+        file: fewer[0]!,
+        details: fewer.map((f) => ({
+          file: f,
+          code: 'CHANNEL_MISMATCH' as const,
+          reason: `${count} channel(s) in a dataset of ${count === 1 ? 3 : 1}`,
+        })),
+      },
     );
   }
   return byChannels[1].length > 0 ? 1 : 3;
 }
 
-function assignSplits(labels: readonly number[], items: readonly ListedItem[], request: IngestionInput['split'], warnings: ProfileWarning[]): { splits: (Split | null)[]; source: SplitSource } {
+function assignSplits(
+  labels: readonly number[],
+  items: readonly ListedItem[],
+  request: IngestionInput['split'],
+  warnings: ProfileWarning[],
+): { splits: (Split | null)[]; source: SplitSource } {
   const given = items.some((i) => i.split !== null);
   if (given) {
-    if (request) warnings.push({ code: 'SPLIT_REQUEST_IGNORED', message: 'the dataset gives its own splits; they were kept and the requested split was not made' });
+    if (request)
+      warnings.push({
+        code: 'SPLIT_REQUEST_IGNORED',
+        message: 'the dataset gives its own splits; they were kept and the requested split was not made',
+      });
     return { splits: items.map((i) => i.split), source: 'given' };
   }
   if (!request) return { splits: items.map(() => null), source: 'none' };
   const fractions = request.fractions ?? DEFAULT_FRACTIONS;
   if (items.some((i) => i.group !== null)) {
-    return { splits: groupSplit(labels, items.map((it, k) => it.group ?? `\u0000ungrouped-${k}`), fractions, request.seed), source: 'group' };
+    return {
+      splits: groupSplit(
+        labels,
+        items.map((it, k) => it.group ?? `\u0000ungrouped-${k}`),
+        fractions,
+        request.seed,
+      ),
+      source: 'group',
+    };
   }
   return { splits: stratifiedSplit(labels, fractions, request.seed), source: 'stratified' };
 }
 
-export async function ingestDataset(input: IngestionInput, target: IngestionTarget, onProgress?: ProgressCallback): Promise<IngestionResult> {
+export async function ingestDataset(
+  input: IngestionInput,
+  target: IngestionTarget,
+  onProgress?: ProgressCallback,
+): Promise<IngestionResult> {
   const { size, minClassSize, concurrency, limits } = validate(input);
   const fit = input.fit ?? 'cover';
   const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
@@ -307,8 +418,14 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
       async ({ item, probe }): Promise<Normalised | undefined> => {
         if (!probe.ok) return undefined;
         try {
-          if (item.kind === 'pixels') return { ok: true, info: item.info, pixels: await normaliseRaw(item.load(), channels, normaliseOptions) };
-          const { info, pixels } = await normaliseFile(await readFile(item.path), channels, normaliseOptions, probe.info);
+          if (item.kind === 'pixels')
+            return { ok: true, info: item.info, pixels: await normaliseRaw(item.load(), channels, normaliseOptions) };
+          const { info, pixels } = await normaliseFile(
+            await readFile(item.path),
+            channels,
+            normaliseOptions,
+            probe.info,
+          );
           return { ok: true, info, pixels };
         } catch (e) {
           return { ok: false, issue: issueOf(item.ref, e) };
@@ -324,12 +441,19 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
         // Once the run is bound to fail, keep decoding only to name every bad file.
         if (failing()) return;
         await writer!.append(result.pixels);
-        profile.add(item.ref, item.label, result.info, createHash('sha256').update(result.pixels).digest('hex'), pixelStd(result.pixels));
+        profile.add(
+          item.ref,
+          item.label,
+          result.info,
+          createHash('sha256').update(result.pixels).digest('hex'),
+          pixelStd(result.pixels),
+        );
         accepted.push(item);
       },
     );
     await writer.close();
-    if (failing()) throw badImagesError([...issues].sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true })));
+    if (failing())
+      throw badImagesError([...issues].sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true })));
     checkClasses(countLabels(accepted.map((i) => i.label)), minClassSize, ' after leaving out unusable images');
 
     const warnings: ProfileWarning[] = [...listing.warnings];
@@ -337,7 +461,11 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
     let classNames = sortedClasses(present);
     if (listing.classOrder) {
       const dropped = listing.classOrder.filter((c) => !present.has(c));
-      if (dropped.length > 0) warnings.push({ code: 'IGNORED_FILES', message: `${dropped.length} class name(s) with no images were dropped: ${listForMessage(dropped)}` });
+      if (dropped.length > 0)
+        warnings.push({
+          code: 'IGNORED_FILES',
+          message: `${dropped.length} class name(s) with no images were dropped: ${listForMessage(dropped)}`,
+        });
       classNames = listing.classOrder.filter((c) => present.has(c));
     }
     const index = new Map(classNames.map((c, i) => [c, i]));
@@ -352,13 +480,22 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
       thresholds,
     });
     const groups = accepted.some((i) => i.group !== null) ? accepted.map((i) => i.group ?? '') : null;
-    await writeManifest(target.stagingDir, { size, channels, count: accepted.length, classNames, labels, splits, groups, refs: accepted.map((i) => i.ref) }, built);
+    await writeManifest(
+      target.stagingDir,
+      { size, channels, count: accepted.length, classNames, labels, splits, groups, refs: accepted.map((i) => i.ref) },
+      built,
+    );
 
     const splitCounts: Record<string, number> = {};
     for (const s of splits) splitCounts[s ?? 'unsplit'] = (splitCounts[s ?? 'unsplit'] ?? 0) + 1;
     const allDicom = probed.every((p) => !p.ok || p.info.format === 'dicom');
     return {
-      format: listing.format === 'folder' || listing.format === 'csv' ? (allDicom ? 'dicom' : listing.format) : listing.format,
+      format:
+        listing.format === 'folder' || listing.format === 'csv'
+          ? allDicom
+            ? 'dicom'
+            : listing.format
+          : listing.format,
       archive,
       imageCount: accepted.length,
       classNames,
@@ -373,7 +510,9 @@ export async function ingestDataset(input: IngestionInput, target: IngestionTarg
     };
   } catch (e) {
     await writer?.close().catch(() => undefined);
-    await Promise.all([PIXELS_FILE, MANIFEST_FILE, PROFILE_FILE].map((f) => rm(join(target.stagingDir, f), { force: true })));
+    await Promise.all(
+      [PIXELS_FILE, MANIFEST_FILE, PROFILE_FILE].map((f) => rm(join(target.stagingDir, f), { force: true })),
+    );
     throw e;
   } finally {
     if (scratch.dir) await rm(scratch.dir, { recursive: true, force: true });

@@ -6,7 +6,21 @@
 export type NpyDtype = 'u1' | 'i1' | 'u2' | 'i2' | 'i4' | 'u4' | 'i8' | 'u8' | 'f4' | 'f8' | 'b1' | 'U';
 
 export type NpyData =
-  | { readonly kind: 'numeric'; readonly dtype: Exclude<NpyDtype, 'U'>; readonly values: Float64Array | Float32Array | Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array }
+  | {
+      readonly kind: 'numeric';
+      readonly dtype: Exclude<NpyDtype, 'U'>;
+      readonly values:
+        | Float64Array
+        | Float32Array
+        | Uint8Array
+        | Int8Array
+        | Uint16Array
+        | Int16Array
+        | Int32Array
+        | Uint32Array
+        | BigInt64Array
+        | BigUint64Array;
+    }
   | { readonly kind: 'unicode'; readonly dtype: 'U'; readonly values: readonly string[] };
 
 export interface NpyArray {
@@ -50,7 +64,8 @@ function copyAligned(bytes: Uint8Array, offset: number, length: number): ArrayBu
 }
 
 export function parseNpy(bytes: Uint8Array): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new NpyFormatError('not a .npy file (bad magic)');
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new NpyFormatError('not a .npy file (bad magic)');
   const major = bytes[6]!;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
@@ -85,21 +100,34 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
 
   const dtype = `${code}${size}` as Exclude<NpyDtype, 'U'>;
   const byteLength = count * size;
-  if (dataStart + byteLength > bytes.length) throw new NpyFormatError(`truncated .npy data: need ${byteLength} bytes, have ${bytes.length - dataStart}`);
+  if (dataStart + byteLength > bytes.length)
+    throw new NpyFormatError(`truncated .npy data: need ${byteLength} bytes, have ${bytes.length - dataStart}`);
   const buffer = copyAligned(bytes, dataStart, byteLength);
   const values = (() => {
     switch (dtype) {
-      case 'u1': case 'b1': return new Uint8Array(buffer);
-      case 'i1': return new Int8Array(buffer);
-      case 'u2': return new Uint16Array(buffer);
-      case 'i2': return new Int16Array(buffer);
-      case 'i4': return new Int32Array(buffer);
-      case 'u4': return new Uint32Array(buffer);
-      case 'i8': return new BigInt64Array(buffer);
-      case 'u8': return new BigUint64Array(buffer);
-      case 'f4': return new Float32Array(buffer);
-      case 'f8': return new Float64Array(buffer);
-      default: throw new NpyFormatError(`unsupported .npy dtype '${header.descr}'`);
+      case 'u1':
+      case 'b1':
+        return new Uint8Array(buffer);
+      case 'i1':
+        return new Int8Array(buffer);
+      case 'u2':
+        return new Uint16Array(buffer);
+      case 'i2':
+        return new Int16Array(buffer);
+      case 'i4':
+        return new Int32Array(buffer);
+      case 'u4':
+        return new Uint32Array(buffer);
+      case 'i8':
+        return new BigInt64Array(buffer);
+      case 'u8':
+        return new BigUint64Array(buffer);
+      case 'f4':
+        return new Float32Array(buffer);
+      case 'f8':
+        return new Float64Array(buffer);
+      default:
+        throw new NpyFormatError(`unsupported .npy dtype '${header.descr}'`);
     }
   })();
   return { shape: header.shape, data: { kind: 'numeric', dtype: dtype === 'b1' ? 'u1' : dtype, values } };

@@ -18,7 +18,18 @@ const CLASS_NAME_KEYS = ['class_names', 'classes', 'label_names'];
 const GROUP_KEYS = ['source_image', 'group', 'groups', 'patient_id', 'patient'];
 const SPLIT_KEYS = ['split', 'splits'];
 
-const BIT_DEPTH: Record<string, number> = { u1: 8, i1: 8, u2: 16, i2: 16, u4: 32, i4: 32, u8: 64, i8: 64, f4: 32, f8: 64 };
+const BIT_DEPTH: Record<string, number> = {
+  u1: 8,
+  i1: 8,
+  u2: 16,
+  i2: 16,
+  u4: 32,
+  i4: 32,
+  u8: 64,
+  i8: 64,
+  f4: 32,
+  f8: 64,
+};
 
 function bad(file: string, message: string): IngestionError {
   return new IngestionError('BAD_NPZ', `${file}: ${message}`, { file });
@@ -26,7 +37,10 @@ function bad(file: string, message: string): IngestionError {
 
 function strings(array: NpyArray | undefined, n: number, key: string, file: string): string[] | undefined {
   if (!array) return undefined;
-  const values = array.data.kind === 'unicode' ? [...array.data.values] : Array.from(array.data.values as ArrayLike<number | bigint>, (v) => String(v));
+  const values =
+    array.data.kind === 'unicode'
+      ? [...array.data.values]
+      : Array.from(array.data.values as ArrayLike<number | bigint>, (v) => String(v));
   if (values.length !== n) throw bad(file, `'${key}' has ${values.length} entries for ${n} images`);
   return values;
 }
@@ -53,7 +67,8 @@ function layoutOf(images: NpyArray, key: string, file: string): Layout {
   if (s.length === 3) return { n: s[0]!, height: s[1]!, width: s[2]!, channels: 1, chw: false };
   if (s.length === 4) {
     const last = s[3]!;
-    if (last === 1 || last === 3 || last === 4) return { n: s[0]!, height: s[1]!, width: s[2]!, channels: last, chw: false };
+    if (last === 1 || last === 3 || last === 4)
+      return { n: s[0]!, height: s[1]!, width: s[2]!, channels: last, chw: false };
     const second = s[1]!;
     if (second === 1 || second === 3) return { n: s[0]!, height: s[2]!, width: s[3]!, channels: second, chw: true };
   }
@@ -77,7 +92,12 @@ function scalingOf(images: NpyArray): 'copy' | 'round' | 'unit' | 'stretch' {
   return 'stretch';
 }
 
-function loader(images: NpyArray, layout: Layout, index: number, scaling: ReturnType<typeof scalingOf>): () => RawImage {
+function loader(
+  images: NpyArray,
+  layout: Layout,
+  index: number,
+  scaling: ReturnType<typeof scalingOf>,
+): () => RawImage {
   return () => {
     const values = (images.data as { values: ArrayLike<number | bigint> & { subarray?: unknown } }).values;
     const { height, width, channels, chw } = layout;
@@ -114,7 +134,13 @@ function loader(images: NpyArray, layout: Layout, index: number, scaling: Return
   };
 }
 
-function labelNames(array: NpyArray, n: number, key: string, file: string, classNames: readonly string[] | undefined): string[] {
+function labelNames(
+  array: NpyArray,
+  n: number,
+  key: string,
+  file: string,
+  classNames: readonly string[] | undefined,
+): string[] {
   const s = array.shape;
   if (!(s.length === 1 || (s.length === 2 && s[1] === 1)) || s[0] !== n) {
     const multi = s.length === 2 && s[1]! > 1 ? ' (multi-label targets are not supported)' : '';
@@ -126,7 +152,8 @@ function labelNames(array: NpyArray, n: number, key: string, file: string, class
     if (!Number.isInteger(v) || v < 0) throw bad(file, `'${key}'[${i}] is ${v}, not a class index`);
     if (classNames) {
       const name = classNames[v];
-      if (name === undefined) throw bad(file, `'${key}'[${i}] is ${v} but class_names has only ${classNames.length} names`);
+      if (name === undefined)
+        throw bad(file, `'${key}'[${i}] is ${v} but class_names has only ${classNames.length} names`);
       return name;
     }
     return String(v);
@@ -138,17 +165,28 @@ export function listNpz(arrays: Map<string, NpyArray>, file: string): Listing {
   if (classEntry && classEntry[1].data.kind !== 'unicode') throw bad(file, `'${classEntry[0]}' must be a string array`);
   const classNames = classEntry ? [...(classEntry[1].data.values as readonly string[])] : undefined;
 
-  const sets: { imagesKey: string; labelsKey: string; split: Split | null; groupKey?: string; splitKey?: string }[] = [];
+  const sets: { imagesKey: string; labelsKey: string; split: Split | null; groupKey?: string; splitKey?: string }[] =
+    [];
   for (const prefix of SPLIT_PREFIXES) {
-    if (arrays.has(`${prefix}_images`)) sets.push({ imagesKey: `${prefix}_images`, labelsKey: `${prefix}_labels`, split: splitFromName(prefix)! });
+    if (arrays.has(`${prefix}_images`))
+      sets.push({ imagesKey: `${prefix}_images`, labelsKey: `${prefix}_labels`, split: splitFromName(prefix)! });
   }
   if (sets.length === 0) {
     if (!arrays.has('images')) {
-      throw bad(file, `no image array found; expected 'images' and 'labels', or MedMNIST keys like 'train_images' and 'train_labels' (found: ${[...arrays.keys()].join(', ')})`);
+      throw bad(
+        file,
+        `no image array found; expected 'images' and 'labels', or MedMNIST keys like 'train_images' and 'train_labels' (found: ${[...arrays.keys()].join(', ')})`,
+      );
     }
     const groupEntry = firstKey(arrays, GROUP_KEYS);
     const splitEntry = firstKey(arrays, SPLIT_KEYS);
-    sets.push({ imagesKey: 'images', labelsKey: 'labels', split: null, ...(groupEntry ? { groupKey: groupEntry[0] } : {}), ...(splitEntry ? { splitKey: splitEntry[0] } : {}) });
+    sets.push({
+      imagesKey: 'images',
+      labelsKey: 'labels',
+      split: null,
+      ...(groupEntry ? { groupKey: groupEntry[0] } : {}),
+      ...(splitEntry ? { splitKey: splitEntry[0] } : {}),
+    });
   }
 
   const items: ListedPixels[] = [];
@@ -161,8 +199,14 @@ export function listNpz(arrays: Map<string, NpyArray>, file: string): Listing {
     const groups = set.groupKey ? strings(arrays.get(set.groupKey), layout.n, set.groupKey, file) : undefined;
     const splitValues = set.splitKey ? strings(arrays.get(set.splitKey), layout.n, set.splitKey, file) : undefined;
     const scaling = scalingOf(images);
-    const bitDepth = images.data.kind === 'numeric' ? BIT_DEPTH[images.data.dtype] ?? 8 : 8;
-    const info = { width: layout.width, height: layout.height, channels: layout.channels === 1 ? 1 : 3, bitDepth, format: 'npz' } as const;
+    const bitDepth = images.data.kind === 'numeric' ? (BIT_DEPTH[images.data.dtype] ?? 8) : 8;
+    const info = {
+      width: layout.width,
+      height: layout.height,
+      channels: layout.channels === 1 ? 1 : 3,
+      bitDepth,
+      format: 'npz',
+    } as const;
     for (let i = 0; i < layout.n; i++) {
       let split = set.split;
       if (splitValues) {
@@ -170,7 +214,15 @@ export function listNpz(arrays: Map<string, NpyArray>, file: string): Listing {
         if (!parsed) throw bad(file, `'${set.splitKey}'[${i}] is '${splitValues[i]}'; expected train, val or test`);
         split = parsed;
       }
-      items.push({ kind: 'pixels', ref: `${set.imagesKey}[${i}]`, label: names[i]!, split, group: groups?.[i] ?? null, info, load: loader(images, layout, i, scaling) });
+      items.push({
+        kind: 'pixels',
+        ref: `${set.imagesKey}[${i}]`,
+        label: names[i]!,
+        split,
+        group: groups?.[i] ?? null,
+        info,
+        load: loader(images, layout, i, scaling),
+      });
     }
   }
   return { format: 'npz', items, ...(classNames ? { classOrder: classNames } : {}), warnings: [] };

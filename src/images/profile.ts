@@ -162,32 +162,55 @@ export class ProfileBuilder {
     const largest = Math.max(...counts.map(([, n]) => n));
     const smallest = Math.min(...counts.map(([, n]) => n));
     if (smallest > 0 && largest / smallest > thresholds.imbalanceRatio) {
-      warnings.push({ code: 'CLASS_IMBALANCE', message: `the largest class has ${(largest / smallest).toFixed(1)}x the images of the smallest (${largest} vs ${smallest})` });
+      warnings.push({
+        code: 'CLASS_IMBALANCE',
+        message: `the largest class has ${(largest / smallest).toFixed(1)}x the images of the smallest (${largest} vs ${smallest})`,
+      });
     }
     const tiny = counts.filter(([, n]) => n < thresholds.tinyClass);
     if (tiny.length > 0) {
-      warnings.push({ code: 'TINY_CLASSES', message: `classes with fewer than ${thresholds.tinyClass} images: ${tiny.map(([c, n]) => `${c} (${n})`).join(', ')}` });
+      warnings.push({
+        code: 'TINY_CLASSES',
+        message: `classes with fewer than ${thresholds.tinyClass} images: ${tiny.map(([c, n]) => `${c} (${n})`).join(', ')}`,
+      });
     }
     if (sizes.size > 1) {
-      warnings.push({ code: 'MIXED_SIZES', message: `${sizes.size} different image sizes, from ${minWidth}x${minHeight} to ${maxWidth}x${maxHeight}; all were resized to ${args.normalised.size}x${args.normalised.size}` });
+      warnings.push({
+        code: 'MIXED_SIZES',
+        message: `${sizes.size} different image sizes, from ${minWidth}x${minHeight} to ${maxWidth}x${maxHeight}; all were resized to ${args.normalised.size}x${args.normalised.size}`,
+      });
     }
     if (nearConstant.length > 0) {
-      warnings.push({ code: 'NEAR_CONSTANT_IMAGES', message: `${nearConstant.length} near-constant image(s) (pixel std below ${thresholds.nearConstantStd}), e.g. ${nearConstant.slice(0, 5).join(', ')}` });
+      warnings.push({
+        code: 'NEAR_CONSTANT_IMAGES',
+        message: `${nearConstant.length} near-constant image(s) (pixel std below ${thresholds.nearConstantStd}), e.g. ${nearConstant.slice(0, 5).join(', ')}`,
+      });
     }
     if (duplicateSets.length > 0) {
-      warnings.push({ code: 'DUPLICATES', message: `${duplicateSets.length} set(s) of identical images (${duplicateSets.reduce((n, s) => n + s.length - 1, 0)} redundant)` });
+      warnings.push({
+        code: 'DUPLICATES',
+        message: `${duplicateSets.length} set(s) of identical images (${duplicateSets.reduce((n, s) => n + s.length - 1, 0)} redundant)`,
+      });
     }
     if (crossSplit.length > 0) {
-      warnings.push({ code: 'CROSS_SPLIT_DUPLICATES', message: `${crossSplit.length} set(s) of identical images appear in more than one split` });
+      warnings.push({
+        code: 'CROSS_SPLIT_DUPLICATES',
+        message: `${crossSplit.length} set(s) of identical images appear in more than one split`,
+      });
     }
     if (args.skipped.length > 0) {
       warnings.push({ code: 'SKIPPED_IMAGES', message: `${args.skipped.length} unusable image(s) were skipped` });
     }
     if (upscaled > 0) {
-      warnings.push({ code: 'UPSCALED_IMAGES', message: `${upscaled} image(s) were smaller than ${args.normalised.size} pixels on a side and were upscaled` });
+      warnings.push({
+        code: 'UPSCALED_IMAGES',
+        message: `${upscaled} image(s) were smaller than ${args.normalised.size} pixels on a side and were upscaled`,
+      });
     }
 
-    const sortedSizes = [...sizes.values()].sort((a, b) => b.count - a.count || a.width - b.width || a.height - b.height);
+    const sortedSizes = [...sizes.values()].sort(
+      (a, b) => b.count - a.count || a.width - b.width || a.height - b.height,
+    );
     return {
       imageCount: this.entries.length,
       classCount: classNames.length,

@@ -18,12 +18,22 @@ export type ProgressCallback = (progress: IngestionProgress) => void;
 
 export class ProgressMeter {
   private readonly started = performance.now();
-  constructor(private readonly stage: IngestionStage, private readonly total: number, private readonly callback: ProgressCallback | undefined) {}
+  constructor(
+    private readonly stage: IngestionStage,
+    private readonly total: number,
+    private readonly callback: ProgressCallback | undefined,
+  ) {}
 
   report(done: number): void {
     if (!this.callback) return;
     const seconds = (performance.now() - this.started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    this.callback({ stage: this.stage, done, total: this.total, imagesPerSecond: rate, etaSeconds: rate > 0 ? (this.total - done) / rate : 0 });
+    this.callback({
+      stage: this.stage,
+      done,
+      total: this.total,
+      imagesPerSecond: rate,
+      etaSeconds: rate > 0 ? (this.total - done) / rate : 0,
+    });
   }
 }

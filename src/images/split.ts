@@ -62,7 +62,12 @@ export function stratifiedSplit(labels: readonly number[], fractions: SplitFract
  * Groups are bucketed by their majority class and, within a bucket, shuffled and dealt one by one
  * to the split furthest below its share of that bucket's images.
  */
-export function groupSplit(labels: readonly number[], groups: readonly string[], fractions: SplitFractions, seed: number): Split[] {
+export function groupSplit(
+  labels: readonly number[],
+  groups: readonly string[],
+  fractions: SplitFractions,
+  seed: number,
+): Split[] {
   const random = seededRandom(seed);
   const members = new Map<string, number[]>();
   groups.forEach((g, i) => pushTo(members, g, i));

@@ -35,7 +35,10 @@ export interface StoredManifest {
 
 /** Appends normalised records in order; the caller decides what to do with the files on failure. */
 export class PixelWriter {
-  private constructor(private readonly handle: FileHandle, readonly recordBytes: number) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly recordBytes: number,
+  ) {}
   private written = 0;
 
   static async create(dir: string, recordBytes: number): Promise<PixelWriter> {
@@ -43,9 +46,11 @@ export class PixelWriter {
   }
 
   async append(pixels: Uint8Array): Promise<void> {
-    if (pixels.length !== this.recordBytes) throw new Error(`record of ${pixels.length} bytes, expected ${this.recordBytes}`);
+    if (pixels.length !== this.recordBytes)
+      throw new Error(`record of ${pixels.length} bytes, expected ${this.recordBytes}`);
     let offset = 0;
-    while (offset < pixels.length) offset += (await this.handle.write(pixels, offset, pixels.length - offset, null)).bytesWritten;
+    while (offset < pixels.length)
+      offset += (await this.handle.write(pixels, offset, pixels.length - offset, null)).bytesWritten;
     this.written++;
   }
 
@@ -59,8 +64,14 @@ export class PixelWriter {
   }
 }
 
-export async function writeManifest(dir: string, manifest: Omit<StoredManifest, 'layout' | 'version'>, profile: DatasetProfile): Promise<void> {
-  await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ layout: LAYOUT, version: 1, ...manifest }), { flag: 'wx' });
+export async function writeManifest(
+  dir: string,
+  manifest: Omit<StoredManifest, 'layout' | 'version'>,
+  profile: DatasetProfile,
+): Promise<void> {
+  await writeFile(join(dir, MANIFEST_FILE), JSON.stringify({ layout: LAYOUT, version: 1, ...manifest }), {
+    flag: 'wx',
+  });
   await writeFile(join(dir, PROFILE_FILE), JSON.stringify(profile, null, 2), { flag: 'wx' });
 }
 
@@ -82,23 +93,37 @@ export interface SelectOptions {
 }
 
 export class StoredDataset {
-  private constructor(readonly dir: string, readonly manifest: StoredManifest, private readonly handle: FileHandle) {}
+  private constructor(
+    readonly dir: string,
+    readonly manifest: StoredManifest,
+    private readonly handle: FileHandle,
+  ) {}
 
   static async open(dir: string): Promise<StoredDataset> {
     let manifest: StoredManifest;
     try {
       manifest = JSON.parse(await readFile(join(dir, MANIFEST_FILE), 'utf8')) as StoredManifest;
     } catch (e) {
-      throw new IngestionError('STORED_DATASET_INVALID', `cannot read ${MANIFEST_FILE}: ${(e as Error).message}`, { file: join(dir, MANIFEST_FILE) });
+      throw new IngestionError('STORED_DATASET_INVALID', `cannot read ${MANIFEST_FILE}: ${(e as Error).message}`, {
+        file: join(dir, MANIFEST_FILE),
+      });
     }
     if (manifest.layout !== LAYOUT || manifest.version !== 1) {
-      throw new IngestionError('STORED_DATASET_INVALID', `unknown stored layout ${String(manifest.layout)} v${String(manifest.version)}`, { file: join(dir, MANIFEST_FILE) });
+      throw new IngestionError(
+        'STORED_DATASET_INVALID',
+        `unknown stored layout ${String(manifest.layout)} v${String(manifest.version)}`,
+        { file: join(dir, MANIFEST_FILE) },
+      );
     }
     const handle = await open(join(dir, PIXELS_FILE), 'r');
     const { size } = await handle.stat();
     if (size !== manifest.count * manifest.size * manifest.size * manifest.channels) {
       await handle.close();
-      throw new IngestionError('STORED_DATASET_INVALID', `${PIXELS_FILE} holds ${size} bytes, expected ${manifest.count} records`, { file: join(dir, PIXELS_FILE) });
+      throw new IngestionError(
+        'STORED_DATASET_INVALID',
+        `${PIXELS_FILE} holds ${size} bytes, expected ${manifest.count} records`,
+        { file: join(dir, PIXELS_FILE) },
+      );
     }
     return new StoredDataset(dir, manifest, handle);
   }
@@ -110,7 +135,9 @@ export class StoredDataset {
   /** Indices of the selected images, in stored order; sampling is seeded and stratified by class. */
   select(options: SelectOptions = {}): number[] {
     const m = this.manifest;
-    let indices = [...Array(m.count).keys()].filter((i) => options.split === undefined || m.splits[i] === options.split);
+    let indices = [...Array(m.count).keys()].filter(
+      (i) => options.split === undefined || m.splits[i] === options.split,
+    );
     const random = seededRandom(options.seed ?? 0);
     if (options.perClass !== undefined) {
       const byClass = new Map<number, number[]>();
@@ -119,7 +146,9 @@ export class StoredDataset {
         list.push(i);
         byClass.set(m.labels[i]!, list);
       }
-      indices = [...byClass.keys()].sort((a, b) => a - b).flatMap((c) => shuffled(byClass.get(c)!, random).slice(0, options.perClass));
+      indices = [...byClass.keys()]
+        .sort((a, b) => a - b)
+        .flatMap((c) => shuffled(byClass.get(c)!, random).slice(0, options.perClass));
     }
     if (options.limit !== undefined && indices.length > options.limit) {
       // Dealing round-robin over per-class shuffles keeps class proportions in any prefix.
@@ -156,9 +185,13 @@ export class StoredDataset {
       const maxRun = Math.max(1, Math.floor(MAX_READ_BYTES / record));
       while (k + run < indices.length && run < maxRun && indices[k + run] === indices[k]! + run) run++;
       const first = indices[k]!;
-      if (!Number.isInteger(first) || first < 0 || first + run > m.count) throw new RangeError(`image index ${first} out of range 0..${m.count - 1}`);
+      if (!Number.isInteger(first) || first < 0 || first + run > m.count)
+        throw new RangeError(`image index ${first} out of range 0..${m.count - 1}`);
       const { bytesRead } = await this.handle.read(images, k * record, run * record, first * record);
-      if (bytesRead !== run * record) throw new IngestionError('STORED_DATASET_INVALID', `${PIXELS_FILE} ended early reading image ${first}`, { file: join(this.dir, PIXELS_FILE) });
+      if (bytesRead !== run * record)
+        throw new IngestionError('STORED_DATASET_INVALID', `${PIXELS_FILE} ended early reading image ${first}`, {
+          file: join(this.dir, PIXELS_FILE),
+        });
       for (let j = 0; j < run; j++) labels[k + j] = m.labels[first + j]!;
       k += run;
     }
@@ -172,7 +205,17 @@ export class StoredDataset {
   async load(id: string, options: SelectOptions = {}): Promise<LabelledBatch> {
     const batch = await this.readBatch(this.select(options));
     const [count, height, width, channels] = batch.shape;
-    return { id, count, height, width, channels: channels as 1 | 3, pixels: batch.images, labels: batch.labels, indices: batch.indices, classNames: this.manifest.classNames };
+    return {
+      id,
+      count,
+      height,
+      width,
+      channels: channels as 1 | 3,
+      pixels: batch.images,
+      labels: batch.labels,
+      indices: batch.indices,
+      classNames: this.manifest.classNames,
+    };
   }
 
   async close(): Promise<void> {

@@ -8,13 +8,24 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { IngestionError } from './errors.js';
 
-export async function receiveUpload(body: Readable, destination: string, maxBytes: number, displayName = 'upload'): Promise<number> {
+export async function receiveUpload(
+  body: Readable,
+  destination: string,
+  maxBytes: number,
+  displayName = 'upload',
+): Promise<number> {
   let received = 0;
   const limiter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       received += chunk.length;
       if (received > maxBytes) {
-        callback(new IngestionError('UPLOAD_TOO_LARGE', `${displayName} is larger than the upload limit of ${maxBytes} bytes`, { file: displayName }));
+        callback(
+          new IngestionError(
+            'UPLOAD_TOO_LARGE',
+            `${displayName} is larger than the upload limit of ${maxBytes} bytes`,
+            { file: displayName },
+          ),
+        );
         return;
       }
       callback(null, chunk);

@@ -102,9 +102,15 @@ export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
 }
 
 /** What becomes of a job whose attempt just failed. */
-export type AfterFailure = { readonly state: 'queued'; readonly runAfter: number } | { readonly state: 'failed'; readonly deadLetter: boolean };
+export type AfterFailure =
+  { readonly state: 'queued'; readonly runAfter: number } | { readonly state: 'failed'; readonly deadLetter: boolean };
 
-export function afterFailure(job: Pick<Job, 'attempts' | 'maxAttempts'>, failure: JobFailure, policy: RetryPolicy, now: number): AfterFailure {
+export function afterFailure(
+  job: Pick<Job, 'attempts' | 'maxAttempts'>,
+  failure: JobFailure,
+  policy: RetryPolicy,
+  now: number,
+): AfterFailure {
   if (!failure.retryable) return { state: 'failed', deadLetter: false };
   if (job.attempts >= job.maxAttempts) return { state: 'failed', deadLetter: true };
   return { state: 'queued', runAfter: now + retryDelayMs(policy, job.attempts) };
@@ -114,6 +120,12 @@ export function afterFailure(job: Pick<Job, 'attempts' | 'maxAttempts'>, failure
 export class JobInterrupted extends Error {
   override readonly name = 'JobInterrupted';
   constructor(readonly reason: 'cancelled' | 'lost-lease' | 'shutdown') {
-    super(reason === 'cancelled' ? 'the job was cancelled' : reason === 'lost-lease' ? 'another worker took the job over' : 'the worker is shutting down');
+    super(
+      reason === 'cancelled'
+        ? 'the job was cancelled'
+        : reason === 'lost-lease'
+          ? 'another worker took the job over'
+          : 'the worker is shutting down',
+    );
   }
 }

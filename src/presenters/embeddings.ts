@@ -1,7 +1,16 @@
 /** Embeddings, probes, distances and expert features in the API's snake_case shapes. */
 import type { components } from '../api/schema.js';
 import { isBundledLocation } from '../probes/index.js';
-import { float32ToBytes, type DatasetExpertFeatures, type EmbeddingView, type ProbeRecord, type StoredDistance, type StoredDistanceMatrix, type StoredExpertDistance, type SubmittedAnswer } from '../services/index.js';
+import {
+  float32ToBytes,
+  type DatasetExpertFeatures,
+  type EmbeddingView,
+  type ProbeRecord,
+  type StoredDistance,
+  type StoredDistanceMatrix,
+  type StoredExpertDistance,
+  type SubmittedAnswer,
+} from '../services/index.js';
 
 type Schemas = components['schemas'];
 
@@ -32,13 +41,27 @@ export function presentEmbedding(e: EmbeddingView, withVector = false): Schemas[
     contributor: e.contributor ?? null,
     created_at: e.createdAt,
     ...(withVector
-      ? { vector: { encoding: 'base64-float32-le' as const, hessian: float32ToBytes(e.hessian).toString('base64'), scale: e.scale ? float32ToBytes(e.scale).toString('base64') : null } }
+      ? {
+          vector: {
+            encoding: 'base64-float32-le' as const,
+            hessian: float32ToBytes(e.hessian).toString('base64'),
+            scale: e.scale ? float32ToBytes(e.scale).toString('base64') : null,
+          },
+        }
       : {}),
   };
 }
 
 export function presentDistance(d: StoredDistance): Schemas['Distance'] {
-  return { a: d.a, b: d.b, distance: d.distance, value: d.value, probe: presentProbe(d.probe), embeddings: { ...d.embeddings }, ...(d.alpha !== undefined ? { alpha: d.alpha } : {}) };
+  return {
+    a: d.a,
+    b: d.b,
+    distance: d.distance,
+    value: d.value,
+    probe: presentProbe(d.probe),
+    embeddings: { ...d.embeddings },
+    ...(d.alpha !== undefined ? { alpha: d.alpha } : {}),
+  };
 }
 
 export function presentDistanceMatrix(m: StoredDistanceMatrix): Schemas['DistanceMatrix'] {
@@ -59,13 +82,26 @@ export function presentExpertFeatures(f: DatasetExpertFeatures, tieRule: string)
     features: { ...f.features },
     observers: f.observers,
     tie_rule: tieRule,
-    votes: f.votes ? Object.fromEntries(Object.entries(f.votes).map(([p, v]) => [p, { value: v.value, votes: v.votes, total: v.total, tied_with: [...v.tiedWith] }])) : null,
+    votes: f.votes
+      ? Object.fromEntries(
+          Object.entries(f.votes).map(([p, v]) => [
+            p,
+            { value: v.value, votes: v.votes, total: v.total, tied_with: [...v.tiedWith] },
+          ]),
+        )
+      : null,
     agreement: f.agreement ? Object.fromEntries(Object.entries(f.agreement).map(([p, a]) => [p, { ...a }])) : null,
   };
 }
 
 export function presentAnswerReceipt(r: SubmittedAnswer, tieRule: string): Schemas['ExpertAnswerReceipt'] {
-  return { dataset: r.dataset, observer: r.observer, answers: { ...r.answers }, replaced: r.replaced, features: presentExpertFeatures(r.features, tieRule) };
+  return {
+    dataset: r.dataset,
+    observer: r.observer,
+    answers: { ...r.answers },
+    replaced: r.replaced,
+    features: presentExpertFeatures(r.features, tieRule),
+  };
 }
 
 export function presentExpertDistance(d: StoredExpertDistance): Schemas['ExpertDistance'] {

@@ -1,6 +1,14 @@
 /** Domain and service objects in the API's snake_case shapes (openapi.yaml's schemas). */
 import type { components } from '../api/schema.js';
-import { METRICS, type BootstrapInterval, type CorrelationAnalysis, type CorrelationTest, type MeasuredOn, type Metric, type RankerEvaluation } from '../ranking/index.js';
+import {
+  METRICS,
+  type BootstrapInterval,
+  type CorrelationAnalysis,
+  type CorrelationTest,
+  type MeasuredOn,
+  type Metric,
+  type RankerEvaluation,
+} from '../ranking/index.js';
 import type { FittedRanker, RecommendationResult, ResultView } from '../services/index.js';
 
 type Schemas = components['schemas'];
@@ -17,11 +25,20 @@ function correlation(test: CorrelationTest & { readonly interval: BootstrapInter
     coefficient: test.coefficient,
     p_value: test.pValue,
     p_value_method: test.pValueMethod,
-    interval: { lower: i.lower, upper: i.upper, level: i.level, resamples: i.resamples, undefined_resamples: i.undefinedResamples, seed: i.seed },
+    interval: {
+      lower: i.lower,
+      upper: i.upper,
+      level: i.level,
+      resamples: i.resamples,
+      undefined_resamples: i.undefinedResamples,
+      seed: i.seed,
+    },
   };
 }
 
-export function presentAnalysis(analysis: CorrelationAnalysis & { readonly pairs: number }): Schemas['CorrelationAnalysis'] {
+export function presentAnalysis(
+  analysis: CorrelationAnalysis & { readonly pairs: number },
+): Schemas['CorrelationAnalysis'] {
   return {
     pairs: analysis.pairs,
     proxy: analysis.proxy ? { map: { ...analysis.proxy.map }, signals: [...(analysis.proxy.signals ?? [])] } : null,
@@ -42,7 +59,13 @@ export function presentAnalysis(analysis: CorrelationAnalysis & { readonly pairs
   };
 }
 
-const metricNames = { weightedTau: 'weighted_tau', spearman: 'spearman', ndcg: 'ndcg', regret: 'regret', top1: 'top1' } as const;
+const metricNames = {
+  weightedTau: 'weighted_tau',
+  spearman: 'spearman',
+  ndcg: 'ndcg',
+  regret: 'regret',
+  top1: 'top1',
+} as const;
 
 function metricValues<T>(values: Readonly<Record<Metric, T>>): Record<(typeof metricNames)[Metric], T> {
   return Object.fromEntries(METRICS.map((m) => [metricNames[m], values[m]])) as Record<(typeof metricNames)[Metric], T>;
@@ -67,7 +90,10 @@ export function presentEvaluation(version: string, e: RankerEvaluation): Schemas
           metric: metricNames[c.metric],
           pairs: c.pairs,
           mean_difference: c.meanDifference,
-          test: c.test === null ? null : { n: c.test.n, statistic: c.test.statistic, p_value: c.test.pValue, method: c.test.method },
+          test:
+            c.test === null
+              ? null
+              : { n: c.test.n, statistic: c.test.statistic, p_value: c.test.pValue, method: c.test.method },
         })),
       })),
       null: metricValues(s.null),
@@ -92,8 +118,22 @@ export function presentRanker(fitted: FittedRanker): Schemas['RankerSummary'] {
     probe: fitted.probe,
     signals: [...model.encoding.signals],
     training: { groups: model.training.groups, pairs: model.training.pairs, targets: [...model.training.targets] },
-    hyper: { backbone_precision: model.hyper.backbonePrecision, trait_precision: model.hyper.traitPrecision, signal_precision: model.hyper.signalPrecision, noise_variance: model.hyper.noiseVariance },
-    cross_validation: cv === null ? null : { scheme: cv.scheme, criterion: cv.criterion, folds: cv.folds, configurations: cv.configurations, score: cv.score },
+    hyper: {
+      backbone_precision: model.hyper.backbonePrecision,
+      trait_precision: model.hyper.traitPrecision,
+      signal_precision: model.hyper.signalPrecision,
+      noise_variance: model.hyper.noiseVariance,
+    },
+    cross_validation:
+      cv === null
+        ? null
+        : {
+            scheme: cv.scheme,
+            criterion: cv.criterion,
+            folds: cv.folds,
+            configurations: cv.configurations,
+            score: cv.score,
+          },
     evaluated: fitted.evaluation !== null,
   };
 }
@@ -119,7 +159,14 @@ export function presentRecommendations(result: RecommendationResult): Schemas['R
       basis: r.measured.length > 0 ? 'measured' : 'predicted',
       scale: r.scale,
       predicted: { mean: r.mean, sd: r.sd, interval80: [...r.interval80], interval90: [...r.interval90] },
-      measured: r.measured.map((m) => ({ study: m.study, candidate_set: m.candidateSet, value: m.value, z: m.z, rank: m.rank, of: m.of })),
+      measured: r.measured.map((m) => ({
+        study: m.study,
+        candidate_set: m.candidateSet,
+        value: m.value,
+        z: m.z,
+        rank: m.rank,
+        of: m.of,
+      })),
       explanation: {
         track_record: r.explanation.trackRecord,
         traits: r.explanation.traits,

@@ -11,9 +11,27 @@ export function presentJob(job: Job): components['schemas']['Job'] {
     state: job.state,
     params: job.params as Record<string, unknown>,
     requires_backend: job.requiresBackend,
-    progress: p === null ? null : { stage: p.stage, done: p.done, total: p.total, fraction: p.fraction, images_per_second: p.imagesPerSecond, eta_seconds: p.etaSeconds },
+    progress:
+      p === null
+        ? null
+        : {
+            stage: p.stage,
+            done: p.done,
+            total: p.total,
+            fraction: p.fraction,
+            images_per_second: p.imagesPerSecond,
+            eta_seconds: p.etaSeconds,
+          },
     result_url: job.resultUrl,
-    failure: job.failure === null ? null : { code: job.failure.code, message: job.failure.message, ...(job.failure.field !== undefined ? { field: job.failure.field } : {}), retryable: job.failure.retryable },
+    failure:
+      job.failure === null
+        ? null
+        : {
+            code: job.failure.code,
+            message: job.failure.message,
+            ...(job.failure.field !== undefined ? { field: job.failure.field } : {}),
+            retryable: job.failure.retryable,
+          },
     attempts: job.attempts,
     max_attempts: job.maxAttempts,
     dead_letter: job.deadLetter,

@@ -78,7 +78,12 @@ function linearOrClamp(cfg: Record<string, unknown>): Clamp | null {
 type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /** `absorbed` is the zero padding of a ZeroPadding2D layer folded into this (valid) convolution. */
-function convStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, depthwise: boolean, absorbed: Explicit | null): Step {
+function convStep(
+  layer: tfl.layers.Layer,
+  cfg: Record<string, unknown>,
+  depthwise: boolean,
+  absorbed: Explicit | null,
+): Step {
   channelsLast(cfg);
   const kernel = weight(layer, depthwise ? 'depthwise_kernel' : 'kernel');
   need(kernel !== null, 'kernel');
@@ -104,7 +109,10 @@ function convStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, depthwi
 
 function batchNormStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, clamp: Clamp): Step {
   const axis = cfg.axis;
-  need(axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)), 'axis');
+  need(
+    axis === -1 || axis === 3 || (Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3)),
+    'axis',
+  );
   const gamma = weight(layer, 'gamma');
   const beta = weight(layer, 'beta');
   const mean = weight(layer, 'moving_mean');
@@ -115,7 +123,12 @@ function batchNormStep(layer: tfl.layers.Layer, cfg: Record<string, unknown>, cl
     batchNormActivation(
       x as tf.Tensor4D,
       gamma === null ? null : (gamma() as tf.Tensor1D),
-      { beta: beta === null ? null : (beta() as tf.Tensor1D), movingMean: mean() as tf.Tensor1D, movingVariance: variance() as tf.Tensor1D, epsilon },
+      {
+        beta: beta === null ? null : (beta() as tf.Tensor1D),
+        movingMean: mean() as tf.Tensor1D,
+        movingVariance: variance() as tf.Tensor1D,
+        epsilon,
+      },
       clamp,
     );
 }
@@ -170,7 +183,11 @@ function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: 
       case 'ZeroPadding2D': {
         const amounts = paddingAmounts(cfg);
         const next = soleConsumer(l.name);
-        if (next !== undefined && (next.class_name === 'Conv2D' || next.class_name === 'DepthwiseConv2D') && next.config.padding === 'valid') {
+        if (
+          next !== undefined &&
+          (next.class_name === 'Conv2D' || next.class_name === 'DepthwiseConv2D') &&
+          next.config.padding === 'valid'
+        ) {
           paddingOf.set(next.name, amounts);
           run = ([x]) => x as tf.Tensor;
         } else {
@@ -197,7 +214,8 @@ function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: 
           run = ([x]) => x as tf.Tensor;
           break;
         }
-        const clamp = l.class_name === 'Activation' && cfg.activation === 'linear' ? NO_CLAMP : activationClamp(l.class_name, cfg);
+        const clamp =
+          l.class_name === 'Activation' && cfg.activation === 'linear' ? NO_CLAMP : activationClamp(l.class_name, cfg);
         need(clamp !== null, `${l.class_name} ${String(cfg.activation ?? '')}`);
         run = ([x]) => applyClamp(x as tf.Tensor, clamp);
         break;
@@ -221,7 +239,10 @@ function compileGraph(container: tfl.LayersModel, graph: GraphConfig): (inputs: 
     }
     steps.push({ name: l.name, inputs, run });
   }
-  need(graph.layers.every((l) => l.class_name !== 'InputLayer' || (l.inbound_nodes[0] ?? []).length === 0), 'input');
+  need(
+    graph.layers.every((l) => l.class_name !== 'InputLayer' || (l.inbound_nodes[0] ?? []).length === 0),
+    'input',
+  );
   const inputNames = graph.input_layers.map(([n]) => n);
   const outputName = graph.output_layers[0]?.[0] as string;
   need(byName.has(outputName), 'output');

@@ -1,11 +1,4 @@
-export type {
-  PixelScaling,
-  Probe,
-  ProbeIdentity,
-  ProbeInput,
-  ProbeWeight,
-  ProbeWeightKind,
-} from './probe.js';
+export type { PixelScaling, Probe, ProbeIdentity, ProbeInput, ProbeWeight, ProbeWeightKind } from './probe.js';
 export { probeFromLayersModel, type LayersProbeMeta } from './layers-probe.js';
 export { loadProbe, readLayersArtifacts, defaultProbeFolder, DEFAULT_PROBE_DIRNAME } from './load.js';
 export { probeIdentityHash } from './identity.js';

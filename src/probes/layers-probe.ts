@@ -26,7 +26,11 @@ function flattenLayers(layers: readonly LayerLike[]): LayerLike[] {
 }
 
 /** Which variable of a layer Task2Vec reads, and how many embedding entries it yields. */
-function classify(className: string, variableName: string, shape: readonly number[]): { kind: ProbeWeightKind; filters: number } | null {
+function classify(
+  className: string,
+  variableName: string,
+  shape: readonly number[],
+): { kind: ProbeWeightKind; filters: number } | null {
   const leaf = variableName.slice(variableName.lastIndexOf('/') + 1);
   const dim = (i: number): number => shape[i] ?? 0;
   if (className === 'Conv2D' && leaf === 'kernel' && shape.length === 4) {
@@ -82,7 +86,9 @@ function toFeatures(output: tf.Tensor): tf.Tensor2D {
  */
 export function probeFromLayersModel(model: tfl.LayersModel, meta: LayersProbeMeta): Probe {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
-    throw new Error(`a probe needs one input and one output; ${model.name} has ${model.inputs.length} and ${model.outputs.length}`);
+    throw new Error(
+      `a probe needs one input and one output; ${model.name} has ${model.inputs.length} and ${model.outputs.length}`,
+    );
   }
   const weighted = collectProbeWeights(model);
   if (weighted.length === 0) throw new Error(`${model.name} has no convolution, depthwise or batch-norm weights`);
@@ -98,7 +104,13 @@ export function probeFromLayersModel(model: tfl.LayersModel, meta: LayersProbeMe
     toFeatures(compiled === null ? (model.apply(x, { training: false }) as tf.Tensor) : compiled(x));
 
   return {
-    identity: { id, name: meta.name, architecture: meta.architecture, inputSize: meta.inputSize, pixelScaling: meta.pixelScaling },
+    identity: {
+      id,
+      name: meta.name,
+      architecture: meta.architecture,
+      inputSize: meta.inputSize,
+      pixelScaling: meta.pixelScaling,
+    },
     weights: weighted.map((w) => w.weight),
     featureSize,
     features: (x) => tf.tidy(() => forward(x)),

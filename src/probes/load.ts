@@ -26,7 +26,9 @@ const inside = (root: string, path: string): boolean => {
  * answer never tells whether some file outside the folder exists.
  */
 function shardPath(folder: string, name: unknown): string {
-  const refused = new Error(`model.json names weight file ${JSON.stringify(name)}, which is not a file inside the probe folder`);
+  const refused = new Error(
+    `model.json names weight file ${JSON.stringify(name)}, which is not a file inside the probe folder`,
+  );
   if (typeof name !== 'string' || name.includes('\u0000') || isAbsolute(name)) throw refused;
   const root = resolve(folder);
   if (!inside(root, resolve(root, name))) throw refused;
@@ -42,17 +44,22 @@ function shardPath(folder: string, name: unknown): string {
 /** Reads a TensorFlow.js LayersModel folder (model.json plus its weight shards) straight from disk. */
 export function readLayersArtifacts(folder: string): tf.io.ModelArtifacts {
   const modelPath = join(folder, 'model.json');
-  if (!existsSync(modelPath)) throw invalid(`no model.json in probe folder ${folder}`, [{ field: 'folder', message: 'no model.json' }]);
+  if (!existsSync(modelPath))
+    throw invalid(`no model.json in probe folder ${folder}`, [{ field: 'folder', message: 'no model.json' }]);
   const json = JSON.parse(readFileSync(modelPath, 'utf8')) as {
     modelTopology?: unknown;
     format?: string;
     weightsManifest?: WeightsGroup[];
   };
   if (json.modelTopology == null || !Array.isArray(json.weightsManifest)) {
-    throw invalid(`${modelPath} is not a TensorFlow.js LayersModel (no modelTopology or weightsManifest)`, [{ field: 'folder', message: 'not a LayersModel' }]);
+    throw invalid(`${modelPath} is not a TensorFlow.js LayersModel (no modelTopology or weightsManifest)`, [
+      { field: 'folder', message: 'not a LayersModel' },
+    ]);
   }
   if (json.format !== undefined && json.format !== 'layers-model') {
-    throw invalid(`${modelPath} has format '${json.format}'; only 'layers-model' probes are supported`, [{ field: 'folder', message: 'not a LayersModel' }]);
+    throw invalid(`${modelPath} has format '${json.format}'; only 'layers-model' probes are supported`, [
+      { field: 'folder', message: 'not a LayersModel' },
+    ]);
   }
   const specs: tf.io.WeightsManifestEntry[] = [];
   const shards: Buffer[] = [];
@@ -97,7 +104,9 @@ export async function loadProbe(folder: string, meta: Partial<LayersProbeMeta> =
   const inputSize = merged.inputSize ?? (typeof declared === 'number' ? declared : undefined);
   if (inputSize === undefined || !Number.isInteger(inputSize) || inputSize <= 0) {
     model.dispose();
-    throw invalid(`probe ${dir}: the model declares no input size; set inputSize in probe.json or pass it`, [{ field: 'input_size', message: 'required for this model' }]);
+    throw invalid(`probe ${dir}: the model declares no input size; set inputSize in probe.json or pass it`, [
+      { field: 'input_size', message: 'required for this model' },
+    ]);
   }
   return probeFromLayersModel(model, {
     name: merged.name ?? basename(dir),
@@ -114,7 +123,8 @@ export function defaultProbeFolder(): string {
     const candidate = join(dir, 'probes', DEFAULT_PROBE_DIRNAME);
     if (existsSync(join(candidate, 'model.json'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new Error(`the bundled probe probes/${DEFAULT_PROBE_DIRNAME} is missing from this installation`);
+    if (parent === dir)
+      throw new Error(`the bundled probe probes/${DEFAULT_PROBE_DIRNAME} is missing from this installation`);
     dir = parent;
   }
 }

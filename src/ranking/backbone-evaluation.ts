@@ -8,7 +8,14 @@
  * random ranking scores, paired Wilcoxon tests of the ranker against each baseline, and the coverage
  * of the ranker's predictive intervals.
  */
-import { groupObservations, historyPrior, indexSignals, type BackboneTraits, type Evidence, type Group } from './backbone-evidence.js';
+import {
+  groupObservations,
+  historyPrior,
+  indexSignals,
+  type BackboneTraits,
+  type Evidence,
+  type Group,
+} from './backbone-evidence.js';
 import { fitBackboneRanker, rankBackbones, type RankerHyper, type RankerOptions } from './backbone-ranker.js';
 import { quantile } from './bootstrap.js';
 import { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
@@ -74,7 +81,11 @@ export interface ScopeSummary {
   readonly methods: readonly MethodSummary[];
   /** The mean over the scope's targets when every target is ranked at random: its mean and sd. */
   readonly null: Readonly<Record<Metric, { readonly mean: number | null; readonly sd: number | null }>>;
-  readonly calibration: { readonly pairs: number; readonly coverage80: number | null; readonly coverage90: number | null };
+  readonly calibration: {
+    readonly pairs: number;
+    readonly coverage80: number | null;
+    readonly coverage90: number | null;
+  };
 }
 
 export interface RankerEvaluation {
@@ -97,7 +108,10 @@ export interface EvaluationOptions {
   /** Targets to hold out in turn (default: every target); the others stay as training data in every fold. */
   readonly heldOutTargets?: readonly string[];
   /** Further scopes over a subset of the held-out groups, e.g. a paper's own protocol. */
-  readonly extraScopes?: readonly { readonly name: string; readonly include: (group: { study: string; candidateSet: string; target: string }) => boolean }[];
+  readonly extraScopes?: readonly {
+    readonly name: string;
+    readonly include: (group: { study: string; candidateSet: string; target: string }) => boolean;
+  }[];
 }
 
 function top1(scores: readonly number[], truth: readonly number[]): number {
@@ -137,7 +151,12 @@ function shuffled(n: number, random: Random): number[] {
 }
 
 /** Metrics of `repeats` random rankings of one group, per metric. */
-function randomRankings(truth: readonly number[], k: number, repeats: number, random: Random): Record<Metric, number[]> {
+function randomRankings(
+  truth: readonly number[],
+  k: number,
+  repeats: number,
+  random: Random,
+): Record<Metric, number[]> {
   const out = Object.fromEntries(METRICS.map((m) => [m, [] as number[]])) as Record<Metric, number[]>;
   for (let r = 0; r < repeats; r++) {
     const s = scoreRanking(RANDOM, shuffled(truth.length, random), truth, k);
@@ -160,7 +179,12 @@ function bootstrapMean(values: readonly number[], resamples: number, random: Ran
     means.push(sum / values.length);
   }
   means.sort((a, b) => a - b);
-  return { mean: average(values), lower: quantile(means, 0.025), upper: quantile(means, 0.975), targets: values.length };
+  return {
+    mean: average(values),
+    lower: quantile(means, 0.025),
+    upper: quantile(means, 0.975),
+    targets: values.length,
+  };
 }
 
 function candidateTraits(evidence: Evidence, ids: readonly string[]): BackboneTraits[] {
@@ -173,7 +197,15 @@ interface GroupRun {
   readonly random: Record<Metric, number[]>;
 }
 
-function evaluateGroup(evidence: Evidence, train: readonly Group[], model: ReturnType<typeof fitBackboneRanker>, g: Group, k: number, repeats: number, random: Random): GroupRun {
+function evaluateGroup(
+  evidence: Evidence,
+  train: readonly Group[],
+  model: ReturnType<typeof fitBackboneRanker>,
+  g: Group,
+  k: number,
+  repeats: number,
+  random: Random,
+): GroupRun {
   const truth = g.values;
   const predictions = rankBackbones(model, {
     target: evidence.targets.find((t) => t.id === g.target) ?? { id: g.target },
@@ -181,42 +213,85 @@ function evaluateGroup(evidence: Evidence, train: readonly Group[], model: Retur
     signals: evidence.signals,
     context: { study: g.study, candidateSet: g.candidateSet },
   });
-  const methods: MethodScore[] = [scoreRanking(LEARNED, predictions.map((p) => p.mean), truth, k)];
+  const methods: MethodScore[] = [
+    scoreRanking(
+      LEARNED,
+      predictions.map((p) => p.mean),
+      truth,
+      k,
+    ),
+  ];
   const history = historyPrior(train.filter((t) => t.study === g.study && t.candidateSet === g.candidateSet));
   const baseline = (name: string, scores: readonly (number | undefined)[]) => {
     const filled = lastWhenMissing(scores);
     if (filled !== null) methods.push(scoreRanking(name, filled, truth, k));
   };
-  baseline(HISTORY, g.backbones.map((b) => history.get(b)));
+  baseline(
+    HISTORY,
+    g.backbones.map((b) => history.get(b)),
+  );
   const traits = new Map(evidence.backbones.map((b) => [b.id, b]));
-  baseline(LARGEST, g.backbones.map((b) => traits.get(b)?.sourceImages));
+  baseline(
+    LARGEST,
+    g.backbones.map((b) => traits.get(b)?.sourceImages),
+  );
   const signals = indexSignals(evidence.signals);
   for (const [signal, direction] of [...signals.directions].sort(([a], [b]) => a.localeCompare(b))) {
     const values = g.backbones.map((b) => signals.value(signal, traits.get(b), b, g.target));
-    baseline(direction === 'lower' ? `nearest by ${signal}` : signal, values.map((v) => (v === undefined ? undefined : direction === 'lower' ? -v : v)));
+    baseline(
+      direction === 'lower' ? `nearest by ${signal}` : signal,
+      values.map((v) => (v === undefined ? undefined : direction === 'lower' ? -v : v)),
+    );
   }
   const randomRuns = randomRankings(truth, k, repeats, random);
-  methods.push({ method: RANDOM, ...(Object.fromEntries(METRICS.map((m) => [m, average(randomRuns[m])])) as Record<Metric, number | null>) });
+  methods.push({
+    method: RANDOM,
+    ...(Object.fromEntries(METRICS.map((m) => [m, average(randomRuns[m])])) as Record<Metric, number | null>),
+  });
   return {
     group: {
       study: g.study,
       candidateSet: g.candidateSet,
       target: g.target,
-      predictions: predictions.map((p, i) => ({ backbone: p.backbone, measured: truth[i]!, measuredZ: g.z[i]!, mean: p.mean, sd: p.sd, interval80: p.interval80, interval90: p.interval90 })),
+      predictions: predictions.map((p, i) => ({
+        backbone: p.backbone,
+        measured: truth[i]!,
+        measuredZ: g.z[i]!,
+        mean: p.mean,
+        sd: p.sd,
+        interval80: p.interval80,
+        interval90: p.interval90,
+      })),
       methods,
     },
     random: randomRuns,
   };
 }
 
-function summariseScope(scope: string, runs: readonly GroupRun[], resamples: number, repeats: number, seed: number): ScopeSummary {
+function summariseScope(
+  scope: string,
+  runs: readonly GroupRun[],
+  resamples: number,
+  repeats: number,
+  seed: number,
+): ScopeSummary {
   const random = seededRandom(seed);
   const methodNames = [...new Set(runs.flatMap((r) => r.group.methods.map((m) => m.method)))];
   const scoreOf = (run: GroupRun, method: string) => run.group.methods.find((m) => m.method === method);
   const methods = methodNames.map((method): MethodSummary => {
     const covered = runs.filter((r) => scoreOf(r, method) !== undefined);
     const metrics = Object.fromEntries(
-      METRICS.map((m) => [m, bootstrapMean(covered.flatMap((r) => { const v = scoreOf(r, method)![m]; return v === null ? [] : [v]; }), resamples, random)]),
+      METRICS.map((m) => [
+        m,
+        bootstrapMean(
+          covered.flatMap((r) => {
+            const v = scoreOf(r, method)![m];
+            return v === null ? [] : [v];
+          }),
+          resamples,
+          random,
+        ),
+      ]),
     ) as Record<Metric, MetricSummary>;
     const versusRanker =
       method === LEARNED
@@ -231,10 +306,21 @@ function summariseScope(scope: string, runs: readonly GroupRun[], resamples: num
               metric,
               pairs: paired.length,
               meanDifference: average(paired.map(([a, b]) => a - b)),
-              test: paired.length > 0 ? wilcoxonSignedRank(paired.map(([a]) => a), paired.map(([, b]) => b)) : null,
+              test:
+                paired.length > 0
+                  ? wilcoxonSignedRank(
+                      paired.map(([a]) => a),
+                      paired.map(([, b]) => b),
+                    )
+                  : null,
             };
           });
-    return { method, metrics, top1Hits: covered.reduce((a, r) => a + (scoreOf(r, method)!.top1 ?? 0), 0), versusRanker };
+    return {
+      method,
+      metrics,
+      top1Hits: covered.reduce((a, r) => a + (scoreOf(r, method)!.top1 ?? 0), 0),
+      versusRanker,
+    };
   });
   const nullSummary = Object.fromEntries(
     METRICS.map((m) => {
@@ -244,12 +330,16 @@ function summariseScope(scope: string, runs: readonly GroupRun[], resamples: num
         if (v !== null) replicateMeans.push(v);
       }
       const mu = average(replicateMeans);
-      const sd = mu === null || replicateMeans.length < 2 ? null : Math.sqrt(replicateMeans.reduce((a, v) => a + (v - mu) ** 2, 0) / (replicateMeans.length - 1));
+      const sd =
+        mu === null || replicateMeans.length < 2
+          ? null
+          : Math.sqrt(replicateMeans.reduce((a, v) => a + (v - mu) ** 2, 0) / (replicateMeans.length - 1));
       return [m, { mean: mu, sd }];
     }),
   ) as Record<Metric, { mean: number | null; sd: number | null }>;
   const held = runs.flatMap((r) => r.group.predictions);
-  const inside = (p: HeldOutPrediction, interval: readonly [number, number]) => p.measuredZ >= interval[0] && p.measuredZ <= interval[1];
+  const inside = (p: HeldOutPrediction, interval: readonly [number, number]) =>
+    p.measuredZ >= interval[0] && p.measuredZ <= interval[1];
   return {
     scope,
     targets: runs.length,
@@ -270,7 +360,9 @@ export function evaluateRanker(evidence: Evidence, options: EvaluationOptions = 
   const resamples = options.bootstrapResamples ?? 2000;
   const repeats = options.nullRepeats ?? 1000;
   const all = groupObservations(evidence.observations);
-  const targets = [...new Set(all.map((g) => g.target))].sort().filter((t) => options.heldOutTargets === undefined || options.heldOutTargets.includes(t));
+  const targets = [...new Set(all.map((g) => g.target))]
+    .sort()
+    .filter((t) => options.heldOutTargets === undefined || options.heldOutTargets.includes(t));
   const random = seededRandom(seed);
   const runs: GroupRun[] = [];
   const folds: RankerEvaluation['folds'][number][] = [];
@@ -280,14 +372,33 @@ export function evaluateRanker(evidence: Evidence, options: EvaluationOptions = 
     if (train.length === 0) continue;
     const model = fitBackboneRanker(trainEvidence, options.ranker);
     folds.push({ target, hyper: model.hyper, trainingGroups: train.length });
-    for (const g of all.filter((x) => x.target === target)) runs.push(evaluateGroup(evidence, train, model, g, k, repeats, random));
+    for (const g of all.filter((x) => x.target === target))
+      runs.push(evaluateGroup(evidence, train, model, g, k, repeats, random));
   }
   const scopeNames = [...new Set(runs.map((r) => `${r.group.study}/${r.group.candidateSet}`))].sort();
-  const scopes = scopeNames.map((name, i) => summariseScope(name, runs.filter((r) => `${r.group.study}/${r.group.candidateSet}` === name), resamples, repeats, seed + 1 + i));
-  if (scopeNames.length > 1) scopes.push(summariseScope('pooled', runs, resamples, repeats, seed + 1 + scopeNames.length));
+  const scopes = scopeNames.map((name, i) =>
+    summariseScope(
+      name,
+      runs.filter((r) => `${r.group.study}/${r.group.candidateSet}` === name),
+      resamples,
+      repeats,
+      seed + 1 + i,
+    ),
+  );
+  if (scopeNames.length > 1)
+    scopes.push(summariseScope('pooled', runs, resamples, repeats, seed + 1 + scopeNames.length));
   (options.extraScopes ?? []).forEach((extra, i) => {
     const chosen = runs.filter((r) => extra.include(r.group));
-    if (chosen.length > 0) scopes.push(summariseScope(extra.name, chosen, resamples, repeats, seed + 2 + scopeNames.length + i));
+    if (chosen.length > 0)
+      scopes.push(summariseScope(extra.name, chosen, resamples, repeats, seed + 2 + scopeNames.length + i));
   });
-  return { k, seed, bootstrapResamples: resamples, nullRepeats: repeats, folds, groups: runs.map((r) => r.group), scopes };
+  return {
+    k,
+    seed,
+    bootstrapResamples: resamples,
+    nullRepeats: repeats,
+    folds,
+    groups: runs.map((r) => r.group),
+    scopes,
+  };
 }

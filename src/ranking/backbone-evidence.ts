@@ -78,10 +78,16 @@ export function groupKey(study: string, target: string, candidateSet: string): s
 export function groupObservations(observations: readonly Observation[]): Group[] {
   const byKey = new Map<string, Observation[]>();
   for (const o of observations) {
-    if (!Number.isFinite(o.value)) throw invalid(`result of ${o.backbone} on ${o.target} (${o.study}) is not a finite number`, [{ field: 'value', message: 'must be finite' }]);
+    if (!Number.isFinite(o.value))
+      throw invalid(`result of ${o.backbone} on ${o.target} (${o.study}) is not a finite number`, [
+        { field: 'value', message: 'must be finite' },
+      ]);
     const key = groupKey(o.study, o.target, o.candidateSet);
     const list = byKey.get(key) ?? [];
-    if (list.some((p) => p.backbone === o.backbone)) throw invalid(`backbone ${o.backbone} appears twice in group ${key}`, [{ field: 'backbone', message: 'one result per backbone, target, study and candidate set' }]);
+    if (list.some((p) => p.backbone === o.backbone))
+      throw invalid(`backbone ${o.backbone} appears twice in group ${key}`, [
+        { field: 'backbone', message: 'one result per backbone, target, study and candidate set' },
+      ]);
     list.push(o);
     byKey.set(key, list);
   }
@@ -94,7 +100,15 @@ export function groupObservations(observations: readonly Observation[]): Group[]
     const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
     if (!(sd > 0)) continue;
     const first = sorted[0]!;
-    groups.push({ key, study: first.study, target: first.target, candidateSet: first.candidateSet, backbones: sorted.map((o) => o.backbone), values, z: values.map((v) => (v - mean) / sd) });
+    groups.push({
+      key,
+      study: first.study,
+      target: first.target,
+      candidateSet: first.candidateSet,
+      backbones: sorted.map((o) => o.backbone),
+      values,
+      z: values.map((v) => (v - mean) / sd),
+    });
   }
   return groups;
 }
@@ -109,9 +123,15 @@ export function indexSignals(signals: readonly PairSignal[]): SignalIndex {
   const values = new Map<string, number>();
   const directions = new Map<string, SignalDirection>();
   for (const s of signals) {
-    if (!Number.isFinite(s.value)) throw invalid(`signal ${s.signal} for ${s.subject} on ${s.target} is not a finite number`, [{ field: 'value', message: 'must be finite' }]);
+    if (!Number.isFinite(s.value))
+      throw invalid(`signal ${s.signal} for ${s.subject} on ${s.target} is not a finite number`, [
+        { field: 'value', message: 'must be finite' },
+      ]);
     const known = directions.get(s.signal);
-    if (known !== undefined && known !== s.direction) throw invalid(`signal ${s.signal} is given both directions`, [{ field: 'direction', message: 'one direction per signal' }]);
+    if (known !== undefined && known !== s.direction)
+      throw invalid(`signal ${s.signal} is given both directions`, [
+        { field: 'direction', message: 'one direction per signal' },
+      ]);
     directions.set(s.signal, s.direction);
     values.set(`${s.subjectKind}\u0000${s.subject}\u0000${s.target}\u0000${s.signal}`, s.value);
   }

@@ -15,7 +15,15 @@
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { invalid } from '../errors.js';
-import { groupObservations, indexSignals, type BackboneTraits, type Evidence, type Group, type SignalIndex, type TargetTraits } from './backbone-evidence.js';
+import {
+  groupObservations,
+  indexSignals,
+  type BackboneTraits,
+  type Evidence,
+  type Group,
+  type SignalIndex,
+  type TargetTraits,
+} from './backbone-evidence.js';
 
 /** Standard normal quantiles for central 80% and 90% intervals. */
 const Z80 = 1.2815515655446004;
@@ -146,7 +154,12 @@ export interface BackbonePrediction {
   readonly evidence: BackboneEvidence;
 }
 
-const INTERACTIONS = ['same modality', 'natural source x grey target', 'source size x grey target', 'source size x target size'] as const;
+const INTERACTIONS = [
+  'same modality',
+  'natural source x grey target',
+  'source size x grey target',
+  'source size x target size',
+] as const;
 
 function log10OrUndefined(v: number | undefined): number | undefined {
   return v !== undefined && v > 0 ? Math.log10(v) : undefined;
@@ -186,7 +199,13 @@ export function contextOf(study: string, candidateSet: string): string {
   return `${study}/${candidateSet}`;
 }
 
-function rawColumns(enc: Omit<Encoding, 'columns' | 'scale'>, backboneId: string, backbone: BackboneTraits | undefined, target: TargetTraits | undefined, context: string | undefined): number[] {
+function rawColumns(
+  enc: Omit<Encoding, 'columns' | 'scale'>,
+  backboneId: string,
+  backbone: BackboneTraits | undefined,
+  target: TargetTraits | undefined,
+  context: string | undefined,
+): number[] {
   const size = log10OrUndefined(backbone?.sourceImages) ?? enc.meanLog10Images;
   const natural = backbone?.origin === undefined ? enc.meanNatural : backbone.origin === 'natural' ? 1 : 0;
   const grey = target?.colour === 'grey' ? 1 : 0;
@@ -205,7 +224,12 @@ function rawColumns(enc: Omit<Encoding, 'columns' | 'scale'>, backboneId: string
 }
 
 /** Signal values z-scored among the candidates that have them (missing: 0, the group average), sign-flipped so higher predicts better. */
-function signalColumns(enc: Pick<Encoding, 'signals'>, look: Lookup, candidates: readonly string[], target: string): number[][] {
+function signalColumns(
+  enc: Pick<Encoding, 'signals'>,
+  look: Lookup,
+  candidates: readonly string[],
+  target: string,
+): number[][] {
   const out = candidates.map(() => new Array<number>(enc.signals.length).fill(0));
   enc.signals.forEach((signal, j) => {
     const sign = look.signals.directions.get(signal) === 'lower' ? -1 : 1;
@@ -223,10 +247,19 @@ function signalColumns(enc: Pick<Encoding, 'signals'>, look: Lookup, candidates:
 }
 
 /** Group-centred rows for the candidates of one target; the scale is applied by the caller. */
-function centredRows(enc: Omit<Encoding, 'columns' | 'scale'>, look: Lookup, target: string, candidates: readonly string[], context: string | undefined): number[][] {
+function centredRows(
+  enc: Omit<Encoding, 'columns' | 'scale'>,
+  look: Lookup,
+  target: string,
+  candidates: readonly string[],
+  context: string | undefined,
+): number[][] {
   const traits = look.targets.get(target);
   const signals = signalColumns(enc, look, candidates, target);
-  const rows = candidates.map((b, i) => [...rawColumns(enc, b, look.backbones.get(b), traits, context), ...signals[i]!]);
+  const rows = candidates.map((b, i) => [
+    ...rawColumns(enc, b, look.backbones.get(b), traits, context),
+    ...signals[i]!,
+  ]);
   const width = rows[0]?.length ?? 0;
   for (let j = 0; j < width; j++) {
     const m = rows.reduce((a, r) => a + r[j]!, 0) / rows.length;
@@ -235,7 +268,11 @@ function centredRows(enc: Omit<Encoding, 'columns' | 'scale'>, look: Lookup, tar
   return rows;
 }
 
-function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOptions): { enc: Encoding; rows: number[][]; y: number[]; rowTargets: string[] } {
+function buildEncoding(
+  groups: readonly Group[],
+  look: Lookup,
+  options: RankerOptions,
+): { enc: Encoding; rows: number[][]; y: number[]; rowTargets: string[] } {
   const minGroups = options.minSignalGroups ?? 2;
   const minPairs = options.minSignalPairs ?? 10;
   const backboneIds = [...new Set(groups.flatMap((g) => g.backbones))].sort();
@@ -244,7 +281,9 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
     let covered = 0;
     let pairs = 0;
     for (const g of groups) {
-      const n = g.backbones.filter((b) => look.signals.value(signal, look.backbones.get(b), b, g.target) !== undefined).length;
+      const n = g.backbones.filter(
+        (b) => look.signals.value(signal, look.backbones.get(b), b, g.target) !== undefined,
+      ).length;
       if (n >= 2) {
         covered++;
         pairs += n;
@@ -252,7 +291,9 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
     }
     return covered >= minGroups && pairs >= minPairs;
   });
-  const trackKeys = [...new Set(groups.flatMap((g) => g.backbones.map((b) => `${contextOf(g.study, g.candidateSet)}\u0000${b}`)))].sort();
+  const trackKeys = [
+    ...new Set(groups.flatMap((g) => g.backbones.map((b) => `${contextOf(g.study, g.candidateSet)}\u0000${b}`))),
+  ].sort();
   const base = {
     tracks: trackKeys.map((k) => {
       const [context, backbone] = k.split('\u0000') as [string, string];
@@ -261,10 +302,22 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
     architectures: [...new Set(known.flatMap((b) => (b.architecture ? [b.architecture] : [])))].sort(),
     modalities: [...new Set(known.flatMap((b) => (b.modality ? [b.modality] : [])))].sort(),
     signals,
-    meanLog10Images: mean(known.flatMap((b) => { const v = log10OrUndefined(b.sourceImages); return v === undefined ? [] : [v]; }), 0),
-    meanNatural: mean(known.flatMap((b) => (b.origin === undefined ? [] : [b.origin === 'natural' ? 1 : 0])), 0),
+    meanLog10Images: mean(
+      known.flatMap((b) => {
+        const v = log10OrUndefined(b.sourceImages);
+        return v === undefined ? [] : [v];
+      }),
+      0,
+    ),
+    meanNatural: mean(
+      known.flatMap((b) => (b.origin === undefined ? [] : [b.origin === 'natural' ? 1 : 0])),
+      0,
+    ),
     meanTargetLog10Images: mean(
-      [...new Set(groups.map((g) => g.target))].flatMap((t) => { const v = log10OrUndefined(look.targets.get(t)?.images); return v === undefined ? [] : [v]; }),
+      [...new Set(groups.map((g) => g.target))].flatMap((t) => {
+        const v = log10OrUndefined(look.targets.get(t)?.images);
+        return v === undefined ? [] : [v];
+      }),
       0,
     ),
   };
@@ -297,7 +350,13 @@ function buildEncoding(groups: readonly Group[], look: Lookup, options: RankerOp
 }
 
 function priorPrecisions(columns: readonly Column[], hyper: RankerHyper): number[] {
-  return columns.map((c) => (c.kind === 'backbone' ? hyper.backbonePrecision : c.kind === 'signal' ? hyper.signalPrecision : hyper.traitPrecision));
+  return columns.map((c) =>
+    c.kind === 'backbone'
+      ? hyper.backbonePrecision
+      : c.kind === 'signal'
+        ? hyper.signalPrecision
+        : hyper.traitPrecision,
+  );
 }
 
 interface Statistics {
@@ -308,7 +367,10 @@ interface Statistics {
 function statistics(rows: readonly (readonly number[])[], y: readonly number[], width: number): Statistics {
   const X = rows.length > 0 ? new Matrix(rows.map((r) => [...r])) : Matrix.zeros(0, width);
   const Xt = X.transpose();
-  return { xtx: rows.length > 0 ? Xt.mmul(X) : Matrix.zeros(width, width), xty: rows.length > 0 ? Xt.mmul(Matrix.columnVector([...y])) : Matrix.zeros(width, 1) };
+  return {
+    xtx: rows.length > 0 ? Xt.mmul(X) : Matrix.zeros(width, width),
+    xty: rows.length > 0 ? Xt.mmul(Matrix.columnVector([...y])) : Matrix.zeros(width, 1),
+  };
 }
 
 interface Posterior {
@@ -326,7 +388,11 @@ function posterior(stats: Statistics, prior: readonly number[], noiseVariance: n
 }
 
 /** Predictive mean and variance x'm and x'Σx + σ² for each row. */
-function predictRows(post: Posterior, rows: readonly (readonly number[])[], noiseVariance: number): { mean: number; variance: number }[] {
+function predictRows(
+  post: Posterior,
+  rows: readonly (readonly number[])[],
+  noiseVariance: number,
+): { mean: number; variance: number }[] {
   if (rows.length === 0) return [];
   const X = new Matrix(rows.map((r) => [...r]));
   const means = X.mmul(post.mean).getColumn(0);
@@ -346,14 +412,24 @@ const HYPER_KEYS = ['backbonePrecision', 'traitPrecision', 'signalPrecision', 'n
  * one hyper-parameter at a time from its middle, sweeping until no single change improves the score:
  * a few dozen configurations instead of the whole product.
  */
-function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets: string[], grid: HyperGrid): { hyper: RankerHyper; summary: CrossValidationSummary } | null {
+function crossValidate(
+  enc: Encoding,
+  rows: number[][],
+  y: number[],
+  rowTargets: string[],
+  grid: HyperGrid,
+): { hyper: RankerHyper; summary: CrossValidationSummary } | null {
   const targets = [...new Set(rowTargets)].sort();
   if (targets.length < 3 || HYPER_KEYS.every((key) => grid[key].length === 1)) return null;
   const width = enc.columns.length;
   const total = statistics(rows, y, width);
   const folds = targets.map((t) => {
     const held = rows.flatMap((_, i) => (rowTargets[i] === t ? [i] : []));
-    const heldStats = statistics(held.map((i) => rows[i]!), held.map((i) => y[i]!), width);
+    const heldStats = statistics(
+      held.map((i) => rows[i]!),
+      held.map((i) => y[i]!),
+      width,
+    );
     return {
       stats: { xtx: total.xtx.clone().sub(heldStats.xtx), xty: total.xty.clone().sub(heldStats.xty) },
       rows: held.map((i) => rows[i]!),
@@ -379,9 +455,14 @@ function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets:
     return nlpd / count;
   };
   const middle = (values: readonly number[]) => values[Math.floor((values.length - 1) / 2)]!;
-  let best: RankerHyper = { backbonePrecision: middle(grid.backbonePrecision), traitPrecision: middle(grid.traitPrecision), signalPrecision: middle(grid.signalPrecision), noiseVariance: middle(grid.noiseVariance) };
+  let best: RankerHyper = {
+    backbonePrecision: middle(grid.backbonePrecision),
+    traitPrecision: middle(grid.traitPrecision),
+    signalPrecision: middle(grid.signalPrecision),
+    noiseVariance: middle(grid.noiseVariance),
+  };
   let bestScore = score(best);
-  for (let improved = true; improved; ) {
+  for (let improved = true; improved;) {
     improved = false;
     for (const key of HYPER_KEYS) {
       for (const value of grid[key]) {
@@ -397,7 +478,13 @@ function crossValidate(enc: Encoding, rows: number[][], y: number[], rowTargets:
   }
   return {
     hyper: best,
-    summary: { scheme: 'leave-one-target-out', criterion: 'mean negative log predictive density', folds: targets.length, configurations: scores.size, score: bestScore },
+    summary: {
+      scheme: 'leave-one-target-out',
+      criterion: 'mean negative log predictive density',
+      folds: targets.length,
+      configurations: scores.size,
+      score: bestScore,
+    },
   };
 }
 
@@ -406,7 +493,14 @@ function trackRecords(groups: readonly Group[]): Record<string, MeasuredOn[]> {
   for (const g of groups) {
     const order = g.z.map((_, i) => i).sort((a, b) => g.z[b]! - g.z[a]!);
     order.forEach((i, position) => {
-      (record[g.backbones[i]!] ??= []).push({ study: g.study, candidateSet: g.candidateSet, target: g.target, z: g.z[i]!, rank: position + 1, of: g.backbones.length });
+      (record[g.backbones[i]!] ??= []).push({
+        study: g.study,
+        candidateSet: g.candidateSet,
+        target: g.target,
+        z: g.z[i]!,
+        rank: position + 1,
+        of: g.backbones.length,
+      });
     });
   }
   return record;
@@ -418,13 +512,25 @@ function trackRecords(groups: readonly Group[]): Record<string, MeasuredOn[]> {
  */
 export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {}): BackboneRanker {
   const groups = groupObservations(evidence.observations);
-  if (groups.length === 0) throw invalid('the ranker needs at least one target with two or more differing results', [{ field: 'observations', message: 'no comparable results' }]);
+  if (groups.length === 0)
+    throw invalid('the ranker needs at least one target with two or more differing results', [
+      { field: 'observations', message: 'no comparable results' },
+    ]);
   const look = lookup(evidence);
   const { enc, rows, y, rowTargets } = buildEncoding(groups, look, options);
   const grid = options.grid ?? DEFAULT_GRID;
   const chosen = crossValidate(enc, rows, y, rowTargets, grid);
-  const hyper = chosen?.hyper ?? { backbonePrecision: grid.backbonePrecision[0]!, traitPrecision: grid.traitPrecision[0]!, signalPrecision: grid.signalPrecision[0]!, noiseVariance: grid.noiseVariance[0]! };
-  const post = posterior(statistics(rows, y, enc.columns.length), priorPrecisions(enc.columns, hyper), hyper.noiseVariance);
+  const hyper = chosen?.hyper ?? {
+    backbonePrecision: grid.backbonePrecision[0]!,
+    traitPrecision: grid.traitPrecision[0]!,
+    signalPrecision: grid.signalPrecision[0]!,
+    noiseVariance: grid.noiseVariance[0]!,
+  };
+  const post = posterior(
+    statistics(rows, y, enc.columns.length),
+    priorPrecisions(enc.columns, hyper),
+    hyper.noiseVariance,
+  );
   const covariance = post.cholesky.solve(Matrix.eye(enc.columns.length));
   return {
     hyper,
@@ -440,17 +546,29 @@ export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {
 
 function targetDistance(a: TargetTraits | undefined, b: TargetTraits | undefined): number {
   if (a === undefined || b === undefined) return Number.POSITIVE_INFINITY;
-  const differ = <T>(x: T | undefined, y: T | undefined) => (x === undefined || y === undefined ? 0.5 : x === y ? 0 : 1);
+  const differ = <T>(x: T | undefined, y: T | undefined) =>
+    x === undefined || y === undefined ? 0.5 : x === y ? 0 : 1;
   const logGap = (x: number | undefined, y: number | undefined) => {
     const lx = log10OrUndefined(x);
     const ly = log10OrUndefined(y);
     return lx === undefined || ly === undefined ? 0.5 : Math.abs(lx - ly);
   };
-  return differ(a.modality, b.modality) + differ(a.colour, b.colour) + logGap(a.classes, b.classes) + logGap(a.images, b.images);
+  return (
+    differ(a.modality, b.modality) +
+    differ(a.colour, b.colour) +
+    logGap(a.classes, b.classes) +
+    logGap(a.images, b.images)
+  );
 }
 
 /** Its results on other targets: in the requested context when it has any there, else everywhere. */
-function evidenceFor(model: BackboneRanker, backbone: string, target: string, traits: TargetTraits | undefined, context: string | undefined): BackboneEvidence {
+function evidenceFor(
+  model: BackboneRanker,
+  backbone: string,
+  target: string,
+  traits: TargetTraits | undefined,
+  context: string | undefined,
+): BackboneEvidence {
   const elsewhere = (model.record[backbone] ?? []).filter((m) => m.target !== target);
   const inContext = elsewhere.filter((m) => contextOf(m.study, m.candidateSet) === context);
   const measured = inContext.length > 0 ? inContext : elsewhere;
@@ -467,7 +585,13 @@ function evidenceFor(model: BackboneRanker, backbone: string, target: string, tr
     wins,
     winRate: measured.length > 0 ? wins / measured.length : null,
     pairwiseWinRate: compared > 0 ? beaten / compared : null,
-    meanZ: measured.length > 0 ? mean(measured.map((m) => m.z), 0) : null,
+    meanZ:
+      measured.length > 0
+        ? mean(
+            measured.map((m) => m.z),
+            0,
+          )
+        : null,
     similarTargets,
   };
 }
@@ -488,13 +612,22 @@ export interface RankRequest {
  */
 export function rankBackbones(model: BackboneRanker, request: RankRequest): BackbonePrediction[] {
   const ids = request.candidates.map((c) => c.id);
-  if (ids.length < 2) throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
-  if (new Set(ids).size !== ids.length) throw invalid('candidate backbones must be distinct', [{ field: 'candidates', message: 'duplicate backbone' }]);
-  const look = lookup({ backbones: request.candidates, targets: [request.target], signals: (request.signals ?? []).filter((s) => s.target === request.target.id) });
+  if (ids.length < 2)
+    throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
+  if (new Set(ids).size !== ids.length)
+    throw invalid('candidate backbones must be distinct', [{ field: 'candidates', message: 'duplicate backbone' }]);
+  const look = lookup({
+    backbones: request.candidates,
+    targets: [request.target],
+    signals: (request.signals ?? []).filter((s) => s.target === request.target.id),
+  });
   const enc = model.encoding;
-  const context = request.context === undefined ? undefined : contextOf(request.context.study, request.context.candidateSet);
+  const context =
+    request.context === undefined ? undefined : contextOf(request.context.study, request.context.candidateSet);
   const rows = centredRows(enc, look, request.target.id, ids, context).map((r) => r.map((v, j) => v / enc.scale[j]!));
-  const signalValues = ids.map((b) => enc.signals.map((s) => look.signals.value(s, look.backbones.get(b), b, request.target.id) ?? null));
+  const signalValues = ids.map((b) =>
+    enc.signals.map((s) => look.signals.value(s, look.backbones.get(b), b, request.target.id) ?? null),
+  );
   const weights = model.posteriorMean;
   const covariance = model.posteriorCovariance;
   return ids.map((backbone, i) => {
@@ -515,7 +648,8 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
       else if (c.kind === 'interaction') interactions.push({ name: c.name, effect: effect(j) });
       else signals.push({ signal: c.name, value: signalValues[i]![enc.signals.indexOf(c.name)]!, effect: effect(j) });
     });
-    const m = trackRecord + traits + interactions.reduce((a, x) => a + x.effect, 0) + signals.reduce((a, x) => a + x.effect, 0);
+    const m =
+      trackRecord + traits + interactions.reduce((a, x) => a + x.effect, 0) + signals.reduce((a, x) => a + x.effect, 0);
     const sd = Math.sqrt(variance);
     return {
       backbone,

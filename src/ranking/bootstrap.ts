@@ -42,7 +42,8 @@ export function bootstrapCorrelation(
 ): BootstrapInterval {
   const { resamples, seed, level } = { ...DEFAULT_BOOTSTRAP, ...options };
   if (x.length !== y.length) throw new RangeError(`paired samples differ in length: ${x.length} vs ${y.length}`);
-  if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`resamples must be a positive integer, got ${resamples}`);
   if (!(level > 0 && level < 1)) throw new RangeError(`level must lie in (0, 1), got ${level}`);
   const coefficient = kind === 'spearman' ? spearman : pearson;
   const random = seededRandom(seed);

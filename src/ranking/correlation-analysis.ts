@@ -4,7 +4,13 @@
  */
 import { bootstrapCorrelation, type BootstrapInterval, type BootstrapOptions } from './bootstrap.js';
 import { correlationTest, type CorrelationTest } from './correlation-test.js';
-import { distanceSignals, indexDistances, resolveDistance, type DistanceProxy, type PairDistance } from './distances.js';
+import {
+  distanceSignals,
+  indexDistances,
+  resolveDistance,
+  type DistanceProxy,
+  type PairDistance,
+} from './distances.js';
 
 export interface PairValue {
   readonly source: string;
@@ -72,13 +78,21 @@ export function analyseSignal(signal: string, input: CorrelationAnalysisInput): 
     }
     const d = resolveDistance(index, signal, t.source, t.target, input.proxy);
     if (d === undefined) leftOut.push({ source: t.source, target: t.target, reason: 'missing-distance' });
-    else used.push({ source: t.source, target: t.target, distance: d.value, transferability: t.value, ...(d.via ? { proxiedVia: d.via } : {}) });
+    else
+      used.push({
+        source: t.source,
+        target: t.target,
+        distance: d.value,
+        transferability: t.value,
+        ...(d.via ? { proxiedVia: d.via } : {}),
+      });
   }
   // A target's distance to itself is its baseline (transferability 0 by definition): say it was left out.
   // Other distance-only pairs were never candidates (nobody measured them) and are not listed.
   const targets = new Set(input.transferability.map((t) => t.target));
   for (const d of input.distances) {
-    if (d.signal !== signal || d.source !== d.target || !targets.has(d.target) || seen.has(pairKey(d.source, d.target))) continue;
+    if (d.signal !== signal || d.source !== d.target || !targets.has(d.target) || seen.has(pairKey(d.source, d.target)))
+      continue;
     seen.add(pairKey(d.source, d.target));
     leftOut.push({ source: d.source, target: d.target, reason: 'self-pair' });
   }
@@ -90,7 +104,10 @@ export function analyseSignal(signal: string, input: CorrelationAnalysisInput): 
     signal,
     n: used.length,
     pearson: { ...correlationTest('pearson', x, y), interval: bootstrapCorrelation('pearson', x, y, input.bootstrap) },
-    spearman: { ...correlationTest('spearman', x, y), interval: bootstrapCorrelation('spearman', x, y, input.bootstrap) },
+    spearman: {
+      ...correlationTest('spearman', x, y),
+      interval: bootstrapCorrelation('spearman', x, y, input.bootstrap),
+    },
     used,
     leftOut,
   };

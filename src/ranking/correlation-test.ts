@@ -81,6 +81,7 @@ export function correlationTest(kind: CorrelationKind, x: readonly number[], y: 
   const pValueMethod: PValueMethod = n <= EXACT_PERMUTATION_MAX_N ? 'exact-permutation' : 't-distribution';
   const coefficient = n >= 3 ? pearson(a, b) : null;
   if (coefficient === null) return { kind, n, coefficient: null, pValue: null, pValueMethod };
-  const pValue = pValueMethod === 'exact-permutation' ? exactPermutationPValue(a, b) : tDistributionPValue(coefficient, n);
+  const pValue =
+    pValueMethod === 'exact-permutation' ? exactPermutationPValue(a, b) : tDistributionPValue(coefficient, n);
   return { kind, n, coefficient, pValue, pValueMethod };
 }

@@ -7,14 +7,60 @@ export type { BootstrapInterval, BootstrapOptions } from './bootstrap.js';
 export { distanceSignals, indexDistances, resolveDistance } from './distances.js';
 export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } from './distances.js';
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
-export type { CorrelationAnalysis, CorrelationAnalysisInput, LeftOutPair, LeftOutReason, PairValue, SignalCorrelation, UsedPair } from './correlation-analysis.js';
+export type {
+  CorrelationAnalysis,
+  CorrelationAnalysisInput,
+  LeftOutPair,
+  LeftOutReason,
+  PairValue,
+  SignalCorrelation,
+  UsedPair,
+} from './correlation-analysis.js';
 export { ndcgAtK, rankCorrelation, regretAt1 } from './metrics.js';
 export { weightedTau } from './weighted-tau.js';
 export { wilcoxonSignedRank } from './wilcoxon.js';
 export type { WilcoxonTest } from './wilcoxon.js';
 export { groupKey, groupObservations, historyPrior, indexSignals } from './backbone-evidence.js';
-export type { BackboneTraits, Evidence, Group, Observation, PairSignal, SignalDirection, SignalIndex, TargetTraits } from './backbone-evidence.js';
+export type {
+  BackboneTraits,
+  Evidence,
+  Group,
+  Observation,
+  PairSignal,
+  SignalDirection,
+  SignalIndex,
+  TargetTraits,
+} from './backbone-evidence.js';
 export { DEFAULT_GRID, fitBackboneRanker, rankBackbones } from './backbone-ranker.js';
-export type { BackboneEvidence, BackbonePrediction, BackboneRanker, CrossValidationSummary, Explanation, HyperGrid, MeasuredOn, RankerHyper, RankRequest, RankerOptions as BackboneRankerOptions } from './backbone-ranker.js';
-export { evaluateRanker, HISTORY, LARGEST, LEARNED as RANKER, METRICS, RANDOM as RANDOM_RANKING } from './backbone-evaluation.js';
-export type { Comparison, EvaluationOptions, HeldOutGroup, HeldOutPrediction, MethodScore, MethodSummary as RankerMethodSummary, Metric, MetricSummary, RankerEvaluation, ScopeSummary } from './backbone-evaluation.js';
+export type {
+  BackboneEvidence,
+  BackbonePrediction,
+  BackboneRanker,
+  CrossValidationSummary,
+  Explanation,
+  HyperGrid,
+  MeasuredOn,
+  RankerHyper,
+  RankRequest,
+  RankerOptions as BackboneRankerOptions,
+} from './backbone-ranker.js';
+export {
+  evaluateRanker,
+  HISTORY,
+  LARGEST,
+  LEARNED as RANKER,
+  METRICS,
+  RANDOM as RANDOM_RANKING,
+} from './backbone-evaluation.js';
+export type {
+  Comparison,
+  EvaluationOptions,
+  HeldOutGroup,
+  HeldOutPrediction,
+  MethodScore,
+  MethodSummary as RankerMethodSummary,
+  Metric,
+  MetricSummary,
+  RankerEvaluation,
+  ScopeSummary,
+} from './backbone-evaluation.js';

@@ -6,7 +6,8 @@
 import { spearman } from './stats.js';
 
 function check(scores: readonly number[], truth: readonly number[]): void {
-  if (scores.length !== truth.length || scores.length === 0) throw new RangeError(`need equal, non-empty scores and truth (${scores.length} vs ${truth.length})`);
+  if (scores.length !== truth.length || scores.length === 0)
+    throw new RangeError(`need equal, non-empty scores and truth (${scores.length} vs ${truth.length})`);
 }
 
 /** Groups of indices with equal score, best score first. */

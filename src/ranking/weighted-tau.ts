@@ -14,7 +14,11 @@ function lexicographicOrder(x: readonly number[], y: readonly number[]): number[
 }
 
 /** Sum over runs of equal keys (in `order`) of each element's weight times the other members of its run. */
-function tiedWeight(order: readonly number[], weight: readonly number[], same: (a: number, b: number) => boolean): number {
+function tiedWeight(
+  order: readonly number[],
+  weight: readonly number[],
+  same: (a: number, b: number) => boolean,
+): number {
   let total = 0;
   let first = 0;
   let run = weight[order[0]!]!;
@@ -82,7 +86,10 @@ function rankedTau(x: readonly number[], y: readonly number[]): number {
 
   const yTies = tiedWeight(perm, weight, (a, b) => y[a] === y[b]);
   const allPairs = weight.reduce((a, w) => a + w, 0) * (n - 1);
-  const tau = (allPairs - (yTies + xTies - jointTies) - 2 * exchanges) / Math.sqrt(allPairs - xTies) / Math.sqrt(allPairs - yTies);
+  const tau =
+    (allPairs - (yTies + xTies - jointTies) - 2 * exchanges) /
+    Math.sqrt(allPairs - xTies) /
+    Math.sqrt(allPairs - yTies);
   return Math.min(1, Math.max(-1, tau));
 }
 

@@ -33,7 +33,8 @@ function signFlipCounts(doubledRanks: readonly number[]): number[] {
 export function wilcoxonSignedRank(x: readonly number[], y: readonly number[]): WilcoxonTest {
   if (x.length !== y.length) throw new RangeError(`paired samples differ in length: ${x.length} vs ${y.length}`);
   const differences = x.map((v, i) => v - y[i]!);
-  for (const d of differences) if (!Number.isFinite(d)) throw new RangeError(`non-finite difference ${d} in a Wilcoxon test`);
+  for (const d of differences)
+    if (!Number.isFinite(d)) throw new RangeError(`non-finite difference ${d} in a Wilcoxon test`);
   const zeros = differences.filter((d) => d === 0).length;
   const nonZero = differences.filter((d) => d !== 0);
   const n = nonZero.length;

@@ -47,19 +47,42 @@ function readOne(yamlPath: string, shownAs: string): RegistryEmbedding {
     throw invalid(`${shownAs}: field '${first.field}': ${first.message}`, zodIssues(parsed.error), shownAs);
   }
   const p = parsed.data;
-  const expected = shownAs.split('/').pop()!.replace(/\.ya?ml$/, '');
-  if (p.dataset !== expected) throw invalid(`${shownAs}: field 'dataset': '${p.dataset}' must equal the file name '${expected}'`, [{ field: 'dataset', message: 'must equal the file name' }], shownAs);
+  const expected = shownAs
+    .split('/')
+    .pop()!
+    .replace(/\.ya?ml$/, '');
+  if (p.dataset !== expected)
+    throw invalid(
+      `${shownAs}: field 'dataset': '${p.dataset}' must equal the file name '${expected}'`,
+      [{ field: 'dataset', message: 'must equal the file name' }],
+      shownAs,
+    );
   const vectorPath = join(yamlPath, '..', p.vector);
-  if (!existsSync(vectorPath)) throw invalid(`${shownAs}: field 'vector': ${p.vector} does not exist`, [{ field: 'vector', message: 'no such file' }], shownAs);
+  if (!existsSync(vectorPath))
+    throw invalid(
+      `${shownAs}: field 'vector': ${p.vector} does not exist`,
+      [{ field: 'vector', message: 'no such file' }],
+      shownAs,
+    );
   let hessian: Float32Array;
   try {
     const npy = parseNpy(readFileSync(vectorPath));
-    if (npy.data.kind !== 'numeric' || !(npy.data.values instanceof Float32Array) || npy.shape.length !== 1) throw new NpyFormatError('expected a one-dimensional float32 array');
+    if (npy.data.kind !== 'numeric' || !(npy.data.values instanceof Float32Array) || npy.shape.length !== 1)
+      throw new NpyFormatError('expected a one-dimensional float32 array');
     hessian = npy.data.values;
   } catch (e) {
-    throw invalid(`${shownAs}: field 'vector': ${p.vector}: ${(e as Error).message}`, [{ field: 'vector', message: 'one-dimensional float32 .npy' }], shownAs);
+    throw invalid(
+      `${shownAs}: field 'vector': ${p.vector}: ${(e as Error).message}`,
+      [{ field: 'vector', message: 'one-dimensional float32 .npy' }],
+      shownAs,
+    );
   }
-  if (!hessian.every((x) => Number.isFinite(x) && x >= 0)) throw invalid(`${shownAs}: field 'vector': a Fisher diagonal is finite and non-negative`, [{ field: 'vector', message: 'finite, >= 0' }], shownAs);
+  if (!hessian.every((x) => Number.isFinite(x) && x >= 0))
+    throw invalid(
+      `${shownAs}: field 'vector': a Fisher diagonal is finite and non-negative`,
+      [{ field: 'vector', message: 'finite, >= 0' }],
+      shownAs,
+    );
   return { path: yamlPath, provenance: p, hessian };
 }
 
@@ -68,8 +91,13 @@ export function readRegistryEmbeddings(registry: string): RegistryEmbedding[] {
   const root = join(registry, 'embeddings');
   if (!existsSync(root)) return [];
   const out: RegistryEmbedding[] = [];
-  for (const probe of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()) {
-    for (const f of readdirSync(join(root, probe)).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const probe of readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort()) {
+    for (const f of readdirSync(join(root, probe))
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort()) {
       const path = join(root, probe, f);
       out.push(readOne(path, relative(process.cwd(), path) || path));
     }

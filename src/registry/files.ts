@@ -23,9 +23,16 @@ function readOne(path: string, shownAs: string): DatasetInput {
     const first = issues[0]!;
     throw invalid(`${shownAs}: field '${first.field}': ${first.message}`, issues, shownAs);
   }
-  const expectedId = shownAs.split('/').pop()!.replace(/\.ya?ml$/, '');
+  const expectedId = shownAs
+    .split('/')
+    .pop()!
+    .replace(/\.ya?ml$/, '');
   if (parsed.data.id !== expectedId) {
-    throw invalid(`${shownAs}: field 'id': '${parsed.data.id}' must equal the file name '${expectedId}'`, [{ field: 'id', message: 'must equal the file name' }], shownAs);
+    throw invalid(
+      `${shownAs}: field 'id': '${parsed.data.id}' must equal the file name '${expectedId}'`,
+      [{ field: 'id', message: 'must equal the file name' }],
+      shownAs,
+    );
   }
   return parsed.data;
 }
@@ -33,7 +40,9 @@ function readOne(path: string, shownAs: string): DatasetInput {
 /** Reads and validates every dataset file; the first bad file stops the load before anything is written. */
 export function readRegistryDatasets(dir: string): RegistryFile[] {
   const folder = join(dir, 'datasets');
-  const files = readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const files = readdirSync(folder)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
   return files.map((f) => {
     const path = join(folder, f);
     return { path, dataset: readOne(path, relative(process.cwd(), path) || path) };

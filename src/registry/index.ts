@@ -1,2 +1,11 @@
-export { datasetInputSchema, expertFeaturesSchema, zodIssues, DATASET_ID, type Dataset, type DatasetInput, type RecordOrigin, type FieldIssue } from './dataset.js';
+export {
+  datasetInputSchema,
+  expertFeaturesSchema,
+  zodIssues,
+  DATASET_ID,
+  type Dataset,
+  type DatasetInput,
+  type RecordOrigin,
+  type FieldIssue,
+} from './dataset.js';
 export { readRegistryDatasets, type RegistryFile } from './files.js';

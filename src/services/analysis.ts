@@ -15,7 +15,11 @@ export interface AnalysisOptions {
 }
 
 /** Checks a proxy's datasets exist and scopes it to the embedding signals present. */
-export function resolveProxy(specs: readonly string[] | undefined, known: ReadonlySet<string>, distances: Parameters<typeof embeddingProxy>[1]): DistanceProxy | undefined {
+export function resolveProxy(
+  specs: readonly string[] | undefined,
+  known: ReadonlySet<string>,
+  distances: Parameters<typeof embeddingProxy>[1],
+): DistanceProxy | undefined {
   const map = parseProxy(specs ?? []);
   for (const [missing, standIn] of Object.entries(map)) {
     if (!known.has(missing)) throw notFound('dataset', missing, 'proxy');
@@ -24,7 +28,10 @@ export function resolveProxy(specs: readonly string[] | undefined, known: Readon
   return embeddingProxy(map, distances);
 }
 
-export async function correlationAnalysis(db: Db, options: AnalysisOptions = {}): Promise<CorrelationAnalysis & { readonly pairs: number }> {
+export async function correlationAnalysis(
+  db: Db,
+  options: AnalysisOptions = {},
+): Promise<CorrelationAnalysis & { readonly pairs: number }> {
   const signals = await loadSignals(db);
   const proxy = resolveProxy(options.proxy, new Set(signals.datasets.map((d) => d.id)), signals.distances);
   const transferability = await observedPairs(db, options.architecture);

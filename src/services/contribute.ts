@@ -9,7 +9,16 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { conflict, invalid, notFound, AppError } from '../errors.js';
-import { allRuns, contributorRole, ensureContributor, existingDatasetIds, getRun, insertRun, withdrawRun, type TransferRun } from '../store/index.js';
+import {
+  allRuns,
+  contributorRole,
+  ensureContributor,
+  existingDatasetIds,
+  getRun,
+  insertRun,
+  withdrawRun,
+  type TransferRun,
+} from '../store/index.js';
 import { duplicateKey, validateBatch, type FieldError, type TransferResult } from '../transfer/index.js';
 import { toDomainResult, toNewRun } from './runs.js';
 
@@ -32,22 +41,42 @@ function stringsIn(inputs: readonly unknown[], key: 'source' | 'target'): string
 function refuse(message: string, errors: readonly FieldError[], field: (path: string) => string): never {
   const fields = errors.map((e) => ({ field: field(e.path), message: e.message }));
   const first = fields[0];
-  throw invalid(first ? `${message}: ${first.field}: ${first.message}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}` : message, fields);
+  throw invalid(
+    first
+      ? `${message}: ${first.field}: ${first.message}${fields.length > 1 ? ` (and ${fields.length - 1} more)` : ''}`
+      : message,
+    fields,
+  );
 }
 
 /** Validates raw contributions (the domain's input form) against the datasets in the store. */
-export async function validateContributions({ knex: db }: Db, inputs: readonly unknown[], options: ContributeOptions = {}): Promise<TransferResult[]> {
+export async function validateContributions(
+  { knex: db }: Db,
+  inputs: readonly unknown[],
+  options: ContributeOptions = {},
+): Promise<TransferResult[]> {
   const field = options.field ?? ((p: string) => p);
-  const known = await existingDatasetIds(db, [...stringsIn(inputs, 'source'), ...stringsIn(inputs, 'target')].filter((id) => id !== ''));
+  const known = await existingDatasetIds(
+    db,
+    [...stringsIn(inputs, 'source'), ...stringsIn(inputs, 'target')].filter((id) => id !== ''),
+  );
   const outcome = validateBatch(inputs, {
     isKnownDataset: (id) => known.has(id),
     ...(options.contributor !== undefined ? { contributor: options.contributor } : {}),
   });
-  if (!outcome.ok) refuse(`${outcome.errors.length} problem${outcome.errors.length === 1 ? '' : 's'} in the submitted results`, outcome.errors, field);
+  if (!outcome.ok)
+    refuse(
+      `${outcome.errors.length} problem${outcome.errors.length === 1 ? '' : 's'} in the submitted results`,
+      outcome.errors,
+      field,
+    );
   const badNames: FieldError[] = [];
   outcome.value.forEach((r, i) => {
     if (!CONTRIBUTOR_ID.test(r.provenance.contributor)) {
-      badNames.push({ path: `[${i}].provenance.contributor`, message: `'${r.provenance.contributor}' is not a contributor id (letters, digits and . _ @ + -, at most 64)` });
+      badNames.push({
+        path: `[${i}].provenance.contributor`,
+        message: `'${r.provenance.contributor}' is not a contributor id (letters, digits and . _ @ + -, at most 64)`,
+      });
     }
   });
   if (badNames.length > 0) refuse('invalid contributor', badNames, field);
@@ -71,16 +100,30 @@ function isUniqueViolation(err: unknown): boolean {
  * Stores validated results inside the caller's transaction. A result equal to an active stored one
  * (same source, target, architecture, protocol and values) refuses the whole batch, naming it.
  */
-export async function storeContributions(trx: Knex.Transaction, results: readonly TransferResult[], field: (path: string) => string = (p) => p): Promise<TransferRun[]> {
+export async function storeContributions(
+  trx: Knex.Transaction,
+  results: readonly TransferResult[],
+  field: (path: string) => string = (p) => p,
+): Promise<TransferRun[]> {
   const existing = await storedDuplicates(trx, results);
   const duplicates = results.flatMap((r, i) => {
     const id = existing.get(duplicateKey(r));
-    return id === undefined ? [] : [{ field: field(`[${i}]`), message: `duplicates stored result ${id} (same source, target, architecture, protocol and values)` }];
+    return id === undefined
+      ? []
+      : [
+          {
+            field: field(`[${i}]`),
+            message: `duplicates stored result ${id} (same source, target, architecture, protocol and values)`,
+          },
+        ];
   });
   if (duplicates.length > 0) {
     const first = duplicates[0]!;
     const more = duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : '';
-    throw conflict(`${duplicates.length === 1 ? 'a submitted result is' : `${duplicates.length} submitted results are`} already stored: ${first.field} ${first.message}${more}`, duplicates);
+    throw conflict(
+      `${duplicates.length === 1 ? 'a submitted result is' : `${duplicates.length} submitted results are`} already stored: ${first.field} ${first.message}${more}`,
+      duplicates,
+    );
   }
   for (const contributor of new Set(results.map((r) => r.provenance.contributor))) {
     await ensureContributor(trx, { id: contributor, name: contributor, role: 'contributor' });
@@ -93,7 +136,8 @@ export async function storeContributions(trx: Knex.Transaction, results: readonl
       ids.push(id);
     }
   } catch (err) {
-    if (isUniqueViolation(err)) throw conflict('a concurrent request stored the same result first; nothing from this batch was stored');
+    if (isUniqueViolation(err))
+      throw conflict('a concurrent request stored the same result first; nothing from this batch was stored');
     throw err;
   }
   const runs: TransferRun[] = [];
@@ -112,9 +156,17 @@ export function withdrawResult(db: Db, id: string, by: string): Promise<Transfer
 async function withdraw(db: Knex, id: string, by: string): Promise<TransferRun> {
   const run = await getRun(db, id);
   if (!run) throw notFound('result', id);
-  if (run.withdrawn_at !== undefined) throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [{ field: 'id', message: 'already withdrawn' }]);
+  if (run.withdrawn_at !== undefined)
+    throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [
+      { field: 'id', message: 'already withdrawn' },
+    ]);
   if (by !== run.contributor && (await contributorRole(db, by)) !== 'admin') {
-    throw new AppError('forbidden', 'Not yours to withdraw', `result ${id} was contributed by '${run.contributor}'; only they or an admin can withdraw it, not '${by}'`, [{ field: 'contributor', message: 'neither the result\'s contributor nor an admin' }]);
+    throw new AppError(
+      'forbidden',
+      'Not yours to withdraw',
+      `result ${id} was contributed by '${run.contributor}'; only they or an admin can withdraw it, not '${by}'`,
+      [{ field: 'contributor', message: "neither the result's contributor nor an admin" }],
+    );
   }
   await withdrawRun(db, id, by);
   return (await getRun(db, id))!;

@@ -2,7 +2,16 @@
 import { invalid, notFound } from '../errors.js';
 import type { DatasetProfile } from '../images/index.js';
 import { datasetInputSchema, zodIssues, type Dataset } from '../registry/index.js';
-import { collectAll, createDataset, getDataset, getDatasetStorage, listDatasets as listStoredDatasets, type DatasetFilter, type PageOf, type PageRequest } from '../store/index.js';
+import {
+  collectAll,
+  createDataset,
+  getDataset,
+  getDatasetStorage,
+  listDatasets as listStoredDatasets,
+  type DatasetFilter,
+  type PageOf,
+  type PageRequest,
+} from '../store/index.js';
 import type { Db } from './session.js';
 
 export type { DatasetFilter };

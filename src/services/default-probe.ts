@@ -21,7 +21,10 @@ export async function preferredProbes(db: Db, env: NodeJS.ProcessEnv = process.e
   const named = env[DEFAULT_PROBE_VARIABLE]?.trim();
   const configured = named ? [(await findProbe(db, named, DEFAULT_PROBE_VARIABLE)).id] : [];
   const published = [...new Set((await listEmbeddings(db.knex, { origin: 'published' })).map((e) => e.probeId))].sort();
-  const bundled = (await listProbes(db.knex)).filter((p) => isBundledLocation(p.location)).map((p) => p.id).sort();
+  const bundled = (await listProbes(db.knex))
+    .filter((p) => isBundledLocation(p.location))
+    .map((p) => p.id)
+    .sort();
   return [...new Set([...configured, ...published, ...bundled])];
 }
 

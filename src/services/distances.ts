@@ -12,8 +12,21 @@ import type { Db } from './session.js';
 import { AppError, notFound } from '../errors.js';
 import { findProbe } from './find-probe.js';
 import type { PixelScaling, ProbeIdentity } from '../probes/index.js';
-import { existingDatasetIds, listEmbeddings, type StoredEmbedding, listProbes, type ProbeRecord } from '../store/index.js';
-import { DEFAULT_ALPHA, DISTANCE_CHOICES, distance, distanceMatrix, type ComparableEmbedding, type DistanceChoice } from '../task2vec/index.js';
+import {
+  existingDatasetIds,
+  listEmbeddings,
+  type StoredEmbedding,
+  listProbes,
+  type ProbeRecord,
+} from '../store/index.js';
+import {
+  DEFAULT_ALPHA,
+  DISTANCE_CHOICES,
+  distance,
+  distanceMatrix,
+  type ComparableEmbedding,
+  type DistanceChoice,
+} from '../task2vec/index.js';
 import { firstPreferred, latestEmbeddings, preferredProbes } from './default-probe.js';
 
 export { DISTANCE_CHOICES, type DistanceChoice };
@@ -45,7 +58,13 @@ export interface StoredDistanceMatrix {
 }
 
 function identityOf(p: ProbeRecord): ProbeIdentity {
-  return { id: p.id, name: p.name, architecture: p.architecture, inputSize: p.input_size, pixelScaling: p.pixel_scaling as PixelScaling };
+  return {
+    id: p.id,
+    name: p.name,
+    architecture: p.architecture,
+    inputSize: p.input_size,
+    pixelScaling: p.pixel_scaling as PixelScaling,
+  };
 }
 
 function describeProbe(p: ProbeRecord | undefined, id: string): string {
@@ -53,7 +72,11 @@ function describeProbe(p: ProbeRecord | undefined, id: string): string {
 }
 
 /** Each dataset's latest embedding per probe: a recomputation supersedes what it replaces. */
-async function latestByDataset(db: Knex, datasets: readonly string[], fieldOf: (d: string) => string): Promise<Map<string, Map<string, StoredEmbedding>>> {
+async function latestByDataset(
+  db: Knex,
+  datasets: readonly string[],
+  fieldOf: (d: string) => string,
+): Promise<Map<string, Map<string, StoredEmbedding>>> {
   const known = await existingDatasetIds(db, datasets);
   const missing = datasets.find((d) => !known.has(d));
   if (missing !== undefined) throw notFound('dataset', missing, fieldOf(missing));
@@ -61,9 +84,12 @@ async function latestByDataset(db: Knex, datasets: readonly string[], fieldOf: (
   for (const d of new Set(datasets)) {
     const byProbe = new Map(latestEmbeddings(await listEmbeddings(db, { datasetId: d })).map((e) => [e.probeId, e]));
     if (byProbe.size === 0) {
-      throw new AppError('unprocessable', 'No embedding', `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`, [
-        { field: fieldOf(d), message: `'${d}' has no embedding` },
-      ]);
+      throw new AppError(
+        'unprocessable',
+        'No embedding',
+        `dataset '${d}' has no Task2Vec embedding yet; compute one with transfer-atlas embed ${d}, or import one`,
+        [{ field: fieldOf(d), message: `'${d}' has no embedding` }],
+      );
     }
     out.set(d, byProbe);
   }
@@ -71,10 +97,18 @@ async function latestByDataset(db: Knex, datasets: readonly string[], fieldOf: (
 }
 
 function probesEachHas(latest: Map<string, Map<string, StoredEmbedding>>, probes: Map<string, ProbeRecord>): string {
-  return [...latest].map(([d, byProbe]) => `'${d}' has ${[...byProbe.keys()].map((id) => describeProbe(probes.get(id), id)).join(', ')}`).join('; ');
+  return [...latest]
+    .map(
+      ([d, byProbe]) => `'${d}' has ${[...byProbe.keys()].map((id) => describeProbe(probes.get(id), id)).join(', ')}`,
+    )
+    .join('; ');
 }
 
-async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbedding>>, ref: string | undefined): Promise<ProbeRecord> {
+async function chooseProbe(
+  db: Knex,
+  latest: Map<string, Map<string, StoredEmbedding>>,
+  ref: string | undefined,
+): Promise<ProbeRecord> {
   const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
   if (ref !== undefined) {
     const probe = await findProbe({ knex: db }, ref);
@@ -92,9 +126,12 @@ async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbed
   const sets = [...latest.values()];
   const common = [...sets[0]!.keys()].filter((id) => sets.every((byProbe) => byProbe.has(id)));
   if (common.length === 0) {
-    throw new AppError('incompatible-probes', 'No common probe', `these datasets have no embedding under a common probe, and embeddings of different probes do not compare: ${probesEachHas(latest, probes)}`, [
-      { field: 'probe', message: 'no probe common to every dataset' },
-    ]);
+    throw new AppError(
+      'incompatible-probes',
+      'No common probe',
+      `these datasets have no embedding under a common probe, and embeddings of different probes do not compare: ${probesEachHas(latest, probes)}`,
+      [{ field: 'probe', message: 'no probe common to every dataset' }],
+    );
   }
   const id = firstPreferred(await preferredProbes({ knex: db }), common) ?? common.sort()[0]!;
   const chosen = probes.get(id);
@@ -103,7 +140,12 @@ async function chooseProbe(db: Knex, latest: Map<string, Map<string, StoredEmbed
 }
 
 function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbedding {
-  return { hessian: e.hessian, scale: e.scale ?? new Float32Array(e.hessian.length).fill(1), probe, dataset: e.datasetId };
+  return {
+    hessian: e.hessian,
+    scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
+    probe,
+    dataset: e.datasetId,
+  };
 }
 
 async function prepare(db: Knex, datasets: readonly string[], query: DistanceQuery, fieldOf: (d: string) => string) {
@@ -111,11 +153,21 @@ async function prepare(db: Knex, datasets: readonly string[], query: DistanceQue
   const probe = await chooseProbe(db, latest, query.probe);
   const identity = identityOf(probe);
   const chosen = new Map([...latest].map(([d, byProbe]) => [d, byProbe.get(probe.id)!]));
-  return { probe, chosen, embeddings: Object.fromEntries([...chosen].map(([d, e]) => [d, e.id])), compare: (d: string) => comparable(chosen.get(d)!, identity) };
+  return {
+    probe,
+    chosen,
+    embeddings: Object.fromEntries([...chosen].map(([d, e]) => [d, e.id])),
+    compare: (d: string) => comparable(chosen.get(d)!, identity),
+  };
 }
 
 /** The distance from `a` to `b` (symmetric unless `asymmetric`) between their latest embeddings under one probe. */
-export async function storedDistance({ knex: db }: Db, a: string, b: string, query: DistanceQuery = {}): Promise<StoredDistance> {
+export async function storedDistance(
+  { knex: db }: Db,
+  a: string,
+  b: string,
+  query: DistanceQuery = {},
+): Promise<StoredDistance> {
   const name = query.distance ?? 'task2vec_cosine';
   const { probe, embeddings, compare } = await prepare(db, [a, b], query, (d) => (d === a ? 'a' : 'b'));
   const value = distance(compare(a), compare(b), name);
@@ -123,12 +175,23 @@ export async function storedDistance({ knex: db }: Db, a: string, b: string, que
 }
 
 /** All pairwise distances over a set of datasets, under one probe that they all have. */
-export async function storedDistanceMatrix({ knex: db }: Db, datasets: readonly string[], query: DistanceQuery = {}): Promise<StoredDistanceMatrix> {
+export async function storedDistanceMatrix(
+  { knex: db }: Db,
+  datasets: readonly string[],
+  query: DistanceQuery = {},
+): Promise<StoredDistanceMatrix> {
   const name = query.distance ?? 'task2vec_cosine';
   const ids = [...new Set(datasets)];
   const { probe, embeddings, compare } = await prepare(db, ids, query, () => 'datasets');
   const m = distanceMatrix(ids.map(compare), name);
   const n = ids.length;
   const values = ids.map((_, i) => ids.map((__, j) => m.values[i * n + j]!));
-  return { datasets: ids, distance: name, values, probe, embeddings, ...(name === 'asymmetric' ? { alpha: DEFAULT_ALPHA } : {}) };
+  return {
+    datasets: ids,
+    distance: name,
+    values,
+    probe,
+    embeddings,
+    ...(name === 'asymmetric' ? { alpha: DEFAULT_ALPHA } : {}),
+  };
 }

@@ -7,7 +7,15 @@ import type { Db } from './session.js';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
 import { NpyFormatError, parseNpy } from '../images/index.js';
 import type { PixelScaling } from '../probes/index.js';
-import { ensureContributor, getDataset, insertEmbedding, listEmbeddings, ensureProbe, getProbe, type ProbeRecord } from '../store/index.js';
+import {
+  ensureContributor,
+  getDataset,
+  insertEmbedding,
+  listEmbeddings,
+  ensureProbe,
+  getProbe,
+  type ProbeRecord,
+} from '../store/index.js';
 import { embeddingView, type EmbeddingView } from './embeddings.js';
 
 export const IMPORT_METHODS = ['montecarlo', 'exact', 'variational'] as const;
@@ -45,29 +53,59 @@ export function readEmbeddingNpy(bytes: Uint8Array): Float32Array {
   }
   if (array.data.kind !== 'numeric' || array.data.dtype !== 'f4') {
     const dtype = array.data.kind === 'numeric' ? array.data.dtype : 'unicode';
-    throw invalid(`hessian: the .npy holds ${dtype} values; save the embedding as float32 (numpy: e.hessian.astype(np.float32))`, field('hessian', 'float32 required'));
+    throw invalid(
+      `hessian: the .npy holds ${dtype} values; save the embedding as float32 (numpy: e.hessian.astype(np.float32))`,
+      field('hessian', 'float32 required'),
+    );
   }
   const shape = array.shape;
   const vector = shape.length === 1 || (shape.length === 2 && shape[0] === 1);
-  if (!vector) throw invalid(`hessian: the .npy has shape (${shape.join(', ')}); an embedding is one vector, shape (D,) or (1, D)`, field('hessian', 'shape (D,) or (1, D)'));
+  if (!vector)
+    throw invalid(
+      `hessian: the .npy has shape (${shape.join(', ')}); an embedding is one vector, shape (D,) or (1, D)`,
+      field('hessian', 'shape (D,) or (1, D)'),
+    );
   const values = array.data.values as Float32Array;
   if (values.length === 0) throw invalid('hessian: the .npy holds no values', field('hessian', 'empty'));
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v)) throw invalid(`hessian: entry ${i} is ${v}; an embedding is finite`, field('hessian', 'non-finite entry'));
-    if (v < 0) throw invalid(`hessian: entry ${i} is ${v}; a Fisher diagonal is non-negative`, field('hessian', 'negative entry'));
+    if (!Number.isFinite(v))
+      throw invalid(`hessian: entry ${i} is ${v}; an embedding is finite`, field('hessian', 'non-finite entry'));
+    if (v < 0)
+      throw invalid(
+        `hessian: entry ${i} is ${v}; a Fisher diagonal is non-negative`,
+        field('hessian', 'negative entry'),
+      );
   }
   return values;
 }
 
 function checkProbe(p: ProbeIdentityInput): ProbeRecord {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(p.id)) throw invalid(`probe id '${p.id}' must be 1-128 letters, digits, '.', '_', ':' or '-'`, field('probe.id', 'bad id'));
-  if (p.architecture.trim() === '') throw invalid('probe architecture is empty', field('probe.architecture', 'required'));
-  if (!Number.isSafeInteger(p.inputSize) || p.inputSize < 1) throw invalid(`probe input size ${p.inputSize} must be a positive integer`, field('probe.input_size', 'positive integer'));
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(p.id))
+    throw invalid(
+      `probe id '${p.id}' must be 1-128 letters, digits, '.', '_', ':' or '-'`,
+      field('probe.id', 'bad id'),
+    );
+  if (p.architecture.trim() === '')
+    throw invalid('probe architecture is empty', field('probe.architecture', 'required'));
+  if (!Number.isSafeInteger(p.inputSize) || p.inputSize < 1)
+    throw invalid(
+      `probe input size ${p.inputSize} must be a positive integer`,
+      field('probe.input_size', 'positive integer'),
+    );
   if (!(PIXEL_SCALINGS as readonly string[]).includes(p.pixelScaling)) {
-    throw invalid(`probe pixel scaling '${p.pixelScaling}' is not one of ${PIXEL_SCALINGS.join(', ')}`, field('probe.pixel_scaling', PIXEL_SCALINGS.join(' | ')));
+    throw invalid(
+      `probe pixel scaling '${p.pixelScaling}' is not one of ${PIXEL_SCALINGS.join(', ')}`,
+      field('probe.pixel_scaling', PIXEL_SCALINGS.join(' | ')),
+    );
   }
-  return { id: p.id, name: p.name?.trim() || p.id, architecture: p.architecture.trim(), input_size: p.inputSize, pixel_scaling: p.pixelScaling };
+  return {
+    id: p.id,
+    name: p.name?.trim() || p.id,
+    architecture: p.architecture.trim(),
+    input_size: p.inputSize,
+    pixel_scaling: p.pixelScaling,
+  };
 }
 
 /** An id already recorded must describe the same probe: ids are how embeddings are compared. */
@@ -88,7 +126,11 @@ async function sameProbeOrRefuse(db: Knex, wanted: ProbeRecord): Promise<void> {
 
 export async function importEmbedding({ knex: db }: Db, input: EmbeddingImport): Promise<EmbeddingView> {
   const method = input.method ?? 'montecarlo';
-  if (!(IMPORT_METHODS as readonly string[]).includes(method)) throw invalid(`method '${method}' is not one of ${IMPORT_METHODS.join(', ')}`, field('method', IMPORT_METHODS.join(' | ')));
+  if (!(IMPORT_METHODS as readonly string[]).includes(method))
+    throw invalid(
+      `method '${method}' is not one of ${IMPORT_METHODS.join(', ')}`,
+      field('method', IMPORT_METHODS.join(' | ')),
+    );
   const probe = checkProbe(input.probe);
   const hessian = readEmbeddingNpy(input.npy);
   if (!(await getDataset(db, input.dataset))) throw notFound('dataset', input.dataset, 'dataset');
@@ -97,17 +139,23 @@ export async function importEmbedding({ knex: db }: Db, input: EmbeddingImport):
     const others = await listEmbeddings(trx, { probeId: probe.id });
     const expected = others[0]?.hessian.length;
     if (expected !== undefined && expected !== hessian.length) {
-      throw conflict(`the embedding has ${hessian.length} entries but embeddings of probe '${probe.id}' have ${expected}; was it made with another network?`, field('hessian', `length ${expected} expected`));
+      throw conflict(
+        `the embedding has ${hessian.length} entries but embeddings of probe '${probe.id}' have ${expected}; was it made with another network?`,
+        field('hessian', `length ${expected} expected`),
+      );
     }
     await ensureProbe(trx, probe);
-    if (input.contributor !== undefined) await ensureContributor(trx, { id: input.contributor, name: input.contributor, role: 'contributor' });
+    if (input.contributor !== undefined)
+      await ensureContributor(trx, { id: input.contributor, name: input.contributor, role: 'contributor' });
     const id = await insertEmbedding(trx, {
       datasetId: input.dataset,
       probeId: probe.id,
       method,
       hessian,
       options: input.options ?? {},
-      ...(typeof input.options?.seed === 'number' && Number.isSafeInteger(input.options.seed) ? { seed: input.options.seed } : {}),
+      ...(typeof input.options?.seed === 'number' && Number.isSafeInteger(input.options.seed)
+        ? { seed: input.options.seed }
+        : {}),
       origin: 'imported',
       ...(input.contributor !== undefined ? { contributor: input.contributor } : {}),
     });

@@ -69,13 +69,29 @@ export async function storedImagesDir(db: Knex, dataset: string, root: string): 
  * Computes a Task2Vec embedding of a stored dataset and records it. The passes through the probe
  * run on worker threads (embedParallel), so an API process keeps answering meanwhile.
  */
-export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProgress?: ProgressCallback, within?: (trx: Knex, id: number) => Promise<void>): Promise<ComputedEmbedding> {
+export async function computeEmbedding(
+  db: Db,
+  request: EmbeddingRequest,
+  onProgress?: ProgressCallback,
+  within?: (trx: Knex, id: number) => Promise<void>,
+): Promise<ComputedEmbedding> {
   await checkEmbeddable(db, request.dataset);
   const options = resolveOptions(request.options);
   const dir = await storedImagesDir(db.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
-  const batch = await loadStoredImages(dir, request.dataset, { seed: options.seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
-  const images: LabelledImages = { id: batch.id, count: batch.count, height: batch.height, width: batch.width, channels: batch.channels, pixels: batch.pixels, labels: batch.labels };
+  const batch = await loadStoredImages(dir, request.dataset, {
+    seed: options.seed,
+    ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}),
+  });
+  const images: LabelledImages = {
+    id: batch.id,
+    count: batch.count,
+    height: batch.height,
+    width: batch.width,
+    channels: batch.channels,
+    pixels: batch.pixels,
+    labels: batch.labels,
+  };
   await initCompute();
   let cached: { features: Float32Array; featureSize: number } | undefined;
   const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
@@ -91,16 +107,22 @@ export async function computeEmbedding(db: Db, request: EmbeddingRequest, onProg
     await ensureProbe(trx, record);
     await upsertPairSignals(trx, estimators.signals);
     const inserted = await insertEmbedding(trx, {
-    datasetId: request.dataset,
-    probeId: e.probe.id,
-    method: e.method,
-    hessian: e.hessian,
-    scale: e.scale,
-    options: { ...e.options, classCount: e.classCount, backend: e.backend, stages: e.stages, ...(request.maxImages !== undefined ? { maxImages: request.maxImages } : {}) },
-    seed: e.options.seed,
-    imageCount: e.imageCount,
-    durationMs: Math.round(e.durationMs),
-    origin: 'computed',
+      datasetId: request.dataset,
+      probeId: e.probe.id,
+      method: e.method,
+      hessian: e.hessian,
+      scale: e.scale,
+      options: {
+        ...e.options,
+        classCount: e.classCount,
+        backend: e.backend,
+        stages: e.stages,
+        ...(request.maxImages !== undefined ? { maxImages: request.maxImages } : {}),
+      },
+      seed: e.options.seed,
+      imageCount: e.imageCount,
+      durationMs: Math.round(e.durationMs),
+      origin: 'computed',
     });
     await within?.(trx, inserted);
     return inserted;

@@ -41,9 +41,20 @@ export interface EstimatorOutcome extends EstimatorScores {
 }
 
 /** Scores from features already computed (by an embedding's feature stage, for instance). */
-export function scoresFromFeatures(images: LabelledImages, probe: ProbeIdentity, features: Float32Array, featureSize: number): EstimatorOutcome {
+export function scoresFromFeatures(
+  images: LabelledImages,
+  probe: ProbeIdentity,
+  features: Float32Array,
+  featureSize: number,
+): EstimatorOutcome {
   const classes = indexClasses(images);
-  const result = estimatorScores({ count: images.count, dimension: featureSize, values: features, labels: classes.labels, classes: classes.classCount });
+  const result = estimatorScores({
+    count: images.count,
+    dimension: featureSize,
+    values: features,
+    labels: classes.labels,
+    classes: classes.classCount,
+  });
   return {
     ...result,
     dataset: images.id,
@@ -54,14 +65,26 @@ export function scoresFromFeatures(images: LabelledImages, probe: ProbeIdentity,
   };
 }
 
-export async function computeEstimatorScores(store: Db, request: EstimatorRequest, onProgress?: ProgressCallback): Promise<EstimatorOutcome> {
+export async function computeEstimatorScores(
+  store: Db,
+  request: EstimatorRequest,
+  onProgress?: ProgressCallback,
+): Promise<EstimatorOutcome> {
   if (!(await getDataset(store.knex, request.dataset))) throw notFound('dataset', request.dataset, 'dataset');
   const dir = await storedImagesDir(store.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(store, request.probe, request.inputSize);
   const seed = request.seed ?? DEFAULT_OPTIONS.seed;
-  const images = await loadStoredImages(dir, request.dataset, { seed, ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}) });
+  const images = await loadStoredImages(dir, request.dataset, {
+    seed,
+    ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}),
+  });
   await initCompute();
-  const { features, featureSize, identity } = await probeFeatures({ folder: source.folder, meta: source.meta }, images, DEFAULT_OPTIONS.batchSize, onProgress ? { onProgress } : {});
+  const { features, featureSize, identity } = await probeFeatures(
+    { folder: source.folder, meta: source.meta },
+    images,
+    DEFAULT_OPTIONS.batchSize,
+    onProgress ? { onProgress } : {},
+  );
   await ensureProbe(store.knex, probeRecordOf(identity, source.location));
   return scoresFromFeatures(images, identity, features, featureSize);
 }

@@ -20,8 +20,10 @@ export async function findProbe({ knex: db }: Db, ref: string, field = 'probe'):
       [{ field, message: 'ambiguous' }],
     );
   }
-  throw new AppError('not-found', 'Unknown probe', `no probe '${ref}'; see transfer-atlas probes list, or register a folder with transfer-atlas probes add <folder>`, [
-    { field, message: `unknown probe '${ref}'` },
-  ]);
+  throw new AppError(
+    'not-found',
+    'Unknown probe',
+    `no probe '${ref}'; see transfer-atlas probes list, or register a folder with transfer-atlas probes add <folder>`,
+    [{ field, message: `unknown probe '${ref}'` }],
+  );
 }
-

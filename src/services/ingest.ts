@@ -7,13 +7,24 @@ import { basename, join, relative, sep } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { conflict, invalid, type AppError } from '../errors.js';
-import { ingestAndStore, IngestionError, type DatasetFormat, type DatasetProfile, type IngestionInput, type IngestionLimits, type IngestionResult, type ProgressCallback } from '../images/index.js';
+import {
+  ingestAndStore,
+  IngestionError,
+  type DatasetFormat,
+  type DatasetProfile,
+  type IngestionInput,
+  type IngestionLimits,
+  type IngestionResult,
+  type ProgressCallback,
+} from '../images/index.js';
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
 import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
 import { ingestionProblem } from './ingestion-problem.js';
 
 /** What the user says about the dataset; the counts, size and channels come from the images. */
-export type IngestMetadata = Partial<Pick<DatasetInput, 'id' | 'description' | 'origin' | 'modality' | 'licence' | 'citation' | 'homepage' | 'backbone'>> & {
+export type IngestMetadata = Partial<
+  Pick<DatasetInput, 'id' | 'description' | 'origin' | 'modality' | 'licence' | 'citation' | 'homepage' | 'backbone'>
+> & {
   readonly name: string;
 };
 
@@ -76,13 +87,30 @@ function described(issues: ReturnType<typeof zodIssues>): AppError {
   return invalid(`invalid dataset description: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, issues);
 }
 
-const metadataSchema = datasetInputSchema.omit({ images: true, classes: true, image_size: true, channels: true, description: true });
+const metadataSchema = datasetInputSchema.omit({
+  images: true,
+  classes: true,
+  image_size: true,
+  channels: true,
+  description: true,
+});
 
-function checkedMetadata(metadata: IngestMetadata): Omit<DatasetInput, 'images' | 'classes' | 'image_size' | 'channels' | 'description'> & { description?: string } {
+function checkedMetadata(
+  metadata: IngestMetadata,
+): Omit<DatasetInput, 'images' | 'classes' | 'image_size' | 'channels' | 'description'> & { description?: string } {
   const id = metadata.id ?? datasetIdFromName(metadata.name);
-  if (id === '') throw invalid(`no dataset id can be made from the name '${metadata.name}'; give one`, [{ field: 'id', message: 'required when the name has no letters or digits' }]);
+  if (id === '')
+    throw invalid(`no dataset id can be made from the name '${metadata.name}'; give one`, [
+      { field: 'id', message: 'required when the name has no letters or digits' },
+    ]);
   const { description, ...rest } = metadata;
-  const parsed = metadataSchema.safeParse({ origin: 'medical', modality: DEFAULT_MODALITY, licence: DEFAULT_LICENCE, ...rest, id });
+  const parsed = metadataSchema.safeParse({
+    origin: 'medical',
+    modality: DEFAULT_MODALITY,
+    licence: DEFAULT_LICENCE,
+    ...rest,
+    id,
+  });
   if (!parsed.success) throw described(zodIssues(parsed.error));
   return { ...parsed.data, ...(description !== undefined ? { description } : {}) };
 }
@@ -92,8 +120,14 @@ function imageSize(profile: DatasetProfile): string {
   return only ? `${only.width}x${only.height}` : 'variable';
 }
 
-function datasetInput(meta: ReturnType<typeof checkedMetadata>, result: IngestionResult, display: string): DatasetInput {
-  const description = meta.description ?? `${meta.name}: ${result.imageCount} images in ${result.classNames.length} classes (${result.classNames.join(', ')}), ingested from ${display}.`;
+function datasetInput(
+  meta: ReturnType<typeof checkedMetadata>,
+  result: IngestionResult,
+  display: string,
+): DatasetInput {
+  const description =
+    meta.description ??
+    `${meta.name}: ${result.imageCount} images in ${result.classNames.length} classes (${result.classNames.join(', ')}), ingested from ${display}.`;
   const parsed = datasetInputSchema.safeParse({
     ...meta,
     description: description.length > 4000 ? `${description.slice(0, 3997)}...` : description,
@@ -123,10 +157,15 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
 }
 
 /** The metadata checked and the id free: what can be refused before any work is queued or done. */
-export async function checkIngestible({ knex: db }: Db, metadata: IngestMetadata): Promise<ReturnType<typeof checkedMetadata>> {
+export async function checkIngestible(
+  { knex: db }: Db,
+  metadata: IngestMetadata,
+): Promise<ReturnType<typeof checkedMetadata>> {
   const meta = checkedMetadata(metadata);
   if (await getDataset(db, meta.id)) {
-    throw conflict(`dataset '${meta.id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
+    throw conflict(`dataset '${meta.id}' already exists; choose another id`, [
+      { field: 'id', message: 'already registered' },
+    ]);
   }
   return meta;
 }
@@ -136,7 +175,13 @@ export async function checkIngestible({ knex: db }: Db, metadata: IngestMetadata
  * in one transaction. Anything the caller can fix comes out as a AppError; whatever fails,
  * no row and no folder are left behind, and an existing dataset with the same id is untouched.
  */
-export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, dataDir: string, onProgress?: ProgressCallback, within?: (trx: Knex, datasetId: string) => Promise<void>): Promise<IngestOutcome> {
+export async function ingestIntoStore(
+  { knex: db }: Db,
+  request: IngestRequest,
+  dataDir: string,
+  onProgress?: ProgressCallback,
+  within?: (trx: Knex, datasetId: string) => Promise<void>,
+): Promise<IngestOutcome> {
   const display = request.displayName ?? basename(request.path);
   const meta = await checkIngestible({ knex: db }, request.metadata);
   const started = performance.now();
@@ -148,7 +193,12 @@ export async function ingestIntoStore({ knex: db }: Db, request: IngestRequest, 
       { datasetsRoot: join(dataDir, 'datasets'), name: meta.id, scratchDir },
       (result, dir) =>
         db.transaction(async (trx) => {
-          const dataset = await createIngestedDataset(trx, datasetInput(meta, result, display), result.profile, relative(dataDir, dir).split(sep).join('/'));
+          const dataset = await createIngestedDataset(
+            trx,
+            datasetInput(meta, result, display),
+            result.profile,
+            relative(dataDir, dir).split(sep).join('/'),
+          );
           await within?.(trx, dataset.id);
           return dataset;
         }),

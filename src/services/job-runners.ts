@@ -53,7 +53,13 @@ const ingest: JobRunner<IngestJobParams> = {
       const orphan = join(ctx.dataDir, 'datasets', id);
       if (await stat(orphan).catch(() => undefined)) await rm(orphan, { recursive: true, force: true });
     }
-    await ingestIntoStore(ctx.db, params, ctx.dataDir, (p) => ctx.progress(p), (trx, datasetId) => ctx.complete(trx, `/v1/datasets/${datasetId}`));
+    await ingestIntoStore(
+      ctx.db,
+      params,
+      ctx.dataDir,
+      (p) => ctx.progress(p),
+      (trx, datasetId) => ctx.complete(trx, `/v1/datasets/${datasetId}`),
+    );
   },
   async cleanup(params) {
     if (params.removeWhenDone) await rm(params.path, { force: true });
@@ -63,7 +69,12 @@ const ingest: JobRunner<IngestJobParams> = {
 const embed: JobRunner<EmbedJobParams> = {
   check: (db, params) => checkEmbeddable(db, params.dataset),
   async run(ctx, params) {
-    await computeEmbedding(ctx.db, { ...params, dataDir: ctx.dataDir }, (p) => ctx.progress(p), (trx, id) => ctx.complete(trx, `/v1/embeddings/${id}`));
+    await computeEmbedding(
+      ctx.db,
+      { ...params, dataDir: ctx.dataDir },
+      (p) => ctx.progress(p),
+      (trx, id) => ctx.complete(trx, `/v1/embeddings/${id}`),
+    );
   },
 };
 
@@ -86,7 +97,9 @@ const RUNNERS: Partial<Record<JobKind, JobRunner<never>>> = {
 export function runnerFor(kind: JobKind): JobRunner<Record<string, unknown>> {
   const runner = RUNNERS[kind];
   if (!runner) {
-    throw new AppError('unprocessable', 'Job kind not available', `jobs of kind '${kind}' cannot run in this version`, [{ field: 'kind', message: 'no runner' }]);
+    throw new AppError('unprocessable', 'Job kind not available', `jobs of kind '${kind}' cannot run in this version`, [
+      { field: 'kind', message: 'no runner' },
+    ]);
   }
   return runner as unknown as JobRunner<Record<string, unknown>>;
 }

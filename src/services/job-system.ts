@@ -31,14 +31,26 @@ export async function startJobSystem(store: Store, options: JobSystemOptions): P
   const config = store.config;
   if (config.client === 'sqlite') {
     // Only the process that serves (or a `worker`) runs jobs; a CLI call that only queues one leaves it to them.
-    if (!options.worker) return { dispatcher: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined }, stop: async () => undefined };
-    const worker: EmbeddedWorker = new EmbeddedWorker(store.knex, { ...settings, afterSuccess: (job) => refitAfter(store.knex, worker.dispatcher)(job) });
+    if (!options.worker)
+      return {
+        dispatcher: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined },
+        stop: async () => undefined,
+      };
+    const worker: EmbeddedWorker = new EmbeddedWorker(store.knex, {
+      ...settings,
+      afterSuccess: (job) => refitAfter(store.knex, worker.dispatcher)(job),
+    });
     await worker.start();
     return { dispatcher: worker.dispatcher, stop: (graceMs) => worker.stop(graceMs) };
   }
-  const boss = await startBoss(config, { retryDelaySeconds: settings.retry.baseDelayMs / 1000, retryLimit: settings.retry.maxAttempts * 2 });
+  const boss = await startBoss(config, {
+    retryDelaySeconds: settings.retry.baseDelayMs / 1000,
+    retryLimit: settings.retry.maxAttempts * 2,
+  });
   const dispatcher = bossDispatcher(boss);
-  const worker = options.worker ? new BossWorker(store.knex, boss, { ...settings, afterSuccess: refitAfter(store.knex, dispatcher) }) : undefined;
+  const worker = options.worker
+    ? new BossWorker(store.knex, boss, { ...settings, afterSuccess: refitAfter(store.knex, dispatcher) })
+    : undefined;
   worker?.start();
   return {
     dispatcher,

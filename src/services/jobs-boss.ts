@@ -30,7 +30,10 @@ export interface BossOptions {
   readonly retryLimit: number;
 }
 
-export async function startBoss(config: Extract<StoreConfig, { client: 'postgres' }>, options: BossOptions): Promise<PgBoss> {
+export async function startBoss(
+  config: Extract<StoreConfig, { client: 'postgres' }>,
+  options: BossOptions,
+): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: config.connectionString, schema: bossSchema(config), max: 4 });
   boss.on('error', (err) => process.stderr.write(`pg-boss: ${err.message}\n`));
   await boss.start();
@@ -87,9 +90,16 @@ export class BossWorker {
   private async reap(): Promise<void> {
     try {
       for (const job of await staleRunningJobs(this.db, Date.now() - this.settings.staleAfterMs)) {
-        const now = await requeueStale(this.db, job, { code: 'worker-lost', message: `worker ${job.worker ?? 'unknown'} stopped answering while running the job; it was queued again`, retryable: true });
+        const now = await requeueStale(this.db, job, {
+          code: 'worker-lost',
+          message: `worker ${job.worker ?? 'unknown'} stopped answering while running the job; it was queued again`,
+          retryable: true,
+        });
         if (now === undefined) continue;
-        this.settings.logger.warn({ job: job.id, kind: job.kind, state: now, lostWorker: job.worker }, 'job transition: run of a lost worker recovered');
+        this.settings.logger.warn(
+          { job: job.id, kind: job.kind, state: now, lostWorker: job.worker },
+          'job transition: run of a lost worker recovered',
+        );
         if (now === 'queued') await this.boss.send(queueOf(job.requiresBackend), { id: job.id });
       }
     } catch (err) {
@@ -108,7 +118,8 @@ export class BossWorker {
           ran = true;
           const result = await claimAndRun(this.db, this.settings, delivery.data.id, this.handBack.signal);
           // pg-boss redelivers a failed delivery after its back-off; every other outcome is final for this delivery.
-          if (result === 'retry' || result === 'handed-back') await this.boss.fail(queue, delivery.id, { reason: result });
+          if (result === 'retry' || result === 'handed-back')
+            await this.boss.fail(queue, delivery.id, { reason: result });
           else await this.boss.complete(queue, delivery.id, { outcome: result });
           break;
         }

@@ -31,8 +31,15 @@ export class EmbeddedWorker {
 
   async start(): Promise<void> {
     for (const job of await staleRunningJobs(this.db, Number.MAX_SAFE_INTEGER)) {
-      const now = await requeueStale(this.db, job, { code: 'interrupted', message: 'the server stopped while the job ran; it was queued again', retryable: true });
-      this.settings.logger.info({ job: job.id, kind: job.kind, state: now }, 'job transition: interrupted run recovered');
+      const now = await requeueStale(this.db, job, {
+        code: 'interrupted',
+        message: 'the server stopped while the job ran; it was queued again',
+        retryable: true,
+      });
+      this.settings.logger.info(
+        { job: job.id, kind: job.kind, state: now },
+        'job transition: interrupted run recovered',
+      );
     }
     this.loop = this.run();
   }

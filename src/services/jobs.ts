@@ -9,8 +9,32 @@
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { AppError } from '../errors.js';
-import { afterFailure, DEFAULT_RETRY, isTerminal, JobInterrupted, progressOf, type Job, type JobBackend, type JobFailure, type JobKind, type JobProgress, type RetryPolicy } from '../jobs/index.js';
-import { claimJob, countJobsByState, endAttempt, getJob, heartbeat, insertJob, listJobs, markSucceeded, requestCancel, type JobFilter, type Outcome } from '../store/index.js';
+import {
+  afterFailure,
+  DEFAULT_RETRY,
+  isTerminal,
+  JobInterrupted,
+  progressOf,
+  type Job,
+  type JobBackend,
+  type JobFailure,
+  type JobKind,
+  type JobProgress,
+  type RetryPolicy,
+} from '../jobs/index.js';
+import {
+  claimJob,
+  countJobsByState,
+  endAttempt,
+  getJob,
+  heartbeat,
+  insertJob,
+  listJobs,
+  markSucceeded,
+  requestCancel,
+  type JobFilter,
+  type Outcome,
+} from '../store/index.js';
 import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { runnerFor } from './job-runners.js';
@@ -37,7 +61,14 @@ function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number): 
   const raw = env[key];
   if (raw === undefined || raw.trim() === '') return fallback;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new AppError('invalid-request', 'Invalid configuration', `${key} must be a positive number (got '${raw}')`, [{ field: key, message: 'positive number' }], key);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new AppError(
+      'invalid-request',
+      'Invalid configuration',
+      `${key} must be a positive number (got '${raw}')`,
+      [{ field: key, message: 'positive number' }],
+      key,
+    );
   return n;
 }
 
@@ -46,11 +77,18 @@ function positiveNumber(env: NodeJS.ProcessEnv, key: string, fallback: number): 
  * from the environment. The stale limit must exceed the longest stretch a job keeps its process's
  * event loop busy (the classifier head is fitted on the main thread), or live runs look dead.
  */
-export function workerSettingsFromEnv(base: Pick<WorkerSettings, 'dataDir' | 'backend' | 'logger'>, env: NodeJS.ProcessEnv = process.env): WorkerSettings {
+export function workerSettingsFromEnv(
+  base: Pick<WorkerSettings, 'dataDir' | 'backend' | 'logger'>,
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerSettings {
   const heartbeatMs = positiveNumber(env, 'TA_JOB_HEARTBEAT_SECONDS', 5) * 1000;
   return {
     ...base,
-    retry: { ...DEFAULT_RETRY, maxAttempts: Math.round(positiveNumber(env, 'TA_JOB_ATTEMPTS', DEFAULT_RETRY.maxAttempts)), baseDelayMs: positiveNumber(env, 'TA_JOB_RETRY_DELAY_SECONDS', DEFAULT_RETRY.baseDelayMs / 1000) * 1000 },
+    retry: {
+      ...DEFAULT_RETRY,
+      maxAttempts: Math.round(positiveNumber(env, 'TA_JOB_ATTEMPTS', DEFAULT_RETRY.maxAttempts)),
+      baseDelayMs: positiveNumber(env, 'TA_JOB_RETRY_DELAY_SECONDS', DEFAULT_RETRY.baseDelayMs / 1000) * 1000,
+    },
     heartbeatMs,
     staleAfterMs: Math.max(3 * heartbeatMs, positiveNumber(env, 'TA_JOB_STALE_SECONDS', 60) * 1000),
     name: `${hostname()}:${process.pid}`,
@@ -96,10 +134,20 @@ export function refitAfter(db: Knex, dispatcher: Dispatcher): (job: Job) => Prom
 }
 
 /** Checks the parameters, records the job queued, and hands it to the dispatcher. */
-export async function submitJob({ knex: db }: Db, dispatcher: Dispatcher, submission: Submission, retry: RetryPolicy = DEFAULT_RETRY): Promise<Job> {
+export async function submitJob(
+  { knex: db }: Db,
+  dispatcher: Dispatcher,
+  submission: Submission,
+  retry: RetryPolicy = DEFAULT_RETRY,
+): Promise<Job> {
   const runner = runnerFor(submission.kind);
   await runner.check({ knex: db }, submission.params);
-  const job = await insertJob(db, { kind: submission.kind, params: submission.params, requiresBackend: submission.requiresBackend ?? null, maxAttempts: retry.maxAttempts });
+  const job = await insertJob(db, {
+    kind: submission.kind,
+    params: submission.params,
+    requiresBackend: submission.requiresBackend ?? null,
+    maxAttempts: retry.maxAttempts,
+  });
   await dispatcher.dispatch(job);
   return job;
 }
@@ -139,10 +187,19 @@ export function jobById({ knex }: Db, id: string): Promise<Job | undefined> {
  * process runs it (so the CLI works with no server); otherwise it follows the job a server or
  * worker took. `onProgress` sees the progress either way.
  */
-export async function runToEnd(db: Db, settings: WorkerSettings, submission: Submission, onProgress: (p: JobProgress) => void): Promise<Job> {
+export async function runToEnd(
+  db: Db,
+  settings: WorkerSettings,
+  submission: Submission,
+  onProgress: (p: JobProgress) => void,
+): Promise<Job> {
   const here: WorkerSettings = { ...settings, onProgress };
   const never = new AbortController().signal;
-  const noDispatch: Dispatcher = { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined };
+  const noDispatch: Dispatcher = {
+    dispatch: async () => undefined,
+    cancel: async () => undefined,
+    close: async () => undefined,
+  };
   let job = await submitJob(db, noDispatch, submission, settings.retry);
   for (;;) {
     job = await jobOrNotFound(db, job.id);
@@ -164,7 +221,13 @@ export type AttemptResult = 'succeeded' | 'failed' | 'cancelled' | 'retry' | 'ha
  * Runs one attempt of a job this worker has claimed (`attempt` is the lease's fencing token).
  * `stop` aborts it as a hand-back: the worker is shutting down and another will take it.
  */
-export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, attempt: number, stop: AbortSignal): Promise<AttemptResult> {
+export async function runAttempt(
+  db: Knex,
+  settings: WorkerSettings,
+  job: Job,
+  attempt: number,
+  stop: AbortSignal,
+): Promise<AttemptResult> {
   const log = settings.logger.child({ job: job.id, kind: job.kind, attempt });
   const runner = runnerFor(job.kind);
   const started = performance.now();
@@ -210,7 +273,9 @@ export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, a
     finish('succeeded');
     log.info({ state: 'succeeded', seconds: (performance.now() - started) / 1000 }, 'job transition');
     await runner.cleanup?.(job.params);
-    await settings.afterSuccess?.(job).catch((err: unknown) => log.error({ err }, 'follow-up of a succeeded job failed'));
+    await settings
+      .afterSuccess?.(job)
+      .catch((err: unknown) => log.error({ err }, 'follow-up of a succeeded job failed'));
     return 'succeeded';
   } catch (err) {
     const why = err instanceof JobInterrupted ? err : interrupted;
@@ -221,17 +286,32 @@ export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, a
     }
     let outcome: Outcome;
     if (why?.reason === 'cancelled') outcome = { state: 'cancelled' };
-    else if (why?.reason === 'shutdown') outcome = { state: 'queued', runAfter: Date.now(), handedBack: true, failure: { code: 'interrupted', message: 'the worker shut down; the job was handed back', retryable: true } };
+    else if (why?.reason === 'shutdown')
+      outcome = {
+        state: 'queued',
+        runAfter: Date.now(),
+        handedBack: true,
+        failure: { code: 'interrupted', message: 'the worker shut down; the job was handed back', retryable: true },
+      };
     else {
       const failure = failureOf(err);
-      const next = afterFailure({ attempts: attempt, maxAttempts: job.maxAttempts }, failure, settings.retry, Date.now());
+      const next = afterFailure(
+        { attempts: attempt, maxAttempts: job.maxAttempts },
+        failure,
+        settings.retry,
+        Date.now(),
+      );
       outcome = next.state === 'queued' ? { ...next, failure } : { ...next, failure };
       jobFailures.inc({ kind: job.kind, retried: String(next.state === 'queued') });
     }
     if (!(await endAttempt(db, job.id, attempt, outcome))) return 'not-ours';
     finish(outcome.state === 'queued' ? (why ? 'handed-back' : 'retry') : outcome.state);
     log[outcome.state === 'failed' ? 'error' : 'info'](
-      { state: outcome.state, ...('failure' in outcome ? { failure: outcome.failure } : {}), ...(outcome.state === 'failed' ? { deadLetter: outcome.deadLetter } : {}) },
+      {
+        state: outcome.state,
+        ...('failure' in outcome ? { failure: outcome.failure } : {}),
+        ...(outcome.state === 'failed' ? { deadLetter: outcome.deadLetter } : {}),
+      },
       'job transition',
     );
     if (outcome.state === 'queued') return why ? 'handed-back' : 'retry';
@@ -244,7 +324,12 @@ export async function runAttempt(db: Knex, settings: WorkerSettings, job: Job, a
 }
 
 /** Claims `id` for this worker and runs one attempt; `not-ours` when another holds it or it is done. */
-export async function claimAndRun(db: Knex, settings: WorkerSettings, id: string, stop: AbortSignal): Promise<AttemptResult> {
+export async function claimAndRun(
+  db: Knex,
+  settings: WorkerSettings,
+  id: string,
+  stop: AbortSignal,
+): Promise<AttemptResult> {
   const attempt = await claimJob(db, id, settings.name, Date.now() - settings.staleAfterMs);
   if (attempt === undefined) return 'not-ours';
   const job = (await getJob(db, id))!;

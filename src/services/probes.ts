@@ -10,7 +10,14 @@ import { initCompute } from '../compute/index.js';
 import { AppError, invalid } from '../errors.js';
 import { ensureProbe, getProbe, listProbes, type ProbeRecord } from '../store/index.js';
 import { findProbe } from './find-probe.js';
-import { type LayersProbeMeta, DEFAULT_PROBE_DIRNAME, defaultProbeFolder, loadProbe, BUNDLED_LOCATION_PREFIX as BUNDLED, type ProbeIdentity } from '../probes/index.js';
+import {
+  type LayersProbeMeta,
+  DEFAULT_PROBE_DIRNAME,
+  defaultProbeFolder,
+  loadProbe,
+  BUNDLED_LOCATION_PREFIX as BUNDLED,
+  type ProbeIdentity,
+} from '../probes/index.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;
@@ -23,7 +30,9 @@ export const MIN_PROBE_INPUT_SIZE = 32;
 
 function checkInputSize(inputSize: number | undefined): void {
   if (inputSize !== undefined && inputSize < MIN_PROBE_INPUT_SIZE) {
-    throw invalid(`input size ${inputSize} is below the probes' minimum of ${MIN_PROBE_INPUT_SIZE} pixels`, [{ field: 'input_size', message: `must be >= ${MIN_PROBE_INPUT_SIZE}` }]);
+    throw invalid(`input size ${inputSize} is below the probes' minimum of ${MIN_PROBE_INPUT_SIZE} pixels`, [
+      { field: 'input_size', message: `must be >= ${MIN_PROBE_INPUT_SIZE}` },
+    ]);
   }
 }
 
@@ -61,16 +70,22 @@ export function probeRecordOf(identity: ProbeIdentity, location: string | undefi
 export async function probeRecordOfFolder(folder: string, meta: ProbeMetaInput = {}): Promise<ProbeRecord> {
   checkInputSize(meta.inputSize);
   const dir = resolve(folder);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`probe folder ${folder} does not exist`, [{ field: 'folder', message: 'no such folder' }]);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw invalid(`probe folder ${folder} does not exist`, [{ field: 'folder', message: 'no such folder' }]);
   if (!existsSync(join(dir, 'model.json'))) {
-    throw invalid(`${folder} holds no model.json; a probe is a TensorFlow.js LayersModel folder (model.json and its weight files)`, [{ field: 'folder', message: 'no model.json' }]);
+    throw invalid(
+      `${folder} holds no model.json; a probe is a TensorFlow.js LayersModel folder (model.json and its weight files)`,
+      [{ field: 'folder', message: 'no model.json' }],
+    );
   }
   await initCompute();
   let probe;
   try {
     probe = await loadProbe(dir, meta);
   } catch (e) {
-    throw invalid(`cannot load the probe in ${folder}: ${(e as Error).message}`, [{ field: 'folder', message: 'not a loadable probe' }]);
+    throw invalid(`cannot load the probe in ${folder}: ${(e as Error).message}`, [
+      { field: 'folder', message: 'not a loadable probe' },
+    ]);
   }
   try {
     return probeRecordOf(probe.identity, probeLocation(dir));
@@ -79,7 +94,11 @@ export async function probeRecordOfFolder(folder: string, meta: ProbeMetaInput =
   }
 }
 
-export async function registerProbeFolder({ knex: db }: Db, folder: string, meta: ProbeMetaInput = {}): Promise<ProbeRecord> {
+export async function registerProbeFolder(
+  { knex: db }: Db,
+  folder: string,
+  meta: ProbeMetaInput = {},
+): Promise<ProbeRecord> {
   const record = await probeRecordOfFolder(folder, meta);
   await ensureProbe(db, record);
   return (await getProbe(db, record.id))!;
@@ -108,7 +127,11 @@ export async function knownProbes(db: Db): Promise<ProbeRecord[]> {
  * Where to load a probe from: the bundled one by default, a folder given directly, or a
  * registered probe whose weights the service holds. `inputSize` selects another identity of it.
  */
-export async function resolveProbeSource(db: Db, ref: string | undefined, inputSize: number | undefined): Promise<ProbeSource> {
+export async function resolveProbeSource(
+  db: Db,
+  ref: string | undefined,
+  inputSize: number | undefined,
+): Promise<ProbeSource> {
   checkInputSize(inputSize);
   const meta: ProbeMetaInput = inputSize !== undefined ? { inputSize } : {};
   if (ref === undefined) return { folder: defaultProbeFolder(), meta, location: probeLocation(defaultProbeFolder()) };
@@ -130,7 +153,12 @@ export async function resolveProbeSource(db: Db, ref: string | undefined, inputS
   return {
     folder,
     // A registered identity is reproduced exactly: its size and description, unless the caller asks for another size.
-    meta: { name: record.name, architecture: record.architecture, inputSize: inputSize ?? record.input_size, pixelScaling: record.pixel_scaling as LayersProbeMeta['pixelScaling'] },
+    meta: {
+      name: record.name,
+      architecture: record.architecture,
+      inputSize: inputSize ?? record.input_size,
+      pixelScaling: record.pixel_scaling as LayersProbeMeta['pixelScaling'],
+    },
     location: record.location,
   };
 }

@@ -20,7 +20,19 @@ import {
   type TargetTraits,
 } from '../ranking/index.js';
 import type { Dataset } from '../registry/index.js';
-import { allRuns, canonicalJson, findRankerByTrainingHash, latestRanker, listBackbones, listPairSignals, listStudies, saveRanker, updateRankerSummary, type StoredBackbone, type StoredRanker } from '../store/index.js';
+import {
+  allRuns,
+  canonicalJson,
+  findRankerByTrainingHash,
+  latestRanker,
+  listBackbones,
+  listPairSignals,
+  listStudies,
+  saveRanker,
+  updateRankerSummary,
+  type StoredBackbone,
+  type StoredRanker,
+} from '../store/index.js';
 import { signalDefinition, type SignalDefinition } from '../studies/index.js';
 import { firstPreferred, preferredProbes } from './default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
@@ -52,7 +64,13 @@ export function task2vecSignalName(probe: string): string {
 export const EXPERT_SIGNAL_NAME = 'expert_distance';
 
 export function targetTraits(d: Dataset): TargetTraits {
-  return { id: d.id, modality: d.modality, colour: d.channels === 1 ? 'grey' : 'colour', classes: d.classes, images: d.images };
+  return {
+    id: d.id,
+    modality: d.modality,
+    colour: d.channels === 1 ? 'grey' : 'colour',
+    classes: d.classes,
+    images: d.images,
+  };
 }
 
 function backboneTraits(b: StoredBackbone, source: Dataset | undefined): BackboneTraits {
@@ -60,7 +78,9 @@ function backboneTraits(b: StoredBackbone, source: Dataset | undefined): Backbon
     id: b.id,
     source: b.source,
     architecture: b.architecture,
-    ...(source ? { sourceImages: source.images, origin: source.origin as 'natural' | 'medical', modality: source.modality } : {}),
+    ...(source
+      ? { sourceImages: source.images, origin: source.origin as 'natural' | 'medical', modality: source.modality }
+      : {}),
   };
 }
 
@@ -68,7 +88,10 @@ function backboneTraits(b: StoredBackbone, source: Dataset | undefined): Backbon
  * Source signals (Task2Vec under the default probe, expert distance) from every source of a backbone
  * to each of `targets`, in both orientations of the stored symmetric distances.
  */
-export function distanceSignals(store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones'>, targets: ReadonlySet<string>): PairSignal[] {
+export function distanceSignals(
+  store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones'>,
+  targets: ReadonlySet<string>,
+): PairSignal[] {
   const sources = new Set([...store.backbones.values()].map((b) => b.source));
   const wanted = new Map<string, string>([[EXPERT_SIGNAL, EXPERT_SIGNAL_NAME]]);
   if (store.probe !== null) wanted.set(task2vecSignal(store.probe), task2vecSignalName(store.probe));
@@ -76,16 +99,30 @@ export function distanceSignals(store: Pick<StoreEvidence, 'signals' | 'probe' |
   for (const d of store.signals.distances) {
     const name = wanted.get(d.signal);
     if (name === undefined || d.source === d.target) continue;
-    for (const [subject, target] of [[d.source, d.target], [d.target, d.source]] as const) {
+    for (const [subject, target] of [
+      [d.source, d.target],
+      [d.target, d.source],
+    ] as const) {
       if (!sources.has(subject) || !targets.has(target)) continue;
-      out.set(`${subject}\u0000${target}\u0000${name}`, { subjectKind: 'source', subject, target, signal: name, value: d.value, direction: 'lower' });
+      out.set(`${subject}\u0000${target}\u0000${name}`, {
+        subjectKind: 'source',
+        subject,
+        target,
+        signal: name,
+        value: d.value,
+        direction: 'lower',
+      });
     }
   }
   return [...out.values()];
 }
 
 /** Published and imported pair signals for `targets`, with the direction the signal catalogue gives. */
-async function tableSignals(db: Db, declared: Readonly<Record<string, SignalDefinition>>, targets: ReadonlySet<string> | null): Promise<PairSignal[]> {
+async function tableSignals(
+  db: Db,
+  declared: Readonly<Record<string, SignalDefinition>>,
+  targets: ReadonlySet<string> | null,
+): Promise<PairSignal[]> {
   const rows = await listPairSignals(db.knex);
   // One value per (subject, target, signal): where two provenances give one, the first in stored order stands.
   const out = new Map<string, PairSignal>();
@@ -94,12 +131,23 @@ async function tableSignals(db: Db, declared: Readonly<Record<string, SignalDefi
     const key = `${r.subject_kind}\u0000${r.subject}\u0000${r.target}\u0000${r.signal}`;
     if (out.has(key)) continue;
     const direction = signalDefinition(r.signal, declared)?.direction === 'lower_is_closer' ? 'lower' : 'higher';
-    out.set(key, { subjectKind: r.subject_kind, subject: r.subject, target: r.target, signal: r.signal, value: Number(r.value), direction });
+    out.set(key, {
+      subjectKind: r.subject_kind,
+      subject: r.subject,
+      target: r.target,
+      signal: r.signal,
+      value: Number(r.value),
+      direction,
+    });
   }
   return [...out.values()];
 }
 
-export async function signalsForTargets(db: Db, store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones' | 'declared'>, targets: ReadonlySet<string>): Promise<PairSignal[]> {
+export async function signalsForTargets(
+  db: Db,
+  store: Pick<StoreEvidence, 'signals' | 'probe' | 'backbones' | 'declared'>,
+  targets: ReadonlySet<string>,
+): Promise<PairSignal[]> {
   return [...(await tableSignals(db, store.declared, targets)), ...distanceSignals(store, targets)];
 }
 
@@ -112,17 +160,28 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
   const datasets = new Map(signals.datasets.map((d) => [d.id, d]));
   const backbones = new Map((await listBackbones(db.knex)).map((b) => [b.id, b]));
   const studies = await listStudies(db.knex);
-  if (options.study !== undefined && !studies.some((s) => s.id === options.study)) throw new AppError('not-found', 'Unknown study', `no study with id '${options.study}'`, [{ field: 'study', message: `unknown study '${options.study}'` }]);
+  if (options.study !== undefined && !studies.some((s) => s.id === options.study))
+    throw new AppError('not-found', 'Unknown study', `no study with id '${options.study}'`, [
+      { field: 'study', message: `unknown study '${options.study}'` },
+    ]);
   const sets = new Map(studies.map((s) => [s.id, s.candidate_sets]));
   const declared: Record<string, SignalDefinition> = {};
   for (const s of studies) Object.assign(declared, s.signal_definitions);
 
-  const runs = (await allRuns(db.knex)).filter((r) => r.backbone !== null && (options.study === undefined || r.study === options.study));
-  const byKey = new Map<string, { study: string; candidateSet: string; backbone: string; target: string; values: number[] }>();
+  const runs = (await allRuns(db.knex)).filter(
+    (r) => r.backbone !== null && (options.study === undefined || r.study === options.study),
+  );
+  const byKey = new Map<
+    string,
+    { study: string; candidateSet: string; backbone: string; target: string; values: number[] }
+  >();
   for (const r of runs) {
     const study = r.study ?? CONTRIBUTED_STUDY;
     const studySets = sets.get(study) ?? [];
-    const memberOf = studySets.length === 0 ? [ALL_BACKBONES] : studySets.filter((s) => s.backbones.includes(r.backbone!)).map((s) => s.id);
+    const memberOf =
+      studySets.length === 0
+        ? [ALL_BACKBONES]
+        : studySets.filter((s) => s.backbones.includes(r.backbone!)).map((s) => s.id);
     for (const candidateSet of memberOf) {
       const key = JSON.stringify([study, candidateSet, r.backbone, r.target]);
       const entry = byKey.get(key) ?? { study, candidateSet, backbone: r.backbone!, target: r.target, values: [] };
@@ -131,14 +190,24 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
     }
   }
   const observations: Observation[] = [...byKey.values()]
-    .map((o) => ({ study: o.study, candidateSet: o.candidateSet, backbone: o.backbone, target: o.target, value: o.values.reduce((a, v) => a + v, 0) / o.values.length }))
-    .sort((a, b) => (a.study + a.candidateSet + a.target + a.backbone < b.study + b.candidateSet + b.target + b.backbone ? -1 : 1));
+    .map((o) => ({
+      study: o.study,
+      candidateSet: o.candidateSet,
+      backbone: o.backbone,
+      target: o.target,
+      value: o.values.reduce((a, v) => a + v, 0) / o.values.length,
+    }))
+    .sort((a, b) =>
+      a.study + a.candidateSet + a.target + a.backbone < b.study + b.candidateSet + b.target + b.backbone ? -1 : 1,
+    );
 
   const probeIds = signals.probes.map((p) => p.id);
   const probe = firstPreferred(await preferredProbes(db), probeIds);
   const embedded = new Set(signals.probes.find((p) => p.id === probe)?.datasets ?? []);
   const measuredTargets = new Set(observations.map((o) => o.target));
-  const candidateSets = new Map(studies.flatMap((st) => st.candidate_sets.map((c) => [`${st.id}/${c.id}`, c.backbones] as const)));
+  const candidateSets = new Map(
+    studies.flatMap((st) => st.candidate_sets.map((c) => [`${st.id}/${c.id}`, c.backbones] as const)),
+  );
   const store = { datasets, backbones, probe, embedded, signals, declared, candidateSets };
   const evidence: Evidence = {
     observations,
@@ -153,7 +222,9 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
 
 /** Everything a fit depends on; equal versions mean an equal model. */
 export function evidenceVersion(evidence: Evidence): string {
-  return createHash('sha256').update(canonicalJson({ format: RANKER_FORMAT, grid: DEFAULT_GRID, evidence })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ format: RANKER_FORMAT, grid: DEFAULT_GRID, evidence }))
+    .digest('hex');
 }
 
 export interface FittedRanker {
@@ -168,7 +239,14 @@ export interface FittedRanker {
 
 function fitted(stored: StoredRanker, refitted: boolean): FittedRanker {
   const summary = stored.summary as { probe?: string | null; evaluation?: RankerEvaluation };
-  return { version: stored.version, model: JSON.parse(stored.model) as BackboneRanker, stored, probe: summary.probe ?? null, refitted, evaluation: summary.evaluation ?? null };
+  return {
+    version: stored.version,
+    model: JSON.parse(stored.model) as BackboneRanker,
+    stored,
+    probe: summary.probe ?? null,
+    refitted,
+    evaluation: summary.evaluation ?? null,
+  };
 }
 
 export interface RefitOptions {
@@ -186,14 +264,27 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
   let stored = await findRankerByTrainingHash(db.knex, version);
   const refitted = stored === undefined;
   if (stored === undefined) {
-    if (store.evidence.observations.length === 0) throw new AppError('unprocessable', 'Not enough results', 'the ranker needs results of two or more backbones on a target: load a study (transfer-atlas seed, transfer-atlas studies import) or contribute results');
+    if (store.evidence.observations.length === 0)
+      throw new AppError(
+        'unprocessable',
+        'Not enough results',
+        'the ranker needs results of two or more backbones on a target: load a study (transfer-atlas seed, transfer-atlas studies import) or contribute results',
+      );
     const model = fitBackboneRanker(store.evidence);
     stored = await saveRanker(db.knex, {
       version,
       trainingHash: version,
       signals: model.encoding.signals,
       model: JSON.stringify(model),
-      summary: { format: RANKER_FORMAT, probe: store.probe, groups: model.training.groups, pairs: model.training.pairs, targets: model.training.targets, hyper: model.hyper, cross_validation: model.crossValidation },
+      summary: {
+        format: RANKER_FORMAT,
+        probe: store.probe,
+        groups: model.training.groups,
+        pairs: model.training.pairs,
+        targets: model.training.targets,
+        hyper: model.hyper,
+        cross_validation: model.crossValidation,
+      },
     });
   }
   if (options.evaluate && (stored.summary as { evaluation?: unknown }).evaluation === undefined) {
@@ -208,22 +299,37 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
 export async function currentRanker(db: Db): Promise<FittedRanker> {
   const stored = await latestRanker(db.knex);
   if (stored === undefined || (stored.summary as { format?: string }).format !== RANKER_FORMAT) {
-    throw new AppError('unprocessable', 'No fitted ranker', 'no ranker has been fitted yet: load evidence with `transfer-atlas seed` (or import a study), which fits it');
+    throw new AppError(
+      'unprocessable',
+      'No fitted ranker',
+      'no ranker has been fitted yet: load evidence with `transfer-atlas seed` (or import a study), which fits it',
+    );
   }
   return fitted(stored, false);
 }
 
 /** The evaluation stored with the latest model; never computes one. */
-export async function storedEvaluation(db: Db): Promise<{ readonly version: string; readonly evaluation: RankerEvaluation }> {
+export async function storedEvaluation(
+  db: Db,
+): Promise<{ readonly version: string; readonly evaluation: RankerEvaluation }> {
   const model = await currentRanker(db);
-  if (model.evaluation === null) throw new AppError('unprocessable', 'No evaluation yet', `model ${model.version.slice(0, 12)} has no stored evaluation yet: run \`transfer-atlas refit --evaluate\``);
+  if (model.evaluation === null)
+    throw new AppError(
+      'unprocessable',
+      'No evaluation yet',
+      `model ${model.version.slice(0, 12)} has no stored evaluation yet: run \`transfer-atlas refit --evaluate\``,
+    );
   return { version: model.version, evaluation: model.evaluation };
 }
 
 /** Computes the evaluation directly, optionally on one study's results only (the CLI's `evaluate`). */
-export async function evaluateEvidence(db: Db, options: { readonly study?: string; readonly bootstrapResamples?: number; readonly nullRepeats?: number } = {}): Promise<RankerEvaluation> {
+export async function evaluateEvidence(
+  db: Db,
+  options: { readonly study?: string; readonly bootstrapResamples?: number; readonly nullRepeats?: number } = {},
+): Promise<RankerEvaluation> {
   const store = await loadStoreEvidence(db, options.study !== undefined ? { study: options.study } : {});
-  if (store.evidence.observations.length === 0) throw invalid('no results to evaluate the ranker on', [{ field: 'study', message: 'no results' }]);
+  if (store.evidence.observations.length === 0)
+    throw invalid('no results to evaluate the ranker on', [{ field: 'study', message: 'no results' }]);
   return evaluateRanker(store.evidence, {
     ...(options.bootstrapResamples !== undefined ? { bootstrapResamples: options.bootstrapResamples } : {}),
     ...(options.nullRepeats !== undefined ? { nullRepeats: options.nullRepeats } : {}),

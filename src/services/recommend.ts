@@ -67,7 +67,10 @@ function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[]): s
     .filter((x) => Math.abs(x.effect) >= 0.005)
     .sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect))
     .slice(0, 3);
-  const record = p.evidence.targetsMeasured > 0 ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups` : '; never measured, traits only';
+  const record =
+    p.evidence.targetsMeasured > 0
+      ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups`
+      : '; never measured, traits only';
   return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}`;
 }
 
@@ -76,26 +79,44 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const store = await loadStoreEvidence(db);
   const target = store.datasets.get(request.target);
   if (target === undefined) throw notFound('dataset', request.target, 'target');
-  const recorded = Object.keys(ranker.model.record).filter((b) => store.backbones.has(b)).sort();
+  const recorded = Object.keys(ranker.model.record)
+    .filter((b) => store.backbones.has(b))
+    .sort();
   const context = request.context;
-  const inContext = context === undefined ? undefined : store.candidateSets.get(`${context.study}/${context.candidateSet}`);
-  if (context !== undefined && inContext === undefined) throw notFound('candidate set', `${context.study}/${context.candidateSet}`, 'candidate_set');
+  const inContext =
+    context === undefined ? undefined : store.candidateSets.get(`${context.study}/${context.candidateSet}`);
+  if (context !== undefined && inContext === undefined)
+    throw notFound('candidate set', `${context.study}/${context.candidateSet}`, 'candidate_set');
   const ids = request.candidates ?? inContext ?? recorded;
   for (const c of ids) if (!store.backbones.has(c)) throw notFound('backbone', c, 'candidates');
-  if (ids.length < 2) throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
+  if (ids.length < 2)
+    throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
 
   const candidates: BackboneTraits[] = ids.map((id) => store.evidence.backbones.find((b) => b.id === id)!);
   const signals = await signalsForTargets(db, store, new Set([target.id]));
-  const predictions = rankBackbones(ranker.model, { target: targetTraits(target), candidates, signals, ...(request.context ? { context: request.context } : {}) });
+  const predictions = rankBackbones(ranker.model, {
+    target: targetTraits(target),
+    candidates,
+    signals,
+    ...(request.context ? { context: request.context } : {}),
+  });
 
-  const inSet = (m: MeasuredResult) => context !== undefined && m.study === context.study && m.candidateSet === context.candidateSet;
+  const inSet = (m: MeasuredResult) =>
+    context !== undefined && m.study === context.study && m.candidateSet === context.candidateSet;
   const measuredOn = (backbone: string): MeasuredResult[] =>
     (ranker.model.record[backbone] ?? [])
       .filter((m) => m.target === target.id)
       .map((m) => ({
         study: m.study,
         candidateSet: m.candidateSet,
-        value: store.evidence.observations.find((o) => o.study === m.study && o.candidateSet === m.candidateSet && o.target === m.target && o.backbone === backbone)?.value ?? Number.NaN,
+        value:
+          store.evidence.observations.find(
+            (o) =>
+              o.study === m.study &&
+              o.candidateSet === m.candidateSet &&
+              o.target === m.target &&
+              o.backbone === backbone,
+          )?.value ?? Number.NaN,
         z: m.z,
         rank: m.rank,
         of: m.of,
@@ -105,10 +126,23 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const ordered = predictions
     .map((p) => ({ p, measured: measuredOn(p.backbone) }))
     // Measured first, by their measured z; then the predictions.
-    .sort((a, b) => (b.measured.length > 0 ? 1 : 0) - (a.measured.length > 0 ? 1 : 0) || (b.measured[0]?.z ?? b.p.mean) - (a.measured[0]?.z ?? a.p.mean) || a.p.backbone.localeCompare(b.p.backbone));
+    .sort(
+      (a, b) =>
+        (b.measured.length > 0 ? 1 : 0) - (a.measured.length > 0 ? 1 : 0) ||
+        (b.measured[0]?.z ?? b.p.mean) - (a.measured[0]?.z ?? a.p.mean) ||
+        a.p.backbone.localeCompare(b.p.backbone),
+    );
   const items = ordered.slice(0, request.topK ?? ordered.length).map(({ p, measured }, i) => {
     const b = store.backbones.get(p.backbone)!;
-    return { ...p, rank: i + 1, source: b.source, architecture: b.architecture, weights: b.weights, measured, reason: reasonOf(p, measured) };
+    return {
+      ...p,
+      rank: i + 1,
+      source: b.source,
+      architecture: b.architecture,
+      weights: b.weights,
+      measured,
+      reason: reasonOf(p, measured),
+    };
   });
   const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();

@@ -15,9 +15,17 @@ export interface ResultQuery {
  * The store filter for a results query, once the datasets it names are known to exist: an unknown
  * id is a 404 naming the caller's own field (`source` in the API, `--source` on the command line).
  */
-export async function resultFilter({ knex: db }: Db, query: ResultQuery, fields: { readonly source: string; readonly target: string }): Promise<RunFilter> {
-  for (const [field, id] of [[fields.source, query.source], [fields.target, query.target]] as const) {
-    if (id !== undefined && id !== BASELINE_SOURCE_SPELLING && !(await getDataset(db, id))) throw notFound('dataset', id, field);
+export async function resultFilter(
+  { knex: db }: Db,
+  query: ResultQuery,
+  fields: { readonly source: string; readonly target: string },
+): Promise<RunFilter> {
+  for (const [field, id] of [
+    [fields.source, query.source],
+    [fields.target, query.target],
+  ] as const) {
+    if (id !== undefined && id !== BASELINE_SOURCE_SPELLING && !(await getDataset(db, id)))
+      throw notFound('dataset', id, field);
   }
   return {
     ...(query.source === BASELINE_SOURCE_SPELLING ? { baseline: true } : query.source ? { source: query.source } : {}),

@@ -18,7 +18,12 @@ export interface QueryFields {
   readonly target: string;
 }
 
-export async function listResults(db: Db, query: ResultQuery, fields: QueryFields, page: PageRequest): Promise<PageOf<ResultView>> {
+export async function listResults(
+  db: Db,
+  query: ResultQuery,
+  fields: QueryFields,
+  page: PageRequest,
+): Promise<PageOf<ResultView>> {
   const found = await listRuns(db.knex, await resultFilter(db, query, fields), page);
   return { ...found, items: await withTransferability(db, found.items) };
 }
@@ -35,9 +40,15 @@ export async function resultById(db: Db, id: string): Promise<ResultView> {
 }
 
 /** Validates and stores a batch in one transaction: every result is stored, or none. */
-export async function importResults(db: Db, items: readonly unknown[], field: (path: string) => string): Promise<ResultView[]> {
+export async function importResults(
+  db: Db,
+  items: readonly unknown[],
+  field: (path: string) => string,
+): Promise<ResultView[]> {
   const results = await validateContributions(db, items, { field });
-  return db.knex.transaction(async (trx) => withTransferability({ knex: trx }, await storeContributions(trx, results, field)));
+  return db.knex.transaction(async (trx) =>
+    withTransferability({ knex: trx }, await storeContributions(trx, results, field)),
+  );
 }
 
 export interface Contribution {
@@ -52,5 +63,7 @@ export interface Contribution {
 
 export async function contributeResults(db: Db, c: Contribution): Promise<Reply & { readonly replayed: boolean }> {
   const results = await validateContributions(db, c.items, { field: c.field });
-  return idempotent(db.knex, c.idempotencyKey, c.request, async (trx) => c.reply(await withTransferability({ knex: trx }, await storeContributions(trx, results, c.field))));
+  return idempotent(db.knex, c.idempotencyKey, c.request, async (trx) =>
+    c.reply(await withTransferability({ knex: trx }, await storeContributions(trx, results, c.field))),
+  );
 }

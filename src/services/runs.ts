@@ -80,7 +80,10 @@ export function fromWireInput(input: unknown): unknown {
 
 /** `[2].protocol.imageSize` becomes `results.2.protocol.image_size`: the field as the sender wrote it. */
 export function wireField(path: string, prefix: string): string {
-  const dotted = path.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '').replace(/\bimageSize\b/g, 'image_size');
+  const dotted = path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .replace(/^\./, '')
+    .replace(/\bimageSize\b/g, 'image_size');
   if (dotted === '(root)' || dotted === '') return prefix === '' ? '(body)' : prefix;
   return prefix === '' ? dotted : `${prefix}.${dotted}`;
 }

@@ -7,7 +7,11 @@ import type { RegistryEmbedding } from '../registry/embeddings.js';
 export function checkRegistryEmbeddingDatasets(embeddings: readonly RegistryEmbedding[], known: Set<string>): void {
   for (const e of embeddings) {
     if (!known.has(e.provenance.dataset)) {
-      throw invalid(`${e.path}: field 'dataset': unknown dataset '${e.provenance.dataset}' (no datasets-registry/datasets/${e.provenance.dataset}.yaml)`, [{ field: 'dataset', message: 'unknown dataset' }], e.path);
+      throw invalid(
+        `${e.path}: field 'dataset': unknown dataset '${e.provenance.dataset}' (no datasets-registry/datasets/${e.provenance.dataset}.yaml)`,
+        [{ field: 'dataset', message: 'unknown dataset' }],
+        e.path,
+      );
     }
   }
 }
@@ -17,14 +21,27 @@ export function checkRegistryEmbeddingDatasets(embeddings: readonly RegistryEmbe
  * keyed by the registry file it came from: an unchanged file changes nothing, an edited one
  * replaces its embedding, and embeddings the service computed itself are never touched.
  */
-export async function seedRegistryEmbeddings(trx: Knex, embeddings: readonly RegistryEmbedding[], registryPathOf: (e: RegistryEmbedding) => string): Promise<{ added: number; unchanged: number }> {
+export async function seedRegistryEmbeddings(
+  trx: Knex,
+  embeddings: readonly RegistryEmbedding[],
+  registryPathOf: (e: RegistryEmbedding) => string,
+): Promise<{ added: number; unchanged: number }> {
   let added = 0;
   let unchanged = 0;
   for (const e of embeddings) {
     const p = e.provenance;
     const registryFile = registryPathOf(e);
-    await ensureProbe(trx, { id: p.probe.id, name: p.probe.name, architecture: p.probe.architecture, input_size: p.probe.input_size, pixel_scaling: p.probe.pixel_scaling, ...(p.probe.location !== undefined ? { location: p.probe.location } : {}) });
-    const existing = (await listEmbeddings(trx, { datasetId: p.dataset, probeId: p.probe.id, origin: 'computed' })).filter((s) => s.options.registryFile === registryFile);
+    await ensureProbe(trx, {
+      id: p.probe.id,
+      name: p.probe.name,
+      architecture: p.probe.architecture,
+      input_size: p.probe.input_size,
+      pixel_scaling: p.probe.pixel_scaling,
+      ...(p.probe.location !== undefined ? { location: p.probe.location } : {}),
+    });
+    const existing = (
+      await listEmbeddings(trx, { datasetId: p.dataset, probeId: p.probe.id, origin: 'computed' })
+    ).filter((s) => s.options.registryFile === registryFile);
     if (existing.length === 1 && float32ToBytes(existing[0]!.hessian).equals(float32ToBytes(e.hessian))) {
       unchanged++;
       continue;

@@ -37,7 +37,10 @@ export async function seedRegistry(db: Db, registry: string): Promise<SeedSummar
   const studies = readRegistryStudies(registry);
   const datasetIds = new Set(files.map((f) => f.dataset.id));
   // Backbones of every study count as known for every other: one study may rank another's backbones.
-  const backboneIds = new Set([...(await existingBackboneIds(db.knex)), ...studies.flatMap((s) => s.backbones.map((b) => b.id))]);
+  const backboneIds = new Set([
+    ...(await existingBackboneIds(db.knex)),
+    ...studies.flatMap((s) => s.backbones.map((b) => b.id)),
+  ]);
   for (const s of studies) checkStudyIds(s, { datasets: datasetIds, backbones: backboneIds });
   const shipped = readRegistryEmbeddings(registry);
   checkRegistryEmbeddingDatasets(shipped, datasetIds);
@@ -54,8 +57,14 @@ export async function seedRegistry(db: Db, registry: string): Promise<SeedSummar
     return {
       datasets,
       studies: loaded,
-      results: { added: sum(loaded.map((x) => x.results.added)), unchanged: sum(loaded.map((x) => x.results.unchanged)) },
-      expertDistances: { replaced: loaded.some((x) => x.expertDistances.replaced), count: sum(loaded.map((x) => x.expertDistances.count)) },
+      results: {
+        added: sum(loaded.map((x) => x.results.added)),
+        unchanged: sum(loaded.map((x) => x.results.unchanged)),
+      },
+      expertDistances: {
+        replaced: loaded.some((x) => x.expertDistances.replaced),
+        count: sum(loaded.map((x) => x.expertDistances.count)),
+      },
       embeddings: {
         added: sum(loaded.map((x) => x.embeddings.added)) + registryEmbeddings.added,
         unchanged: sum(loaded.map((x) => x.embeddings.unchanged)) + registryEmbeddings.unchanged,

@@ -33,7 +33,9 @@ export async function evidenceStamp(db: Knex): Promise<string> {
       db.raw('(select max(created_at) from ranker_models) as m_c'),
     )
     .first()) as Record<string, unknown>;
-  return JSON.stringify(Object.values(row).map((v) => (v instanceof Date ? v.toISOString() : v === null ? null : String(v))));
+  return JSON.stringify(
+    Object.values(row).map((v) => (v instanceof Date ? v.toISOString() : v === null ? null : String(v))),
+  );
 }
 
 /** Answers kept per evidence stamp; the oldest go first beyond this many. */
@@ -54,7 +56,12 @@ export class RecommendationCache {
 
   async recommend(request: RecommendationRequest): Promise<RecommendationResult> {
     await this.current();
-    const key = JSON.stringify([request.target, request.candidates ?? null, request.context ?? null, request.topK ?? null]);
+    const key = JSON.stringify([
+      request.target,
+      request.candidates ?? null,
+      request.context ?? null,
+      request.topK ?? null,
+    ]);
     let answer = this.answers.get(key);
     if (!answer) {
       answer = recommend({ knex: this.db }, request);

@@ -10,7 +10,18 @@ export interface Db {
   readonly knex: Knex;
 }
 
-export { dataDir, describeStore, ingestionConfigFromEnv, openStore, storeConfigFromEnv, type IngestionConfig, type PageOf, type PageRequest, type Store, type StoreConfig } from '../store/index.js';
+export {
+  dataDir,
+  describeStore,
+  ingestionConfigFromEnv,
+  openStore,
+  storeConfigFromEnv,
+  type IngestionConfig,
+  type PageOf,
+  type PageRequest,
+  type Store,
+  type StoreConfig,
+} from '../store/index.js';
 
 /** Runs `body` with the configured store open, and always closes it so the process can exit. */
 export async function withStore<T>(body: (store: Store) => Promise<T>): Promise<T> {

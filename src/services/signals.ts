@@ -11,7 +11,14 @@ import { invalid } from '../errors.js';
 import { expertDistance, PublishedExpertDistances, type ExpertFeatures } from '../experts/index.js';
 import type { Dataset } from '../registry/index.js';
 import type { DistanceProxy, PairDistance } from '../ranking/index.js';
-import { collectAll, listDatasets, listEmbeddings, listProbes, listPublishedExpertDistances, type StoredEmbedding } from '../store/index.js';
+import {
+  collectAll,
+  listDatasets,
+  listEmbeddings,
+  listProbes,
+  listPublishedExpertDistances,
+  type StoredEmbedding,
+} from '../store/index.js';
 // The distance module alone: the task2vec index also loads TensorFlow.js, which plain arithmetic does not need.
 import { distanceMatrix, type DistanceName, type ComparableEmbedding } from '../task2vec/index.js';
 import type { PixelScaling } from '../probes/index.js';
@@ -46,7 +53,8 @@ export interface Signals {
 
 function latestPerProbe(embeddings: readonly StoredEmbedding[]): Map<string, Map<string, StoredEmbedding>> {
   const byProbe = new Map<string, Map<string, StoredEmbedding>>();
-  for (const e of latestEmbeddings(embeddings)) byProbe.set(e.probeId, (byProbe.get(e.probeId) ?? new Map<string, StoredEmbedding>()).set(e.datasetId, e));
+  for (const e of latestEmbeddings(embeddings))
+    byProbe.set(e.probeId, (byProbe.get(e.probeId) ?? new Map<string, StoredEmbedding>()).set(e.datasetId, e));
   return byProbe;
 }
 
@@ -54,7 +62,9 @@ async function embeddingDistances(db: Knex): Promise<{ distances: PairDistance[]
   const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
   const distances: PairDistance[] = [];
   const coverage: ProbeCoverage[] = [];
-  for (const [probeId, byDataset] of [...latestPerProbe(await listEmbeddings(db))].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [probeId, byDataset] of [...latestPerProbe(await listEmbeddings(db))].sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
     const record = probes.get(probeId);
     const identity = {
       id: probeId,
@@ -67,14 +77,24 @@ async function embeddingDistances(db: Knex): Promise<{ distances: PairDistance[]
     const embeddings: ComparableEmbedding[] = ids.map((id) => {
       const e = byDataset.get(id)!;
       // Monte Carlo and exact Fisher embeddings carry no scale; theirs is all ones.
-      return { hessian: e.hessian, scale: e.scale ?? new Float32Array(e.hessian.length).fill(1), probe: identity, dataset: id };
+      return {
+        hessian: e.hessian,
+        scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
+        probe: identity,
+        dataset: id,
+      };
     });
     coverage.push({ id: probeId, name: identity.name, datasets: ids });
     for (const { prefix, name } of EMBEDDING_DISTANCES) {
       const matrix = distanceMatrix(embeddings, name);
       for (let i = 0; i < ids.length; i++) {
         for (let j = i; j < ids.length; j++) {
-          distances.push({ signal: `${prefix}:${probeId}`, source: ids[i]!, target: ids[j]!, value: matrix.values[i * ids.length + j]! });
+          distances.push({
+            signal: `${prefix}:${probeId}`,
+            source: ids[i]!,
+            target: ids[j]!,
+            value: matrix.values[i * ids.length + j]!,
+          });
         }
       }
     }
@@ -84,9 +104,16 @@ async function embeddingDistances(db: Knex): Promise<{ distances: PairDistance[]
 
 async function expertDistances(db: Knex, datasets: readonly Dataset[]): Promise<PairDistance[]> {
   const published = new PublishedExpertDistances(
-    (await listPublishedExpertDistances(db)).map((d) => ({ a: d.target, b: d.source, distance: d.distance, source: d.publication })),
+    (await listPublishedExpertDistances(db)).map((d) => ({
+      a: d.target,
+      b: d.source,
+      distance: d.distance,
+      source: d.publication,
+    })),
   );
-  const features = new Map<string, ExpertFeatures>(datasets.flatMap((d) => (d.expert_features ? [[d.id, d.expert_features] as const] : [])));
+  const features = new Map<string, ExpertFeatures>(
+    datasets.flatMap((d) => (d.expert_features ? [[d.id, d.expert_features] as const] : [])),
+  );
   const out: PairDistance[] = [];
   const ids = datasets.map((d) => d.id).sort();
   for (let i = 0; i < ids.length; i++) {
@@ -95,7 +122,12 @@ async function expertDistances(db: Knex, datasets: readonly Dataset[]): Promise<
       const b = ids[j]!;
       // A self-pair is kept only where a study published it, so the analysis can say it left it out.
       if (published.get(a, b) === undefined && (a === b || !(features.has(a) && features.has(b)))) continue;
-      out.push({ signal: EXPERT_SIGNAL, source: a, target: b, value: expertDistance(a, b, features, published).distance });
+      out.push({
+        signal: EXPERT_SIGNAL,
+        source: a,
+        target: b,
+        value: expertDistance(a, b, features, published).distance,
+      });
     }
   }
   return out;
@@ -117,16 +149,28 @@ export async function loadSignals({ knex: db }: Db): Promise<Signals> {
  */
 export function parseProxy(specs: readonly string[]): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const spec of specs.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const spec of specs
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const m = /^([a-z0-9][a-z0-9-]{0,63})=([a-z0-9][a-z0-9-]{0,63})$/.exec(spec);
-    if (!m) throw invalid(`'${spec}' is not a proxy mapping; write missing=stand-in, e.g. imagenet=stl10`, [{ field: 'proxy', message: 'dataset=stand-in' }]);
-    if (m[1] === m[2]) throw invalid(`proxy '${spec}' maps a dataset to itself`, [{ field: 'proxy', message: 'maps a dataset to itself' }]);
+    if (!m)
+      throw invalid(`'${spec}' is not a proxy mapping; write missing=stand-in, e.g. imagenet=stl10`, [
+        { field: 'proxy', message: 'dataset=stand-in' },
+      ]);
+    if (m[1] === m[2])
+      throw invalid(`proxy '${spec}' maps a dataset to itself`, [
+        { field: 'proxy', message: 'maps a dataset to itself' },
+      ]);
     map[m[1]!] = m[2]!;
   }
   return map;
 }
 
-export function embeddingProxy(map: Readonly<Record<string, string>>, distances: readonly PairDistance[]): DistanceProxy | undefined {
+export function embeddingProxy(
+  map: Readonly<Record<string, string>>,
+  distances: readonly PairDistance[],
+): DistanceProxy | undefined {
   if (Object.keys(map).length === 0) return undefined;
   return { map, signals: [...new Set(distances.map((d) => d.signal))].filter(isEmbeddingSignal).sort() };
 }

@@ -16,9 +16,32 @@ import { getRun, insertRun, runIdForIdempotencyKey } from '../store/results.js';
 import { existingBackboneIds, upsertBackbone } from '../store/backbones.js';
 import { upsertPairSignals, type PairSignal } from '../store/pair-signals.js';
 import { declaredSignals, replaceSpreads, upsertStudy } from '../store/studies.js';
-import { getDataset, getStudy, listBackbones, listPairSignals, listStudies, studyCounts, type SignalSubjectKind, type StoredBackbone, type StoredPairSignal, type StoredStudy, type StudyCounts } from '../store/index.js';
+import {
+  getDataset,
+  getStudy,
+  listBackbones,
+  listPairSignals,
+  listStudies,
+  studyCounts,
+  type SignalSubjectKind,
+  type StoredBackbone,
+  type StoredPairSignal,
+  type StoredStudy,
+  type StudyCounts,
+} from '../store/index.js';
 
-import { checkSignalIds, checkSignalRows, checkStudyIds, parseStudy, readStudyFolder, signalsFromCsv, type RawSignal, type Study, type StudyFolder, type StudyRun } from '../studies/index.js';
+import {
+  checkSignalIds,
+  checkSignalRows,
+  checkStudyIds,
+  parseStudy,
+  readStudyFolder,
+  signalsFromCsv,
+  type RawSignal,
+  type Study,
+  type StudyFolder,
+  type StudyRun,
+} from '../studies/index.js';
 import type { Db } from './session.js';
 import { duplicateKey, type Metric } from '../transfer/index.js';
 
@@ -35,9 +58,22 @@ export interface StudyLoadSummary {
 }
 
 /** Checks a parsed study against the ids the store (or registry files about to be written) knows; nothing is written. */
-export async function checkStudyAgainstStore(db: Knex, study: Study, alsoDatasets: Iterable<string> = []): Promise<void> {
-  const ids = [...study.runs.map((r) => r.target), ...study.signals.flatMap((s) => [s.target, s.subject]), ...study.backbones.map((b) => b.source), ...study.expertDistances.flatMap((d) => [d.source, d.target]), ...(study.embeddings?.vectors.map((v) => v.dataset) ?? [])];
-  checkStudyIds(study, { datasets: new Set([...(await existingDatasetIds(db, ids)), ...alsoDatasets]), backbones: await existingBackboneIds(db) });
+export async function checkStudyAgainstStore(
+  db: Knex,
+  study: Study,
+  alsoDatasets: Iterable<string> = [],
+): Promise<void> {
+  const ids = [
+    ...study.runs.map((r) => r.target),
+    ...study.signals.flatMap((s) => [s.target, s.subject]),
+    ...study.backbones.map((b) => b.source),
+    ...study.expertDistances.flatMap((d) => [d.source, d.target]),
+    ...(study.embeddings?.vectors.map((v) => v.dataset) ?? []),
+  ];
+  checkStudyIds(study, {
+    datasets: new Set([...(await existingDatasetIds(db, ids)), ...alsoDatasets]),
+    backbones: await existingBackboneIds(db),
+  });
 }
 
 /** Idempotency key of a study's result: one stored run per study, backbone (or baseline) and target. */
@@ -50,7 +86,11 @@ export function studyRunId(key: string): string {
 }
 
 function tally(outcomes: UpsertOutcome[]) {
-  return { created: outcomes.filter((o) => o === 'created').length, updated: outcomes.filter((o) => o === 'updated').length, unchanged: outcomes.filter((o) => o === 'unchanged').length };
+  return {
+    created: outcomes.filter((o) => o === 'created').length,
+    updated: outcomes.filter((o) => o === 'updated').length,
+    unchanged: outcomes.filter((o) => o === 'unchanged').length,
+  };
 }
 
 type StudyHeader = Pick<StudyLoadSummary, 'outcome' | 'datasets' | 'backbones'>;
@@ -76,7 +116,14 @@ export async function writeStudyHeader(trx: Knex.Transaction, study: Study): Pro
   });
   const backbones = tally(
     await sequential(study.backbones, (b) =>
-      upsertBackbone(trx, { id: b.id, source: b.source, architecture: b.architecture, weights: b.weights, ...(b.description ? { description: b.description } : {}), study: meta.id }),
+      upsertBackbone(trx, {
+        id: b.id,
+        source: b.source,
+        architecture: b.architecture,
+        weights: b.weights,
+        ...(b.description ? { description: b.description } : {}),
+        study: meta.id,
+      }),
     ),
   );
   return { outcome, datasets, backbones };
@@ -93,7 +140,11 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
   const { outcome, datasets, backbones } = header ?? (await writeStudyHeader(trx, study));
 
   const architectureOf = new Map<string, { source: string; architecture: string }>();
-  for (const row of (await trx('backbones').select('id', 'source_id', 'architecture')) as { id: string; source_id: string; architecture: string }[]) {
+  for (const row of (await trx('backbones').select('id', 'source_id', 'architecture')) as {
+    id: string;
+    source_id: string;
+    architecture: string;
+  }[]) {
     architectureOf.set(row.id, { source: row.source_id, architecture: row.architecture });
   }
   let added = 0;
@@ -106,11 +157,23 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
       folds: run.folds.length,
       metric: meta.metric,
       ...(meta.protocol.image_size !== undefined ? { image_size: meta.protocol.image_size } : {}),
-      notes: run.single ? `one published number per pair; ${meta.protocol.hyperparameters}` : meta.protocol.hyperparameters,
+      notes: run.single
+        ? `one published number per pair; ${meta.protocol.hyperparameters}`
+        : meta.protocol.hyperparameters,
     };
     const values = run.folds.map((f) => f.value);
     const key = runKey(meta.id, run);
-    const duplicate = duplicateKey({ source, target: run.target, architecture, protocol: { folds: protocol.folds, metric: meta.metric as Metric, ...(protocol.image_size !== undefined ? { imageSize: protocol.image_size } : {}) }, foldValues: values });
+    const duplicate = duplicateKey({
+      source,
+      target: run.target,
+      architecture,
+      protocol: {
+        folds: protocol.folds,
+        metric: meta.metric as Metric,
+        ...(protocol.image_size !== undefined ? { imageSize: protocol.image_size } : {}),
+      },
+      foldValues: values,
+    });
     const existing = await runIdForIdempotencyKey(trx, key);
     if (existing) {
       const stored = await getRun(trx, existing);
@@ -147,15 +210,39 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
   }
 
   const pairSignals: PairSignal[] = [
-    ...study.signals.map((s) => ({ subject_kind: s.subjectKind, subject: s.subject, target: s.target, signal: s.signal, value: s.value, provenance })),
-    ...study.expertDistances.map((d) => ({ subject_kind: 'source' as const, subject: d.source, target: d.target, signal: 'expert_distance', value: d.distance, provenance })),
+    ...study.signals.map((s) => ({
+      subject_kind: s.subjectKind,
+      subject: s.subject,
+      target: s.target,
+      signal: s.signal,
+      value: s.value,
+      provenance,
+    })),
+    ...study.expertDistances.map((d) => ({
+      subject_kind: 'source' as const,
+      subject: d.source,
+      target: d.target,
+      signal: 'expert_distance',
+      value: d.distance,
+      provenance,
+    })),
   ];
   const signals = await upsertPairSignals(trx, pairSignals);
-  const spreadsReplaced = await replaceSpreads(trx, meta.id, study.spreads.map(({ where: _w, ...s }) => ({ study: meta.id, ...s })));
+  const spreadsReplaced = await replaceSpreads(
+    trx,
+    meta.id,
+    study.spreads.map(({ where: _w, ...s }) => ({ study: meta.id, ...s })),
+  );
 
-  const wanted = study.expertDistances.map((d) => ({ target: d.target, source: d.source, distance: d.distance, publication: meta.id }));
+  const wanted = study.expertDistances.map((d) => ({
+    target: d.target,
+    source: d.source,
+    distance: d.distance,
+    publication: meta.id,
+  }));
   const stored = (await listPublishedExpertDistances(trx)).filter((d) => d.publication === meta.id);
-  const byPair = (a: { target: string; source: string }, b: { target: string; source: string }) => `${a.target}/${a.source}`.localeCompare(`${b.target}/${b.source}`);
+  const byPair = (a: { target: string; source: string }, b: { target: string; source: string }) =>
+    `${a.target}/${a.source}`.localeCompare(`${b.target}/${b.source}`);
   const sameDistances = canonicalJson([...stored].sort(byPair)) === canonicalJson([...wanted].sort(byPair));
   if (!sameDistances) await replacePublishedExpertDistances(trx, meta.id, wanted);
 
@@ -163,7 +250,14 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
   let embeddingsUnchanged = 0;
   if (study.embeddings) {
     const { probe, method, options, vectors } = study.embeddings;
-    await ensureProbe(trx, { id: probe.id, name: probe.id, architecture: probe.architecture, input_size: probe.inputSize, pixel_scaling: probe.pixelScaling, description: probe.weights ?? `published by ${meta.id}` });
+    await ensureProbe(trx, {
+      id: probe.id,
+      name: probe.id,
+      architecture: probe.architecture,
+      input_size: probe.inputSize,
+      pixel_scaling: probe.pixelScaling,
+      description: probe.weights ?? `published by ${meta.id}`,
+    });
     for (const v of vectors) {
       const existing = await listEmbeddings(trx, { datasetId: v.dataset, probeId: probe.id, origin: 'published' });
       if (existing.length === 1 && float32ToBytes(existing[0]!.hessian).equals(float32ToBytes(v.hessian))) {
@@ -171,7 +265,15 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
         continue;
       }
       await deleteEmbeddings(trx, { datasetId: v.dataset, probeId: probe.id, origin: 'published' });
-      await insertEmbedding(trx, { datasetId: v.dataset, probeId: probe.id, method, hessian: v.hessian, options: { ...options, publication: meta.id }, origin: 'published', contributor });
+      await insertEmbedding(trx, {
+        datasetId: v.dataset,
+        probeId: probe.id,
+        method,
+        hessian: v.hessian,
+        options: { ...options, publication: meta.id },
+        origin: 'published',
+        contributor,
+      });
       embeddingsAdded++;
     }
   }
@@ -204,22 +306,39 @@ export async function importStudy(db: Db, folder: StudyFolder): Promise<StudyLoa
 
 /** The same for a folder on disk; a path that is no folder is the caller's mistake. */
 export async function importStudyFolder(db: Db, dir: string): Promise<StudyLoadSummary> {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw invalid(`${dir}: not a study folder`, [{ field: 'folder', message: 'not a folder' }], dir);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw invalid(`${dir}: not a study folder`, [{ field: 'folder', message: 'not a folder' }], dir);
   return importStudy(db, readStudyFolder(dir));
 }
 
 /** Imports pair signals all or nothing: every row is checked (names, values, provenance, ids) before the first write. */
-export async function importPairSignals(db: Db, raw: readonly (RawSignal & { where: string; field?: string })[], defaultProvenance?: string): Promise<SignalImportOutcome> {
+export async function importPairSignals(
+  db: Db,
+  raw: readonly (RawSignal & { where: string; field?: string })[],
+  defaultProvenance?: string,
+): Promise<SignalImportOutcome> {
   const rows = checkSignalRows(raw, await declaredSignals(db.knex), defaultProvenance);
   const ids = rows.flatMap((r) => (r.subject_kind === 'source' ? [r.subject, r.target] : [r.target]));
-  checkSignalIds(rows, { datasets: await existingDatasetIds(db.knex, ids), backbones: await existingBackboneIds(db.knex) });
-  return db.knex.transaction((trx) => upsertPairSignals(trx, rows.map(({ where: _w, field: _f, ...r }) => r)));
+  checkSignalIds(rows, {
+    datasets: await existingDatasetIds(db.knex, ids),
+    backbones: await existingBackboneIds(db.knex),
+  });
+  return db.knex.transaction((trx) =>
+    upsertPairSignals(
+      trx,
+      rows.map(({ where: _w, field: _f, ...r }) => r),
+    ),
+  );
 }
 
 export type SignalImportOutcome = { readonly added: number; readonly updated: number; readonly unchanged: number };
 
 /** Pair signals from a CSV file on disk (see signalsFromCsv for its columns). */
-export async function importPairSignalsCsv(db: Db, path: string, defaultProvenance?: string): Promise<SignalImportOutcome> {
+export async function importPairSignalsCsv(
+  db: Db,
+  path: string,
+  defaultProvenance?: string,
+): Promise<SignalImportOutcome> {
   if (!existsSync(path)) throw invalid(`${path}: no such file`, [{ field: 'csv', message: 'no such file' }], path);
   return importPairSignals(db, signalsFromCsv(readFileSync(path, 'utf8'), path), defaultProvenance);
 }
@@ -244,7 +363,11 @@ export async function studySummaries(db: Db): Promise<StudySummary[]> {
 export async function studyDetail(db: Db, id: string): Promise<StudyDetail> {
   const study = await getStudy(db.knex, id);
   if (!study) throw notFound('study', id);
-  const used = (await db.knex('transfer_runs').where({ study_id: id }).whereNull('withdrawn_at').distinct('backbone_id', 'target_id')) as { backbone_id: string | null; target_id: string }[];
+  const used = (await db
+    .knex('transfer_runs')
+    .where({ study_id: id })
+    .whereNull('withdrawn_at')
+    .distinct('backbone_id', 'target_id')) as { backbone_id: string | null; target_id: string }[];
   const backboneIds = new Set(used.flatMap((r) => (r.backbone_id === null ? [] : [r.backbone_id])));
   return {
     ...study,
@@ -255,7 +378,11 @@ export async function studyDetail(db: Db, id: string): Promise<StudyDetail> {
 }
 
 /** A target's pair signals; an unknown target is an error, a known one without signals an empty list. */
-export async function signalsForTarget(db: Db, target: string, filter: { signal?: string; subjectKind?: SignalSubjectKind; provenance?: string } = {}): Promise<StoredPairSignal[]> {
+export async function signalsForTarget(
+  db: Db,
+  target: string,
+  filter: { signal?: string; subjectKind?: SignalSubjectKind; provenance?: string } = {},
+): Promise<StoredPairSignal[]> {
   if (!(await getDataset(db.knex, target))) throw notFound('dataset', target, 'target');
   return listPairSignals(db.knex, { target, ...filter });
 }

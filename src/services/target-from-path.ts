@@ -14,7 +14,12 @@ import { ensureBundledProbe } from './probes.js';
 import { datasetIdFromName, ingestIntoStore, type IngestOptions } from './ingest.js';
 import { canonicalJson, getDataset, getDatasetStorage } from '../store/index.js';
 import { computeEmbedding, datasetEmbeddings, type EmbeddingView } from './embeddings.js';
-import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput, type ProgressCallback as EmbedProgress } from '../task2vec/index.js';
+import {
+  resolveOptions,
+  type Task2VecOptions,
+  type Task2VecOptionsInput,
+  type ProgressCallback as EmbedProgress,
+} from '../task2vec/index.js';
 
 export interface PathTarget {
   readonly path: string;
@@ -56,11 +61,22 @@ async function fingerprint(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-const COMPARED_OPTIONS: readonly (keyof Task2VecOptions)[] = ['method', 'seed', 'batchSize', 'samples', 'balanced', 'fisherEpochs', 'classifier'];
+const COMPARED_OPTIONS: readonly (keyof Task2VecOptions)[] = [
+  'method',
+  'seed',
+  'batchSize',
+  'samples',
+  'balanced',
+  'fisherEpochs',
+  'classifier',
+];
 
 function sameOptions(stored: Record<string, unknown>, wanted: Task2VecOptions, maxImages: number | undefined): boolean {
   const pick = (o: Record<string, unknown>) => Object.fromEntries(COMPARED_OPTIONS.map((k) => [k, o[k]]));
-  return canonicalJson(pick(stored)) === canonicalJson(pick(wanted as unknown as Record<string, unknown>)) && stored.maxImages === maxImages;
+  return (
+    canonicalJson(pick(stored)) === canonicalJson(pick(wanted as unknown as Record<string, unknown>)) &&
+    stored.maxImages === maxImages
+  );
 }
 
 export async function prepareTargetFromPath(
@@ -75,17 +91,35 @@ export async function prepareTargetFromPath(
   let ingested = false;
   const existing = await getDataset(db.knex, id);
   if (!existing) {
-    await ingestIntoStore(db, { path: target.path, field: 'path', metadata: { id, name }, ...(target.ingest ? { options: target.ingest } : {}) }, dataDir, progress.ingest);
+    await ingestIntoStore(
+      db,
+      {
+        path: target.path,
+        field: 'path',
+        metadata: { id, name },
+        ...(target.ingest ? { options: target.ingest } : {}),
+      },
+      dataDir,
+      progress.ingest,
+    );
     ingested = true;
   } else if (!(await getDatasetStorage(db.knex, id))?.imagesDir) {
-    throw conflict(`dataset '${id}' exists without stored images; ingest the data under another name`, [{ field: 'path', message: 'id taken' }]);
+    throw conflict(`dataset '${id}' exists without stored images; ingest the data under another name`, [
+      { field: 'path', message: 'id taken' },
+    ]);
   }
 
   const options = resolveOptions(target.embed);
   const probe = await ensureBundledProbe(db);
-  const previous = (await datasetEmbeddings(db, id, probe.id)).filter((e) => e.origin === 'computed' && sameOptions(e.options, options, target.maxImages));
+  const previous = (await datasetEmbeddings(db, id, probe.id)).filter(
+    (e) => e.origin === 'computed' && sameOptions(e.options, options, target.maxImages),
+  );
   const reuse = previous.at(-1);
   if (reuse) return { dataset: id, ingested, embedding: reuse, embedded: false };
-  const embedding = await computeEmbedding(db, { dataset: id, options, dataDir, ...(target.maxImages !== undefined ? { maxImages: target.maxImages } : {}) }, progress.embed);
+  const embedding = await computeEmbedding(
+    db,
+    { dataset: id, options, dataDir, ...(target.maxImages !== undefined ? { maxImages: target.maxImages } : {}) },
+    progress.embed,
+  );
   return { dataset: id, ingested, embedding, embedded: true };
 }

@@ -51,16 +51,22 @@ function fromRow(r: BackboneRow): StoredBackbone {
 
 /** The id a result without a named backbone gets: `<source>-<architecture>`, the architecture lower-cased and dashed. */
 export function derivedBackboneId(source: string, architecture: string): string {
-  return `${source}-${architecture.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '')}`;
+  return `${source}-${architecture
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')}`;
 }
 
 function hashOf(b: NewBackbone): string {
-  return createHash('sha256').update(canonicalJson({ ...b })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...b }))
+    .digest('hex');
 }
 
 export async function upsertBackbone(db: Knex, b: NewBackbone): Promise<UpsertOutcome> {
   const hash = hashOf(b);
-  const existing = (await db('backbones').where({ id: b.id }).first('content_hash')) as { content_hash: string } | undefined;
+  const existing = (await db('backbones').where({ id: b.id }).first('content_hash')) as
+    { content_hash: string } | undefined;
   if (existing?.content_hash === hash) return 'unchanged';
   const row = {
     source_id: b.source,
@@ -87,7 +93,11 @@ export async function ensureDerivedBackbone(db: Knex, source: string, architectu
       id,
       source_id: source,
       architecture,
-      weights: canonicalJson({ provider: 'unknown', reference: 'derived from a contributed result', licence: 'unknown' }),
+      weights: canonicalJson({
+        provider: 'unknown',
+        reference: 'derived from a contributed result',
+        licence: 'unknown',
+      }),
       content_hash: '',
       created_at: nowIso(),
       updated_at: nowIso(),
@@ -96,7 +106,10 @@ export async function ensureDerivedBackbone(db: Knex, source: string, architectu
   return id;
 }
 
-export async function listBackbones(db: Knex, filter: { source?: string; study?: string } = {}): Promise<StoredBackbone[]> {
+export async function listBackbones(
+  db: Knex,
+  filter: { source?: string; study?: string } = {},
+): Promise<StoredBackbone[]> {
   const q = db('backbones');
   if (filter.source) q.where('source_id', filter.source);
   if (filter.study) q.where('study_id', filter.study);

@@ -14,9 +14,17 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
   const url = env.DATABASE_URL;
   if (url !== undefined && url !== '') {
     if (!/^postgres(ql)?:\/\//.test(url)) {
-      throw invalid(`DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store (got '${url.split(':')[0]}:')`, [{ field: 'DATABASE_URL', message: 'postgres:// URL' }], 'DATABASE_URL');
+      throw invalid(
+        `DATABASE_URL must be a postgres:// URL; leave it unset for the embedded SQLite store (got '${url.split(':')[0]}:')`,
+        [{ field: 'DATABASE_URL', message: 'postgres:// URL' }],
+        'DATABASE_URL',
+      );
     }
-    return { client: 'postgres', connectionString: url, ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}) };
+    return {
+      client: 'postgres',
+      connectionString: url,
+      ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
+    };
   }
   return { client: 'sqlite', filename: env.TA_SQLITE_FILE ?? join(dataDir(env), 'atlas.sqlite') };
 }
@@ -40,11 +48,18 @@ export interface IngestionConfig {
 export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3;
 
 export function ingestionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): IngestionConfig {
-  const roots = (env.TA_DATA_ROOTS ?? '').split(':').map((r) => r.trim()).filter((r) => r !== '');
+  const roots = (env.TA_DATA_ROOTS ?? '')
+    .split(':')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
   const limit = env.TA_MAX_UPLOAD_BYTES;
   const maxUploadBytes = limit === undefined || limit.trim() === '' ? DEFAULT_MAX_UPLOAD_BYTES : Number(limit);
   if (!Number.isSafeInteger(maxUploadBytes) || maxUploadBytes < 1) {
-    throw invalid(`TA_MAX_UPLOAD_BYTES must be a positive whole number of bytes (got '${limit}')`, [{ field: 'TA_MAX_UPLOAD_BYTES', message: 'positive whole number' }], 'TA_MAX_UPLOAD_BYTES');
+    throw invalid(
+      `TA_MAX_UPLOAD_BYTES must be a positive whole number of bytes (got '${limit}')`,
+      [{ field: 'TA_MAX_UPLOAD_BYTES', message: 'positive whole number' }],
+      'TA_MAX_UPLOAD_BYTES',
+    );
   }
   return { dataDir: dataDir(env), dataRoots: roots.map((r) => resolve(r)), maxUploadBytes };
 }

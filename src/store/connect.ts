@@ -22,7 +22,11 @@ function makeFolder(path: string): void {
     try {
       mkdirSync(dir);
     } catch (e) {
-      throw invalid(`cannot create the data folder ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set TA_DATA_DIR to a writable folder`, [{ field: 'TA_DATA_DIR', message: 'not creatable' }], 'TA_DATA_DIR');
+      throw invalid(
+        `cannot create the data folder ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set TA_DATA_DIR to a writable folder`,
+        [{ field: 'TA_DATA_DIR', message: 'not creatable' }],
+        'TA_DATA_DIR',
+      );
     }
   }
 }

@@ -102,7 +102,9 @@ export async function getDataset(db: Knex, id: string): Promise<Dataset | undefi
 
 export async function existingDatasetIds(db: Knex, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const rows = (await db('datasets').whereIn('id', [...new Set(ids)]).select('id')) as { id: string }[];
+  const rows = (await db('datasets')
+    .whereIn('id', [...new Set(ids)])
+    .select('id')) as { id: string }[];
   return new Set(rows.map((r) => r.id));
 }
 
@@ -122,8 +124,7 @@ export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 export async function upsertDataset(db: Knex, input: DatasetInput, origin: RecordOrigin): Promise<UpsertOutcome> {
   const row = toRow(input, origin);
   const existing = (await db('datasets').where({ id: input.id }).first('content_hash', 'origin_of_record')) as
-    | { content_hash: string; origin_of_record: RecordOrigin }
-    | undefined;
+    { content_hash: string; origin_of_record: RecordOrigin } | undefined;
   const now = nowIso();
   if (!existing) {
     await db('datasets').insert({ ...row, created_at: now, updated_at: now });
@@ -131,10 +132,15 @@ export async function upsertDataset(db: Knex, input: DatasetInput, origin: Recor
   }
   if (existing.origin_of_record !== origin) {
     // A user's dataset (registered or ingested) is theirs: a registry file with the same id must not take it over.
-    throw conflict(`dataset '${input.id}' already exists as an ${existing.origin_of_record} record; give the ${origin} entry another id`, [{ field: 'id', message: `taken by a ${existing.origin_of_record} record` }]);
+    throw conflict(
+      `dataset '${input.id}' already exists as an ${existing.origin_of_record} record; give the ${origin} entry another id`,
+      [{ field: 'id', message: `taken by a ${existing.origin_of_record} record` }],
+    );
   }
   if (existing.content_hash === row.content_hash) return 'unchanged';
-  await db('datasets').where({ id: input.id }).update({ ...row, updated_at: now });
+  await db('datasets')
+    .where({ id: input.id })
+    .update({ ...row, updated_at: now });
   return 'updated';
 }
 
@@ -142,12 +148,25 @@ export async function upsertDataset(db: Knex, input: DatasetInput, origin: Recor
  * An ingested dataset's row, with its profile and the folder of its normalised images (relative
  * to the data folder). Meant to run inside the transaction that completes an ingestion.
  */
-export async function createIngestedDataset(db: Knex, input: DatasetInput, profile: unknown, imagesDir: string): Promise<Dataset> {
+export async function createIngestedDataset(
+  db: Knex,
+  input: DatasetInput,
+  profile: unknown,
+  imagesDir: string,
+): Promise<Dataset> {
   if (await getDataset(db, input.id)) {
-    throw conflict(`dataset '${input.id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
+    throw conflict(`dataset '${input.id}' already exists; choose another id`, [
+      { field: 'id', message: 'already registered' },
+    ]);
   }
   const now = nowIso();
-  await db('datasets').insert({ ...toRow(input, 'ingested'), profile: JSON.stringify(profile), images_dir: imagesDir, created_at: now, updated_at: now });
+  await db('datasets').insert({
+    ...toRow(input, 'ingested'),
+    profile: JSON.stringify(profile),
+    images_dir: imagesDir,
+    created_at: now,
+    updated_at: now,
+  });
   return (await getDataset(db, input.id))!;
 }
 
@@ -159,7 +178,8 @@ export interface DatasetStorage {
 }
 
 export async function getDatasetStorage(db: Knex, id: string): Promise<DatasetStorage | undefined> {
-  const row = (await db('datasets').where({ id }).first('profile', 'images_dir')) as { profile: string | null; images_dir: string | null } | undefined;
+  const row = (await db('datasets').where({ id }).first('profile', 'images_dir')) as
+    { profile: string | null; images_dir: string | null } | undefined;
   if (!row) return undefined;
   return { profile: parseJsonColumn<unknown>(row.profile) ?? null, imagesDir: row.images_dir ?? null };
 }

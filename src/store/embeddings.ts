@@ -111,7 +111,10 @@ export async function getEmbedding(db: Knex, id: number): Promise<StoredEmbeddin
   return row ? toEmbedding(row) : undefined;
 }
 
-export async function deleteEmbeddings(db: Knex, filter: Required<Pick<EmbeddingFilter, 'origin'>> & EmbeddingFilter & { readonly id?: number }): Promise<number> {
+export async function deleteEmbeddings(
+  db: Knex,
+  filter: Required<Pick<EmbeddingFilter, 'origin'>> & EmbeddingFilter & { readonly id?: number },
+): Promise<number> {
   const q = db('embeddings').where('origin_of_record', filter.origin);
   if (filter.id !== undefined) q.where('id', filter.id);
   if (filter.datasetId) q.where('dataset_id', filter.datasetId);

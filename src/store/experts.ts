@@ -7,7 +7,11 @@ export interface PublishedExpertDistance {
   readonly publication: string;
 }
 
-export async function replacePublishedExpertDistances(db: Knex, publication: string, rows: readonly PublishedExpertDistance[]): Promise<void> {
+export async function replacePublishedExpertDistances(
+  db: Knex,
+  publication: string,
+  rows: readonly PublishedExpertDistance[],
+): Promise<void> {
   await db('published_expert_distances').where({ publication }).delete();
   if (rows.length > 0) {
     await db('published_expert_distances').insert(
@@ -23,5 +27,10 @@ export async function listPublishedExpertDistances(db: Knex): Promise<PublishedE
     distance: number;
     publication: string;
   }[];
-  return rows.map((r) => ({ target: r.target_id, source: r.source_id, distance: Number(r.distance), publication: r.publication }));
+  return rows.map((r) => ({
+    target: r.target_id,
+    source: r.source_id,
+    distance: Number(r.distance),
+    publication: r.publication,
+  }));
 }

@@ -11,9 +11,15 @@ export interface IdempotentResponse {
 
 export async function findIdempotentResponse(db: Knex, key: string): Promise<IdempotentResponse | undefined> {
   const row = (await db('idempotency_keys').where({ key }).first()) as
-    | { key: string; request_hash: string; status: number; response: string }
-    | undefined;
-  return row ? { key: row.key, requestHash: row.request_hash, status: Number(row.status), body: JSON.parse(row.response) as unknown } : undefined;
+    { key: string; request_hash: string; status: number; response: string } | undefined;
+  return row
+    ? {
+        key: row.key,
+        requestHash: row.request_hash,
+        status: Number(row.status),
+        body: JSON.parse(row.response) as unknown,
+      }
+    : undefined;
 }
 
 export async function saveIdempotentResponse(db: Knex, response: IdempotentResponse): Promise<void> {

@@ -88,13 +88,19 @@ export async function listJobs(db: Knex, filter: JobFilter): Promise<{ items: Jo
     if (filter.kind !== undefined) q.where('kind', filter.kind);
     return q;
   };
-  const rows = (await where(db('jobs').select('*')).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(filter.limit).offset(filter.offset)) as JobRow[];
+  const rows = (await where(db('jobs').select('*'))
+    .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+    .limit(filter.limit)
+    .offset(filter.offset)) as JobRow[];
   const [{ n }] = (await where(db('jobs').count({ n: '*' }))) as [{ n: string | number }];
   return { items: rows.map(toJob), total: Number(n) };
 }
 
 export async function countJobsByState(db: Knex): Promise<Record<string, number>> {
-  const rows = (await db('jobs').select('state').count({ n: '*' }).groupBy('state')) as { state: string; n: string | number }[];
+  const rows = (await db('jobs').select('state').count({ n: '*' }).groupBy('state')) as {
+    state: string;
+    n: string | number;
+  }[];
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
 
@@ -114,7 +120,13 @@ export async function nextDueJob(db: Knex, backend: JobBackend, now = Date.now()
  * `staleBefore`. Returns the attempt number, the fencing token every later write must present,
  * or undefined when the job is not this worker's to run.
  */
-export async function claimJob(db: Knex, id: string, worker: string, staleBefore: number, now = Date.now()): Promise<number | undefined> {
+export async function claimJob(
+  db: Knex,
+  id: string,
+  worker: string,
+  staleBefore: number,
+  now = Date.now(),
+): Promise<number | undefined> {
   // The update below is a compare-and-set on `attempts`, so two claimers cannot both win.
   return db.transaction(async (trx) => {
     const row = (await trx('jobs').where({ id }).first()) as JobRow | undefined;
@@ -124,7 +136,15 @@ export async function claimJob(db: Knex, id: string, worker: string, staleBefore
     const attempt = row.attempts + 1;
     const changed = await trx('jobs')
       .where({ id, attempts: row.attempts })
-      .update({ state: 'running', attempts: attempt, worker, started_at: now, heartbeat_at: now, failure: null, progress: null });
+      .update({
+        state: 'running',
+        attempts: attempt,
+        worker,
+        started_at: now,
+        heartbeat_at: now,
+        failure: null,
+        progress: null,
+      });
     return changed === 1 ? attempt : undefined;
   });
 }
@@ -133,7 +153,13 @@ export async function claimJob(db: Knex, id: string, worker: string, staleBefore
  * The running worker's sign of life, with its latest progress. Answers whether the lease still
  * holds and whether someone asked to cancel.
  */
-export async function heartbeat(db: Knex, id: string, attempt: number, progress: JobProgress | null, now = Date.now()): Promise<{ held: boolean; cancelRequested: boolean }> {
+export async function heartbeat(
+  db: Knex,
+  id: string,
+  attempt: number,
+  progress: JobProgress | null,
+  now = Date.now(),
+): Promise<{ held: boolean; cancelRequested: boolean }> {
   const changed = await db('jobs')
     .where({ id, attempts: attempt, state: 'running' })
     .update({ heartbeat_at: now, ...(progress !== null ? { progress: JSON.stringify(progress) } : {}) });
@@ -146,10 +172,23 @@ export async function heartbeat(db: Knex, id: string, attempt: number, progress:
  * Marks the attempt succeeded. Run inside the transaction that wrote the job's effects: when the
  * lease was lost (0 rows), the caller throws and the effects roll back with it.
  */
-export async function markSucceeded(trx: Knex, id: string, attempt: number, resultUrl: string | null, progress: JobProgress | null, now = Date.now()): Promise<boolean> {
+export async function markSucceeded(
+  trx: Knex,
+  id: string,
+  attempt: number,
+  resultUrl: string | null,
+  progress: JobProgress | null,
+  now = Date.now(),
+): Promise<boolean> {
   const changed = await trx('jobs')
     .where({ id, attempts: attempt, state: 'running' })
-    .update({ state: 'succeeded', result_url: resultUrl, finished_at: now, heartbeat_at: null, ...(progress !== null ? { progress: JSON.stringify(progress) } : {}) });
+    .update({
+      state: 'succeeded',
+      result_url: resultUrl,
+      finished_at: now,
+      heartbeat_at: null,
+      ...(progress !== null ? { progress: JSON.stringify(progress) } : {}),
+    });
   return changed === 1;
 }
 
@@ -159,7 +198,13 @@ export type Outcome =
   | { readonly state: 'cancelled' };
 
 /** Ends the attempt other than by success, if the lease is still this worker's. */
-export async function endAttempt(db: Knex, id: string, attempt: number, outcome: Outcome, now = Date.now()): Promise<boolean> {
+export async function endAttempt(
+  db: Knex,
+  id: string,
+  attempt: number,
+  outcome: Outcome,
+  now = Date.now(),
+): Promise<boolean> {
   const base = { heartbeat_at: null, worker: null };
   const update =
     outcome.state === 'queued'
@@ -172,7 +217,13 @@ export async function endAttempt(db: Knex, id: string, attempt: number, outcome:
           ...(outcome.handedBack ? { max_attempts: db.raw('max_attempts + 1') } : {}),
         }
       : outcome.state === 'failed'
-        ? { ...base, state: 'failed', dead_letter: outcome.deadLetter, failure: JSON.stringify(outcome.failure), finished_at: now }
+        ? {
+            ...base,
+            state: 'failed',
+            dead_letter: outcome.deadLetter,
+            failure: JSON.stringify(outcome.failure),
+            finished_at: now,
+          }
         : { ...base, state: 'cancelled', finished_at: now };
   const changed = await db('jobs').where({ id, attempts: attempt, state: 'running' }).update(update);
   return changed === 1;
@@ -183,14 +234,18 @@ export async function endAttempt(db: Knex, id: string, attempt: number, outcome:
  * beats. Returns the job as it stands afterwards; a finished job is left alone.
  */
 export async function requestCancel(db: Knex, id: string, now = Date.now()): Promise<Job | undefined> {
-  await db('jobs').where({ id, state: 'queued' }).update({ state: 'cancelled', cancel_requested: true, finished_at: now });
+  await db('jobs')
+    .where({ id, state: 'queued' })
+    .update({ state: 'cancelled', cancel_requested: true, finished_at: now });
   await db('jobs').where({ id, state: 'running' }).update({ cancel_requested: true });
   return getJob(db, id);
 }
 
 /** Running jobs whose worker has not beaten since `staleBefore`: it died or lost its database. */
 export async function staleRunningJobs(db: Knex, staleBefore: number): Promise<Job[]> {
-  const rows = (await db('jobs').where('state', 'running').andWhere((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore))) as JobRow[];
+  const rows = (await db('jobs')
+    .where('state', 'running')
+    .andWhere((q) => q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', staleBefore))) as JobRow[];
   return rows.map(toJob);
 }
 
@@ -198,13 +253,25 @@ export async function staleRunningJobs(db: Knex, staleBefore: number): Promise<J
  * Puts a stale run back in the queue (or fails it when its attempts ran out), keyed by the attempt
  * seen, so that two processes noticing the same dead worker do it once.
  */
-export async function requeueStale(db: Knex, job: Job, failure: JobFailure, now = Date.now()): Promise<'queued' | 'failed' | undefined> {
+export async function requeueStale(
+  db: Knex,
+  job: Job,
+  failure: JobFailure,
+  now = Date.now(),
+): Promise<'queued' | 'failed' | undefined> {
   const exhausted = job.attempts >= job.maxAttempts;
   const changed = await db('jobs')
     .where({ id: job.id, attempts: job.attempts, state: 'running' })
     .update(
       exhausted
-        ? { state: 'failed', dead_letter: true, failure: JSON.stringify(failure), finished_at: now, heartbeat_at: null, worker: null }
+        ? {
+            state: 'failed',
+            dead_letter: true,
+            failure: JSON.stringify(failure),
+            finished_at: now,
+            heartbeat_at: null,
+            worker: null,
+          }
         : { state: 'queued', run_after: now, failure: JSON.stringify(failure), heartbeat_at: null, worker: null },
     );
   if (changed !== 1) return undefined;

@@ -32,6 +32,9 @@ class FolderMigrationSource implements Knex.MigrationSource<string> {
 }
 
 export async function migrateToLatest(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [number, string[]];
+  const [, applied] = (await knex.migrate.latest({ migrationSource: new FolderMigrationSource() })) as [
+    number,
+    string[],
+  ];
   return applied;
 }

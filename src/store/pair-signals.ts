@@ -42,11 +42,16 @@ function keyOf(s: Pick<PairSignal, 'subject_kind' | 'subject' | 'target' | 'sign
  * Writes signals: a new key is added, a stored key with another value is updated, an equal one is left alone.
  * Callers check the rows first (known ids, finite values, one value per key) and pass a transaction.
  */
-export async function upsertPairSignals(db: Knex, signals: readonly PairSignal[]): Promise<{ added: number; updated: number; unchanged: number }> {
+export async function upsertPairSignals(
+  db: Knex,
+  signals: readonly PairSignal[],
+): Promise<{ added: number; updated: number; unchanged: number }> {
   const provenances = [...new Set(signals.map((s) => s.provenance))];
   const stored = new Map<string, number>();
   for (const provenance of provenances) {
-    for (const r of (await db('pair_signals').where({ provenance }).select('subject_kind', 'subject', 'target_id', 'signal', 'provenance', 'value')) as SignalRow[]) {
+    for (const r of (await db('pair_signals')
+      .where({ provenance })
+      .select('subject_kind', 'subject', 'target_id', 'signal', 'provenance', 'value')) as SignalRow[]) {
       stored.set(keyOf({ ...r, target: r.target_id }), Number(r.value));
     }
   }
@@ -58,10 +63,26 @@ export async function upsertPairSignals(db: Knex, signals: readonly PairSignal[]
     const before = stored.get(keyOf(s));
     if (before === s.value) unchanged++;
     else if (before !== undefined) {
-      await db('pair_signals').where({ subject_kind: s.subject_kind, subject: s.subject, target_id: s.target, signal: s.signal, provenance: s.provenance }).update({ value: s.value });
+      await db('pair_signals')
+        .where({
+          subject_kind: s.subject_kind,
+          subject: s.subject,
+          target_id: s.target,
+          signal: s.signal,
+          provenance: s.provenance,
+        })
+        .update({ value: s.value });
       updated++;
     } else {
-      inserts.push({ subject_kind: s.subject_kind, subject: s.subject, target_id: s.target, signal: s.signal, value: s.value, provenance: s.provenance, created_at: nowIso() });
+      inserts.push({
+        subject_kind: s.subject_kind,
+        subject: s.subject,
+        target_id: s.target,
+        signal: s.signal,
+        value: s.value,
+        provenance: s.provenance,
+        created_at: nowIso(),
+      });
       added++;
     }
   }
@@ -77,7 +98,15 @@ export async function listPairSignals(db: Knex, filter: PairSignalFilter = {}): 
   if (filter.subject) q.where('subject', filter.subject);
   if (filter.signal) q.where('signal', filter.signal);
   if (filter.provenance) q.where('provenance', filter.provenance);
-  const rows = (await q.select('*').orderBy([{ column: 'target_id' }, { column: 'signal' }, { column: 'subject_kind' }, { column: 'subject' }, { column: 'provenance' }])) as SignalRow[];
+  const rows = (await q
+    .select('*')
+    .orderBy([
+      { column: 'target_id' },
+      { column: 'signal' },
+      { column: 'subject_kind' },
+      { column: 'subject' },
+      { column: 'provenance' },
+    ])) as SignalRow[];
   return rows.map((r) => ({
     subject_kind: r.subject_kind,
     subject: r.subject,

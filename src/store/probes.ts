@@ -30,9 +30,15 @@ function toRecord(r: ProbeRow): ProbeRecord {
 
 /** Inserts a probe the first time it is seen; a known probe gains a location if it had none. */
 export async function ensureProbe(db: Knex, probe: ProbeRecord): Promise<void> {
-  const existing = (await db('probes').where({ id: probe.id }).first('id', 'location')) as { id: string; location: string | null } | undefined;
+  const existing = (await db('probes').where({ id: probe.id }).first('id', 'location')) as
+    { id: string; location: string | null } | undefined;
   if (!existing) {
-    await db('probes').insert({ ...probe, description: probe.description ?? null, location: probe.location ?? null, created_at: nowIso() });
+    await db('probes').insert({
+      ...probe,
+      description: probe.description ?? null,
+      location: probe.location ?? null,
+      created_at: nowIso(),
+    });
   } else if (probe.location !== undefined && existing.location !== probe.location) {
     await db('probes').where({ id: probe.id }).update({ location: probe.location });
   }

@@ -42,7 +42,11 @@ export async function getRanker(db: Knex, version: string): Promise<StoredRanker
 }
 
 export async function listRankers(db: Knex): Promise<StoredRanker[]> {
-  return ((await db('ranker_models').select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'version' }])) as RankerRow[]).map(toRanker);
+  return (
+    (await db('ranker_models')
+      .select('*')
+      .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'version' }])) as RankerRow[]
+  ).map(toRanker);
 }
 
 /**
@@ -66,11 +70,19 @@ export async function saveRanker(db: Knex, ranker: Omit<StoredRanker, 'createdAt
 
 /** The most recently stored model: what read requests use, so that they never fit one. */
 export async function latestRanker(db: Knex): Promise<StoredRanker | undefined> {
-  const row = (await db('ranker_models').select('*').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'version', order: 'desc' }]).first()) as RankerRow | undefined;
+  const row = (await db('ranker_models')
+    .select('*')
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'version', order: 'desc' },
+    ])
+    .first()) as RankerRow | undefined;
   return row ? toRanker(row) : undefined;
 }
 
 /** Replaces a stored model's summary, e.g. to add the evaluation computed after the fit. */
 export async function updateRankerSummary(db: Knex, version: string, summary: Record<string, unknown>): Promise<void> {
-  await db('ranker_models').where({ version }).update({ summary: JSON.stringify(summary) });
+  await db('ranker_models')
+    .where({ version })
+    .update({ summary: JSON.stringify(summary) });
 }

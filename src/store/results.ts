@@ -88,7 +88,10 @@ function filtered(db: Knex, filter: RunFilter): Knex.QueryBuilder {
 async function withFolds(db: Knex, rows: RunRow[]): Promise<TransferRun[]> {
   if (rows.length === 0) return [];
   const folds = (await db('transfer_results')
-    .whereIn('run_id', rows.map((r) => r.id))
+    .whereIn(
+      'run_id',
+      rows.map((r) => r.id),
+    )
     .orderBy(['run_id', 'fold'])) as { run_id: string; fold: number; value: number }[];
   const byRun = new Map<string, { fold: number; value: number }[]>();
   for (const f of folds) {
@@ -144,7 +147,8 @@ export async function runIdForIdempotencyKey(db: Knex, key: string): Promise<str
 }
 
 export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
-  const backbone = run.source === null ? null : (run.backbone ?? (await ensureDerivedBackbone(db, run.source, run.architecture)));
+  const backbone =
+    run.source === null ? null : (run.backbone ?? (await ensureDerivedBackbone(db, run.source, run.architecture)));
   await db('transfer_runs').insert({
     id: run.id,
     source_id: run.source,

@@ -83,7 +83,8 @@ function fromRow(r: StudyRow): StoredStudy {
 
 export async function upsertStudy(db: Knex, s: NewStudy): Promise<UpsertOutcome> {
   const hash = createHash('sha256').update(canonicalJson(s)).digest('hex');
-  const existing = (await db('studies').where({ id: s.id }).first('content_hash')) as { content_hash: string } | undefined;
+  const existing = (await db('studies').where({ id: s.id }).first('content_hash')) as
+    { content_hash: string } | undefined;
   if (existing?.content_hash === hash) return 'unchanged';
   const row = {
     title: s.title,
@@ -132,7 +133,11 @@ export async function studyCounts(db: Knex, id: string): Promise<StudyCounts> {
     targets: await count(runs.clone().countDistinct({ count: 'target_id' })),
     results: await count(runs.clone().whereNotNull('backbone_id').count({ count: '*' })),
     baselines: await count(runs.clone().whereNull('backbone_id').count({ count: '*' })),
-    signals: await count(db('pair_signals').where({ provenance: `study:${id}` }).count({ count: '*' })),
+    signals: await count(
+      db('pair_signals')
+        .where({ provenance: `study:${id}` })
+        .count({ count: '*' }),
+    ),
     spreads: await count(db('result_spreads').where({ study_id: id }).count({ count: '*' })),
   };
 }
@@ -159,7 +164,12 @@ export async function replaceSpreads(db: Knex, study: string, spreads: readonly 
   const sorted = (xs: readonly ResultSpread[]) => [...xs].sort((a, b) => key(a).localeCompare(key(b)));
   if (canonicalJson(sorted(stored)) === canonicalJson(sorted(spreads))) return false;
   await db('result_spreads').where({ study_id: study }).delete();
-  const rows = spreads.map((s) => ({ study_id: study, backbone_id: s.backbone, target_id: s.target, ...Object.fromEntries(SPREAD_STATS.map((k) => [k, s[k]])) }));
+  const rows = spreads.map((s) => ({
+    study_id: study,
+    backbone_id: s.backbone,
+    target_id: s.target,
+    ...Object.fromEntries(SPREAD_STATS.map((k) => [k, s[k]])),
+  }));
   for (let i = 0; i < rows.length; i += 50) await db('result_spreads').insert(rows.slice(i, i + 50));
   return true;
 }
@@ -173,6 +183,9 @@ export async function listSpreads(db: Knex, filter: { study?: string; target?: s
     study: String(r.study_id),
     backbone: String(r.backbone_id),
     target: String(r.target_id),
-    ...(Object.fromEntries(SPREAD_STATS.map((k) => [k, Number(r[k])])) as Record<(typeof SPREAD_STATS)[number], number>),
+    ...(Object.fromEntries(SPREAD_STATS.map((k) => [k, Number(r[k])])) as Record<
+      (typeof SPREAD_STATS)[number],
+      number
+    >),
   }));
 }

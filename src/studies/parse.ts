@@ -110,7 +110,11 @@ function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]):
   return 1;
 }
 
-function csvFile(folder: StudyFolder, path: string, required: string[]): { header: string[]; rows: CsvRow[]; shown: string } {
+function csvFile(
+  folder: StudyFolder,
+  path: string,
+  required: string[],
+): { header: string[]; rows: CsvRow[]; shown: string } {
   const shown = `${folder.name}/${path}`;
   try {
     return { ...parseCsv(text(folder, path), required), shown };
@@ -133,7 +137,10 @@ function required(where: string, field: string, raw: string | undefined): string
 
 function readRuns(folder: StudyFolder, path: string): StudyRun[] {
   const { rows, shown } = csvFile(folder, path, ['backbone', 'target', 'fold', 'value']);
-  const byPair = new Map<string, { backbone: string | null; target: string; where: string; folds: Map<number, number>; single: boolean }>();
+  const byPair = new Map<
+    string,
+    { backbone: string | null; target: string; where: string; folds: Map<number, number>; single: boolean }
+  >();
   for (const row of rows) {
     const where = `${shown}:${row.line}`;
     const backbone = row.values.backbone === '' ? null : row.values.backbone!;
@@ -142,11 +149,22 @@ function readRuns(folder: StudyFolder, path: string): StudyRun[] {
     if (value < 0 || value > 1) throw problem(where, 'value', `${value} is outside the metric's range [0, 1]`);
     const foldText = row.values.fold!;
     const fold = foldText === '' ? 1 : Number(foldText);
-    if (!Number.isInteger(fold) || fold < 1) throw problem(where, 'fold', `'${foldText}' is not a fold number (1, 2, ...) or empty`);
+    if (!Number.isInteger(fold) || fold < 1)
+      throw problem(where, 'fold', `'${foldText}' is not a fold number (1, 2, ...) or empty`);
     const key = `${backbone ?? ''}\u0000${target}`;
-    const pair = byPair.get(key) ?? { backbone, target, where, folds: new Map<number, number>(), single: foldText === '' };
+    const pair = byPair.get(key) ?? {
+      backbone,
+      target,
+      where,
+      folds: new Map<number, number>(),
+      single: foldText === '',
+    };
     if (pair.folds.has(fold) || (pair.folds.size > 0 && (pair.single || foldText === ''))) {
-      throw problem(where, 'fold', `a second value for ${backbone ?? 'the baseline'} on ${target}${foldText === '' ? '' : ` fold ${fold}`}: one value per backbone, target and fold`);
+      throw problem(
+        where,
+        'fold',
+        `a second value for ${backbone ?? 'the baseline'} on ${target}${foldText === '' ? '' : ` fold ${fold}`}: one value per backbone, target and fold`,
+      );
     }
     pair.folds.set(fold, value);
     byPair.set(key, pair);
@@ -154,14 +172,27 @@ function readRuns(folder: StudyFolder, path: string): StudyRun[] {
   return [...byPair.values()].map((p) => {
     const folds = [...p.folds.entries()].sort((a, b) => a[0] - b[0]).map(([fold, value]) => ({ fold, value }));
     const gap = folds.findIndex((f, i) => f.fold !== i + 1);
-    if (gap >= 0) throw problem(p.where, 'fold', `${p.backbone ?? 'the baseline'} on ${p.target} has folds ${folds.map((f) => f.fold).join(', ')}: expected 1 to ${folds.length}`);
+    if (gap >= 0)
+      throw problem(
+        p.where,
+        'fold',
+        `${p.backbone ?? 'the baseline'} on ${p.target} has folds ${folds.map((f) => f.fold).join(', ')}: expected 1 to ${folds.length}`,
+      );
     return { backbone: p.backbone, target: p.target, folds, single: p.single, where: p.where };
   });
 }
 
-function readSignals(folder: StudyFolder, path: string, declared: Readonly<Record<string, SignalDefinition>>): StudySignal[] {
+function readSignals(
+  folder: StudyFolder,
+  path: string,
+  declared: Readonly<Record<string, SignalDefinition>>,
+): StudySignal[] {
   const probe = csvFile(folder, path, ['target', 'signal', 'value']);
-  const subjectKind: SubjectKind | undefined = probe.header.includes('backbone') ? 'backbone' : probe.header.includes('source') ? 'source' : undefined;
+  const subjectKind: SubjectKind | undefined = probe.header.includes('backbone')
+    ? 'backbone'
+    : probe.header.includes('source')
+      ? 'source'
+      : undefined;
   if (!subjectKind) throw problem(`${probe.shown}:1`, 'backbone', "the header needs a 'backbone' or a 'source' column");
   const seen = new Set<string>();
   return probe.rows.map((row) => {
@@ -172,17 +203,35 @@ function readSignals(folder: StudyFolder, path: string, declared: Readonly<Recor
     checkSignalName(where, signal, subjectKind, declared);
     const value = finite(where, 'value', row.values.value);
     const key = `${subject}\u0000${target}\u0000${signal}`;
-    if (seen.has(key)) throw problem(where, 'signal', `a second ${signal} for ${subject} on ${target}: one value per ${subjectKind}, target and signal`);
+    if (seen.has(key))
+      throw problem(
+        where,
+        'signal',
+        `a second ${signal} for ${subject} on ${target}: one value per ${subjectKind}, target and signal`,
+      );
     seen.add(key);
     return { subjectKind, subject, target, signal, value, where };
   });
 }
 
-export function checkSignalName(where: string, signal: string, kind: SubjectKind, declared: Readonly<Record<string, SignalDefinition>>, field = 'signal'): SignalDefinition {
-  if (!SIGNAL_NAME.test(signal)) throw problem(where, field, `'${signal}' is not a signal name (lowercase letters, digits and _, optionally @qualifier)`);
+export function checkSignalName(
+  where: string,
+  signal: string,
+  kind: SubjectKind,
+  declared: Readonly<Record<string, SignalDefinition>>,
+  field = 'signal',
+): SignalDefinition {
+  if (!SIGNAL_NAME.test(signal))
+    throw problem(
+      where,
+      field,
+      `'${signal}' is not a signal name (lowercase letters, digits and _, optionally @qualifier)`,
+    );
   const definition = signalDefinition(signal, declared);
-  if (!definition) throw problem(where, field, `unknown signal '${signal}': not in the signal catalogue, and no study declares it`);
-  if (definition.kind !== kind) throw problem(where, field, `'${signal}' is a ${definition.kind} signal, not a ${kind} signal`);
+  if (!definition)
+    throw problem(where, field, `unknown signal '${signal}': not in the signal catalogue, and no study declares it`);
+  if (definition.kind !== kind)
+    throw problem(where, field, `'${signal}' is a ${definition.kind} signal, not a ${kind} signal`);
   return definition;
 }
 
@@ -194,8 +243,17 @@ function readSpreads(folder: StudyFolder, path: string): StudySpread[] {
     const where = `${shown}:${row.line}`;
     const backbone = required(where, 'backbone', row.values.backbone);
     const target = required(where, 'target', row.values.target);
-    const [runs, min, q25, median, q75, max, sd] = stats.map((s) => finite(where, s, row.values[s])) as [number, number, number, number, number, number, number];
-    if (!Number.isInteger(runs) || runs < 1) throw problem(where, 'runs', `'${row.values.runs}' is not a positive whole number`);
+    const [runs, min, q25, median, q75, max, sd] = stats.map((s) => finite(where, s, row.values[s])) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (!Number.isInteger(runs) || runs < 1)
+      throw problem(where, 'runs', `'${row.values.runs}' is not a positive whole number`);
     const ordered = [min, q25, median, q75, max];
     const unordered = ordered.findIndex((v, i) => i > 0 && v < ordered[i - 1]!);
     if (unordered > 0) throw problem(where, stats[unordered + 1]!, 'min, q25, median, q75 and max must not decrease');
@@ -213,8 +271,14 @@ function readExpertDistances(folder: StudyFolder, path: string): Study['expertDi
   return rows.map((row) => {
     const where = `${shown}:${row.line}`;
     const distance = Number(row.values.hamming_distance);
-    if (!Number.isInteger(distance) || distance < 0 || distance > 6) throw problem(where, 'hamming_distance', `'${row.values.hamming_distance}' is not an integer from 0 to 6`);
-    return { target: required(where, 'target', row.values.target), source: required(where, 'source', row.values.source), distance, where };
+    if (!Number.isInteger(distance) || distance < 0 || distance > 6)
+      throw problem(where, 'hamming_distance', `'${row.values.hamming_distance}' is not an integer from 0 to 6`);
+    return {
+      target: required(where, 'target', row.values.target),
+      source: required(where, 'source', row.values.source),
+      distance,
+      where,
+    };
   });
 }
 
@@ -226,9 +290,21 @@ function readEmbeddings(folder: StudyFolder, path: string): StudyEmbeddings {
   } catch (err) {
     throw problem(shown, path, `not valid JSON (${(err as Error).message})`);
   }
-  const { datasets, probe, method, file, ...options } = index as { datasets?: unknown; probe?: StudyEmbeddings['probe']; method?: unknown; file?: unknown };
-  if (!Array.isArray(datasets) || datasets.length === 0 || !datasets.every((d) => typeof d === 'string')) throw problem(shown, 'datasets', 'a list of dataset ids');
-  if (!probe || typeof probe.id !== 'string' || typeof probe.architecture !== 'string' || !Number.isInteger(probe.inputSize) || typeof probe.pixelScaling !== 'string') {
+  const { datasets, probe, method, file, ...options } = index as {
+    datasets?: unknown;
+    probe?: StudyEmbeddings['probe'];
+    method?: unknown;
+    file?: unknown;
+  };
+  if (!Array.isArray(datasets) || datasets.length === 0 || !datasets.every((d) => typeof d === 'string'))
+    throw problem(shown, 'datasets', 'a list of dataset ids');
+  if (
+    !probe ||
+    typeof probe.id !== 'string' ||
+    typeof probe.architecture !== 'string' ||
+    !Number.isInteger(probe.inputSize) ||
+    typeof probe.pixelScaling !== 'string'
+  ) {
     throw problem(shown, 'probe', 'needs id, architecture, inputSize and pixelScaling');
   }
   if (typeof method !== 'string' || method === '') throw problem(shown, 'method', 'required');
@@ -238,7 +314,11 @@ function readEmbeddings(folder: StudyFolder, path: string): StudyEmbeddings {
   const array = parseNpy(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   const [rows, dim] = array.shape;
   if (array.data.dtype !== 'f4' || array.shape.length !== 2 || rows !== datasets.length || dim === undefined) {
-    throw problem(`${folder.name}/${npyPath}`, 'shape', `expected float32 [${datasets.length}, D], found ${array.data.dtype} [${array.shape.join(', ')}]`);
+    throw problem(
+      `${folder.name}/${npyPath}`,
+      'shape',
+      `expected float32 [${datasets.length}, D], found ${array.data.dtype} [${array.shape.join(', ')}]`,
+    );
   }
   const all = array.data.values as Float32Array;
   return {
@@ -251,11 +331,16 @@ function readEmbeddings(folder: StudyFolder, path: string): StudyEmbeddings {
 }
 
 function listed(folder: StudyFolder, dir: string): string[] {
-  return [...folder.files.keys()].filter((p) => p.startsWith(`${dir}/`) && /\.ya?ml$/.test(p) && !p.slice(dir.length + 1).includes('/')).sort();
+  return [...folder.files.keys()]
+    .filter((p) => p.startsWith(`${dir}/`) && /\.ya?ml$/.test(p) && !p.slice(dir.length + 1).includes('/'))
+    .sort();
 }
 
 function fileId(path: string): string {
-  return path.split('/').pop()!.replace(/\.ya?ml$/, '');
+  return path
+    .split('/')
+    .pop()!
+    .replace(/\.ya?ml$/, '');
 }
 
 /**
@@ -267,20 +352,26 @@ export function parseStudy(folder: StudyFolder): Study {
   const meta = { ...metaFields, where: _where };
   const files = meta.files ?? {};
   const signalDefinitions: Record<string, SignalDefinition> = Object.fromEntries(
-    Object.entries(meta.signals ?? {}).map(([name, d]) => [name, { kind: d.kind, direction: d.direction as Direction, description: d.description }]),
+    Object.entries(meta.signals ?? {}).map(([name, d]) => [
+      name,
+      { kind: d.kind, direction: d.direction as Direction, description: d.description },
+    ]),
   );
 
   const backbones = listed(folder, 'backbones').map((path) => {
     const b = yamlFile(folder, path, backboneSchema);
-    if (b.id !== fileId(path)) throw problem(`${folder.name}/${path}:1`, 'id', `'${b.id}' must equal the file name '${fileId(path)}'`);
+    if (b.id !== fileId(path))
+      throw problem(`${folder.name}/${path}:1`, 'id', `'${b.id}' must equal the file name '${fileId(path)}'`);
     return b;
   });
   const datasets = listed(folder, 'datasets').map((path) => {
     const d = yamlFile(folder, path, datasetInputSchema);
-    if (d.id !== fileId(path)) throw problem(`${folder.name}/${path}:1`, 'id', `'${d.id}' must equal the file name '${fileId(path)}'`);
+    if (d.id !== fileId(path))
+      throw problem(`${folder.name}/${path}:1`, 'id', `'${d.id}' must equal the file name '${fileId(path)}'`);
     return d;
   });
-  const has = (path: string | undefined, fallback: string): string | undefined => path ?? (folder.files.has(fallback) ? fallback : undefined);
+  const has = (path: string | undefined, fallback: string): string | undefined =>
+    path ?? (folder.files.has(fallback) ? fallback : undefined);
   const resultsPath = has(files.results, 'results.csv');
   if (!resultsPath) throw problem(`${folder.name}/study.yaml:1`, 'files.results', 'a study needs results.csv');
   const signalsPath = has(files.signals, 'signals.csv');
@@ -288,7 +379,9 @@ export function parseStudy(folder: StudyFolder): Study {
 
   const runs = readRuns(folder, resultsPath);
   const withBackbone = [...new Set(runs.flatMap((r) => (r.backbone === null ? [] : [r.backbone])))].sort();
-  const candidateSets = meta.candidate_sets ?? [{ id: 'all', description: 'every backbone with a result in the study', backbones: withBackbone }];
+  const candidateSets = meta.candidate_sets ?? [
+    { id: 'all', description: 'every backbone with a result in the study', backbones: withBackbone },
+  ];
   const citation = folder.files.get('CITATION.md');
 
   return {
@@ -318,10 +411,12 @@ export function checkStudyIds(study: Study, known: KnownIds): void {
   const datasets = new Set([...known.datasets, ...study.datasets.map((d) => d.id)]);
   const backbones = new Set([...known.backbones, ...study.backbones.map((b) => b.id)]);
   const dataset = (where: string, field: string, id: string) => {
-    if (!datasets.has(id)) throw problem(where, field, `unknown dataset '${id}': not in the registry and not in the study's datasets/`);
+    if (!datasets.has(id))
+      throw problem(where, field, `unknown dataset '${id}': not in the registry and not in the study's datasets/`);
   };
   const backbone = (where: string, field: string, id: string) => {
-    if (!backbones.has(id)) throw problem(where, field, `unknown backbone '${id}': not stored and not in the study's backbones/`);
+    if (!backbones.has(id))
+      throw problem(where, field, `unknown backbone '${id}': not stored and not in the study's backbones/`);
   };
   for (const b of study.backbones) dataset(b.where, 'source', b.source);
   for (const r of study.runs) {
@@ -337,7 +432,8 @@ export function checkStudyIds(study: Study, known: KnownIds): void {
     backbone(s.where, 'backbone', s.backbone);
     dataset(s.where, 'target', s.target);
   }
-  for (const [i, set] of study.candidateSets.entries()) for (const b of set.backbones) backbone(study.where, `candidate_sets.${i}.backbones`, b);
+  for (const [i, set] of study.candidateSets.entries())
+    for (const b of set.backbones) backbone(study.where, `candidate_sets.${i}.backbones`, b);
   for (const d of study.expertDistances) {
     dataset(d.where, 'source', d.source);
     dataset(d.where, 'target', d.target);

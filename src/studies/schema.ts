@@ -3,7 +3,9 @@ import { DATASET_ID } from '../registry/dataset.js';
 import { METRICS, type Metric } from '../transfer/index.js';
 
 export const ID = /^[a-z0-9][a-z0-9._-]{0,127}$/;
-const id = z.string().regex(ID, 'lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit');
+const id = z
+  .string()
+  .regex(ID, 'lowercase letters, digits, dots, dashes and underscores, starting with a letter or digit');
 
 /** Metrics a study may report, all proportions in [0, 1]: the transfer domain's list. */
 export const STUDY_METRICS = METRICS;
@@ -26,7 +28,9 @@ export const candidateSetSchema = z.strictObject({
 
 export const studyFileSchema = z
   .strictObject({
-    id: z.string().regex(DATASET_ID, 'lowercase letters, digits and dashes, starting with a letter or digit, at most 64'),
+    id: z
+      .string()
+      .regex(DATASET_ID, 'lowercase letters, digits and dashes, starting with a letter or digit, at most 64'),
     title: z.string().trim().min(1).max(500),
     authors: z.string().trim().min(1).max(2000),
     year: z.int().min(1900).max(2100),
@@ -41,7 +45,11 @@ export const studyFileSchema = z
     signals: z
       .record(
         z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
-        z.strictObject({ kind: z.enum(['backbone', 'source']), direction: z.enum(['higher_is_better', 'lower_is_closer']), description: z.string().trim().min(1).max(1000) }),
+        z.strictObject({
+          kind: z.enum(['backbone', 'source']),
+          direction: z.enum(['higher_is_better', 'lower_is_closer']),
+          description: z.string().trim().min(1).max(1000),
+        }),
       )
       .optional(),
     files: z
@@ -54,7 +62,10 @@ export const studyFileSchema = z
       })
       .optional(),
   })
-  .refine((s) => s.doi !== undefined || s.url !== undefined, { message: 'a study needs a doi or a url', path: ['doi'] });
+  .refine((s) => s.doi !== undefined || s.url !== undefined, {
+    message: 'a study needs a doi or a url',
+    path: ['doi'],
+  });
 
 export type StudyFile = z.infer<typeof studyFileSchema>;
 export type StudyProtocol = z.infer<typeof protocolSchema>;
@@ -71,7 +82,10 @@ export const backboneSchema = z.strictObject({
       reference: z.string().trim().min(1).max(1000).optional(),
       licence: z.string().trim().min(1).max(200),
     })
-    .refine((w) => w.url !== undefined || w.reference !== undefined, { message: 'weights need a url or a reference', path: ['url'] }),
+    .refine((w) => w.url !== undefined || w.reference !== undefined, {
+      message: 'weights need a url or a reference',
+      path: ['url'],
+    }),
   description: z.string().trim().min(1).max(2000).optional(),
 });
 

@@ -36,7 +36,11 @@ function problem(where: string, field: string, message: string) {
  * Checks signals on their own: subject kind, signal name known (catalogue or a stored study's
  * declaration) and of that kind, finite value, provenance given, one value per key. Ids are the caller's.
  */
-export function checkSignalRows(raw: readonly (RawSignal & { where: string; field?: string })[], declared: Readonly<Record<string, SignalDefinition>>, defaultProvenance?: string): SignalRow[] {
+export function checkSignalRows(
+  raw: readonly (RawSignal & { where: string; field?: string })[],
+  declared: Readonly<Record<string, SignalDefinition>>,
+  defaultProvenance?: string,
+): SignalRow[] {
   const seen = new Set<string>();
   return raw.map((r) => {
     const at = (field: string) => (r.field ? `${r.field}.${field}` : field);
@@ -46,20 +50,44 @@ export function checkSignalRows(raw: readonly (RawSignal & { where: string; fiel
       return v.trim();
     };
     const kind = text('subject_kind');
-    if (kind !== 'backbone' && kind !== 'source') throw problem(r.where, at('subject_kind'), `'${kind}' is neither 'backbone' nor 'source'`);
+    if (kind !== 'backbone' && kind !== 'source')
+      throw problem(r.where, at('subject_kind'), `'${kind}' is neither 'backbone' nor 'source'`);
     const subject = text('subject');
     const target = text('target');
     const signal = text('signal');
     checkSignalName(r.where, signal, kind, declared, at('signal'));
-    const value = typeof r.value === 'number' ? r.value : typeof r.value === 'string' && r.value.trim() !== '' ? Number(r.value) : NaN;
-    if (!Number.isFinite(value)) throw problem(r.where, at('value'), `'${String(r.value ?? '')}' is not a finite number`);
-    const provenance = typeof r.provenance === 'string' && r.provenance.trim() !== '' ? r.provenance.trim() : defaultProvenance;
-    if (!provenance) throw problem(r.where, at('provenance'), 'required: say who measured this (a column, or --provenance)');
-    if (!PROVENANCE.test(provenance)) throw problem(r.where, at('provenance'), `'${provenance}' is not a provenance (letters, digits and : . _ @ / -)`);
+    const value =
+      typeof r.value === 'number'
+        ? r.value
+        : typeof r.value === 'string' && r.value.trim() !== ''
+          ? Number(r.value)
+          : NaN;
+    if (!Number.isFinite(value))
+      throw problem(r.where, at('value'), `'${String(r.value ?? '')}' is not a finite number`);
+    const provenance =
+      typeof r.provenance === 'string' && r.provenance.trim() !== '' ? r.provenance.trim() : defaultProvenance;
+    if (!provenance)
+      throw problem(r.where, at('provenance'), 'required: say who measured this (a column, or --provenance)');
+    if (!PROVENANCE.test(provenance))
+      throw problem(r.where, at('provenance'), `'${provenance}' is not a provenance (letters, digits and : . _ @ / -)`);
     const key = [kind, subject, target, signal, provenance].join('\u0000');
-    if (seen.has(key)) throw problem(r.where, at('signal'), `a second ${signal} for ${kind} ${subject} on ${target} from ${provenance}: one value per key`);
+    if (seen.has(key))
+      throw problem(
+        r.where,
+        at('signal'),
+        `a second ${signal} for ${kind} ${subject} on ${target} from ${provenance}: one value per key`,
+      );
     seen.add(key);
-    return { subject_kind: kind, subject, target, signal, value, provenance, where: r.where, ...(r.field ? { field: r.field } : {}) };
+    return {
+      subject_kind: kind,
+      subject,
+      target,
+      signal,
+      value,
+      provenance,
+      where: r.where,
+      ...(r.field ? { field: r.field } : {}),
+    };
   });
 }
 
@@ -76,9 +104,19 @@ export function signalsFromCsv(text: string, name: string): (RawSignal & { where
     throw err;
   }
   const { header, rows } = parsed;
-  const kindColumn = header.includes('subject_kind') ? undefined : header.includes('backbone') ? 'backbone' : header.includes('source') ? 'source' : null;
+  const kindColumn = header.includes('subject_kind')
+    ? undefined
+    : header.includes('backbone')
+      ? 'backbone'
+      : header.includes('source')
+        ? 'source'
+        : null;
   if (kindColumn === null || (kindColumn === undefined && !header.includes('subject'))) {
-    throw problem(`${name}:1`, 'subject', "the header needs 'subject_kind' and 'subject', or a 'backbone' or 'source' column");
+    throw problem(
+      `${name}:1`,
+      'subject',
+      "the header needs 'subject_kind' and 'subject', or a 'backbone' or 'source' column",
+    );
   }
   return rows.map((row) => ({
     subject_kind: kindColumn ?? row.values.subject_kind,
@@ -92,11 +130,16 @@ export function signalsFromCsv(text: string, name: string): (RawSignal & { where
 }
 
 /** Ids a set of signals refers to, to check against the store. */
-export function checkSignalIds(rows: readonly SignalRow[], known: { datasets: ReadonlySet<string>; backbones: ReadonlySet<string> }): void {
+export function checkSignalIds(
+  rows: readonly SignalRow[],
+  known: { datasets: ReadonlySet<string>; backbones: ReadonlySet<string> },
+): void {
   for (const r of rows) {
     const at = (field: string) => (r.field ? `${r.field}.${field}` : field);
-    if (r.subject_kind === 'backbone' && !known.backbones.has(r.subject)) throw problem(r.where, at('subject'), `unknown backbone '${r.subject}'`);
-    if (r.subject_kind === 'source' && !known.datasets.has(r.subject)) throw problem(r.where, at('subject'), `unknown dataset '${r.subject}'`);
+    if (r.subject_kind === 'backbone' && !known.backbones.has(r.subject))
+      throw problem(r.where, at('subject'), `unknown backbone '${r.subject}'`);
+    if (r.subject_kind === 'source' && !known.datasets.has(r.subject))
+      throw problem(r.where, at('subject'), `unknown dataset '${r.subject}'`);
     if (!known.datasets.has(r.target)) throw problem(r.where, at('target'), `unknown dataset '${r.target}'`);
   }
 }

@@ -14,8 +14,16 @@ export interface SignalDefinition {
   readonly description: string;
 }
 
-const score = (description: string): SignalDefinition => ({ kind: 'backbone', direction: 'higher_is_better', description });
-const distance = (description: string): SignalDefinition => ({ kind: 'source', direction: 'lower_is_closer', description });
+const score = (description: string): SignalDefinition => ({
+  kind: 'backbone',
+  direction: 'higher_is_better',
+  description,
+});
+const distance = (description: string): SignalDefinition => ({
+  kind: 'source',
+  direction: 'lower_is_closer',
+  description,
+});
 
 export const SIGNAL_CATALOGUE: Readonly<Record<string, SignalDefinition>> = {
   logme: score('LogME: log marginal evidence of a linear model on the backbone features (You et al., 2021)'),
@@ -32,7 +40,9 @@ export const SIGNAL_CATALOGUE: Readonly<Record<string, SignalDefinition>> = {
   expert_distance: distance('Hamming distance between expert answers about the two datasets'),
   task2vec_cosine: distance('Task2Vec cosine distance of normalised Fisher embeddings, under the probe named after @'),
   plain_cosine: distance('cosine distance of raw Task2Vec embeddings, under the probe named after @'),
-  normalized_cosine: distance('cosine distance of Task2Vec embeddings normalised by their sum, under the probe named after @'),
+  normalized_cosine: distance(
+    'cosine distance of Task2Vec embeddings normalised by their sum, under the probe named after @',
+  ),
 };
 
 export const SIGNAL_NAME = /^[a-z][a-z0-9_]{0,63}(@[A-Za-z0-9._-]{1,128})?$/;
@@ -42,7 +52,10 @@ export function signalBase(name: string): string {
 }
 
 /** The definition of a signal, from the catalogue or from a study that declared it. */
-export function signalDefinition(name: string, declared: Readonly<Record<string, SignalDefinition>> = {}): SignalDefinition | undefined {
+export function signalDefinition(
+  name: string,
+  declared: Readonly<Record<string, SignalDefinition>> = {},
+): SignalDefinition | undefined {
   const base = signalBase(name);
   return SIGNAL_CATALOGUE[base] ?? declared[base];
 }

@@ -56,7 +56,14 @@ type AdamState = {
   vb: tf.Tensor;
 };
 
-function adamStep(param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, step: number, opts: ClassifierOptions): [tf.Tensor, tf.Tensor, tf.Tensor] {
+function adamStep(
+  param: tf.Tensor,
+  grad: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  step: number,
+  opts: ClassifierOptions,
+): [tf.Tensor, tf.Tensor, tf.Tensor] {
   const g = tf.add(grad, tf.mul(param, opts.weightDecay));
   const m1 = tf.add(tf.mul(m, BETA1), tf.mul(g, 1 - BETA1));
   const v1 = tf.add(tf.mul(v, BETA2), tf.mul(tf.square(g), 1 - BETA2));
@@ -117,7 +124,12 @@ export function fitClassifier(
         onBatch?.(step * size, total);
       }
     }
-    return { featureSize, classCount, kernel: Float32Array.from(state.w.dataSync()), bias: Float32Array.from(state.b.dataSync()) };
+    return {
+      featureSize,
+      classCount,
+      kernel: Float32Array.from(state.w.dataSync()),
+      bias: Float32Array.from(state.b.dataSync()),
+    };
   } finally {
     tf.dispose([x, ...Object.values(state)]);
   }

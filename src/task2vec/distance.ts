@@ -56,18 +56,25 @@ export function assertComparable(a: ComparableEmbedding, b: ComparableEmbedding)
     );
   }
   if (a.hessian.length !== b.hessian.length) {
-    throw new AppError('incompatible-probes', 'Embeddings of different lengths', `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length} entries`);
+    throw new AppError(
+      'incompatible-probes',
+      'Embeddings of different lengths',
+      `the ${describe(a)} has ${a.hessian.length} entries but the ${describe(b)} has ${b.hessian.length} entries`,
+    );
   }
 }
 
 /** Refuses entries that no Fisher estimate can produce; run once per embedding, not per pair. */
 export function checkEmbedding(e: ComparableEmbedding): void {
-  if (e.scale.length !== e.hessian.length) throw invalid(`the ${describe(e)} has ${e.hessian.length} hessian but ${e.scale.length} scale entries`);
+  if (e.scale.length !== e.hessian.length)
+    throw invalid(`the ${describe(e)} has ${e.hessian.length} hessian but ${e.scale.length} scale entries`);
   for (let i = 0; i < e.hessian.length; i++) {
     const h = e.hessian[i]!;
-    if (!(h >= 0) || h === Infinity) throw invalid(`the ${describe(e)} has hessian entry ${i} = ${h}; a Fisher diagonal is finite and non-negative`);
+    if (!(h >= 0) || h === Infinity)
+      throw invalid(`the ${describe(e)} has hessian entry ${i} = ${h}; a Fisher diagonal is finite and non-negative`);
     const s = e.scale[i]!;
-    if (!(s > 0) || s === Infinity) throw invalid(`the ${describe(e)} has scale entry ${i} = ${s}; scales are finite and positive`);
+    if (!(s > 0) || s === Infinity)
+      throw invalid(`the ${describe(e)} has scale entry ${i} = ${s}; scales are finite and positive`);
   }
 }
 
@@ -181,13 +188,21 @@ const SYMMETRIC: Record<DistanceName, (a: ComparableEmbedding, b: ComparableEmbe
 };
 
 /** The matrix calls it n^2/2 times, with each embedding's maximum computed once. */
-function pairDistance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceName, maxA: number, maxB: number): number {
+function pairDistance(
+  a: ComparableEmbedding,
+  b: ComparableEmbedding,
+  name: DistanceName,
+  maxA: number,
+  maxB: number,
+): number {
   return SYMMETRIC[name](a, b, floorFor(maxA, maxB));
 }
 
 function checkName<N extends string>(name: string, names: readonly N[]): asserts name is N {
   if (!(names as readonly string[]).includes(name)) {
-    throw invalid(`unknown distance '${name}'; expected one of ${names.join(', ')}`, [{ field: 'distance', message: names.join(' | ') }]);
+    throw invalid(`unknown distance '${name}'; expected one of ${names.join(', ')}`, [
+      { field: 'distance', message: names.join(' | ') },
+    ]);
   }
 }
 
@@ -203,7 +218,12 @@ export function trivialEmbedding(e: ComparableEmbedding): ComparableEmbedding {
   let sum = 0;
   for (let i = 0; i < e.hessian.length; i++) sum += e.hessian[i]!;
   const level = e.hessian.length === 0 ? 0 : sum / e.hessian.length;
-  return { hessian: new Float32Array(e.hessian.length).fill(level), scale: e.scale, probe: e.probe, dataset: 'trivial task' };
+  return {
+    hessian: new Float32Array(e.hessian.length).fill(level),
+    scale: e.scale,
+    probe: e.probe,
+    dataset: 'trivial task',
+  };
 }
 
 /** Every distance by name; `asymmetric` with the paper's weight and each embedding's own trivial embedding. */
@@ -217,7 +237,11 @@ const DISTANCES: Record<DistanceChoice, (a: ComparableEmbedding, b: ComparableEm
 };
 
 /** The distance between two embeddings of the same probe (from a to b, for `asymmetric`). */
-export function distance(a: ComparableEmbedding, b: ComparableEmbedding, name: DistanceChoice = 'task2vec_cosine'): number {
+export function distance(
+  a: ComparableEmbedding,
+  b: ComparableEmbedding,
+  name: DistanceChoice = 'task2vec_cosine',
+): number {
   checkName(name, DISTANCE_CHOICES);
   return DISTANCES[name](a, b);
 }
@@ -232,9 +256,15 @@ export interface AsymmetricOptions {
  * b to a looks better the more complex a is, measured as its distance from the trivial embedding.
  * It can be negative. `trivial` is the embedding of the trivial task with the same probe.
  */
-export function asymmetricDistance(a: ComparableEmbedding, b: ComparableEmbedding, trivial: ComparableEmbedding, opts: AsymmetricOptions = {}): number {
+export function asymmetricDistance(
+  a: ComparableEmbedding,
+  b: ComparableEmbedding,
+  trivial: ComparableEmbedding,
+  opts: AsymmetricOptions = {},
+): number {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!Number.isFinite(alpha)) throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
+  if (!Number.isFinite(alpha))
+    throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
   const base = opts.base ?? 'task2vec_cosine';
   checkName(base, DISTANCE_NAMES);
   return symmetricDistance(a, b, base) - alpha * symmetricDistance(a, trivial, base);
@@ -262,13 +292,20 @@ function checkAll(embeddings: readonly ComparableEmbedding[]): Float64Array {
  * validated once and each pair reads the stored vectors in place; for a symmetric distance the
  * lower triangle mirrors the upper one.
  */
-export function distanceMatrix(embeddings: readonly ComparableEmbedding[], name: DistanceChoice = 'task2vec_cosine'): DistanceMatrix {
+export function distanceMatrix(
+  embeddings: readonly ComparableEmbedding[],
+  name: DistanceChoice = 'task2vec_cosine',
+): DistanceMatrix {
   checkName(name, DISTANCE_CHOICES);
   if (name === 'asymmetric') return asymmetricPairs(embeddings, trivialEmbedding, DEFAULT_ALPHA, 'task2vec_cosine');
   return { size: embeddings.length, values: symmetricPairs(embeddings, name, checkAll(embeddings)) };
 }
 
-function symmetricPairs(embeddings: readonly ComparableEmbedding[], name: DistanceName, maxima: Float64Array): Float64Array {
+function symmetricPairs(
+  embeddings: readonly ComparableEmbedding[],
+  name: DistanceName,
+  maxima: Float64Array,
+): Float64Array {
   const n = embeddings.length;
   const values = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -282,16 +319,26 @@ function symmetricPairs(embeddings: readonly ComparableEmbedding[], name: Distan
 }
 
 /** All pairwise asymmetric distances: values[i * size + j] is d(i -> j). */
-export function asymmetricDistanceMatrix(embeddings: readonly ComparableEmbedding[], trivial: ComparableEmbedding, opts: AsymmetricOptions = {}): DistanceMatrix {
+export function asymmetricDistanceMatrix(
+  embeddings: readonly ComparableEmbedding[],
+  trivial: ComparableEmbedding,
+  opts: AsymmetricOptions = {},
+): DistanceMatrix {
   const alpha = opts.alpha ?? DEFAULT_ALPHA;
-  if (!Number.isFinite(alpha)) throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
+  if (!Number.isFinite(alpha))
+    throw invalid(`alpha must be finite, got ${alpha}`, [{ field: 'alpha', message: 'finite number' }]);
   const base = opts.base ?? 'task2vec_cosine';
   checkName(base, DISTANCE_NAMES);
   return asymmetricPairs(embeddings, () => trivial, alpha, base);
 }
 
 /** Row i loses alpha times the distance of embedding i from its trivial embedding. */
-function asymmetricPairs(embeddings: readonly ComparableEmbedding[], trivialOf: (e: ComparableEmbedding) => ComparableEmbedding, alpha: number, base: DistanceName): DistanceMatrix {
+function asymmetricPairs(
+  embeddings: readonly ComparableEmbedding[],
+  trivialOf: (e: ComparableEmbedding) => ComparableEmbedding,
+  alpha: number,
+  base: DistanceName,
+): DistanceMatrix {
   const trivials = embeddings.map(trivialOf);
   const maxima = checkAll([...embeddings, ...trivials]);
   const n = embeddings.length;

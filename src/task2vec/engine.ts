@@ -45,8 +45,15 @@ function withInput<T>(inputs: InputBatch, indices: Int32Array, f: (x: ProbeInput
 
 /** The work of one unit, shared by `embed` on the calling thread and by the pool's workers. */
 export const units = {
-  features: (probe: Probe, inputs: InputBatch, indices: Int32Array): Float32Array => withInput(inputs, indices, (x) => valuesOf(() => probe.features(x))),
-  montecarlo: (probe: Probe, inputs: InputBatch, indices: Int32Array, head: Classifier, labelSeed: number): Float32Array =>
-    withInput(inputs, indices, (x) => montecarloBatch(probe, x, head, labelSeed)),
-  exact: (probe: Probe, inputs: InputBatch, index: number, head: Classifier): Float32Array => withInput(inputs, Int32Array.of(index), (x) => exactExample(probe, x, head)),
+  features: (probe: Probe, inputs: InputBatch, indices: Int32Array): Float32Array =>
+    withInput(inputs, indices, (x) => valuesOf(() => probe.features(x))),
+  montecarlo: (
+    probe: Probe,
+    inputs: InputBatch,
+    indices: Int32Array,
+    head: Classifier,
+    labelSeed: number,
+  ): Float32Array => withInput(inputs, indices, (x) => montecarloBatch(probe, x, head, labelSeed)),
+  exact: (probe: Probe, inputs: InputBatch, index: number, head: Classifier): Float32Array =>
+    withInput(inputs, Int32Array.of(index), (x) => exactExample(probe, x, head)),
 };

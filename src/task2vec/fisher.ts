@@ -87,7 +87,13 @@ export function microBatchSize(inputHeight: number, inputWidth: number): number 
  * The batch-mean gradient is the size-weighted sum of micro-batch mean gradients, so it is built
  * micro-batch by micro-batch and squared only once complete: the same estimator, in bounded memory.
  */
-export function montecarloBatch(probe: Probe, x: ProbeInput, head: Classifier, labelSeed: number, micro = microBatchSize(x.shape[1], x.shape[2])): Float32Array {
+export function montecarloBatch(
+  probe: Probe,
+  x: ProbeInput,
+  head: Classifier,
+  labelSeed: number,
+  micro = microBatchSize(x.shape[1], x.shape[2]),
+): Float32Array {
   const size = x.shape[0];
   // One draw per input, in input order, so the labels do not depend on how the batch is split.
   const rng = createRng(labelSeed);
@@ -107,7 +113,10 @@ export function montecarloBatch(probe: Probe, x: ProbeInput, head: Classifier, l
         }
         return tf.mul(crossEntropy(logits, drawn, head.classCount), n / size) as tf.Scalar;
       };
-      const grads = n === size ? probe.gradients(x, loss) : tf.tidy(() => probe.gradients(tf.slice(x, [start, 0, 0, 0], [n, -1, -1, -1]), loss));
+      const grads =
+        n === size
+          ? probe.gradients(x, loss)
+          : tf.tidy(() => probe.gradients(tf.slice(x, [start, 0, 0, 0], [n, -1, -1, -1]), loss));
       if (summed === null) summed = grads;
       else {
         const previous: tf.Tensor[] = summed;
@@ -132,7 +141,8 @@ export function exactExample(probe: Probe, x: ProbeInput, head: Classifier): Flo
   const p = valuesOf(() => tf.softmax(classifierLogits(probe.features(x), head)));
   const acc = new Float64Array(embeddingLength(probe.weights));
   for (let y = 0; y < classes; y++) {
-    const loss = (features: tf.Tensor2D): tf.Scalar => crossEntropy(classifierLogits(features, head), Int32Array.of(y), classes);
+    const loss = (features: tf.Tensor2D): tf.Scalar =>
+      crossEntropy(classifierLogits(features, head), Int32Array.of(y), classes);
     const values = valuesOf(() => filterwiseSquaredGradients(probe.gradients(x, loss), probe.weights));
     for (let i = 0; i < acc.length; i++) acc[i]! += p[y]! * values[i]!;
   }
@@ -148,7 +158,10 @@ export class OrderedMean {
   private readonly pending = new Map<number, Float32Array>();
   private next = 0;
 
-  constructor(length: number, private readonly units: number) {
+  constructor(
+    length: number,
+    private readonly units: number,
+  ) {
     this.acc = new Float64Array(length);
   }
 

@@ -14,13 +14,21 @@ export interface ClassIndex {
 
 export function checkLabelledImages(images: LabelledImages): void {
   const { count, height, width, channels, pixels, labels } = images;
-  for (const [name, v] of [['count', count], ['height', height], ['width', width]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw invalid(`dataset '${images.id}': ${name} must be a positive integer, got ${v}`);
+  for (const [name, v] of [
+    ['count', count],
+    ['height', height],
+    ['width', width],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 1)
+      throw invalid(`dataset '${images.id}': ${name} must be a positive integer, got ${v}`);
   }
-  if (channels !== 1 && channels !== 3) throw invalid(`dataset '${images.id}': images must have 1 or 3 channels, got ${String(channels)}`);
+  if (channels !== 1 && channels !== 3)
+    throw invalid(`dataset '${images.id}': images must have 1 or 3 channels, got ${String(channels)}`);
   const expected = count * height * width * channels;
   if (pixels.length !== expected) {
-    throw invalid(`dataset '${images.id}': ${pixels.length} pixel bytes for ${count} images of ${height}x${width}x${channels} (expected ${expected})`);
+    throw invalid(
+      `dataset '${images.id}': ${pixels.length} pixel bytes for ${count} images of ${height}x${width}x${channels} (expected ${expected})`,
+    );
   }
   if (labels.length !== count) throw invalid(`dataset '${images.id}': ${labels.length} labels for ${count} images`);
   for (let i = 0; i < labels.length; i++) {
@@ -48,5 +56,10 @@ export function indexClasses(images: LabelledImages): ClassIndex {
   }
   const toIndex = new Map(originalLabels.map((label, k) => [label, k]));
   const labels = images.labels.map((label) => toIndex.get(label)!);
-  return { classCount: originalLabels.length, labels, originalLabels, perClass: originalLabels.map((l) => counts.get(l)!) };
+  return {
+    classCount: originalLabels.length,
+    labels,
+    originalLabels,
+    perClass: originalLabels.map((l) => counts.get(l)!),
+  };
 }

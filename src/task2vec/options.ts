@@ -38,11 +38,13 @@ export type Task2VecOptionsInput = Partial<Omit<Task2VecOptions, 'classifier'>> 
 };
 
 function positiveInteger(value: number, field: string): void {
-  if (!Number.isSafeInteger(value) || value < 1) throw invalid(`${field} must be a positive integer, got ${value}`, [{ field, message: 'positive integer' }]);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw invalid(`${field} must be a positive integer, got ${value}`, [{ field, message: 'positive integer' }]);
 }
 
 function nonNegativeNumber(value: number, field: string): void {
-  if (!Number.isFinite(value) || value < 0) throw invalid(`${field} must be a finite non-negative number, got ${value}`, [{ field, message: 'finite, >= 0' }]);
+  if (!Number.isFinite(value) || value < 0)
+    throw invalid(`${field} must be a finite non-negative number, got ${value}`, [{ field, message: 'finite, >= 0' }]);
 }
 
 /** Fills defaults and refuses values that would silently produce a meaningless embedding. */
@@ -53,10 +55,14 @@ export function resolveOptions(input: Task2VecOptionsInput = {}): Task2VecOption
     classifier: { ...DEFAULT_OPTIONS.classifier, ...input.classifier },
   };
   if (!FISHER_METHODS.includes(options.method)) {
-    throw invalid(`unknown Fisher method '${String(options.method)}'; expected one of ${FISHER_METHODS.join(', ')}`, [{ field: 'method', message: FISHER_METHODS.join(' | ') }]);
+    throw invalid(`unknown Fisher method '${String(options.method)}'; expected one of ${FISHER_METHODS.join(', ')}`, [
+      { field: 'method', message: FISHER_METHODS.join(' | ') },
+    ]);
   }
   if (!Number.isSafeInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) {
-    throw invalid(`seed must be an integer in 0..4294967295, got ${options.seed}`, [{ field: 'seed', message: 'uint32' }]);
+    throw invalid(`seed must be an integer in 0..4294967295, got ${options.seed}`, [
+      { field: 'seed', message: 'uint32' },
+    ]);
   }
   positiveInteger(options.batchSize, 'batchSize');
   positiveInteger(options.samples, 'samples');
@@ -64,6 +70,7 @@ export function resolveOptions(input: Task2VecOptionsInput = {}): Task2VecOption
   positiveInteger(options.classifier.epochs, 'classifier.epochs');
   nonNegativeNumber(options.classifier.learningRate, 'classifier.learningRate');
   nonNegativeNumber(options.classifier.weightDecay, 'classifier.weightDecay');
-  if (typeof options.balanced !== 'boolean') throw invalid('balanced must be a boolean', [{ field: 'balanced', message: 'boolean' }]);
+  if (typeof options.balanced !== 'boolean')
+    throw invalid('balanced must be a boolean', [{ field: 'balanced', message: 'boolean' }]);
   return options;
 }

@@ -42,7 +42,12 @@ try {
       post({ kind: 'failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     }
   });
-  post({ kind: 'ready', identity: probe.identity, featureSize: probe.featureSize, embeddingLength: embeddingLength(probe.weights) });
+  post({
+    kind: 'ready',
+    identity: probe.identity,
+    featureSize: probe.featureSize,
+    embeddingLength: embeddingLength(probe.weights),
+  });
 } catch (e) {
   post({ kind: 'failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
 }

@@ -24,7 +24,9 @@ interface Slot {
 function workerSource(): string {
   const typescript = import.meta.url.endsWith('.ts');
   const entry = JSON.stringify(new URL(`./pool-worker.${typescript ? 'ts' : 'js'}`, import.meta.url).href);
-  return typescript ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })` : `import(${entry})`;
+  return typescript
+    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`
+    : `import(${entry})`;
 }
 
 function sharedCopy(images: LabelledImages): LabelledImages {
@@ -50,7 +52,14 @@ function ready(slot: Slot): Promise<Extract<PoolReply, { kind: 'ready' }>> {
     slot.onFailure = reject;
     slot.onReply = (reply) => {
       if (reply.kind === 'ready') resolve(reply);
-      else reject(new Error(reply.kind === 'failed' ? `a Task2Vec worker failed to start: ${reply.message}` : 'a Task2Vec worker answered before it was ready'));
+      else
+        reject(
+          new Error(
+            reply.kind === 'failed'
+              ? `a Task2Vec worker failed to start: ${reply.message}`
+              : 'a Task2Vec worker answered before it was ready',
+          ),
+        );
     };
   });
 }
@@ -61,7 +70,12 @@ function ready(slot: Slot): Promise<Extract<PoolReply, { kind: 'ready' }>> {
  * Units go to whichever worker is free; results are keyed by unit, so the embedding does not
  * depend on the number of workers.
  */
-export async function poolEngine(source: ProbeSource, images: LabelledImages, count: number, backend: BackendChoice): Promise<Task2VecEngine> {
+export async function poolEngine(
+  source: ProbeSource,
+  images: LabelledImages,
+  count: number,
+  backend: BackendChoice,
+): Promise<Task2VecEngine> {
   const setup = { backend, folder: source.folder, meta: source.meta ?? {}, images: sharedCopy(images) };
   const slots = Array.from({ length: count }, () => start(setup));
   const terminate = async (): Promise<void> => {
@@ -78,7 +92,8 @@ export async function poolEngine(source: ProbeSource, images: LabelledImages, co
     const answers = await Promise.all(slots.map(ready));
     const first = answers[0]!;
     for (const a of answers) {
-      if (a.identity.id !== first.identity.id) throw new Error(`Task2Vec workers loaded different probes from ${source.folder}`);
+      if (a.identity.id !== first.identity.id)
+        throw new Error(`Task2Vec workers loaded different probes from ${source.folder}`);
     }
     identity = first.identity;
     featureSize = first.featureSize;
@@ -108,7 +123,12 @@ export async function poolEngine(source: ProbeSource, images: LabelledImages, co
       for (const slot of slots) {
         slot.onFailure = fail;
         slot.onReply = (reply) => {
-          if (reply.kind !== 'done') return fail(new Error(reply.kind === 'failed' ? `a Task2Vec worker failed: ${reply.message}` : 'unexpected worker message'));
+          if (reply.kind !== 'done')
+            return fail(
+              new Error(
+                reply.kind === 'failed' ? `a Task2Vec worker failed: ${reply.message}` : 'unexpected worker message',
+              ),
+            );
           preprocessMs += reply.preprocessMs;
           try {
             done(reply.unit, reply.values, sizes[reply.unit]!);
@@ -136,7 +156,13 @@ export async function poolEngine(source: ProbeSource, images: LabelledImages, co
       ),
     montecarlo: (plan, head, done) =>
       run(
-        plan.batches.map((indices, unit) => ({ kind: 'montecarlo', unit, indices, head, labelSeed: plan.labelSeeds[unit]! })),
+        plan.batches.map((indices, unit) => ({
+          kind: 'montecarlo',
+          unit,
+          indices,
+          head,
+          labelSeed: plan.labelSeeds[unit]!,
+        })),
         plan.batches.map((b) => b.length),
         done,
       ),

@@ -41,11 +41,17 @@ function gatherPixels(images: LabelledImages, indices: ArrayLike<number>): Float
  */
 export function preprocess(images: LabelledImages, indices: ArrayLike<number>, probe: ProbeIdentity): ProbeInput {
   const size = probe.inputSize;
-  const perPixel = (x: tf.Tensor4D): tf.Tensor4D => scalePixels(images.channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x, probe.pixelScaling);
+  const perPixel = (x: tf.Tensor4D): tf.Tensor4D =>
+    scalePixels(images.channels === 1 ? tf.tile(x, [1, 1, 1, 3]) : x, probe.pixelScaling);
   const resize = (x: tf.Tensor4D): tf.Tensor4D =>
     images.height === size && images.width === size ? x : tf.image.resizeBilinear(x, [size, size], false, true);
   return tf.tidy(() => {
-    const x = tf.tensor4d(gatherPixels(images, indices), [indices.length, images.height, images.width, images.channels]);
+    const x = tf.tensor4d(gatherPixels(images, indices), [
+      indices.length,
+      images.height,
+      images.width,
+      images.channels,
+    ]);
     return images.height * images.width <= size * size ? resize(perPixel(x)) : perPixel(resize(x));
   });
 }

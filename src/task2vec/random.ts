@@ -53,7 +53,12 @@ export function deriveSeed(seed: number, purpose: string): number {
 }
 
 /** Index drawn from a discrete distribution given by (possibly unnormalised) non-negative weights. */
-export function sampleCategorical(rng: Rng, weights: ArrayLike<number>, offset = 0, length = weights.length - offset): number {
+export function sampleCategorical(
+  rng: Rng,
+  weights: ArrayLike<number>,
+  offset = 0,
+  length = weights.length - offset,
+): number {
   let total = 0;
   for (let i = 0; i < length; i++) total += weights[offset + i]!;
   let u = rng.next() * total;

@@ -59,7 +59,13 @@ function featureBatches(count: number, batchSize: number): Int32Array[] {
 }
 
 /** The probe's features of every image, forward passes only; [count, featureSize] row-major. */
-export function cacheFeatures(probe: Probe, inputs: InputBatch, count: number, batchSize: number, report?: Report): Float32Array {
+export function cacheFeatures(
+  probe: Probe,
+  inputs: InputBatch,
+  count: number,
+  batchSize: number,
+  report?: Report,
+): Float32Array {
   const out = new Float32Array(count * probe.featureSize);
   for (const batch of featureBatches(count, batchSize)) {
     out.set(units.features(probe, inputs, batch), batch[0]! * probe.featureSize);
@@ -75,7 +81,13 @@ export function cacheFeatures(probe: Probe, inputs: InputBatch, count: number, b
  * and the cats-scans study computed (the square of a batch mean), which is smaller by about the
  * batch size, so only embeddings made with the same batch size compare.
  */
-export function montecarloFisher(probe: Probe, inputs: InputBatch, head: Classifier, plan: MontecarloPlan, report?: Report): Float64Array {
+export function montecarloFisher(
+  probe: Probe,
+  inputs: InputBatch,
+  head: Classifier,
+  plan: MontecarloPlan,
+  report?: Report,
+): Float64Array {
   const mean = new OrderedMean(embeddingLength(probe.weights), plan.batches.length);
   plan.batches.forEach((batch, k) => {
     mean.add(k, units.montecarlo(probe, inputs, batch, head, plan.labelSeeds[k]!));
@@ -85,7 +97,13 @@ export function montecarloFisher(probe: Probe, inputs: InputBatch, head: Classif
 }
 
 /** The exact diagonal Fisher over inputs 0..count-1: F = mean_x sum_y p(y|x) (d log p(y|x)/dw)^2. */
-export function exactFisher(probe: Probe, inputs: InputBatch, count: number, head: Classifier, report?: Report): Float64Array {
+export function exactFisher(
+  probe: Probe,
+  inputs: InputBatch,
+  count: number,
+  head: Classifier,
+  report?: Report,
+): Float64Array {
   const mean = new OrderedMean(embeddingLength(probe.weights), count);
   for (let i = 0; i < count; i++) {
     mean.add(i, units.exact(probe, inputs, i, head));
@@ -107,12 +125,19 @@ function prepare(images: LabelledImages, optionsInput: Task2VecOptionsInput): Pr
   const options = resolveOptions(optionsInput);
   checkLabelledImages(images);
   const classes = indexClasses(images);
-  const sampler = options.balanced ? classBalancedSampler(classes.labels, classes.classCount) : uniformSampler(images.count);
+  const sampler = options.balanced
+    ? classBalancedSampler(classes.labels, classes.classCount)
+    : uniformSampler(images.count);
   return { started, options, classes, sampler };
 }
 
 /** Fits the head on the cached features with the seeded initialisation and batches. */
-function fitHead(prepared: Prepared, features: Float32Array, featureSize: number, onProgress: ProgressCallback | undefined): Classifier {
+function fitHead(
+  prepared: Prepared,
+  features: Float32Array,
+  featureSize: number,
+  onProgress: ProgressCallback | undefined,
+): Classifier {
   const { options, classes, sampler } = prepared;
   const { batches, size } = batchesPerEpoch(options.samples, options.batchSize);
   const report = stageReporter('classifier', options.classifier.epochs * batches * size, onProgress);
@@ -150,7 +175,13 @@ interface Timings {
   readonly preprocessMs: number;
 }
 
-function assemble(prepared: Prepared, images: LabelledImages, identity: ProbeIdentity, fisher: Float64Array, t: Timings): Task2VecEmbedding {
+function assemble(
+  prepared: Prepared,
+  images: LabelledImages,
+  identity: ProbeIdentity,
+  fisher: Float64Array,
+  t: Timings,
+): Task2VecEmbedding {
   const hessian = Float32Array.from(fisher);
   return {
     hessian,
@@ -163,7 +194,12 @@ function assemble(prepared: Prepared, images: LabelledImages, identity: ProbeIde
     classCount: prepared.classes.classCount,
     backend: tf.getBackend(),
     durationMs: performance.now() - prepared.started,
-    stages: { preprocessMs: t.preprocessMs, featuresMs: t.featuresMs, classifierMs: t.classifierMs, fisherMs: t.fisherMs },
+    stages: {
+      preprocessMs: t.preprocessMs,
+      featuresMs: t.featuresMs,
+      classifierMs: t.classifierMs,
+      fisherMs: t.fisherMs,
+    },
   };
 }
 
@@ -171,14 +207,25 @@ function assemble(prepared: Prepared, images: LabelledImages, identity: ProbeIde
  * The Task2Vec embedding of a labelled dataset with a loaded probe, on this thread. Datasets
  * with fewer than two classes are refused. The caller keeps the probe.
  */
-export function embed(probe: Probe, images: LabelledImages, optionsInput: Task2VecOptionsInput = {}, onProgress?: ProgressCallback): Task2VecEmbedding {
+export function embed(
+  probe: Probe,
+  images: LabelledImages,
+  optionsInput: Task2VecOptionsInput = {},
+  onProgress?: ProgressCallback,
+): Task2VecEmbedding {
   const prepared = prepare(images, optionsInput);
   const { options } = prepared;
   const clock = { ms: 0 };
   const inputs = timedInputs(images, probe.identity, clock);
 
   const t0 = performance.now();
-  const features = cacheFeatures(probe, inputs, images.count, options.batchSize, stageReporter('features', images.count, onProgress));
+  const features = cacheFeatures(
+    probe,
+    inputs,
+    images.count,
+    options.batchSize,
+    stageReporter('features', images.count, onProgress),
+  );
   const t1 = performance.now();
   const head = fitHead(prepared, features, probe.featureSize, onProgress);
   const t2 = performance.now();
@@ -190,7 +237,12 @@ export function embed(probe: Probe, images: LabelledImages, optionsInput: Task2V
     fisher = montecarloFisher(probe, inputs, head, plan, stageReporter('fisher', planTotal(plan), onProgress));
   }
   const t3 = performance.now();
-  return assemble(prepared, images, probe.identity, fisher, { featuresMs: t1 - t0, classifierMs: t2 - t1, fisherMs: t3 - t2, preprocessMs: clock.ms });
+  return assemble(prepared, images, probe.identity, fisher, {
+    featuresMs: t1 - t0,
+    classifierMs: t2 - t1,
+    fisherMs: t3 - t2,
+    preprocessMs: clock.ms,
+  });
 }
 
 /** Receives the probe's features of every image, [count, featureSize] row-major, once they are cached. */
@@ -264,9 +316,15 @@ function currentBackendChoice(): BackendChoice {
  * backend runs one thread per module, so separate workers are how several cores are used. Only
  * the head is fitted on the calling thread.
  */
-export async function embedParallel(source: ProbeSource, images: LabelledImages, optionsInput: Task2VecOptionsInput = {}, run: ParallelRun = {}): Promise<Task2VecEmbedding> {
+export async function embedParallel(
+  source: ProbeSource,
+  images: LabelledImages,
+  optionsInput: Task2VecOptionsInput = {},
+  run: ParallelRun = {},
+): Promise<Task2VecEmbedding> {
   const workers = run.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`workers must be a positive integer, got ${workers}`);
   const prepared = prepare(images, optionsInput);
   const engine = await poolEngine(source, images, workers, currentBackendChoice());
   try {
@@ -280,9 +338,15 @@ export async function embedParallel(source: ProbeSource, images: LabelledImages,
  * The probe's features of every image, the first stage of Task2Vec alone (same preprocessing,
  * same batches, same worker threads): what feature-based estimators need, in one forward pass.
  */
-export async function probeFeatures(source: ProbeSource, images: LabelledImages, batchSize: number, run: Omit<ParallelRun, 'onFeatures'> = {}): Promise<{ features: Float32Array; featureSize: number; identity: ProbeIdentity }> {
+export async function probeFeatures(
+  source: ProbeSource,
+  images: LabelledImages,
+  batchSize: number,
+  run: Omit<ParallelRun, 'onFeatures'> = {},
+): Promise<{ features: Float32Array; featureSize: number; identity: ProbeIdentity }> {
   const workers = run.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`workers must be a positive integer, got ${workers}`);
   checkLabelledImages(images);
   const engine = await poolEngine(source, images, workers, currentBackendChoice());
   try {

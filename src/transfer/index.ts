@@ -3,7 +3,18 @@ export { BASELINE_SOURCE_SPELLING, METRICS } from './types.js';
 export { validateBatch, validateContribution } from './validate.js';
 export type { Validation, ValidationContext } from './validate.js';
 export { comparableKey, duplicateKey, protocolKey } from './keys.js';
-export { isBaseline, matchingBaselines, pairTransferabilities, transferability, transferabilityTable } from './transferability.js';
-export type { NoTransferabilityReason, PairTransferability, Transferability, TransferabilityRow } from './transferability.js';
+export {
+  isBaseline,
+  matchingBaselines,
+  pairTransferabilities,
+  transferability,
+  transferabilityTable,
+} from './transferability.js';
+export type {
+  NoTransferabilityReason,
+  PairTransferability,
+  Transferability,
+  TransferabilityRow,
+} from './transferability.js';
 export { contributionsFromCsv } from './csv.js';
 export type { CsvContributions, CsvDefaults } from './csv.js';

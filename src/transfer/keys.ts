@@ -18,7 +18,9 @@ export function comparableKey(result: Pick<TransferResult, 'target' | 'architect
  * Same source, target, architecture, protocol and per-fold values: the same result sent twice.
  * Values are compared exactly as numbers (their shortest round-trip decimal form).
  */
-export function duplicateKey(result: Pick<TransferResult, 'source' | 'target' | 'architecture' | 'protocol' | 'foldValues'>): string {
+export function duplicateKey(
+  result: Pick<TransferResult, 'source' | 'target' | 'architecture' | 'protocol' | 'foldValues'>,
+): string {
   const canonical = JSON.stringify([result.source, comparableKey(result), result.foldValues]);
   return createHash('sha256').update(canonical).digest('hex');
 }

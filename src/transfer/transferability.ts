@@ -24,7 +24,10 @@ type WithOptionalId = TransferResult & { readonly id?: string };
 
 function describe(result: TransferResult): string {
   const p = result.protocol;
-  const extras = [p.imageSize !== undefined ? `image size ${p.imageSize}` : '', p.epochs !== undefined ? `${p.epochs} epochs` : ''].filter(Boolean);
+  const extras = [
+    p.imageSize !== undefined ? `image size ${p.imageSize}` : '',
+    p.epochs !== undefined ? `${p.epochs} epochs` : '',
+  ].filter(Boolean);
   return `target '${result.target}', architecture '${result.architecture}', ${p.folds} folds of ${p.metric}${extras.length ? ', ' + extras.join(', ') : ''}`;
 }
 
@@ -44,16 +47,27 @@ export function matchingBaselines<R extends TransferResult>(result: TransferResu
  */
 export function transferability(result: TransferResult, candidates: readonly WithOptionalId[]): Transferability {
   if (isBaseline(result)) {
-    return { ok: false, reason: 'is-baseline', message: 'a baseline has no transferability: it is the reference others are measured against' };
+    return {
+      ok: false,
+      reason: 'is-baseline',
+      message: 'a baseline has no transferability: it is the reference others are measured against',
+    };
   }
   const baselines = matchingBaselines(result, candidates);
   if (baselines.length === 0) {
     return { ok: false, reason: 'no-matching-baseline', message: `no baseline (source none) with ${describe(result)}` };
   }
   const n = result.foldValues.length;
-  const reference = Array.from({ length: n }, (_, i) => baselines.reduce((a, b) => a + b.foldValues[i]!, 0) / baselines.length);
+  const reference = Array.from(
+    { length: n },
+    (_, i) => baselines.reduce((a, b) => a + b.foldValues[i]!, 0) / baselines.length,
+  );
   if (reference.some((v) => v === 0)) {
-    return { ok: false, reason: 'baseline-zero', message: 'the matching baseline has a fold with metric 0, so a relative change is undefined' };
+    return {
+      ok: false,
+      reason: 'baseline-zero',
+      message: 'the matching baseline has a fold with metric 0, so a relative change is undefined',
+    };
   }
   const folds = result.foldValues.map((v, i) => ((v - reference[i]!) / reference[i]!) * 100);
   const mean = folds.reduce((a, b) => a + b, 0) / n;
@@ -69,7 +83,9 @@ export interface TransferabilityRow<R extends TransferResult> {
 
 /** Transferability of every non-baseline result in a set, each against the set's own baselines. */
 export function transferabilityTable<R extends WithOptionalId>(results: readonly R[]): TransferabilityRow<R>[] {
-  return results.filter((r) => !isBaseline(r)).map((result) => ({ result, transferability: transferability(result, results) }));
+  return results
+    .filter((r) => !isBaseline(r))
+    .map((result) => ({ result, transferability: transferability(result, results) }));
 }
 
 export interface PairTransferability {
@@ -94,5 +110,10 @@ export function pairTransferabilities<R extends WithOptionalId>(results: readonl
     entry.count++;
     sums.set(key, entry);
   }
-  return [...sums.values()].map((e) => ({ source: e.source, target: e.target, value: e.sum / e.count, results: e.count }));
+  return [...sums.values()].map((e) => ({
+    source: e.source,
+    target: e.target,
+    value: e.sum / e.count,
+    results: e.count,
+  }));
 }

@@ -2,10 +2,19 @@
  * Validation of contributed transfer results. Input is untrusted JSON (API body, parsed CSV);
  * the outcome is either a normalised TransferResult or every field-level problem found, never a throw.
  */
-import { BASELINE_SOURCE_SPELLING, METRICS, type FieldError, type Metric, type Protocol, type Provenance, type TransferResult } from './types.js';
+import {
+  BASELINE_SOURCE_SPELLING,
+  METRICS,
+  type FieldError,
+  type Metric,
+  type Protocol,
+  type Provenance,
+  type TransferResult,
+} from './types.js';
 import { duplicateKey } from './keys.js';
 
-export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
+export type Validation<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly errors: readonly FieldError[] };
 
 export interface ValidationContext {
   /** When given, source and target must be known dataset ids. */
@@ -52,11 +61,17 @@ function validateProtocol(v: unknown, path: string, errors: FieldError[]): Proto
   const before = errors.length;
   const folds = v['folds'];
   if (typeof folds !== 'number' || !Number.isInteger(folds) || folds < 1) {
-    errors.push({ path: join(path, 'folds'), message: `must be a positive integer number of folds, got ${JSON.stringify(folds)}` });
+    errors.push({
+      path: join(path, 'folds'),
+      message: `must be a positive integer number of folds, got ${JSON.stringify(folds)}`,
+    });
   }
   const metric = v['metric'];
   if (!METRICS.includes(metric as Metric)) {
-    errors.push({ path: join(path, 'metric'), message: `must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}` });
+    errors.push({
+      path: join(path, 'metric'),
+      message: `must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}`,
+    });
   }
   const imageSize = optionalPositiveInt(v['imageSize'], join(path, 'imageSize'), errors);
   const epochs = optionalPositiveInt(v['epochs'], join(path, 'epochs'), errors);
@@ -81,7 +96,12 @@ function validateProtocol(v: unknown, path: string, errors: FieldError[]): Proto
  * Folds arrive as `[{fold: 1, value: 0.93}, ...]` (explicit numbers, so a gap is visible) or as a plain
  * array of values taken as folds 1..n. Either way they must be exactly folds 1..protocol.folds.
  */
-function validateFolds(v: unknown, expected: number | undefined, path: string, errors: FieldError[]): number[] | undefined {
+function validateFolds(
+  v: unknown,
+  expected: number | undefined,
+  path: string,
+  errors: FieldError[],
+): number[] | undefined {
   if (!Array.isArray(v) || v.length === 0) {
     errors.push({ path, message: 'required, a non-empty array of {fold, value} or of values' });
     return undefined;
@@ -113,15 +133,28 @@ function validateFolds(v: unknown, expected: number | undefined, path: string, e
   if (expected !== undefined) {
     const missing: number[] = [];
     for (let f = 1; f <= expected; f++) if (!byFold.has(f)) missing.push(f);
-    if (missing.length > 0) errors.push({ path, message: `protocol has ${expected} folds but fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing` });
+    if (missing.length > 0)
+      errors.push({
+        path,
+        message: `protocol has ${expected} folds but fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
+      });
     const extra = [...byFold.keys()].filter((f) => f > expected).sort((a, b) => a - b);
-    if (extra.length > 0) errors.push({ path, message: `protocol has ${expected} folds but fold${extra.length > 1 ? 's' : ''} ${extra.join(', ')} ${extra.length > 1 ? 'were' : 'was'} given` });
+    if (extra.length > 0)
+      errors.push({
+        path,
+        message: `protocol has ${expected} folds but fold${extra.length > 1 ? 's' : ''} ${extra.join(', ')} ${extra.length > 1 ? 'were' : 'was'} given`,
+      });
   }
   if (errors.length > before || expected === undefined) return undefined;
   return Array.from({ length: expected }, (_, i) => byFold.get(i + 1)!);
 }
 
-function validateProvenance(v: unknown, path: string, context: ValidationContext, errors: FieldError[]): Provenance | undefined {
+function validateProvenance(
+  v: unknown,
+  path: string,
+  context: ValidationContext,
+  errors: FieldError[],
+): Provenance | undefined {
   const body = isRecord(v) ? v : {};
   if (v !== undefined && v !== null && !isRecord(v)) {
     errors.push({ path, message: 'must be an object with contributor and optionally doi or url' });
@@ -133,7 +166,8 @@ function validateProvenance(v: unknown, path: string, context: ValidationContext
   if (body['doi'] !== undefined && body['doi'] !== null && body['doi'] !== '') {
     const raw = body['doi'];
     const stripped = typeof raw === 'string' ? raw.trim().replace(/^https?:\/\/(dx\.)?doi\.org\//i, '') : '';
-    if (!DOI.test(stripped)) errors.push({ path: join(path, 'doi'), message: `not a DOI (expected 10.NNNN/...), got ${JSON.stringify(raw)}` });
+    if (!DOI.test(stripped))
+      errors.push({ path: join(path, 'doi'), message: `not a DOI (expected 10.NNNN/...), got ${JSON.stringify(raw)}` });
     else doi = stripped;
   }
   let url: string | undefined;
@@ -153,7 +187,12 @@ function validateProvenance(v: unknown, path: string, context: ValidationContext
   return { contributor, ...(doi !== undefined ? { doi } : {}), ...(url !== undefined ? { url } : {}) };
 }
 
-function validateDatasetId(v: unknown, path: string, context: ValidationContext, errors: FieldError[]): string | undefined {
+function validateDatasetId(
+  v: unknown,
+  path: string,
+  context: ValidationContext,
+  errors: FieldError[],
+): string | undefined {
   const id = nonEmptyString(v, path, errors);
   if (id !== undefined && context.isKnownDataset && !context.isKnownDataset(id)) {
     errors.push({ path, message: `unknown dataset '${id}'` });
@@ -163,21 +202,35 @@ function validateDatasetId(v: unknown, path: string, context: ValidationContext,
 }
 
 /** Validates one contribution; `path` prefixes every error path (used for batches). */
-export function validateContribution(input: unknown, context: ValidationContext = {}, path = ''): Validation<TransferResult> {
+export function validateContribution(
+  input: unknown,
+  context: ValidationContext = {},
+  path = '',
+): Validation<TransferResult> {
   const errors: FieldError[] = [];
-  if (!isRecord(input)) return { ok: false, errors: [{ path: path === '' ? '(root)' : path, message: 'a result must be an object' }] };
+  if (!isRecord(input))
+    return { ok: false, errors: [{ path: path === '' ? '(root)' : path, message: 'a result must be an object' }] };
   const target = validateDatasetId(input['target'], join(path, 'target'), context, errors);
   const rawSource = input['source'];
   let source: string | null | undefined;
   const sourceText = typeof rawSource === 'string' ? rawSource.trim() : rawSource;
-  if (sourceText === null || (typeof sourceText === 'string' && sourceText.toLowerCase() === BASELINE_SOURCE_SPELLING)) source = null;
+  if (sourceText === null || (typeof sourceText === 'string' && sourceText.toLowerCase() === BASELINE_SOURCE_SPELLING))
+    source = null;
   else if (typeof sourceText === 'string' && target !== undefined && sourceText === target) source = null;
   else source = validateDatasetId(rawSource, join(path, 'source'), context, errors);
   const architecture = nonEmptyString(input['architecture'], join(path, 'architecture'), errors);
   const protocol = validateProtocol(input['protocol'], join(path, 'protocol'), errors);
   const foldValues = validateFolds(input['folds'], protocol?.folds, join(path, 'folds'), errors);
   const provenance = validateProvenance(input['provenance'], join(path, 'provenance'), context, errors);
-  if (errors.length > 0 || target === undefined || source === undefined || architecture === undefined || protocol === undefined || foldValues === undefined || provenance === undefined) {
+  if (
+    errors.length > 0 ||
+    target === undefined ||
+    source === undefined ||
+    architecture === undefined ||
+    protocol === undefined ||
+    foldValues === undefined ||
+    provenance === undefined
+  ) {
     return { ok: false, errors };
   }
   return { ok: true, value: { source, target, architecture, protocol, foldValues, provenance } };
@@ -189,8 +242,10 @@ export function validateContribution(input: unknown, context: ValidationContext 
  * caller's check (compare duplicateKey against the store).
  */
 export function validateBatch(inputs: unknown, context: ValidationContext = {}): Validation<TransferResult[]> {
-  if (!Array.isArray(inputs)) return { ok: false, errors: [{ path: '(root)', message: 'a batch must be an array of results' }] };
-  if (inputs.length === 0) return { ok: false, errors: [{ path: '(root)', message: 'a batch must hold at least one result' }] };
+  if (!Array.isArray(inputs))
+    return { ok: false, errors: [{ path: '(root)', message: 'a batch must be an array of results' }] };
+  if (inputs.length === 0)
+    return { ok: false, errors: [{ path: '(root)', message: 'a batch must hold at least one result' }] };
   const errors: FieldError[] = [];
   const values: TransferResult[] = [];
   const seen = new Map<string, number>();
@@ -202,7 +257,11 @@ export function validateBatch(inputs: unknown, context: ValidationContext = {}):
     }
     const key = duplicateKey(outcome.value);
     const first = seen.get(key);
-    if (first !== undefined) errors.push({ path: `[${i}]`, message: `duplicates result [${first}] (same source, target, architecture, protocol and values)` });
+    if (first !== undefined)
+      errors.push({
+        path: `[${i}]`,
+        message: `duplicates result [${first}] (same source, target, architecture, protocol and values)`,
+      });
     else seen.set(key, i);
     values.push(outcome.value);
   });

@@ -59,10 +59,12 @@ const SCIPY: Record<'none' | 'proxy', Record<string, readonly number[]>> = {
 /** The study's transferability table straight from its fold AUCs: mean and sample std over folds, in %. */
 function studyTable(): Map<string, { mean: number; std: number }> {
   const lines = readFileSync('../shared/reference/cats-scans/auc_folds.csv', 'utf8').trim().split(/\r?\n/).slice(1);
-  const auc = new Map(lines.map((l) => {
-    const [source, target, ...values] = l.split(',');
-    return [`${source}->${target}`, values.map(Number)] as const;
-  }));
+  const auc = new Map(
+    lines.map((l) => {
+      const [source, target, ...values] = l.split(',');
+      return [`${source}->${target}`, values.map(Number)] as const;
+    }),
+  );
   const out = new Map<string, { mean: number; std: number }>();
   for (const [pair, values] of auc) {
     const [source, target] = pair.split('->') as [string, string];
@@ -75,11 +77,22 @@ function studyTable(): Map<string, { mean: number; std: number }> {
   return out;
 }
 
-interface Correlation { coefficient: number; p_value: number; interval: { lower: number; upper: number; level: number } }
+interface Correlation {
+  coefficient: number;
+  p_value: number;
+  interval: { lower: number; upper: number; level: number };
+}
 interface Analysis {
   pairs: number;
   proxy: { map: Record<string, string> } | null;
-  signals: { signal: string; n: number; pearson: Correlation; spearman: Correlation; used: { source: string; target: string; proxied_via?: { source: string } }[]; left_out: { source: string; target: string; reason: string }[] }[];
+  signals: {
+    signal: string;
+    n: number;
+    pearson: Correlation;
+    spearman: Correlation;
+    used: { source: string; target: string; proxied_via?: { source: string } }[];
+    left_out: { source: string; target: string; reason: string }[];
+  }[];
 }
 
 describeEachStore('api analysis and recommendations', (kind) => {
@@ -91,11 +104,17 @@ describeEachStore('api analysis and recommendations', (kind) => {
     return (await res.json()) as T;
   };
   const post = (path: string, body: unknown) =>
-    fetch(`${env.app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${env.app.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
 
   test("the transferability table is the study's", async () => {
     const expected = studyTable();
-    const table = await get<{ items: { source: string; target: string; transferability?: { mean: number; std: number } }[] }>('/v1/transferability');
+    const table = await get<{
+      items: { source: string; target: string; transferability?: { mean: number; std: number } }[];
+    }>('/v1/transferability');
     // The MedMNIST study's results have no from-scratch baseline, so no transferability.
     const measured = table.items.filter((row) => row.transferability);
     assert.equal(measured.length, expected.size);
@@ -109,17 +128,29 @@ describeEachStore('api analysis and recommendations', (kind) => {
     assert.equal((await fetch(`${env.app.url}/v1/transferability?target=atlantis`)).status, 404);
     const etag = (await fetch(`${env.app.url}/v1/transferability`)).headers.get('etag');
     assert.ok(etag);
-    assert.equal((await fetch(`${env.app.url}/v1/transferability`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal(
+      (await fetch(`${env.app.url}/v1/transferability`, { headers: { 'if-none-match': etag } })).status,
+      304,
+    );
   });
 
   test('correlations match scipy, with and without the documented ImageNet proxy', async () => {
-    for (const [mode, path] of [['none', '/v1/analysis/correlations'], ['proxy', '/v1/analysis/correlations?proxy=imagenet=stl10']] as const) {
+    for (const [mode, path] of [
+      ['none', '/v1/analysis/correlations'],
+      ['proxy', '/v1/analysis/correlations?proxy=imagenet=stl10'],
+    ] as const) {
       const analysis = await get<Analysis>(path);
       assert.equal(analysis.pairs, 21);
       const names = analysis.signals.map((s) => s.signal);
       for (const signal of Object.keys(SCIPY[mode])) assert.ok(names.includes(signal), signal);
       // The registry also ships embeddings under the bundled probe (a few sources only): its signals join the list.
-      assert.deepEqual(names.filter((n) => !(n in SCIPY[mode])).map((n) => n.split(':')[0]).sort(), ['cosine', 'task2vec']);
+      assert.deepEqual(
+        names
+          .filter((n) => !(n in SCIPY[mode]))
+          .map((n) => n.split(':')[0])
+          .sort(),
+        ['cosine', 'task2vec'],
+      );
       for (const s of analysis.signals.filter((x) => x.signal in SCIPY[mode])) {
         const [n, r, pr, rho, prho] = SCIPY[mode][s.signal]!;
         assert.equal(s.n, n);
@@ -127,15 +158,23 @@ describeEachStore('api analysis and recommendations', (kind) => {
         assert.ok(Math.abs(s.pearson.p_value - pr!) < 1e-6, `${mode} ${s.signal} p`);
         assert.ok(Math.abs(s.spearman.coefficient - rho!) < 1e-9, `${mode} ${s.signal} rho`);
         assert.ok(Math.abs(s.spearman.p_value - prho!) < 1e-6, `${mode} ${s.signal} p(rho)`);
-        assert.ok(s.pearson.interval.lower <= s.pearson.coefficient && s.pearson.coefficient <= s.pearson.interval.upper);
+        assert.ok(
+          s.pearson.interval.lower <= s.pearson.coefficient && s.pearson.coefficient <= s.pearson.interval.upper,
+        );
         assert.equal(s.pearson.interval.level, 0.95);
-        const selfPairs = s.left_out.filter((l) => l.reason === 'self-pair').map((l) => l.target).sort();
+        const selfPairs = s.left_out
+          .filter((l) => l.reason === 'self-pair')
+          .map((l) => l.target)
+          .sort();
         assert.deepEqual(selfPairs, ['chest', 'isic', 'pcam-middle']);
-        const missing = s.left_out.filter((l) => l.reason === 'missing-distance').map((l) => `${l.source}->${l.target}`);
+        const missing = s.left_out
+          .filter((l) => l.reason === 'missing-distance')
+          .map((l) => `${l.source}->${l.target}`);
         const proxied = s.used.filter((u) => u.proxied_via).map((u) => `${u.source}->${u.target}`);
         if (s.signal === 'expert' || mode === 'proxy') assert.deepEqual(missing, []);
         else assert.deepEqual(missing.sort(), ['imagenet->chest', 'imagenet->isic', 'imagenet->pcam-middle']);
-        if (s.signal !== 'expert' && mode === 'proxy') assert.deepEqual(proxied.sort(), ['imagenet->chest', 'imagenet->isic', 'imagenet->pcam-middle']);
+        if (s.signal !== 'expert' && mode === 'proxy')
+          assert.deepEqual(proxied.sort(), ['imagenet->chest', 'imagenet->isic', 'imagenet->pcam-middle']);
         else assert.deepEqual(proxied, []);
       }
     }
@@ -151,7 +190,11 @@ describeEachStore('api analysis and recommendations', (kind) => {
   });
 
   test('before a refit the ranker, recommendations and evaluation answer 422 and fit nothing', async () => {
-    for (const res of [await fetch(`${env.app.url}/v1/ranker`), await post('/v1/recommendations', { target: 'isic' }), await fetch(`${env.app.url}/v1/evaluation`)]) {
+    for (const res of [
+      await fetch(`${env.app.url}/v1/ranker`),
+      await post('/v1/recommendations', { target: 'isic' }),
+      await fetch(`${env.app.url}/v1/evaluation`),
+    ]) {
       assert.equal(res.status, 422);
       assert.match(res.headers.get('content-type') ?? '', /problem\+json/);
     }
@@ -160,11 +203,17 @@ describeEachStore('api analysis and recommendations', (kind) => {
 
   test('the stored ranker is what GET /v1/ranker shows; a changed result does not refit it on a read, refitRanker does', async () => {
     const fitted = await refitRanker(env.store);
-    const first = await get<{ version: string; scale: string; training: { pairs: number }; evaluated: boolean }>('/v1/ranker');
+    const first = await get<{ version: string; scale: string; training: { pairs: number }; evaluated: boolean }>(
+      '/v1/ranker',
+    );
     assert.deepEqual([first.version, first.scale, first.evaluated], [fitted.version, 'z-within-group', false]);
     const added = await post('/v1/results', {
-      source: 'kimia', target: 'isic', architecture: 'resnet50', protocol: { folds: 5, metric: 'auc-ovr-weighted' },
-      folds: [0.9, 0.91, 0.9, 0.89, 0.9].map((value, i) => ({ fold: i + 1, value })), provenance: { contributor: 'jdoe' },
+      source: 'kimia',
+      target: 'isic',
+      architecture: 'resnet50',
+      protocol: { folds: 5, metric: 'auc-ovr-weighted' },
+      folds: [0.9, 0.91, 0.9, 0.89, 0.9].map((value, i) => ({ fold: i + 1, value })),
+      provenance: { contributor: 'jdoe' },
     });
     assert.equal(added.status, 201);
     assert.equal((await get<{ version: string }>('/v1/ranker')).version, first.version);
@@ -190,17 +239,30 @@ describeEachStore('api analysis and recommendations', (kind) => {
     assert.equal(measured.length, 7);
     for (const item of body.items) {
       assert.equal(item.scale, 'z-within-group');
-      assert.ok(item.predicted.interval90[0]! < item.predicted.interval80[0]! && item.predicted.interval80[0]! < item.predicted.mean);
-      assert.ok(item.predicted.mean < item.predicted.interval80[1]! && item.predicted.interval80[1]! < item.predicted.interval90[1]!);
+      assert.ok(
+        item.predicted.interval90[0]! < item.predicted.interval80[0]! &&
+          item.predicted.interval80[0]! < item.predicted.mean,
+      );
+      assert.ok(
+        item.predicted.mean < item.predicted.interval80[1]! &&
+          item.predicted.interval80[1]! < item.predicted.interval90[1]!,
+      );
       assert.ok(item.reason.length > 0);
       assert.ok(item.explanation.signals.length > 0);
     }
     const zs = measured.map((i) => i.measured[0]!.z);
-    assert.deepEqual(zs, [...zs].sort((a, b) => b - a));
+    assert.deepEqual(
+      zs,
+      [...zs].sort((a, b) => b - a),
+    );
   });
 
   test('a target without an embedding: the sources without a comparable embedding are listed, their distance missing, not imputed', async () => {
-    const res = await post('/v1/recommendations', { target: 'breastmnist', candidates: ['imagenet-resnet50', 'stl10-resnet50', 'kimia-resnet50', 'chest-resnet50'], top_k: 2 });
+    const res = await post('/v1/recommendations', {
+      target: 'breastmnist',
+      candidates: ['imagenet-resnet50', 'stl10-resnet50', 'kimia-resnet50', 'chest-resnet50'],
+      top_k: 2,
+    });
     assert.equal(res.status, 200, await res.clone().text());
     const body = (await res.json()) as Schemas['Recommendations'];
     assert.deepEqual([body.target_embedded, body.probe], [false, PROBE]);
@@ -254,12 +316,19 @@ describe('GET /v1/evaluation: the evaluation stored by the refit, never computed
     assert.deepEqual(report.groups.map((g) => g.target).sort(), ['chest', 'isic', 'pcam-middle']);
     const pooled = report.scopes.find((s) => s.scope === 'cats-scans/all')!;
     // One scope only: 'pooled' appears when there are two or more.
-    assert.deepEqual(report.scopes.map((s) => s.scope), ['cats-scans/all']);
+    assert.deepEqual(
+      report.scopes.map((s) => s.scope),
+      ['cats-scans/all'],
+    );
     assert.equal(pooled.targets, 3);
     const methods = pooled.methods.map((m) => m.method);
     for (const m of ['learned ranker', 'history prior', 'largest source', 'random']) assert.ok(methods.includes(m), m);
     assert.ok(methods.some((m) => m.includes('expert_distance')));
-    for (const m of pooled.methods.filter((x) => x.method !== 'learned ranker')) assert.ok(m.versus_ranker.some((c) => c.metric === 'weighted_tau'), m.method);
+    for (const m of pooled.methods.filter((x) => x.method !== 'learned ranker'))
+      assert.ok(
+        m.versus_ranker.some((c) => c.metric === 'weighted_tau'),
+        m.method,
+      );
     assert.ok(pooled.calibration.pairs > 0 && pooled.calibration.coverage90 !== null);
     const learned = pooled.methods.find((m) => m.method === 'learned ranker')!;
     assert.equal(learned.top1_hits, 3);

@@ -19,13 +19,26 @@ describeEachStore('api', (kind) => {
   });
 
   test('datasets page, filter by origin and modality', async () => {
-    const all = (await (await fetch(`${env.app.url}/v1/datasets?page_size=200`)).json()) as { total: number; items: { id: string; origin: string }[] };
+    const all = (await (await fetch(`${env.app.url}/v1/datasets?page_size=200`)).json()) as {
+      total: number;
+      items: { id: string; origin: string }[];
+    };
     assert.ok(all.items.some((d) => d.id === 'imagenet'));
-    const page = (await (await fetch(`${env.app.url}/v1/datasets?page=2&page_size=3`)).json()) as { items: { id: string }[]; total: number };
-    assert.deepEqual(page.items.map((d) => d.id), all.items.slice(3, 6).map((d) => d.id));
-    const natural = (await (await fetch(`${env.app.url}/v1/datasets?origin=natural&page_size=200`)).json()) as { items: { origin: string }[] };
+    const page = (await (await fetch(`${env.app.url}/v1/datasets?page=2&page_size=3`)).json()) as {
+      items: { id: string }[];
+      total: number;
+    };
+    assert.deepEqual(
+      page.items.map((d) => d.id),
+      all.items.slice(3, 6).map((d) => d.id),
+    );
+    const natural = (await (await fetch(`${env.app.url}/v1/datasets?origin=natural&page_size=200`)).json()) as {
+      items: { origin: string }[];
+    };
     assert.ok(natural.items.length > 0 && natural.items.every((d) => d.origin === 'natural'));
-    const xray = (await (await fetch(`${env.app.url}/v1/datasets?modality=X-RAY`)).json()) as { items: { id: string }[] };
+    const xray = (await (await fetch(`${env.app.url}/v1/datasets?modality=X-RAY`)).json()) as {
+      items: { id: string }[];
+    };
     assert.ok(xray.items.some((d) => d.id === 'chest'));
   });
 
@@ -62,10 +75,23 @@ describeEachStore('api', (kind) => {
 
   test('registering a target: created, then a conflict; bad input stores nothing', async () => {
     const target = {
-      id: 'my-xrays', name: 'Our hospital chest X-rays', description: 'Paediatric chest radiographs, normal vs pneumonia.',
-      origin: 'medical', modality: 'X-Ray', images: 640, classes: 2, image_size: 'variable', channels: 1, licence: 'proprietary',
+      id: 'my-xrays',
+      name: 'Our hospital chest X-rays',
+      description: 'Paediatric chest radiographs, normal vs pneumonia.',
+      origin: 'medical',
+      modality: 'X-Ray',
+      images: 640,
+      classes: 2,
+      image_size: 'variable',
+      channels: 1,
+      licence: 'proprietary',
     };
-    const post = (body: unknown) => fetch(`${env.app.url}/v1/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${env.app.url}/v1/datasets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const created = await post(target);
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('location'), '/v1/datasets/my-xrays');
@@ -80,7 +106,11 @@ describeEachStore('api', (kind) => {
     assert.equal((await problemOf(bad)).field, 'images');
     assert.equal((await fetch(`${env.app.url}/v1/datasets/other`)).status, 404);
 
-    const malformed = await fetch(`${env.app.url}/v1/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":' });
+    const malformed = await fetch(`${env.app.url}/v1/datasets`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":',
+    });
     assert.equal(malformed.status, 400);
     await problemOf(malformed);
   });
@@ -88,12 +118,18 @@ describeEachStore('api', (kind) => {
   test("results for ISIC: the study's eight experiments with five folds each", async () => {
     const res = await fetch(`${env.app.url}/v1/results?target=isic`);
     assert.equal(res.status, 200);
-    const body = (await res.json()) as { total: number; items: { source: string | null; folds: unknown[]; mean: number; id: string }[] };
+    const body = (await res.json()) as {
+      total: number;
+      items: { source: string | null; folds: unknown[]; mean: number; id: string }[];
+    };
     assert.equal(body.total, 8);
     assert.ok(body.items.every((r) => r.folds.length === 5));
     const baseline = await fetch(`${env.app.url}/v1/results?target=isic&source=none`);
     const baselines = (await baseline.json()) as { items: { source: string | null }[] };
-    assert.deepEqual(baselines.items.map((r) => r.source), [null]);
+    assert.deepEqual(
+      baselines.items.map((r) => r.source),
+      [null],
+    );
     const one = await fetch(`${env.app.url}/v1/results/${body.items[0]!.id}`);
     assert.equal(one.status, 200);
   });
@@ -107,9 +143,22 @@ describeEachStore('api', (kind) => {
 
   test('a wrong media type, method or body size gets its own problem, naming no field of the caller', async () => {
     const cases: [RequestInit & { path: string }, number, string][] = [
-      [{ path: '/v1/datasets', method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' }, 415, 'unsupported-media-type'],
+      [
+        { path: '/v1/datasets', method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' },
+        415,
+        'unsupported-media-type',
+      ],
       [{ path: '/v1/datasets', method: 'DELETE' }, 405, 'method-not-allowed'],
-      [{ path: '/v1/datasets', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x'.repeat(2_000_000) }) }, 413, 'payload-too-large'],
+      [
+        {
+          path: '/v1/datasets',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: 'x'.repeat(2_000_000) }),
+        },
+        413,
+        'payload-too-large',
+      ],
     ];
     for (const [{ path, ...init }, status, kind] of cases) {
       const res = await fetch(`${env.app.url}${path}`, init);

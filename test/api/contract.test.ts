@@ -10,7 +10,11 @@ const spec = parse(readFileSync('openapi.yaml', 'utf8')) as { paths: Record<stri
 const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete']);
 
 const specOperations = Object.entries(spec.paths)
-  .flatMap(([path, item]) => Object.keys(item).filter((m) => METHODS.has(m)).map((m) => `${m.toUpperCase()} ${path}`))
+  .flatMap(([path, item]) =>
+    Object.keys(item)
+      .filter((m) => METHODS.has(m))
+      .map((m) => `${m.toUpperCase()} ${path}`),
+  )
   .sort();
 
 interface Layer {
@@ -20,11 +24,20 @@ interface Layer {
 test('every operation in openapi.yaml is served, and every served route is in openapi.yaml', async () => {
   const store = await openStore({ client: 'sqlite', filename: ':memory:' });
   try {
-    const app = createApp({ store, version: 'test', backend: () => null, jobs: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined } });
+    const app = createApp({
+      store,
+      version: 'test',
+      backend: () => null,
+      jobs: { dispatch: async () => undefined, cancel: async () => undefined, close: async () => undefined },
+    });
     const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
     const served = stack
       .filter((l) => l.route)
-      .flatMap((l) => Object.keys(l.route!.methods).filter((m) => METHODS.has(m)).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`))
+      .flatMap((l) =>
+        Object.keys(l.route!.methods)
+          .filter((m) => METHODS.has(m))
+          .map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`),
+      )
       .sort();
     assert.deepEqual(served, specOperations);
     assert.deepEqual(routes.map((r) => `${r.method.toUpperCase()} ${r.path}`).sort(), specOperations);

@@ -40,7 +40,11 @@ describeEachStore('api contributions', (kind) => {
   const env = seededApp(kind);
 
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${env.app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${env.app.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
 
   async function problemOf(res: Response): Promise<Problem> {
     assert.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
@@ -48,20 +52,52 @@ describeEachStore('api contributions', (kind) => {
   }
 
   async function stored(): Promise<number> {
-    const page = (await (await fetch(`${env.app.url}/v1/results?page_size=1&include_withdrawn=true`)).json()) as { total: number };
+    const page = (await (await fetch(`${env.app.url}/v1/results?page_size=1&include_withdrawn=true`)).json()) as {
+      total: number;
+    };
     return page.total;
   }
 
   test('bad contributions are refused with the offending field, and nothing is stored', async () => {
     const before = await stored();
     const cases: { body: unknown; status: number; field: string; detail: RegExp }[] = [
-      { body: { ...kimiaToIsic, folds: folds(1.3, 0.91, 0.92, 0.88, 0.9) }, status: 400, field: 'folds.0.value', detail: /<= 1/ },
-      { body: { ...kimiaToIsic, folds: folds(0.9, 0.91, 0.92, 0.88) }, status: 400, field: 'folds', detail: /fold 5 is missing/ },
-      { body: { ...kimiaToIsic, source: 'atlantis' }, status: 400, field: 'source', detail: /unknown dataset 'atlantis'/ },
-      { body: { ...kimiaToIsic, target: 'atlantis' }, status: 400, field: 'target', detail: /unknown dataset 'atlantis'/ },
+      {
+        body: { ...kimiaToIsic, folds: folds(1.3, 0.91, 0.92, 0.88, 0.9) },
+        status: 400,
+        field: 'folds.0.value',
+        detail: /<= 1/,
+      },
+      {
+        body: { ...kimiaToIsic, folds: folds(0.9, 0.91, 0.92, 0.88) },
+        status: 400,
+        field: 'folds',
+        detail: /fold 5 is missing/,
+      },
+      {
+        body: { ...kimiaToIsic, source: 'atlantis' },
+        status: 400,
+        field: 'source',
+        detail: /unknown dataset 'atlantis'/,
+      },
+      {
+        body: { ...kimiaToIsic, target: 'atlantis' },
+        status: 400,
+        field: 'target',
+        detail: /unknown dataset 'atlantis'/,
+      },
       { body: { ...kimiaToIsic, architecture: undefined }, status: 400, field: 'architecture', detail: /architecture/ },
-      { body: { ...kimiaToIsic, protocol: { folds: 5, metric: 'accuracy' } }, status: 400, field: 'protocol.metric', detail: /metric/ },
-      { body: { ...kimiaToIsic, provenance: { contributor: 'no spaces please' } }, status: 400, field: 'provenance.contributor', detail: /pattern/ },
+      {
+        body: { ...kimiaToIsic, protocol: { folds: 5, metric: 'accuracy' } },
+        status: 400,
+        field: 'protocol.metric',
+        detail: /metric/,
+      },
+      {
+        body: { ...kimiaToIsic, provenance: { contributor: 'no spaces please' } },
+        status: 400,
+        field: 'provenance.contributor',
+        detail: /pattern/,
+      },
     ];
     for (const c of cases) {
       const res = await post('/v1/results', c.body);
@@ -75,12 +111,18 @@ describeEachStore('api contributions', (kind) => {
   });
 
   test("a duplicate of one of the study's results is a 409 naming the stored id", async () => {
-    const isic = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=imagenet`)).json()) as { items: (Result & { folds: { fold: number; value: number }[] })[] };
+    const isic = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=imagenet`)).json()) as {
+      items: (Result & { folds: { fold: number; value: number }[] })[];
+    };
     const original = isic.items[0]!;
     const before = await stored();
     const res = await post('/v1/results', {
-      source: 'imagenet', target: 'isic', architecture: 'resnet50', protocol: { folds: 5, metric: 'auc-ovr-weighted' },
-      folds: original.folds, provenance: { contributor: 'copycat' },
+      source: 'imagenet',
+      target: 'isic',
+      architecture: 'resnet50',
+      protocol: { folds: 5, metric: 'auc-ovr-weighted' },
+      folds: original.folds,
+      provenance: { contributor: 'copycat' },
     });
     assert.equal(res.status, 409);
     const problem = await problemOf(res);
@@ -91,7 +133,9 @@ describeEachStore('api contributions', (kind) => {
 
   test('a batch with one bad item, or two equal items, stores nothing', async () => {
     const before = await stored();
-    const bad = await post('/v1/results', { results: [kimiaToIsic, { ...kimiaToIsic, source: 'chest', folds: folds(0.9, 0.91, 0.92, 0.88, 1.3) }] });
+    const bad = await post('/v1/results', {
+      results: [kimiaToIsic, { ...kimiaToIsic, source: 'chest', folds: folds(0.9, 0.91, 0.92, 0.88, 1.3) }],
+    });
     assert.equal(bad.status, 400);
     assert.equal((await problemOf(bad)).field, 'results.1.folds.4.value');
     const twice = await post('/v1/results', { results: [kimiaToIsic, kimiaToIsic] });
@@ -112,7 +156,9 @@ describeEachStore('api contributions', (kind) => {
     assert.equal(result.contributor, 'jdoe');
     assert.equal(result.reference, 'https://doi.org/10.1234/example.5678');
     assert.ok(Math.abs(Date.parse(result.created_at) - Date.now()) < 60_000);
-    const baseline = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=none`)).json()) as { items: (Result & { folds: { value: number }[] })[] };
+    const baseline = (await (await fetch(`${env.app.url}/v1/results?target=isic&source=none`)).json()) as {
+      items: (Result & { folds: { value: number }[] })[];
+    };
     const b = baseline.items[0]!;
     const expected = kimiaToIsic.folds.map((f, i) => ((f.value - b.folds[i]!.value) / b.folds[i]!.value) * 100);
     assert.deepEqual(result.transferability?.baseline_ids, [b.id]);
@@ -128,7 +174,13 @@ describeEachStore('api contributions', (kind) => {
     const res = await post('/v1/results', {
       results: [
         { ...kimiaToIsic, source: 'breastmnist', target: 'breastmnist', folds: folds(0.8, 0.82, 0.81, 0.79, 0.8) },
-        { ...kimiaToIsic, source: 'imagenet', target: 'breastmnist', architecture: 'vit-b16', folds: folds(0.85, 0.86, 0.84, 0.83, 0.85) },
+        {
+          ...kimiaToIsic,
+          source: 'imagenet',
+          target: 'breastmnist',
+          architecture: 'vit-b16',
+          folds: folds(0.85, 0.86, 0.84, 0.83, 0.85),
+        },
         { ...kimiaToIsic, source: 'imagenet', target: 'breastmnist', folds: folds(0.88, 0.9, 0.86, 0.85, 0.87) },
       ],
     });
@@ -150,15 +202,34 @@ describeEachStore('api contributions', (kind) => {
     assert.equal(retry.status, 201);
     assert.deepEqual(await retry.json(), await first.json());
     assert.equal(await stored(), count);
-    const other = await post('/v1/results', { ...body, architecture: 'densenet121' }, { 'idempotency-key': `k-${kind.name}` });
+    const other = await post(
+      '/v1/results',
+      { ...body, architecture: 'densenet121' },
+      { 'idempotency-key': `k-${kind.name}` },
+    );
     assert.equal(other.status, 409);
     assert.equal((await problemOf(other)).field, 'Idempotency-Key');
     assert.equal(await stored(), count);
   });
 
   test('withdrawal: by the contributor or an admin only; the result stays but leaves listings', async () => {
-    const created = (await (await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', provenance: { contributor: 'alice' } })).json()) as Result;
-    const other = (await (await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', folds: folds(0.5, 0.5, 0.5, 0.5, 0.5), provenance: { contributor: 'alice' } })).json()) as Result;
+    const created = (await (
+      await post('/v1/results', {
+        ...kimiaToIsic,
+        source: 'kimia',
+        target: 'chest',
+        provenance: { contributor: 'alice' },
+      })
+    ).json()) as Result;
+    const other = (await (
+      await post('/v1/results', {
+        ...kimiaToIsic,
+        source: 'kimia',
+        target: 'chest',
+        folds: folds(0.5, 0.5, 0.5, 0.5, 0.5),
+        provenance: { contributor: 'alice' },
+      })
+    ).json()) as Result;
     const mallory = await post(`/v1/results/${created.id}/withdraw`, { contributor: 'mallory' });
     assert.equal(mallory.status, 403);
     assert.equal((await problemOf(mallory)).field, 'contributor');
@@ -171,14 +242,31 @@ describeEachStore('api contributions', (kind) => {
     assert.equal((await post(`/v1/results/${created.id}/withdraw`, { contributor: 'alice' })).status, 409);
     assert.equal((await post('/v1/results/r_nothing/withdraw', { contributor: 'alice' })).status, 404);
 
-    const listed = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia`)).json()) as { items: Result[] };
-    assert.deepEqual(listed.items.map((r) => r.id), [other.id]);
-    const all = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia&include_withdrawn=true`)).json()) as { items: Result[] };
+    const listed = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia`)).json()) as {
+      items: Result[];
+    };
+    assert.deepEqual(
+      listed.items.map((r) => r.id),
+      [other.id],
+    );
+    const all = (await (
+      await fetch(`${env.app.url}/v1/results?target=chest&source=kimia&include_withdrawn=true`)
+    ).json()) as { items: Result[] };
     assert.deepEqual(all.items.map((r) => r.id).sort(), [created.id, other.id].sort());
 
     await ensureContributor(env.store.knex, { id: `admin-${kind.name}`, name: 'Admin', role: 'admin' });
     assert.equal((await post(`/v1/results/${other.id}/withdraw`, { contributor: `admin-${kind.name}` })).status, 200);
     // Once withdrawn, the same values may be contributed again.
-    assert.equal((await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', provenance: { contributor: 'alice' } })).status, 201);
+    assert.equal(
+      (
+        await post('/v1/results', {
+          ...kimiaToIsic,
+          source: 'kimia',
+          target: 'chest',
+          provenance: { contributor: 'alice' },
+        })
+      ).status,
+      201,
+    );
   });
 });

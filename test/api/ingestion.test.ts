@@ -15,9 +15,34 @@ import type { Store } from '../../src/store/index.js';
 const BREAST = resolve('examples/breastmnist/breastmnist_28.npz');
 const MAX_UPLOAD = 2_000_000;
 
-interface Problem { type: string; status: number; detail: string; field?: string; errors?: { field: string; message: string }[] }
-interface Dataset { id: string; images: number; classes: number; channels: number; image_size: string; origin: string; modality: string; licence: string; record_origin: string; updated_at: string; description: string }
-interface Profile { image_count: number; class_counts: Record<string, number>; split_counts: Record<string, Record<string, number>>; skipped: { file: string; code: string }[]; bit_depths: Record<string, number>; normalised: { size: number } }
+interface Problem {
+  type: string;
+  status: number;
+  detail: string;
+  field?: string;
+  errors?: { field: string; message: string }[];
+}
+interface Dataset {
+  id: string;
+  images: number;
+  classes: number;
+  channels: number;
+  image_size: string;
+  origin: string;
+  modality: string;
+  licence: string;
+  record_origin: string;
+  updated_at: string;
+  description: string;
+}
+interface Profile {
+  image_count: number;
+  class_counts: Record<string, number>;
+  split_counts: Record<string, Record<string, number>>;
+  skipped: { file: string; code: string }[];
+  bit_depths: Record<string, number>;
+  normalised: { size: number };
+}
 
 async function problemOf(res: Response): Promise<Problem> {
   assert.equal(res.headers.get('content-type')?.split(';')[0], 'application/problem+json');
@@ -27,13 +52,20 @@ async function problemOf(res: Response): Promise<Problem> {
 /** Every file (not folder) below dir, relative; the empty scratch folders ingestion keeps are not stray files. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+  return entries
+    .filter((e) => !e.isDirectory())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
 }
 
 async function twoClassZip(extra: Record<string, Uint8Array> = {}): Promise<Uint8Array> {
   const entries: Record<string, Uint8Array> = { ...extra };
-  for (const [cls, seed] of [['benign', 1], ['malignant', 100]] as const) {
-    for (let i = 0; i < 6; i++) entries[`scans/${cls}/${i}.png`] = new Uint8Array(await imageBytes('png', 16, 16, 1, seed + i));
+  for (const [cls, seed] of [
+    ['benign', 1],
+    ['malignant', 100],
+  ] as const) {
+    for (let i = 0; i < 6; i++)
+      entries[`scans/${cls}/${i}.png`] = new Uint8Array(await imageBytes('png', 16, 16, 1, seed + i));
   }
   return zipSync(entries);
 }
@@ -67,10 +99,16 @@ describeEachStore('api ingestion', (kind) => {
     return fetch(`${app.url}/v1/datasets/uploads`, { method: 'POST', body: form });
   };
   const ingest = (body: Record<string, unknown>) =>
-    fetch(`${app.url}/v1/datasets/ingestions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    fetch(`${app.url}/v1/datasets/ingestions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   /** Files that no stored dataset accounts for: staging leftovers, uploads, extracted archives, orphan folders. */
   const strayFiles = async () => {
-    const page = (await (await fetch(`${app.url}/v1/datasets?page_size=200`)).json()) as { items: { id: string; record_origin: string }[] };
+    const page = (await (await fetch(`${app.url}/v1/datasets?page_size=200`)).json()) as {
+      items: { id: string; record_origin: string }[];
+    };
     const stored = new Set(page.items.filter((d) => d.record_origin === 'ingested').map((d) => d.id));
     return (await filesUnder(dataDir)).filter((f) => !stored.has(f.split('/')[1] ?? '') || !f.startsWith('datasets/'));
   };
@@ -86,25 +124,54 @@ describeEachStore('api ingestion', (kind) => {
   };
 
   test('an uploaded BreastMNIST npz becomes a dataset with its profile and stored images', async () => {
-    const res = await upload(new Uint8Array(await readFile(BREAST)), 'breastmnist_28.npz', { name: 'Our breast ultrasound', id: 'kept', modality: 'ultrasound', size: '32' });
+    const res = await upload(new Uint8Array(await readFile(BREAST)), 'breastmnist_28.npz', {
+      name: 'Our breast ultrasound',
+      id: 'kept',
+      modality: 'ultrasound',
+      size: '32',
+    });
     const job = await settled(app.url, res);
-    assert.deepEqual([job.kind, job.state, job.result_url, job.attempts], ['ingest', 'succeeded', '/v1/datasets/kept', 1]);
+    assert.deepEqual(
+      [job.kind, job.state, job.result_url, job.attempts],
+      ['ingest', 'succeeded', '/v1/datasets/kept', 1],
+    );
     const dataset = await resultOf<Dataset>(app.url, job);
     assert.deepEqual(
-      [dataset.images, dataset.classes, dataset.channels, dataset.image_size, dataset.origin, dataset.modality, dataset.licence, dataset.record_origin],
+      [
+        dataset.images,
+        dataset.classes,
+        dataset.channels,
+        dataset.image_size,
+        dataset.origin,
+        dataset.modality,
+        dataset.licence,
+        dataset.record_origin,
+      ],
       [780, 2, 1, '28x28', 'medical', 'ultrasound', 'unknown', 'ingested'],
     );
     const stored = (await (await fetch(`${app.url}/v1/datasets/kept/profile`)).json()) as Profile;
     assert.deepEqual(stored.class_counts, { '0': 210, '1': 570 });
-    assert.deepEqual(Object.fromEntries(Object.entries(stored.split_counts).map(([s, c]) => [s, Object.values(c).reduce((a, b) => a + b, 0)])), { train: 546, val: 78, test: 156 });
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(stored.split_counts).map(([s, c]) => [s, Object.values(c).reduce((a, b) => a + b, 0)]),
+      ),
+      { train: 546, val: 78, test: 156 },
+    );
     assert.equal((await stat(join(dataDir, 'datasets', 'kept', 'pixels.u8'))).size, 780 * 32 * 32);
-    assert.deepEqual(await filesUnder(dataDir), ['datasets/kept/manifest.json', 'datasets/kept/pixels.u8', 'datasets/kept/profile.json']);
+    assert.deepEqual(await filesUnder(dataDir), [
+      'datasets/kept/manifest.json',
+      'datasets/kept/pixels.u8',
+      'datasets/kept/profile.json',
+    ]);
 
     const profile = await fetch(`${app.url}/v1/datasets/kept/profile`);
     assert.equal(profile.status, 200);
     const etag = profile.headers.get('etag');
     assert.ok(etag);
-    assert.equal((await fetch(`${app.url}/v1/datasets/kept/profile`, { headers: { 'if-none-match': etag } })).status, 304);
+    assert.equal(
+      (await fetch(`${app.url}/v1/datasets/kept/profile`, { headers: { 'if-none-match': etag } })).status,
+      304,
+    );
   });
 
   test('the same id again is a 409 and leaves the stored dataset as it was', async () => {
@@ -120,12 +187,35 @@ describeEachStore('api ingestion', (kind) => {
   });
 
   test('a dataset registered by metadata alone keeps its id, and has no profile', async () => {
-    const target = { id: 'registered', name: 'Registered', description: 'Metadata only.', origin: 'medical', modality: 'x-ray', images: 10, classes: 2, image_size: 'variable', channels: 1, licence: 'proprietary' };
-    assert.equal((await fetch(`${app.url}/v1/datasets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(target) })).status, 201);
+    const target = {
+      id: 'registered',
+      name: 'Registered',
+      description: 'Metadata only.',
+      origin: 'medical',
+      modality: 'x-ray',
+      images: 10,
+      classes: 2,
+      image_size: 'variable',
+      channels: 1,
+      licence: 'proprietary',
+    };
+    assert.equal(
+      (
+        await fetch(`${app.url}/v1/datasets`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(target),
+        })
+      ).status,
+      201,
+    );
     const res = await upload(await twoClassZip(), 'scans.zip', { name: 'Registered' }, false);
     assert.equal(res.status, 409);
     assert.match((await problemOf(res)).detail, /'registered' already exists/);
-    assert.equal(((await (await fetch(`${app.url}/v1/datasets/registered`)).json()) as { record_origin: string }).record_origin, 'api');
+    assert.equal(
+      ((await (await fetch(`${app.url}/v1/datasets/registered`)).json()) as { record_origin: string }).record_origin,
+      'api',
+    );
     const profile = await fetch(`${app.url}/v1/datasets/registered/profile`);
     assert.equal(profile.status, 404);
     assert.match((await problemOf(profile)).detail, /registered without images/);
@@ -133,7 +223,12 @@ describeEachStore('api ingestion', (kind) => {
   });
 
   test('a zipped class-folder tree with fields after the file, and a seeded split', async () => {
-    const res = await upload(await twoClassZip(), 'scans.zip', { name: 'Zipped scans', size: '16', split_seed: '7', origin: 'natural' }, false);
+    const res = await upload(
+      await twoClassZip(),
+      'scans.zip',
+      { name: 'Zipped scans', size: '16', split_seed: '7', origin: 'natural' },
+      false,
+    );
     const dataset = await resultOf<Dataset>(app.url, await settled(app.url, res));
     assert.deepEqual([dataset.id, dataset.origin, dataset.images], ['zipped-scans', 'natural', 12]);
     const profile = (await (await fetch(`${app.url}/v1/datasets/zipped-scans/profile`)).json()) as Profile;
@@ -148,21 +243,42 @@ describeEachStore('api ingestion', (kind) => {
 
     // The caller's mistake fails the job at once, naming the file, and is not retried.
     const refused = await settled(app.url, await ingest({ path: folder, name: 'Cells' }));
-    assert.deepEqual([refused.state, refused.failure?.code, refused.failure?.field, refused.failure?.retryable, refused.attempts, refused.dead_letter], ['failed', 'unprocessable', 'path', false, 1, false]);
+    assert.deepEqual(
+      [
+        refused.state,
+        refused.failure?.code,
+        refused.failure?.field,
+        refused.failure?.retryable,
+        refused.attempts,
+        refused.dead_letter,
+      ],
+      ['failed', 'unprocessable', 'path', false, 1, false],
+    );
     assert.match(refused.failure!.message, /normal\/broken\.png/);
     await assertNothingStored('cells');
 
-    const dataset = await resultOf<Dataset>(app.url, await settled(app.url, await ingest({ path: folder, name: 'Cells', skip_bad: true, channels: '3' })));
+    const dataset = await resultOf<Dataset>(
+      app.url,
+      await settled(app.url, await ingest({ path: folder, name: 'Cells', skip_bad: true, channels: '3' })),
+    );
     const profile = (await (await fetch(`${app.url}/v1/datasets/cells/profile`)).json()) as Profile;
     assert.deepEqual(profile.class_counts, { blast: 6, normal: 6 });
-    assert.deepEqual(profile.skipped.map((s) => s.file), ['normal/broken.png']);
+    assert.deepEqual(
+      profile.skipped.map((s) => s.file),
+      ['normal/broken.png'],
+    );
     assert.equal(dataset.channels, 3);
   });
 
   test('paths outside the data roots are refused with 403 naming the path, symbolic links to or inside it included', async () => {
     await classFolder(join(outside, 'secret'), { a: 5, b: 5 });
     await symlink(join(outside, 'secret'), join(root, 'link-out'));
-    for (const path of [join(outside, 'secret'), BREAST, join(root, 'link-out'), `${root}/../${outside.split('/').pop()}/secret`]) {
+    for (const path of [
+      join(outside, 'secret'),
+      BREAST,
+      join(root, 'link-out'),
+      `${root}/../${outside.split('/').pop()}/secret`,
+    ]) {
       const res = await ingest({ path, name: 'Escape' });
       assert.equal(res.status, 403, path);
       const problem = await problemOf(res);
@@ -190,8 +306,18 @@ describeEachStore('api ingestion', (kind) => {
     assert.match(one.failure!.message, /only one class \('only'\)/);
     await assertNothingStored('single');
 
-    const traversal = await settled(app.url, await upload(await twoClassZip({ '../../escaped.png': new Uint8Array(await imageBytes('png', 8, 8, 1, 5)) }), 'evil.zip', { name: 'Evil' }));
-    assert.deepEqual([traversal.state, traversal.failure?.code, traversal.failure?.field], ['failed', 'unprocessable', 'file']);
+    const traversal = await settled(
+      app.url,
+      await upload(
+        await twoClassZip({ '../../escaped.png': new Uint8Array(await imageBytes('png', 8, 8, 1, 5)) }),
+        'evil.zip',
+        { name: 'Evil' },
+      ),
+    );
+    assert.deepEqual(
+      [traversal.state, traversal.failure?.code, traversal.failure?.field],
+      ['failed', 'unprocessable', 'file'],
+    );
     assert.match(traversal.failure!.message, /^evil\.zip: .*\.\.\/\.\.\/escaped\.png/);
     await assertNothingStored('evil');
     assert.equal(await stat(join(dataDir, '..', 'escaped.png')).catch(() => undefined), undefined);
@@ -234,7 +360,11 @@ test('without data roots, server-side paths are refused', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'ta-ingest-noroots-'));
   const app = await startApp(store, { ingestion: { dataDir, dataRoots: [], maxUploadBytes: MAX_UPLOAD } });
   try {
-    const res = await fetch(`${app.url}/v1/datasets/ingestions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ path: BREAST, name: 'Breast' }) });
+    const res = await fetch(`${app.url}/v1/datasets/ingestions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: BREAST, name: 'Breast' }),
+    });
     assert.equal(res.status, 403);
     assert.match((await problemOf(res)).detail, /TA_DATA_ROOTS/);
   } finally {

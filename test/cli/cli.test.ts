@@ -43,8 +43,14 @@ test('results list --target isic shows the eight ISIC experiments with five fold
 test('seed twice reports everything unchanged', async () => {
   const r = await cli('seed', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const summary = JSON.parse(r.stdout) as { datasets: { created: string[]; updated: string[] }; results: { added: number } };
-  assert.deepEqual([summary.datasets.created.length, summary.datasets.updated.length, summary.results.added], [0, 0, 0]);
+  const summary = JSON.parse(r.stdout) as {
+    datasets: { created: string[]; updated: string[] };
+    results: { added: number };
+  };
+  assert.deepEqual(
+    [summary.datasets.created.length, summary.datasets.updated.length, summary.results.added],
+    [0, 0, 0],
+  );
 });
 
 test('an unknown dataset id exits 2 with one line', async () => {

@@ -23,11 +23,31 @@ interface Shown {
   probe: string;
   scores: Record<string, number>;
   skipped: Record<string, string>;
-  signals: { subject_kind: string; subject: string; target: string; signal: string; value: number; provenance: string }[];
+  signals: {
+    subject_kind: string;
+    subject: string;
+    target: string;
+    signal: string;
+    value: number;
+    provenance: string;
+  }[];
 }
 
 before(() => {
-  assert.equal(cli('datasets', 'add', '../shared/datasets/breastmnist_28.npz', '--name', 'BreastMNIST test', '--id', 'breast-small', '--size', '28').code, 0);
+  assert.equal(
+    cli(
+      'datasets',
+      'add',
+      '../shared/datasets/breastmnist_28.npz',
+      '--name',
+      'BreastMNIST test',
+      '--id',
+      'breast-small',
+      '--size',
+      '28',
+    ).code,
+    0,
+  );
 });
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -45,7 +65,13 @@ test('estimators: LogME, H-score and kNN of the bundled probe on stored images, 
   assert.match(shown.skipped.leep!, /no source classifier head/);
   assert.deepEqual(
     shown.signals.map((s) => [s.subject_kind, s.subject, s.target, s.signal, s.provenance]),
-    ['logme', 'hscore', 'knn'].map((name) => ['backbone', `probe:${shown.probe}`, 'breast-small', name, 'computed:estimators']),
+    ['logme', 'hscore', 'knn'].map((name) => [
+      'backbone',
+      `probe:${shown.probe}`,
+      'breast-small',
+      name,
+      'computed:estimators',
+    ]),
   );
   // One forward pass of a fixed probe over the same stratified choice of images: the same scores.
   assert.deepEqual(run().scores, shown.scores);

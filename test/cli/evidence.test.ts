@@ -40,14 +40,25 @@ test('results import refuses bad files naming file:line:field, and stores nothin
   const count = await storedCount();
   const header = 'source,target,fold_1,fold_2,fold_3,fold_4,fold_5\n';
   const cases: [string, string, RegExp][] = [
-    ['auc.csv', `${header}kimia,isic,0.9,0.9,0.9,0.9,0.9\nkimia,chest,0.9,1.3,0.9,0.9,0.9\n`, /auc\.csv:3: fold_2: metric value must lie in \[0, 1\], got 1\.3/],
+    [
+      'auc.csv',
+      `${header}kimia,isic,0.9,0.9,0.9,0.9,0.9\nkimia,chest,0.9,1.3,0.9,0.9,0.9\n`,
+      /auc\.csv:3: fold_2: metric value must lie in \[0, 1\], got 1\.3/,
+    ],
     ['gap.csv', `${header}kimia,isic,0.9,0.9,,0.9,0.9\n`, /gap\.csv:2: fold_3/],
-    ['unknown.csv', `${header}atlantis,isic,0.9,0.9,0.9,0.9,0.9\n`, /unknown\.csv:2: source: unknown dataset 'atlantis'/],
+    [
+      'unknown.csv',
+      `${header}atlantis,isic,0.9,0.9,0.9,0.9,0.9\n`,
+      /unknown\.csv:2: source: unknown dataset 'atlantis'/,
+    ],
     ['short.csv', 'source,target,fold_1\nkimia,isic\n', /short\.csv:2: has 2 fields/],
     ['bad.json', '{"results": [', /bad\.json: not valid JSON/],
   ];
   for (const [name, text, pattern] of cases) {
-    oneLineExit2(await cli('results', 'import', file(name, text), '--contributor', 'jdoe', '--architecture', 'resnet50'), pattern);
+    oneLineExit2(
+      await cli('results', 'import', file(name, text), '--contributor', 'jdoe', '--architecture', 'resnet50'),
+      pattern,
+    );
   }
   oneLineExit2(await cli('results', 'import', file('x.txt', 'hello')), /expected a \.csv or \.json file/);
   oneLineExit2(await cli('results', 'import', join(work, 'absent.csv')), /no such file/);
@@ -56,24 +67,61 @@ test('results import refuses bad files naming file:line:field, and stores nothin
 
 test("re-importing the study's own results is refused as duplicates naming the stored ids", async () => {
   const count = await storedCount();
-  const r = await cli('results', 'import', '../shared/reference/cats-scans/auc_folds.csv', '--architecture', 'resnet50', '--contributor', 'jdoe');
+  const r = await cli(
+    'results',
+    'import',
+    '../shared/reference/cats-scans/auc_folds.csv',
+    '--architecture',
+    'resnet50',
+    '--contributor',
+    'jdoe',
+  );
   oneLineExit2(r, /auc_folds\.csv:2 duplicates stored result r_[0-9a-f]{24}/);
   assert.equal(await storedCount(), count);
 });
 
 test('a good CSV and a JSON file are stored with transferability, and can be withdrawn by their contributor', async () => {
   const csv = await cli(
-    'results', 'import', file('good.csv', 'source,target,fold_1,fold_2,fold_3,fold_4,fold_5\nkimia,isic,0.91,0.92,0.9,0.89,0.9\n'),
-    '--contributor', 'jdoe', '--architecture', 'resnet50', '--reference', '10.1234/example',
+    'results',
+    'import',
+    file('good.csv', 'source,target,fold_1,fold_2,fold_3,fold_4,fold_5\nkimia,isic,0.91,0.92,0.9,0.89,0.9\n'),
+    '--contributor',
+    'jdoe',
+    '--architecture',
+    'resnet50',
+    '--reference',
+    '10.1234/example',
   );
   assert.equal(csv.code, 0, csv.stderr);
   assert.match(csv.stdout, /stored 1 result from good\.csv/);
   const id = /^(r_[0-9a-f]{24}) +isic +kimia +resnet50 +5 +\+\d+\.\d\d ± \d+\.\d\d$/m.exec(csv.stdout)?.[1];
   assert.ok(id, csv.stdout);
 
-  const json = await cli('results', 'import', file('more.json', JSON.stringify({
-    results: [{ source: 'kimia', target: 'chest', architecture: 'resnet50', protocol: { folds: 2, metric: 'auc-ovr-weighted' }, folds: [{ fold: 1, value: 0.9 }, { fold: 2, value: 0.8 }], provenance: {} }],
-  })), '--contributor', 'alice', '--json');
+  const json = await cli(
+    'results',
+    'import',
+    file(
+      'more.json',
+      JSON.stringify({
+        results: [
+          {
+            source: 'kimia',
+            target: 'chest',
+            architecture: 'resnet50',
+            protocol: { folds: 2, metric: 'auc-ovr-weighted' },
+            folds: [
+              { fold: 1, value: 0.9 },
+              { fold: 2, value: 0.8 },
+            ],
+            provenance: {},
+          },
+        ],
+      }),
+    ),
+    '--contributor',
+    'alice',
+    '--json',
+  );
   assert.equal(json.code, 0, json.stderr);
   const stored = JSON.parse(json.stdout) as { contributor: string; transferability_unavailable?: { reason: string } }[];
   assert.equal(stored[0]!.contributor, 'alice');
@@ -119,16 +167,40 @@ test('evaluate --study prints, per candidate set (and pooled when there are seve
 });
 
 test('recommend prints backbones with 80% and 90% intervals, weights and a reason; unknown targets exit 2', async () => {
-  const isic = await cli('recommend', 'isic', '--top', '3', '--study', 'cats-scans', '--candidate-set', 'all', '--explain');
+  const isic = await cli(
+    'recommend',
+    'isic',
+    '--top',
+    '3',
+    '--study',
+    'cats-scans',
+    '--candidate-set',
+    'all',
+    '--explain',
+  );
   assert.equal(isic.code, 0, isic.stderr);
   assert.match(isic.stdout, /z-score among the ranked backbones \(z-within-group\)/);
-  assert.match(isic.stdout, /^1 +imagenet-resnet50 +measured +[+-]\d+\.\d\d +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +torchvision .*measured: 1 of \d+ in cats-scans\/all/m);
-  assert.equal(isic.stdout.trim().split('\n').filter((l) => /^\d+ /.test(l)).length, 3);
+  assert.match(
+    isic.stdout,
+    /^1 +imagenet-resnet50 +measured +[+-]\d+\.\d\d +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +\[[+-]\d+\.\d\d, [+-]\d+\.\d\d\] +torchvision .*measured: 1 of \d+ in cats-scans\/all/m,
+  );
+  assert.equal(
+    isic.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => /^\d+ /.test(l)).length,
+    3,
+  );
   assert.match(isic.stdout, /^imagenet-resnet50: track record [+-]\d\.\d\d; traits [+-]\d\.\d\d; .*expert_distance/m);
   assert.match(isic.stdout, /measured on \d+ targets, first in \d+ of \d+ groups/);
   const breast = await cli('recommend', 'breastmnist', '--json');
   assert.equal(breast.code, 0, breast.stderr);
-  const body = JSON.parse(breast.stdout) as { scale: string; target_embedded: boolean; without_embedding: string[]; items: { backbone: string; basis: string }[] };
+  const body = JSON.parse(breast.stdout) as {
+    scale: string;
+    target_embedded: boolean;
+    without_embedding: string[];
+    items: { backbone: string; basis: string }[];
+  };
   assert.equal(body.scale, 'z-within-group');
   assert.equal(body.target_embedded, false);
   assert.ok(body.without_embedding.includes('imagenet'));

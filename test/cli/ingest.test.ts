@@ -22,7 +22,11 @@ function storedFiles(): string[] {
     .sort();
 }
 
-const BREAST_FILES = ['datasets/breastmnist/manifest.json', 'datasets/breastmnist/pixels.u8', 'datasets/breastmnist/profile.json'];
+const BREAST_FILES = [
+  'datasets/breastmnist/manifest.json',
+  'datasets/breastmnist/pixels.u8',
+  'datasets/breastmnist/profile.json',
+];
 
 async function assertRefused(r: RunResult, pattern: RegExp, id: string): Promise<void> {
   assert.equal(r.code, 2, r.stderr);
@@ -53,7 +57,10 @@ after(() => {
 test('datasets add stores BreastMNIST (780 images, 2 classes), and datasets profile shows it', async () => {
   const r = await cli('datasets', 'add', '../shared/datasets/breastmnist_28.npz', '--name', 'BreastMNIST');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^added breastmnist: 780 images, 2 classes, 1 channel\(s\), 28x28 originals stored at 224x224; split given \(train 546, val 78, test 156\)/);
+  assert.match(
+    r.stdout,
+    /^added breastmnist: 780 images, 2 classes, 1 channel\(s\), 28x28 originals stored at 224x224; split given \(train 546, val 78, test 156\)/,
+  );
   assert.deepEqual(storedFiles(), BREAST_FILES);
   assert.equal(statSync(join(work, BREAST_FILES[1]!)).size, 780 * 224 * 224);
 
@@ -63,8 +70,15 @@ test('datasets add stores BreastMNIST (780 images, 2 classes), and datasets prof
     [780, 2, 1, '28x28', 'medical', 'unknown', 'ingested'],
   );
 
-  const profile = JSON.parse((await cli('datasets', 'profile', 'breastmnist', '--json')).stdout) as { image_count: number; class_counts: Record<string, number>; bit_depths: Record<string, number> };
-  assert.deepEqual([profile.image_count, profile.class_counts, profile.bit_depths], [780, { '0': 210, '1': 570 }, { '8': 780 }]);
+  const profile = JSON.parse((await cli('datasets', 'profile', 'breastmnist', '--json')).stdout) as {
+    image_count: number;
+    class_counts: Record<string, number>;
+    bit_depths: Record<string, number>;
+  };
+  assert.deepEqual(
+    [profile.image_count, profile.class_counts, profile.bit_depths],
+    [780, { '0': 210, '1': 570 }, { '8': 780 }],
+  );
   const table = await cli('datasets', 'profile', 'breastmnist');
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, /^780 images in 2 classes$/m);
@@ -85,12 +99,29 @@ test('adding the same id again exits 2 and leaves the stored dataset alone', asy
 });
 
 test('a corrupt image exits 2 naming the file and why, and stores nothing; --skip-bad leaves it out', async () => {
-  await assertRefused(await cli('datasets', 'add', join(inputs, 'corrupt'), '--name', 'Corrupt scans'), /tumour\/cut\.png \(.+\)/, 'corrupt-scans');
-  const r = await cli('datasets', 'add', join(inputs, 'corrupt'), '--name', 'Corrupt scans', '--skip-bad', '--size', '16', '--json');
+  await assertRefused(
+    await cli('datasets', 'add', join(inputs, 'corrupt'), '--name', 'Corrupt scans'),
+    /tumour\/cut\.png \(.+\)/,
+    'corrupt-scans',
+  );
+  const r = await cli(
+    'datasets',
+    'add',
+    join(inputs, 'corrupt'),
+    '--name',
+    'Corrupt scans',
+    '--skip-bad',
+    '--size',
+    '16',
+    '--json',
+  );
   assert.equal(r.code, 0, r.stderr);
   const body = JSON.parse(r.stdout) as { dataset: { images: number }; profile: { skipped: { file: string }[] } };
   assert.equal(body.dataset.images, 10);
-  assert.deepEqual(body.profile.skipped.map((s) => s.file), ['tumour/cut.png']);
+  assert.deepEqual(
+    body.profile.skipped.map((s) => s.file),
+    ['tumour/cut.png'],
+  );
   assert.match((await cli('datasets', 'profile', 'corrupt-scans')).stdout, /^ +tumour\/cut\.png: /m);
 });
 
@@ -108,7 +139,11 @@ test('one class, an archive climbing out with ../, a missing path and bad option
   await refuse([join(inputs, 'evil.tar'), '--name', 'Evil'], /evil\.tar: .*set\/\.\.\/\.\.\/\.\.\/evil\.png/, 'evil');
   await refuse([join(inputs, 'nowhere'), '--name', 'Nowhere'], /nowhere does not exist/, 'nowhere');
   await refuse([join(inputs, 'single'), '--name', 'Bad id', '--id', 'Bad Id'], /id: lowercase letters/, 'bad-id');
-  await refuse([join(inputs, 'single'), '--name', 'Bad size', '--size', 'huge'], /'huge' is not a positive integer/, 'bad-size');
+  await refuse(
+    [join(inputs, 'single'), '--name', 'Bad size', '--size', 'huge'],
+    /'huge' is not a positive integer/,
+    'bad-size',
+  );
   await refuse([join(inputs, 'single'), '--name', 'Bad format', '--format', 'gif'], /gif/, 'bad-format');
   assert.equal(statSync(join(inputs, '..', 'evil.png'), { throwIfNoEntry: false }), undefined);
 });

@@ -41,9 +41,22 @@ test('an ingestion killed midway leaves folders that migrate removes, and the re
   const data = mkdtempSync(join(tmpdir(), 'ta-crash-'));
   t.after(() => rmSync(data, { recursive: true, force: true }));
   const env = { ...process.env, TA_DATA_DIR: data, DATABASE_URL: '' };
-  const add = ['datasets', 'add', 'examples/breastmnist/breastmnist_28.npz', '--name', 'Breast', '--id', 'crashed', '--size', '64'];
+  const add = [
+    'datasets',
+    'add',
+    'examples/breastmnist/breastmnist_28.npz',
+    '--name',
+    'Breast',
+    '--id',
+    'crashed',
+    '--size',
+    '64',
+  ];
   const child = spawn(process.execPath, [...cliArgs, ...add], { env, stdio: 'ignore' });
-  const staging = () => (existsSync(join(data, 'datasets')) ? readdirSync(join(data, 'datasets')).filter((n) => n.startsWith('.staging-')) : []);
+  const staging = () =>
+    existsSync(join(data, 'datasets'))
+      ? readdirSync(join(data, 'datasets')).filter((n) => n.startsWith('.staging-'))
+      : [];
   for (let i = 0; i < 600 && staging().length === 0 && child.exitCode === null; i++) await sleep(50);
   assert.equal(child.exitCode, null, 'the ingestion ended before it could be interrupted');
   child.kill('SIGKILL');

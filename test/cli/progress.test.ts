@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { barLine, formatDuration, plainLine, progressBar, type ProgressSink, type ProgressUpdate } from '../../src/cli/progress.js';
+import {
+  barLine,
+  formatDuration,
+  plainLine,
+  progressBar,
+  type ProgressSink,
+  type ProgressUpdate,
+} from '../../src/cli/progress.js';
 
 function sink(isTTY: boolean, columns = 80): ProgressSink & { text: () => string } {
   const chunks: string[] = [];
@@ -12,7 +19,13 @@ function clock() {
   return { now: () => t, advance: (ms: number) => (t += ms) };
 }
 
-const at = (stage: string | undefined, done: number, total: number, imagesPerSecond = 0, etaSeconds = 0): ProgressUpdate => ({
+const at = (
+  stage: string | undefined,
+  done: number,
+  total: number,
+  imagesPerSecond = 0,
+  etaSeconds = 0,
+): ProgressUpdate => ({
   ...(stage !== undefined ? { stage } : {}),
   done,
   total,

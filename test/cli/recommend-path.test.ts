@@ -18,24 +18,49 @@ interface Recommendation {
   scale: string;
   target_embedded: boolean;
   without_embedding: string[];
-  items: { rank: number; backbone: string; predicted: { mean: number; interval80: number[]; interval90: number[] }; reason: string }[];
+  items: {
+    rank: number;
+    backbone: string;
+    predicted: { mean: number; interval80: number[]; interval90: number[] };
+    reason: string;
+  }[];
 }
 
 test('recommend on a path ingests and embeds the bundled example once, then ranks backbones with intervals', async () => {
   assert.equal((await cli('seed')).code, 0);
-  const args = ['recommend', 'examples/breastmnist/breastmnist_28.npz', '--samples', '40', '--max-images', '40', '--json'];
+  const args = [
+    'recommend',
+    'examples/breastmnist/breastmnist_28.npz',
+    '--samples',
+    '40',
+    '--max-images',
+    '40',
+    '--json',
+  ];
   const first = await cli(...args);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stderr, /dataset 'breastmnist-28-[0-9a-f]{8}' \(ingested, embedded; embedding \d+ under probe mobilenet_v2_0\.35_224\)/);
+  assert.match(
+    first.stderr,
+    /dataset 'breastmnist-28-[0-9a-f]{8}' \(ingested, embedded; embedding \d+ under probe mobilenet_v2_0\.35_224\)/,
+  );
   const result = JSON.parse(first.stdout) as Recommendation;
   assert.match(result.target, /^breastmnist-28-[0-9a-f]{8}$/);
   assert.ok(result.items.length >= 8);
-  assert.deepEqual(result.items.map((i) => i.rank), result.items.map((_, k) => k + 1));
+  assert.deepEqual(
+    result.items.map((i) => i.rank),
+    result.items.map((_, k) => k + 1),
+  );
   assert.equal(result.scale, 'z-within-group');
   for (const item of result.items) {
     const [low, high] = item.predicted.interval90 as [number, number];
-    assert.ok(low < item.predicted.interval80[0]! && item.predicted.interval80[1]! < high, `${item.backbone}: 80% inside 90%`);
-    assert.ok(item.predicted.interval80[0]! < item.predicted.mean && item.predicted.mean < item.predicted.interval80[1]!, `${item.backbone}: interval around the mean`);
+    assert.ok(
+      low < item.predicted.interval80[0]! && item.predicted.interval80[1]! < high,
+      `${item.backbone}: 80% inside 90%`,
+    );
+    assert.ok(
+      item.predicted.interval80[0]! < item.predicted.mean && item.predicted.mean < item.predicted.interval80[1]!,
+      `${item.backbone}: interval around the mean`,
+    );
     assert.ok(item.reason.length > 0);
   }
   // Embedded under the bundled probe, not the sources' published one: no Task2Vec distance to any source, and it says so.

@@ -11,7 +11,10 @@ const env = { ...process.env, TA_DATA_DIR: data, DATABASE_URL: '' };
 test.after(() => rmSync(data, { recursive: true, force: true }));
 
 function serve(port: number) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--port', String(port)], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -32,7 +35,15 @@ test('serve on a port in use exits 2 with one line naming the port', async () =>
     const run = serve(port);
     assert.equal(await run.exited, 2, run.out() + run.err());
     // The backend choice is logged first, as at every start; the failure itself is one line.
-    assert.equal(run.err().trim().split('\n').filter((l) => l.startsWith('transfer-atlas:')).length, 1, run.err());
+    assert.equal(
+      run
+        .err()
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('transfer-atlas:')).length,
+      1,
+      run.err(),
+    );
     assert.match(run.err(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
     assert.doesNotMatch(run.out(), /listening/);
   } finally {

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { backendInfo, BackendUnavailableError, initCompute, parseBackendChoice, WASM_KERNELS } from '../../src/compute/index.js';
+import {
+  backendInfo,
+  BackendUnavailableError,
+  initCompute,
+  parseBackendChoice,
+  WASM_KERNELS,
+} from '../../src/compute/index.js';
 
 test('TA_BACKEND values parse, unknown ones are refused', () => {
   assert.equal(parseBackendChoice(undefined), 'auto');
@@ -11,12 +17,15 @@ test('TA_BACKEND values parse, unknown ones are refused', () => {
 
 test('forcing a backend whose package is not installed fails with one clear line', async () => {
   const lines: string[] = [];
-  await assert.rejects(initCompute('gpu', (l) => lines.push(l)), (e: Error) => {
-    assert.ok(e instanceof BackendUnavailableError);
-    assert.match(e.message, /^TA_BACKEND=gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/);
-    assert.ok(!e.message.includes('\n'));
-    return true;
-  });
+  await assert.rejects(
+    initCompute('gpu', (l) => lines.push(l)),
+    (e: Error) => {
+      assert.ok(e instanceof BackendUnavailableError);
+      assert.match(e.message, /^TA_BACKEND=gpu cannot be used: @tensorflow\/tfjs-node-gpu is not installed/);
+      assert.ok(!e.message.includes('\n'));
+      return true;
+    },
+  );
   assert.deepEqual(lines, []);
   assert.equal(backendInfo(), null);
 });

@@ -9,7 +9,12 @@ await initCompute('wasm');
 
 const TOLERANCE = 1e-4;
 /** MobileNets pad by one row and column at the bottom right before strided valid convolutions. */
-const BOTTOM_RIGHT: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [0, 1], [0, 1], [0, 0]];
+const BOTTOM_RIGHT: [[number, number], [number, number], [number, number], [number, number]] = [
+  [0, 0],
+  [0, 1],
+  [0, 1],
+  [0, 0],
+];
 type Pad = 'same' | 'valid' | typeof BOTTOM_RIGHT;
 
 interface Case {
@@ -47,7 +52,12 @@ async function outputShape(kind: 'conv' | 'depthwise', x: number[], f: number[],
   });
 }
 
-async function compare(kernel: string, inputs: Record<string, { shape: number[]; values: Float32Array }>, attrs: object, what: string): Promise<void> {
+async function compare(
+  kernel: string,
+  inputs: Record<string, { shape: number[]; values: Float32Array }>,
+  attrs: object,
+  what: string,
+): Promise<void> {
   const expected = await runOn('cpu', kernel, inputs, attrs);
   const actual = await runOn('wasm', kernel, inputs, attrs);
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
@@ -58,7 +68,10 @@ async function compare(kernel: string, inputs: Record<string, { shape: number[];
 test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match the cpu backend over the shape grid', async () => {
   let seed = 1;
   for (const c of grid()) {
-    for (const [ci, co] of [[3, 8], [12, 5]] as const) {
+    for (const [ci, co] of [
+      [3, 8],
+      [12, 5],
+    ] as const) {
       const xShape = [c.batch, c.size, c.size, ci];
       const fShape = [c.filter, c.filter, ci, co];
       const dyShape = await outputShape('conv', xShape, fShape, c);
@@ -66,8 +79,18 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match the cpu backend
       const f = { shape: fShape, values: seeded(size(fShape), seed++) };
       const dy = { shape: dyShape, values: seeded(size(dyShape), seed++) };
       const common = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
-      await compare(tf.Conv2DBackpropFilter, { x, dy }, { ...common, filterShape: fShape }, label(c, `filter ${ci}->${co}`));
-      await compare(tf.Conv2DBackpropInput, { dy, filter: f }, { ...common, inputShape: xShape }, label(c, `input ${ci}->${co}`));
+      await compare(
+        tf.Conv2DBackpropFilter,
+        { x, dy },
+        { ...common, filterShape: fShape },
+        label(c, `filter ${ci}->${co}`),
+      );
+      await compare(
+        tf.Conv2DBackpropInput,
+        { dy, filter: f },
+        { ...common, inputShape: xShape },
+        label(c, `input ${ci}->${co}`),
+      );
     }
   }
 });
@@ -75,7 +98,11 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match the cpu backend
 test('depthwise backprop kernels on wasm match the cpu backend over the shape grid, with channel multipliers', async () => {
   let seed = 1000;
   for (const c of grid()) {
-    for (const [channels, multiplier] of [[6, 1], [8, 1], [6, 2]] as const) {
+    for (const [channels, multiplier] of [
+      [6, 1],
+      [8, 1],
+      [6, 2],
+    ] as const) {
       const xShape = [c.batch, c.size, c.size, channels];
       const fShape = [c.filter, c.filter, channels, multiplier];
       const dyShape = await outputShape('depthwise', xShape, fShape, c);
@@ -83,8 +110,18 @@ test('depthwise backprop kernels on wasm match the cpu backend over the shape gr
       const f = { shape: fShape, values: seeded(size(fShape), seed++) };
       const dy = { shape: dyShape, values: seeded(size(dyShape), seed++) };
       const common = { strides: [c.stride, c.stride], pad: c.pad, dilations: [1, 1], dimRoundingMode: undefined };
-      await compare(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy }, { ...common, filterShape: fShape }, label(c, `filter ${channels}ch x${multiplier}`));
-      await compare(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: f }, { ...common, inputShape: xShape }, label(c, `input ${channels}ch x${multiplier}`));
+      await compare(
+        tf.DepthwiseConv2dNativeBackpropFilter,
+        { x, dy },
+        { ...common, filterShape: fShape },
+        label(c, `filter ${channels}ch x${multiplier}`),
+      );
+      await compare(
+        tf.DepthwiseConv2dNativeBackpropInput,
+        { dy, filter: f },
+        { ...common, inputShape: xShape },
+        label(c, `input ${channels}ch x${multiplier}`),
+      );
     }
   }
 });
@@ -92,7 +129,16 @@ test('depthwise backprop kernels on wasm match the cpu backend over the shape gr
 test('pointwise filter gradients (outer-product and matMul paths, both operand orders) match cpu', async () => {
   // Up to 8 channels on a side: outer products (either side). Otherwise matMul after a transpose,
   // SIMD for 4x20x20 pixels (a multiple of 16), typed-array for 3x7x7.
-  const cases = [[8, 48, 4, 20], [48, 8, 4, 20], [12, 4, 3, 7], [4, 12, 3, 7], [12, 16, 4, 20], [20, 12, 4, 20], [12, 16, 3, 7], [20, 12, 3, 7]] as const;
+  const cases = [
+    [8, 48, 4, 20],
+    [48, 8, 4, 20],
+    [12, 4, 3, 7],
+    [4, 12, 3, 7],
+    [12, 16, 4, 20],
+    [20, 12, 4, 20],
+    [12, 16, 3, 7],
+    [20, 12, 3, 7],
+  ] as const;
   for (const [ci, co, b, s] of cases) {
     const xShape = [b, s, s, ci];
     const dyShape = [b, s, s, co];
@@ -122,11 +168,42 @@ test('replaced forward kernels (batch norm, identity, pad, slice) match cpu', as
       { varianceEpsilon: 1e-3 },
       `batch norm ${c}ch`,
     );
-    await compare(tf.FusedBatchNorm, { x: xc, mean: vec(5), variance: vec(6, true) }, { varianceEpsilon: 1e-3 }, `batch norm ${c}ch without scale and offset`);
+    await compare(
+      tf.FusedBatchNorm,
+      { x: xc, mean: vec(5), variance: vec(6, true) },
+      { varianceEpsilon: 1e-3 },
+      `batch norm ${c}ch without scale and offset`,
+    );
   }
   await compare(tf.Identity, { x }, {}, 'identity');
-  await compare(tf.PadV2, { x }, { paddings: [[0, 0], [0, 1], [2, 1], [0, 0]], constantValue: 0 }, 'pad');
-  await compare(tf.PadV2, { x }, { paddings: [[1, 0], [0, 0], [0, 0], [1, 2]], constantValue: 1.5 }, 'pad channels');
+  await compare(
+    tf.PadV2,
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [0, 1],
+        [2, 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+    'pad',
+  );
+  await compare(
+    tf.PadV2,
+    { x },
+    {
+      paddings: [
+        [1, 0],
+        [0, 0],
+        [0, 0],
+        [1, 2],
+      ],
+      constantValue: 1.5,
+    },
+    'pad channels',
+  );
   await compare(tf.Slice, { x }, { begin: [0, 1, 0, 0], size: [3, 4, 5, 7] }, 'slice rows');
   await compare(tf.Slice, { x }, { begin: [1, 1, 2, 3], size: [2, -1, 2, 3] }, 'slice box');
 });

@@ -40,7 +40,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { estimatorScores, hscore, knnAccuracy, leep, logme, nce, type LabelledFeatures, type SourceProbabilities } from '../../src/estimators/index.js';
+import {
+  estimatorScores,
+  hscore,
+  knnAccuracy,
+  leep,
+  logme,
+  nce,
+  type LabelledFeatures,
+  type SourceProbabilities,
+} from '../../src/estimators/index.js';
 import { symmetricEigenProjection } from '../../src/estimators/symmetric-eigen.js';
 import { AppError } from '../../src/errors.js';
 
@@ -57,7 +66,9 @@ interface Case {
   nce: number;
 }
 
-const cases = (JSON.parse(readFileSync('../shared/fixtures/transferability/logme_leep_nce.json', 'utf8')) as { cases: Case[] }).cases;
+const cases = (
+  JSON.parse(readFileSync('../shared/fixtures/transferability/logme_leep_nce.json', 'utf8')) as { cases: Case[] }
+).cases;
 
 const featuresOf = (c: Case): LabelledFeatures => ({
   count: c.n,
@@ -124,12 +135,16 @@ test('features that carry the labels score higher than features that do not, on 
   const n = 120;
   const d = 8;
   const labels = Int32Array.from({ length: n }, (_, i) => i % 2);
-  const noise = (k: number): number => Math.sin(12.9898 * k) * 43758.5453 % 1;
-  const informative = Float64Array.from({ length: n * d }, (_, k) => noise(k) + (k % d === 0 ? 2 * labels[Math.floor(k / d)]! : 0));
+  const noise = (k: number): number => (Math.sin(12.9898 * k) * 43758.5453) % 1;
+  const informative = Float64Array.from(
+    { length: n * d },
+    (_, k) => noise(k) + (k % d === 0 ? 2 * labels[Math.floor(k / d)]! : 0),
+  );
   const uninformative = Float64Array.from({ length: n * d }, (_, k) => noise(k));
   const good = estimatorScores({ count: n, dimension: d, values: informative, labels, classes: 2 }).scores;
   const bad = estimatorScores({ count: n, dimension: d, values: uninformative, labels, classes: 2 }).scores;
-  for (const name of ['logme', 'hscore', 'knn'] as const) assert.ok(good[name]! > bad[name]!, `${name}: ${good[name]} <= ${bad[name]}`);
+  for (const name of ['logme', 'hscore', 'knn'] as const)
+    assert.ok(good[name]! > bad[name]!, `${name}: ${good[name]} <= ${bad[name]}`);
 });
 
 test('without source probabilities LEEP and NCE are skipped with the reason, never filled in', () => {
@@ -155,7 +170,9 @@ test('bad inputs are refused naming the field', () => {
 test('the eigen-solver gives the eigenvalues and the coordinates of vectors on the eigenvectors', () => {
   // [[2,1,0],[1,2,1],[0,1,2]] has eigenvalues 2 - sqrt 2, 2, 2 + sqrt 2 with eigenvectors
   // (1, -sqrt 2, 1)/2, (1, 0, -1)/sqrt 2, (1, sqrt 2, 1)/2; e_1 has coordinates 1/2, 1/sqrt 2, 1/2.
-  const { values, coordinates } = symmetricEigenProjection(Float64Array.of(2, 1, 0, 1, 2, 1, 0, 1, 2), 3, [Float64Array.of(1, 0, 0)]);
+  const { values, coordinates } = symmetricEigenProjection(Float64Array.of(2, 1, 0, 1, 2, 1, 0, 1, 2), 3, [
+    Float64Array.of(1, 0, 0),
+  ]);
   const expected = [2 - Math.SQRT2, 2, 2 + Math.SQRT2];
   expected.forEach((v, i) => assert.ok(Math.abs(values[i]! - v) < 1e-12));
   [0.5, Math.SQRT1_2, 0.5].forEach((v, i) => assert.ok(Math.abs(Math.abs(coordinates[0]![i]!) - v) < 1e-12));

@@ -9,7 +9,11 @@ test('a successful ingestion lands in its final folder and leaves no staging beh
   const source = await tempDir(t);
   const root = await tempDir(t);
   await classFolder(source, { a: 5, b: 5 });
-  const { result, dir, persisted } = await ingestAndStore({ path: source, size: 8 }, { datasetsRoot: root, name: 'ds-1' }, async (r, d) => `${r.imageCount}@${d}`);
+  const { result, dir, persisted } = await ingestAndStore(
+    { path: source, size: 8 },
+    { datasetsRoot: root, name: 'ds-1' },
+    async (r, d) => `${r.imageCount}@${d}`,
+  );
   assert.equal(dir, join(root, 'ds-1'));
   assert.equal(persisted, `10@${dir}`);
   assert.deepEqual(await readdir(root), ['ds-1']);
@@ -53,7 +57,13 @@ test('an existing dataset folder is never overwritten', async (t) => {
   await classFolder(source, { a: 5, b: 5 });
   await mkdir(join(root, 'taken'));
   await writeFile(join(root, 'taken', 'keep.txt'), 'mine');
-  await assert.rejects(ingestAndStore({ path: source, size: 8 }, { datasetsRoot: root, name: 'taken' }, async () => undefined), (e: unknown) => e instanceof IngestionError && e.code === 'TARGET_EXISTS');
+  await assert.rejects(
+    ingestAndStore({ path: source, size: 8 }, { datasetsRoot: root, name: 'taken' }, async () => undefined),
+    (e: unknown) => e instanceof IngestionError && e.code === 'TARGET_EXISTS',
+  );
   assert.deepEqual(await readdir(join(root, 'taken')), ['keep.txt']);
-  await assert.rejects(ingestAndStore({ path: source, size: 8 }, { datasetsRoot: root, name: '../x' }, async () => undefined), (e: unknown) => e instanceof IngestionError && e.code === 'BAD_OPTIONS');
+  await assert.rejects(
+    ingestAndStore({ path: source, size: 8 }, { datasetsRoot: root, name: '../x' }, async () => undefined),
+    (e: unknown) => e instanceof IngestionError && e.code === 'BAD_OPTIONS',
+  );
 });

@@ -21,5 +21,8 @@ test('8-bit BMP with a grey palette decodes to one channel', () => {
 
 test('truncated BMP pixel data is refused', () => {
   const bytes = encodeBmp(8, 8, pattern(8, 8, 3, 3), 3);
-  assert.throws(() => decodeBmp(bytes.subarray(0, bytes.length - 10)), (e: unknown) => e instanceof BmpError && /truncated/.test(e.message));
+  assert.throws(
+    () => decodeBmp(bytes.subarray(0, bytes.length - 10)),
+    (e: unknown) => e instanceof BmpError && /truncated/.test(e.message),
+  );
 });

@@ -9,13 +9,21 @@ import { ingestionProblem } from '../../src/services/ingestion-problem.js';
 import { encodeNpy } from '../../src/images/npy.js';
 import { encodeTar, imageBytes, tempDir } from './helpers/fixtures.js';
 
-async function ingest(t: Parameters<typeof tempDir>[0], name: string, bytes: Uint8Array, limits: Record<string, number> = {}) {
+async function ingest(
+  t: Parameters<typeof tempDir>[0],
+  name: string,
+  bytes: Uint8Array,
+  limits: Record<string, number> = {},
+) {
   const dir = await tempDir(t);
   const scratch = await tempDir(t);
   const staging = await tempDir(t);
   await writeFile(join(dir, name), bytes);
   try {
-    return await ingestDataset({ path: join(dir, name), size: 8, limits }, { stagingDir: staging, scratchDir: scratch });
+    return await ingestDataset(
+      { path: join(dir, name), size: 8, limits },
+      { stagingDir: staging, scratchDir: scratch },
+    );
   } finally {
     assert.deepEqual(await readdir(scratch), [], 'scratch folder left behind');
   }
@@ -38,8 +46,12 @@ test('a small archive of zeros is refused by its compression ratio, without the 
 });
 
 test('an npz bomb is refused from its declared sizes before anything is inflated', async (t) => {
-  const u1 = (length: number, shape: number[]) => encodeNpy({ shape, data: { kind: 'numeric', dtype: 'u1', values: new Uint8Array(length) } });
-  const npz = zipSync({ 'images.npy': u1(150 * 1024 ** 2, [150 * 1024, 32, 32]), 'labels.npy': u1(150 * 1024, [150 * 1024]) }, { level: 9 });
+  const u1 = (length: number, shape: number[]) =>
+    encodeNpy({ shape, data: { kind: 'numeric', dtype: 'u1', values: new Uint8Array(length) } });
+  const npz = zipSync(
+    { 'images.npy': u1(150 * 1024 ** 2, [150 * 1024, 32, 32]), 'labels.npy': u1(150 * 1024, [150 * 1024]) },
+    { level: 9 },
+  );
 
   assert.ok(npz.length < 1024 ** 2, `${npz.length}`);
   await assert.rejects(ingest(t, 'bomb.npz', npz), refused('ARCHIVE_TOO_LARGE'));
@@ -53,10 +65,22 @@ test('the expansion limit follows the upload limit', () => {
 test('an archive over the upload-tied limit is refused even when its ratio is modest', async (t) => {
   const files: Record<string, Uint8Array> = {};
   let seed = 1;
-  for (const c of ['cyst', 'tumour']) for (let i = 0; i < 5; i++) files[`${c}/${i}.png`] = await imageBytes('png', 64, 64, 3, seed++);
+  for (const c of ['cyst', 'tumour'])
+    for (let i = 0; i < 5; i++) files[`${c}/${i}.png`] = await imageBytes('png', 64, 64, 3, seed++);
   const zip = zipSync(files, { level: 0 });
-  await assert.rejects(ingest(t, 'ok.zip', zip, limitsForUpload(Math.floor(zip.length / (EXPANSION_FACTOR * 2))) as Record<string, number>), refused('ARCHIVE_TOO_LARGE'));
-  assert.deepEqual((await ingest(t, 'ok.zip', zip, limitsForUpload(zip.length) as Record<string, number>)).classCounts, { cyst: 5, tumour: 5 });
+  await assert.rejects(
+    ingest(
+      t,
+      'ok.zip',
+      zip,
+      limitsForUpload(Math.floor(zip.length / (EXPANSION_FACTOR * 2))) as Record<string, number>,
+    ),
+    refused('ARCHIVE_TOO_LARGE'),
+  );
+  assert.deepEqual(
+    (await ingest(t, 'ok.zip', zip, limitsForUpload(zip.length) as Record<string, number>)).classCounts,
+    { cyst: 5, tumour: 5 },
+  );
 });
 
 /** The report's archive had 50,000 entries; the message is bounded whatever the count, so a few thousand (quicker to extract) show it. */
@@ -77,5 +101,8 @@ test('thousands of one-file classes give a short error: the count and the first 
 test('more entries than the limit are refused with the count', async (t) => {
   const png = await imageBytes('png', 4, 4, 1, 1);
   const entries = Array.from({ length: 101 }, (_, i) => ({ name: `c${i % 2}/${i}.png`, data: png }));
-  await assert.rejects(ingest(t, 'many.tar', encodeTar(entries), { maxEntries: 100 }), refused('ARCHIVE_TOO_MANY_ENTRIES'));
+  await assert.rejects(
+    ingest(t, 'many.tar', encodeTar(entries), { maxEntries: 100 }),
+    refused('ARCHIVE_TOO_MANY_ENTRIES'),
+  );
 });

@@ -14,11 +14,14 @@ test('a folder mixing PNG, JPEG, TIFF, WebP and BMP ingests with one record per 
   const staging = await tempDir(t);
   let seed = 1;
   for (const cls of ['benign', 'malignant']) {
-    for (const format of ['png', 'jpeg', 'tiff', 'webp'] as const) await writeImage(join(root, cls, `${format}-${seed}.${format}`), format, 20, 16, 3, seed++);
+    for (const format of ['png', 'jpeg', 'tiff', 'webp'] as const)
+      await writeImage(join(root, cls, `${format}-${seed}.${format}`), format, 20, 16, 3, seed++);
     await writeFile(join(root, cls, `x-${seed}.bmp`), encodeBmp(20, 16, pattern(20, 16, 3, seed++), 3));
   }
   const progress: string[] = [];
-  const result = await ingestDataset({ path: root, size: 16, minClassSize: 5 }, { stagingDir: staging }, (p) => progress.push(`${p.stage}:${p.done}/${p.total}`));
+  const result = await ingestDataset({ path: root, size: 16, minClassSize: 5 }, { stagingDir: staging }, (p) =>
+    progress.push(`${p.stage}:${p.done}/${p.total}`),
+  );
   assert.equal(result.format, 'folder');
   assert.deepEqual(result.classCounts, { benign: 5, malignant: 5 });
   assert.deepEqual(result.profile.formats, { png: 2, jpeg: 2, tiff: 2, webp: 2, bmp: 2 });
@@ -61,8 +64,18 @@ test('a generated DICOM series (labels from folders, extension-less files) inges
   const staging = await tempDir(t);
   for (const [c, cls] of ['normal', 'effusion'].entries()) {
     for (let i = 0; i < 6; i++) {
-      const pixels = Array.from({ length: 24 * 24 }, (_, p) => ((p * (i + 1) * 13 + c * 500) % 4096));
-      const bytes = encodeDicom({ width: 24, height: 24, pixels, bitsStored: 12, photometric: i % 2 ? 'MONOCHROME1' : 'MONOCHROME2', windowCenter: 2048, windowWidth: 4096, rescaleSlope: 1, rescaleIntercept: -1024 });
+      const pixels = Array.from({ length: 24 * 24 }, (_, p) => (p * (i + 1) * 13 + c * 500) % 4096);
+      const bytes = encodeDicom({
+        width: 24,
+        height: 24,
+        pixels,
+        bitsStored: 12,
+        photometric: i % 2 ? 'MONOCHROME1' : 'MONOCHROME2',
+        windowCenter: 2048,
+        windowWidth: 4096,
+        rescaleSlope: 1,
+        rescaleIntercept: -1024,
+      });
       await mkdir(join(root, cls), { recursive: true });
       await writeFile(join(root, cls, i < 3 ? `IM${i}` : `1.2.840.${i}.dcm`), bytes);
     }
@@ -82,7 +95,8 @@ test('format dicom refuses non-DICOM images, naming them', async (t) => {
   await classFolder(root, { a: 5, b: 5 });
   await assert.rejects(
     ingestDataset({ path: root, format: 'dicom', size: 8 }, { stagingDir: staging }),
-    (e: IngestionError) => e.code === 'BAD_IMAGES' && e.details.length === 10 && e.details.every((d) => d.code === 'NOT_DICOM'),
+    (e: IngestionError) =>
+      e.code === 'BAD_IMAGES' && e.details.length === 10 && e.details.every((d) => d.code === 'NOT_DICOM'),
   );
 });
 
@@ -137,10 +151,20 @@ test('a generic npz with float images in 0..1, string labels and NCHW layout', a
   for (let i = 0; i < images.length; i++) images[i] = (i % 17) / 16;
   const npz = zipSync({
     'images.npy': encodeNpy({ shape: [n, 3, 8, 8], data: { kind: 'numeric', dtype: 'f4', values: images } }),
-    'labels.npy': encodeNpy({ shape: [n], data: { kind: 'unicode', dtype: 'U', values: Array.from({ length: n }, (_, i) => (i < 5 ? 'melanoma' : 'nevus')) } }),
+    'labels.npy': encodeNpy({
+      shape: [n],
+      data: {
+        kind: 'unicode',
+        dtype: 'U',
+        values: Array.from({ length: n }, (_, i) => (i < 5 ? 'melanoma' : 'nevus')),
+      },
+    }),
   });
   await writeFile(join(dir, 'skin.npz'), npz);
-  const result = await ingestDataset({ path: join(dir, 'skin.npz'), size: 8, split: { seed: 3, fractions: { train: 0.6, val: 0.2, test: 0.2 } } }, { stagingDir: staging });
+  const result = await ingestDataset(
+    { path: join(dir, 'skin.npz'), size: 8, split: { seed: 3, fractions: { train: 0.6, val: 0.2, test: 0.2 } } },
+    { stagingDir: staging },
+  );
   assert.deepEqual(result.classCounts, { melanoma: 5, nevus: 5 });
   assert.equal(result.splitSource, 'stratified');
   assert.deepEqual(result.splitCounts, { train: 6, val: 2, test: 2 });
@@ -149,7 +173,10 @@ test('a generic npz with float images in 0..1, string labels and NCHW layout', a
   t.after(() => stored.close());
   const { images: px } = await stored.readBatch([0]);
   // HWC pixel (0,0) gathers elements 0, 64 and 128 (one per channel plane) of the NCHW array
-  assert.deepEqual(Array.from(px.subarray(0, 3)), [0, 1, 2].map((c) => Math.round((((c * 64) % 17) / 16) * 255)));
+  assert.deepEqual(
+    Array.from(px.subarray(0, 3)),
+    [0, 1, 2].map((c) => Math.round((((c * 64) % 17) / 16) * 255)),
+  );
 });
 
 test('images of different sizes are resized to the working size and the mix is reported', async (t) => {
@@ -173,11 +200,17 @@ test('DICOM files labelled by a CSV manifest ingest as DICOM', async (t) => {
   for (let i = 0; i < 10; i++) {
     const pixels = Array.from({ length: 16 * 16 }, (_, p) => (p * (i + 3)) % 256);
     await mkdir(join(root, 'studies'), { recursive: true });
-    await writeFile(join(root, 'studies', `${i}.dcm`), encodeDicom({ width: 16, height: 16, pixels, bitsAllocated: 8 }));
+    await writeFile(
+      join(root, 'studies', `${i}.dcm`),
+      encodeDicom({ width: 16, height: 16, pixels, bitsAllocated: 8 }),
+    );
     rows.push(`studies/${i}.dcm,${i % 2 ? 'fracture' : 'no fracture'},P${i % 5}`);
   }
   await writeFile(join(root, 'labels.csv'), rows.join('\n'));
-  const result = await ingestDataset({ path: root, format: 'dicom', size: 16, split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 } } }, { stagingDir: staging });
+  const result = await ingestDataset(
+    { path: root, format: 'dicom', size: 16, split: { seed: 1, fractions: { train: 0.6, val: 0.2, test: 0.2 } } },
+    { stagingDir: staging },
+  );
   assert.equal(result.format, 'dicom');
   assert.deepEqual(result.classCounts, { fracture: 5, 'no fracture': 5 });
   assert.equal(result.splitSource, 'group');

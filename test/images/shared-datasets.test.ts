@@ -15,15 +15,68 @@ interface Expected {
 }
 
 const CIFAR = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
-const FASHION = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const FASHION = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 const cases: Expected[] = [
-  { path: 'breastmnist_28.npz', count: 780, classes: { '0': 210, '1': 570 }, channels: 1, splits: { train: 546, val: 78, test: 156 }, splitSource: 'given' },
-  { path: 'pneumoniamnist_28.npz', count: 3166, classes: { '0': 1583, '1': 1583 }, channels: 1, splits: { train: 2428, val: 270, test: 468 }, splitSource: 'given' },
-  { path: 'bccd_cells_balanced_32.npz', count: 1083, classes: { RBC: 361, WBC: 361, Platelets: 361 }, channels: 3, splits: { unsplit: 1083 }, splitSource: 'none' },
-  { path: 'cifar10_test_100pc_32.npz', count: 1000, classes: Object.fromEntries(CIFAR.map((c) => [c, 100])), channels: 3, splits: { test: 1000 }, splitSource: 'given' },
-  { path: 'fashion_mnist_test_100pc_28.npz', count: 1000, classes: Object.fromEntries(FASHION.map((c) => [c, 100])), channels: 1, splits: { test: 1000 }, splitSource: 'given' },
-  { path: 'cifar10-jpeg-20pc', count: 200, classes: Object.fromEntries(CIFAR.map((c) => [c, 20])), channels: 3, splits: { unsplit: 200 }, splitSource: 'none' },
+  {
+    path: 'breastmnist_28.npz',
+    count: 780,
+    classes: { '0': 210, '1': 570 },
+    channels: 1,
+    splits: { train: 546, val: 78, test: 156 },
+    splitSource: 'given',
+  },
+  {
+    path: 'pneumoniamnist_28.npz',
+    count: 3166,
+    classes: { '0': 1583, '1': 1583 },
+    channels: 1,
+    splits: { train: 2428, val: 270, test: 468 },
+    splitSource: 'given',
+  },
+  {
+    path: 'bccd_cells_balanced_32.npz',
+    count: 1083,
+    classes: { RBC: 361, WBC: 361, Platelets: 361 },
+    channels: 3,
+    splits: { unsplit: 1083 },
+    splitSource: 'none',
+  },
+  {
+    path: 'cifar10_test_100pc_32.npz',
+    count: 1000,
+    classes: Object.fromEntries(CIFAR.map((c) => [c, 100])),
+    channels: 3,
+    splits: { test: 1000 },
+    splitSource: 'given',
+  },
+  {
+    path: 'fashion_mnist_test_100pc_28.npz',
+    count: 1000,
+    classes: Object.fromEntries(FASHION.map((c) => [c, 100])),
+    channels: 1,
+    splits: { test: 1000 },
+    splitSource: 'given',
+  },
+  {
+    path: 'cifar10-jpeg-20pc',
+    count: 200,
+    classes: Object.fromEntries(CIFAR.map((c) => [c, 20])),
+    channels: 3,
+    splits: { unsplit: 200 },
+    splitSource: 'none',
+  },
 ];
 
 for (const c of cases) {
@@ -46,7 +99,10 @@ for (const c of cases) {
 
 test('bccd is split by source image when a split is requested: no smear in two splits', async (t) => {
   const staging = await tempDir(t);
-  const result = await ingestDataset({ path: `${SHARED}/bccd_cells_balanced_32.npz`, size: 8, split: { seed: 7 } }, { stagingDir: staging });
+  const result = await ingestDataset(
+    { path: `${SHARED}/bccd_cells_balanced_32.npz`, size: 8, split: { seed: 7 } },
+    { stagingDir: staging },
+  );
   assert.equal(result.splitSource, 'group');
   const stored = await StoredDataset.open(staging);
   t.after(() => stored.close());
@@ -57,7 +113,8 @@ test('bccd is split by source image when a split is requested: no smear in two s
     if (splitOfGroup.has(g)) assert.equal(splitOfGroup.get(g), splits[i], `group ${g} straddles splits`);
     splitOfGroup.set(g, splits[i]!);
   });
-  for (const s of ['train', 'val', 'test']) assert.ok((result.splitCounts[s] ?? 0) > 100, `${s} has ${result.splitCounts[s]}`);
+  for (const s of ['train', 'val', 'test'])
+    assert.ok((result.splitCounts[s] ?? 0) > 100, `${s} has ${result.splitCounts[s]}`);
 });
 
 test('breastmnist duplicates across its official splits are reported', async (t) => {

@@ -22,7 +22,10 @@ test('readBatch returns the records at the given indices, in the given order', a
   const some = await ds.readBatch([17, 3, 4, 5, 0]);
   const record = 10 * 10 * 3;
   [17, 3, 4, 5, 0].forEach((index, k) => {
-    assert.deepEqual(some.images.subarray(k * record, (k + 1) * record), all.images.subarray(index * record, (index + 1) * record));
+    assert.deepEqual(
+      some.images.subarray(k * record, (k + 1) * record),
+      all.images.subarray(index * record, (index + 1) * record),
+    );
     assert.equal(some.labels[k], index < 12 ? 0 : 1);
   });
   await assert.rejects(ds.readBatch([18]), RangeError);
@@ -45,7 +48,10 @@ test('select samples per class, by split, and stratified up to a limit, reproduc
 test('a damaged store is refused with STORED_DATASET_INVALID', async (t) => {
   const { staging } = await stored(t);
   await writeFile(join(staging, 'pixels.u8'), new Uint8Array(10));
-  await assert.rejects(StoredDataset.open(staging), (e: unknown) => e instanceof IngestionError && e.code === 'STORED_DATASET_INVALID');
+  await assert.rejects(
+    StoredDataset.open(staging),
+    (e: unknown) => e instanceof IngestionError && e.code === 'STORED_DATASET_INVALID',
+  );
 });
 
 test('loadStoredImages gives a labelled NHWC block that Task2Vec accepts as is', async (t) => {

@@ -29,24 +29,43 @@ describeEachStore('distributed jobs', (kind) => {
   let api: CliProcess;
   const workers: CliProcess[] = [];
   let base: string;
-  const env = () => ({ DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_JOB_STALE_SECONDS: '8', TA_JOB_RETRY_DELAY_SECONDS: '1', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
+  const env = () => ({
+    DATABASE_URL: POSTGRES_URL,
+    DATABASE_SCHEMA: schema,
+    TA_DATA_DIR: dataDir,
+    TA_JOB_HEARTBEAT_SECONDS: '1',
+    TA_JOB_STALE_SECONDS: '8',
+    TA_JOB_RETRY_DELAY_SECONDS: '1',
+    TA_SHUTDOWN_GRACE_SECONDS: '0',
+    TA_LOG_LEVEL: 'info',
+    TA_BACKEND: 'wasm',
+  });
   const processes = () => [api, ...workers].filter((p) => p !== undefined);
   /** Every process's output, for a failing assertion. */
-  const outputs = () => processes().map((p) => p.output()).join('\n');
+  const outputs = () =>
+    processes()
+      .map((p) => p.output())
+      .join('\n');
   const startWorker = (name: string) => {
     const w = new CliProcess(name, ['worker'], env(), 600_000);
     workers.push(w);
     return w;
   };
-  const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (path: string, body: unknown) =>
+    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   // A kept-alive socket the server just closed fails one fetch; the next one opens a new socket.
-  const job = async (id: string) => (await fetch(`${base}/v1/jobs/${id}`).then((r) => r.json(), () => undefined)) as JobBody | undefined;
+  const job = async (id: string) =>
+    (await fetch(`${base}/v1/jobs/${id}`).then(
+      (r) => r.json(),
+      () => undefined,
+    )) as JobBody | undefined;
   async function until(id: string, done: (j: JobBody) => boolean, ms: number): Promise<JobBody> {
     const deadline = Date.now() + ms;
     for (;;) {
       const j = await job(id);
       if (j && done(j)) return j;
-      if (Date.now() > deadline) throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
+      if (Date.now() > deadline)
+        throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
       await sleep(500);
     }
   }
@@ -55,7 +74,9 @@ describeEachStore('distributed jobs', (kind) => {
     const client = new pg.Client({ connectionString: POSTGRES_URL });
     await client.connect();
     try {
-      return Number((await client.query(`select count(*) as n from "${schema}".embeddings where dataset_id = 'breast'`)).rows[0].n);
+      return Number(
+        (await client.query(`select count(*) as n from "${schema}".embeddings where dataset_id = 'breast'`)).rows[0].n,
+      );
     } finally {
       await client.end();
     }
@@ -65,7 +86,11 @@ describeEachStore('distributed jobs', (kind) => {
     dataDir = await mkdtemp(join(tmpdir(), 'ta-dist-'));
     const store = await openStore({ client: 'postgres', connectionString: POSTGRES_URL, schema });
     try {
-      await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
+      await ingestIntoStore(
+        store,
+        { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } },
+        dataDir,
+      );
     } finally {
       await store.close();
     }
@@ -103,17 +128,27 @@ describeEachStore('distributed jobs', (kind) => {
       const page = (await (await fetch(`${base}/v1/jobs?kind=embed&page_size=200`)).json()) as { items: JobBody[] };
       jobs = page.items.filter((j) => ids.includes(j.id));
       if (jobs.every(finished)) break;
-      if (Date.now() > deadline) throw new Error(`not finished: ${jobs.filter((j) => !finished(j)).length} of 30\n${outputs()}`);
+      if (Date.now() > deadline)
+        throw new Error(`not finished: ${jobs.filter((j) => !finished(j)).length} of 30\n${outputs()}`);
       await sleep(1000);
     }
-    assert.deepEqual(jobs.filter((j) => j.state !== 'succeeded').map((j) => [j.id, j.state, j.failure]), [], outputs());
+    assert.deepEqual(
+      jobs.filter((j) => j.state !== 'succeeded').map((j) => [j.id, j.state, j.failure]),
+      [],
+      outputs(),
+    );
     assert.equal(new Set(jobs.map((j) => j.result_url)).size, 30);
     assert.equal(await embeddingCount(), 30);
     // Both workers took part: the queue spreads work over processes.
     const ran = new Set(jobs.map((j) => j.worker));
     assert.equal(ran.size, 2, `workers: ${[...ran].join(', ')}`);
-    const seeds = await Promise.all(jobs.map(async (j) => ((await (await fetch(base + j.result_url!)).json()) as { seed: number }).seed));
-    assert.deepEqual(seeds.sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i));
+    const seeds = await Promise.all(
+      jobs.map(async (j) => ((await (await fetch(base + j.result_url!)).json()) as { seed: number }).seed),
+    );
+    assert.deepEqual(
+      seeds.sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
   });
 
   test('a worker killed mid-job: the other completes it, and there is one embedding', async () => {
@@ -150,17 +185,27 @@ describeEachStore('distributed jobs', (kind) => {
     const id = ((await (await post('/v1/datasets/breast/embeddings', { ...TINY, seed: 300 })).json()) as JobBody).id;
     const res = await fetch(`${base}/v1/jobs/${id}/events`, { signal: AbortSignal.timeout(60_000) });
     assert.equal(res.headers.get('content-type'), 'text/event-stream');
-    const events = (await res.text()).split('\n\n').filter((e) => e.startsWith('event: job')).map((e) => JSON.parse(e.split('\ndata: ')[1]!) as JobBody);
+    const events = (await res.text())
+      .split('\n\n')
+      .filter((e) => e.startsWith('event: job'))
+      .map((e) => JSON.parse(e.split('\ndata: ')[1]!) as JobBody);
     assert.equal(events.at(-1)!.state, 'succeeded');
     assert.ok(events.length >= 2, `${events.length} events`);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.ok(Number(/ta_jobs\{state="succeeded"\} (\d+)/.exec(metrics)?.[1]) >= 32, metrics);
-    assert.match(metrics, /ta_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/v1\/datasets\/:id\/embeddings",status="202"\}/);
+    assert.match(
+      metrics,
+      /ta_http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/v1\/datasets\/:id\/embeddings",status="202"\}/,
+    );
   });
 
   test('SIGTERM: workers stop taking jobs and exit cleanly', async () => {
     const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null);
     const exits = await Promise.all(alive.map((w) => w.stop('SIGTERM', 20_000)));
-    assert.deepEqual(exits.map((e) => e.code), alive.map(() => 0), outputs());
+    assert.deepEqual(
+      exits.map((e) => e.code),
+      alive.map(() => 0),
+      outputs(),
+    );
   });
 });

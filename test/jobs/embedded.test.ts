@@ -21,7 +21,15 @@ const LONGER = { samples: 3000, batch_size: 50, epochs: 2, input_size: 32, max_i
 let dataDir: string;
 let port: number;
 const servers: CliProcess[] = [];
-const env = () => ({ DATABASE_URL: '', TA_DATA_DIR: dataDir, TA_JOB_HEARTBEAT_SECONDS: '1', TA_JOB_STALE_SECONDS: '8', TA_SHUTDOWN_GRACE_SECONDS: '0', TA_LOG_LEVEL: 'info', TA_BACKEND: 'wasm' });
+const env = () => ({
+  DATABASE_URL: '',
+  TA_DATA_DIR: dataDir,
+  TA_JOB_HEARTBEAT_SECONDS: '1',
+  TA_JOB_STALE_SECONDS: '8',
+  TA_SHUTDOWN_GRACE_SECONDS: '0',
+  TA_LOG_LEVEL: 'info',
+  TA_BACKEND: 'wasm',
+});
 const base = () => `http://127.0.0.1:${port}`;
 const outputs = () => servers.map((s) => s.output()).join('\n');
 
@@ -36,9 +44,13 @@ async function until(id: string, done: (j: JobBody) => boolean, ms: number): Pro
   const deadline = Date.now() + ms;
   for (;;) {
     // A kept-alive socket the server just closed fails one fetch; the next one opens a new socket.
-    const j = (await fetch(`${base()}/v1/jobs/${id}`).then((r) => r.json(), () => undefined)) as JobBody | undefined;
+    const j = (await fetch(`${base()}/v1/jobs/${id}`).then(
+      (r) => r.json(),
+      () => undefined,
+    )) as JobBody | undefined;
     if (j && done(j)) return j;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
+    if (Date.now() > deadline)
+      throw new Error(`job ${id} still ${j?.state} after ${ms} ms: ${JSON.stringify(j)}\n${outputs()}`);
     await sleep(100);
   }
 }
@@ -48,7 +60,11 @@ before(async () => {
   port = await freePort();
   const store = await openStore({ client: 'sqlite', filename: join(dataDir, 'atlas.sqlite') });
   try {
-    await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } }, dataDir);
+    await ingestIntoStore(
+      store,
+      { path: BREAST, field: 'path', metadata: { name: 'Breast', id: 'breast' }, options: { size: 32 } },
+      dataDir,
+    );
   } finally {
     await store.close();
   }
@@ -62,7 +78,11 @@ after(async () => {
 test('a server killed mid-job restarts, retries the interrupted run and runs the queued jobs, one embedding each', async () => {
   const first = await serve('serve-1');
   const submit = async (body: unknown) => {
-    const res = await fetch(`${base()}/v1/datasets/breast/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base()}/v1/datasets/breast/embeddings`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     assert.equal(res.status, 202, await res.clone().text());
     return ((await res.json()) as JobBody).id;
   };
@@ -72,18 +92,36 @@ test('a server killed mid-job restarts, retries the interrupted run and runs the
   await first.stop('SIGKILL');
 
   await serve('serve-2');
-  const jobs = await Promise.all([long, ...queued].map((id) => until(id, (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state), 400_000)));
-  assert.deepEqual(jobs.map((j) => j.state), ['succeeded', 'succeeded', 'succeeded'], outputs());
+  const jobs = await Promise.all(
+    [long, ...queued].map((id) => until(id, (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state), 400_000)),
+  );
+  assert.deepEqual(
+    jobs.map((j) => j.state),
+    ['succeeded', 'succeeded', 'succeeded'],
+    outputs(),
+  );
   assert.equal(jobs[0]!.attempts, 2);
-  assert.deepEqual(jobs.slice(1).map((j) => j.attempts), [1, 1]);
-  const embeddings = (await (await fetch(`${base()}/v1/datasets/breast/embeddings`)).json()) as { items: { id: number; seed: number }[] };
+  assert.deepEqual(
+    jobs.slice(1).map((j) => j.attempts),
+    [1, 1],
+  );
+  const embeddings = (await (await fetch(`${base()}/v1/datasets/breast/embeddings`)).json()) as {
+    items: { id: number; seed: number }[];
+  };
   assert.deepEqual(embeddings.items.map((e) => e.seed).sort(), [1, 2, 3]);
-  assert.deepEqual(new Set(jobs.map((j) => j.result_url)), new Set(embeddings.items.map((e) => `/v1/embeddings/${e.id}`)));
+  assert.deepEqual(
+    new Set(jobs.map((j) => j.result_url)),
+    new Set(embeddings.items.map((e) => `/v1/embeddings/${e.id}`)),
+  );
 });
 
 test('SIGTERM hands a running job back; the next start finishes it', async () => {
   const server = servers.at(-1)!;
-  const res = await fetch(`${base()}/v1/datasets/breast/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...LONGER, seed: 4 }) });
+  const res = await fetch(`${base()}/v1/datasets/breast/embeddings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...LONGER, seed: 4 }),
+  });
   const id = ((await res.json()) as JobBody).id;
   await until(id, (j) => j.state === 'running' && j.progress !== null, 180_000);
   const exit = await server.stop('SIGTERM', 60_000);

@@ -1,18 +1,52 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { afterFailure, DEFAULT_RETRY, progressOf, retryDelayMs } from '../../src/jobs/index.js';
-import { claimJob, endAttempt, getJob, heartbeat, insertJob, markSucceeded, nextDueJob, requestCancel, requeueStale } from '../../src/store/index.js';
+import {
+  claimJob,
+  endAttempt,
+  getJob,
+  heartbeat,
+  insertJob,
+  markSucceeded,
+  nextDueJob,
+  requestCancel,
+  requeueStale,
+} from '../../src/store/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 const crash = { code: 'internal', message: 'boom', retryable: true };
 
-test('retries back off exponentially up to a ceiling; the caller\'s mistakes are not retried; spent attempts are dead letters', () => {
+test("retries back off exponentially up to a ceiling; the caller's mistakes are not retried; spent attempts are dead letters", () => {
   const policy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 5000 };
-  assert.deepEqual([1, 2, 3, 4, 5].map((a) => retryDelayMs(policy, a)), [1000, 2000, 4000, 5000, 5000]);
-  assert.deepEqual(afterFailure({ attempts: 2, maxAttempts: 4 }, crash, policy, 10_000), { state: 'queued', runAfter: 12_000 });
-  assert.deepEqual(afterFailure({ attempts: 4, maxAttempts: 4 }, crash, policy, 10_000), { state: 'failed', deadLetter: true });
-  assert.deepEqual(afterFailure({ attempts: 1, maxAttempts: 4 }, { code: 'not-found', message: 'no dataset', retryable: false }, DEFAULT_RETRY, 0), { state: 'failed', deadLetter: false });
-  assert.deepEqual(progressOf({ stage: 'fisher', done: 30, total: 40, imagesPerSecond: 12, etaSeconds: 0.8 }), { stage: 'fisher', done: 30, total: 40, fraction: 0.75, imagesPerSecond: 12, etaSeconds: 0.8 });
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((a) => retryDelayMs(policy, a)),
+    [1000, 2000, 4000, 5000, 5000],
+  );
+  assert.deepEqual(afterFailure({ attempts: 2, maxAttempts: 4 }, crash, policy, 10_000), {
+    state: 'queued',
+    runAfter: 12_000,
+  });
+  assert.deepEqual(afterFailure({ attempts: 4, maxAttempts: 4 }, crash, policy, 10_000), {
+    state: 'failed',
+    deadLetter: true,
+  });
+  assert.deepEqual(
+    afterFailure(
+      { attempts: 1, maxAttempts: 4 },
+      { code: 'not-found', message: 'no dataset', retryable: false },
+      DEFAULT_RETRY,
+      0,
+    ),
+    { state: 'failed', deadLetter: false },
+  );
+  assert.deepEqual(progressOf({ stage: 'fisher', done: 30, total: 40, imagesPerSecond: 12, etaSeconds: 0.8 }), {
+    stage: 'fisher',
+    done: 30,
+    total: 40,
+    fraction: 0.75,
+    imagesPerSecond: 12,
+    etaSeconds: 0.8,
+  });
 });
 
 describeEachStore('job records', (kind) => {
@@ -23,7 +57,10 @@ describeEachStore('job records', (kind) => {
       const job = await insertJob(db, { kind: 'embed', params: { dataset: 'x' }, maxAttempts: 3 }, 1000);
       assert.equal((await nextDueJob(db, 'wasm', 1000))?.id, job.id);
       const [a, b] = await Promise.all([claimJob(db, job.id, 'w1', 0, 1000), claimJob(db, job.id, 'w2', 0, 1000)]);
-      assert.deepEqual([a, b].filter((x) => x !== undefined), [1]);
+      assert.deepEqual(
+        [a, b].filter((x) => x !== undefined),
+        [1],
+      );
       // Still beating: nobody else may take it.
       assert.equal(await claimJob(db, job.id, 'w2', 500, 1500), undefined);
       // Silent since 1000: a claim that considers anything before 2000 stale takes it over.
@@ -33,7 +70,10 @@ describeEachStore('job records', (kind) => {
       assert.equal(await db.transaction((trx) => markSucceeded(trx, job.id, 1, '/v1/embeddings/1', null)), false);
       assert.equal(await db.transaction((trx) => markSucceeded(trx, job.id, 2, '/v1/embeddings/2', null)), true);
       const done = (await getJob(db, job.id))!;
-      assert.deepEqual([done.state, done.resultUrl, done.attempts, done.worker], ['succeeded', '/v1/embeddings/2', 2, 'w2']);
+      assert.deepEqual(
+        [done.state, done.resultUrl, done.attempts, done.worker],
+        ['succeeded', '/v1/embeddings/2', 2, 'w2'],
+      );
     } finally {
       await store.close();
     }
@@ -50,8 +90,14 @@ describeEachStore('job records', (kind) => {
       assert.equal((await nextDueJob(db, 'wasm', 5000))?.id, job.id);
       assert.equal(await claimJob(db, job.id, 'w1', 0, 5000), 2);
       const running = (await getJob(db, job.id))!;
-      assert.equal(await requeueStale(db, running, { code: 'worker-lost', message: 'gone', retryable: true }), 'failed');
-      assert.equal(await requeueStale(db, running, { code: 'worker-lost', message: 'gone', retryable: true }), undefined);
+      assert.equal(
+        await requeueStale(db, running, { code: 'worker-lost', message: 'gone', retryable: true }),
+        'failed',
+      );
+      assert.equal(
+        await requeueStale(db, running, { code: 'worker-lost', message: 'gone', retryable: true }),
+        undefined,
+      );
       const dead = (await getJob(db, job.id))!;
       assert.deepEqual([dead.state, dead.deadLetter, dead.failure?.code], ['failed', true, 'worker-lost']);
     } finally {
@@ -72,7 +118,12 @@ describeEachStore('job records', (kind) => {
       assert.deepEqual(await heartbeat(db, running.id, attempt, null), { held: true, cancelRequested: true });
       const handed = await insertJob(db, { kind: 'embed', params: {}, maxAttempts: 3 }, 0);
       assert.equal(await claimJob(db, handed.id, 'w1', 0, 0), 1);
-      await endAttempt(db, handed.id, 1, { state: 'queued', runAfter: 0, handedBack: true, failure: { code: 'interrupted', message: 'shutdown', retryable: true } });
+      await endAttempt(db, handed.id, 1, {
+        state: 'queued',
+        runAfter: 0,
+        handedBack: true,
+        failure: { code: 'interrupted', message: 'shutdown', retryable: true },
+      });
       const back = (await getJob(db, handed.id))!;
       assert.deepEqual([back.state, back.attempts, back.maxAttempts], ['queued', 1, 4]);
     } finally {

@@ -13,10 +13,14 @@ await tf.setBackend('cpu');
 /** With `smooth`, no activation: the loss is then differentiable everywhere, for finite differences. */
 function smallModel(smooth = false): tfl.LayersModel {
   const input = tfl.input({ shape: [9, 9, 3] });
-  let h = tfl.layers.conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: true, name: 'c1' }).apply(input) as tfl.SymbolicTensor;
+  let h = tfl.layers
+    .conv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', useBias: true, name: 'c1' })
+    .apply(input) as tfl.SymbolicTensor;
   h = tfl.layers.batchNormalization({ name: 'bn1' }).apply(h) as tfl.SymbolicTensor;
   if (!smooth) h = tfl.layers.reLU({ maxValue: 6 }).apply(h) as tfl.SymbolicTensor;
-  h = tfl.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid', useBias: false, name: 'dw' }).apply(h) as tfl.SymbolicTensor;
+  h = tfl.layers
+    .depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'valid', useBias: false, name: 'dw' })
+    .apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.globalAveragePooling2d({}).apply(h) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: h });
 }
@@ -27,7 +31,11 @@ test('lists conv, depthwise and batch-norm weights with their filter counts, nev
   const probe = probeFromLayersModel(smallModel(), meta);
   assert.deepEqual(
     probe.weights.map((w) => [w.name, w.kind, w.filters]),
-    [['c1/kernel', 'conv', 5], ['bn1/gamma', 'batchnorm', 5], ['dw/depthwise_kernel', 'depthwise', 10]],
+    [
+      ['c1/kernel', 'conv', 5],
+      ['bn1/gamma', 'batchnorm', 5],
+      ['dw/depthwise_kernel', 'depthwise', 10],
+    ],
   );
   assert.equal(probe.featureSize, 10);
   probe.dispose();
@@ -81,7 +89,10 @@ test('gradients match finite differences of the loss, weight by weight', () => {
       lv.write(tf.tensor(minus, original.shape));
       const down = lossAt();
       const numeric = (up - down) / (2 * eps);
-      assert.ok(Math.abs(numeric - (analytic[k] ?? NaN)) <= 2e-2 * Math.max(1, Math.abs(numeric)), `${w.name}[${k}]: ${numeric} vs ${analytic[k]}`);
+      assert.ok(
+        Math.abs(numeric - (analytic[k] ?? NaN)) <= 2e-2 * Math.max(1, Math.abs(numeric)),
+        `${w.name}[${k}]: ${numeric} vs ${analytic[k]}`,
+      );
     }
     lv.write(original);
   });
@@ -172,7 +183,9 @@ test('on the bundled MobileNetV2 the probe executor reproduces tfjs-layers, feat
 
 test('a model with layers outside the executor set still works, through model.apply', () => {
   const input = tfl.input({ shape: [6, 6, 2] });
-  let h = tfl.layers.conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'c' }).apply(input) as tfl.SymbolicTensor;
+  let h = tfl.layers
+    .conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'c' })
+    .apply(input) as tfl.SymbolicTensor;
   h = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(h) as tfl.SymbolicTensor;
   h = tfl.layers.flatten().apply(h) as tfl.SymbolicTensor;
   const model = tfl.model({ inputs: input, outputs: h });
@@ -180,7 +193,10 @@ test('a model with layers outside the executor set still works, through model.ap
   const x = tf.randomUniform([2, 6, 6, 2], -1, 1, 'float32', 13) as tf.Tensor4D;
   assert.deepEqual(probe.features(x).arraySync(), (model.predict(x) as tf.Tensor).arraySync());
   const grads = probe.gradients(x, (f) => tf.sum(tf.square(f)));
-  assert.deepEqual(grads.map((g) => g.shape), [[3, 3, 2, 4]]);
+  assert.deepEqual(
+    grads.map((g) => g.shape),
+    [[3, 3, 2, 4]],
+  );
   tf.dispose([x, ...grads]);
   probe.dispose();
 });

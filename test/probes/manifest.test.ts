@@ -11,7 +11,9 @@ import { AppError } from '../../src/errors.js';
 async function probeNaming(root: string, name: string, paths: string[]): Promise<string> {
   const dir = join(root, name);
   await mkdir(dir, { recursive: true });
-  const model = JSON.parse(await readFile(join(defaultProbeFolder(), 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+  const model = JSON.parse(await readFile(join(defaultProbeFolder(), 'model.json'), 'utf8')) as {
+    weightsManifest: { paths: string[] }[];
+  };
   model.weightsManifest[0]!.paths = paths;
   await writeFile(join(dir, 'model.json'), JSON.stringify(model));
   await copyFile(join(defaultProbeFolder(), 'probe.json'), join(dir, 'probe.json'));
@@ -41,10 +43,15 @@ test('weight files named by model.json must lie inside the probe folder; refusal
   assert.doesNotMatch(climbing, /ENOENT|no such file|exist/i);
 
   const passwd = await refusal(await probeNaming(root, 'etc', [relative(join(root, 'etc'), '/etc/passwd')]));
-  const absent = await refusal(await probeNaming(root, 'etc-missing', [relative(join(root, 'etc-missing'), '/etc/no-such-file-here')]));
+  const absent = await refusal(
+    await probeNaming(root, 'etc-missing', [relative(join(root, 'etc-missing'), '/etc/no-such-file-here')]),
+  );
   assert.match(passwd, /not a file inside the probe folder/);
   assert.match(absent, /not a file inside the probe folder/);
-  assert.match(await refusal(await probeNaming(root, 'absolute', ['/etc/passwd'])), /not a file inside the probe folder/);
+  assert.match(
+    await refusal(await probeNaming(root, 'absolute', ['/etc/passwd'])),
+    /not a file inside the probe folder/,
+  );
 
   const linked = await probeNaming(root, 'linked', ['weights.bin']);
   await symlink(outside, join(linked, 'weights.bin'));
@@ -57,7 +64,7 @@ test('weight files named by model.json must lie inside the probe folder; refusal
   assert.equal((await probeRecordOfFolder(good)).input_size, 224);
 });
 
-test('an input size below the probes\' minimum is one line naming the field', async () => {
+test("an input size below the probes' minimum is one line naming the field", async () => {
   await assert.rejects(probeRecordOfFolder(defaultProbeFolder(), { inputSize: 16 }), (e: unknown) => {
     assert.ok(e instanceof AppError);
     assert.equal(e.fields[0]?.field, 'input_size');

@@ -8,7 +8,15 @@ import { defaultProbeFolder, loadProbe } from '../../src/probes/index.js';
 
 await initCompute('wasm');
 
-const V1 = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'weights', 'mobilenet_v1_1.0_224_imagenet_to_pw12');
+const V1 = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'shared',
+  'weights',
+  'mobilenet_v1_1.0_224_imagenet_to_pw12',
+);
 
 test('MobileNetV1 (cut at conv_pw_12) loads from a path as a second probe and differentiates on wasm', async () => {
   const v1 = await loadProbe(V1, { pixelScaling: 'minus1to1' });

@@ -35,7 +35,11 @@ test('auto-selected wasm computes probe gradients with its own kernels, matching
   assert.equal(info.name, 'wasm');
   const wasm = await gradientsOn('wasm');
   assert.equal(tf.getBackend(), 'wasm');
-  for (const k of ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']) {
+  for (const k of [
+    'Conv2DBackpropFilter',
+    'DepthwiseConv2dNativeBackpropFilter',
+    'DepthwiseConv2dNativeBackpropInput',
+  ]) {
     assert.ok(wasm.kernels.includes(k), `${k} ran on wasm`);
     assert.ok(tf.getKernel(k, 'wasm') !== undefined, `${k} is a wasm kernel`);
   }

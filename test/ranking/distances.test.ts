@@ -18,9 +18,16 @@ test('a distance answers the reversed pair unless that pair has its own', () => 
 test('a proxy is used only when asked for, only for its signals, and is reported', () => {
   assert.equal(resolveDistance(index, 'task2vec', 'x', 'b'), undefined);
   const proxy = { map: { x: 'a' }, signals: ['task2vec'] };
-  assert.deepEqual(resolveDistance(index, 'task2vec', 'x', 'b', proxy), { value: 0.2, via: { source: 'a', target: 'b' } });
+  assert.deepEqual(resolveDistance(index, 'task2vec', 'x', 'b', proxy), {
+    value: 0.2,
+    via: { source: 'a', target: 'b' },
+  });
   assert.equal(resolveDistance(index, 'expert', 'y', 'b', { map: { y: 'x' }, signals: ['task2vec'] }), undefined);
-  assert.deepEqual(resolveDistance(index, 'expert', 'x', 'b', proxy), { value: 3 }, 'a real distance wins over any proxy');
+  assert.deepEqual(
+    resolveDistance(index, 'expert', 'x', 'b', proxy),
+    { value: 3 },
+    'a real distance wins over any proxy',
+  );
 });
 
 test('a small analysis uses exact permutation p-values and lists what it left out', () => {
@@ -31,7 +38,10 @@ test('a small analysis uses exact permutation p-values and lists what it left ou
       { source: 'x', target: 'b', value: 2 },
       { source: 'b', target: 'b', value: 0 },
     ],
-    distances: [...['a', 'c', 'd', 'e'].map((s, i) => ({ signal: 's', source: s, target: 'b', value: i })), { signal: 's', source: 'b', target: 'b', value: 0 }],
+    distances: [
+      ...['a', 'c', 'd', 'e'].map((s, i) => ({ signal: 's', source: s, target: 'b', value: i })),
+      { signal: 's', source: 'b', target: 'b', value: 0 },
+    ],
   });
   const [s] = analysis.signals;
   assert.equal(s!.n, 2);

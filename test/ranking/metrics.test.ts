@@ -14,8 +14,8 @@ test('NDCG@k is 1 for the ideal order, lower otherwise, and averages gains over 
   assert.equal(ndcgAtK([4, 1, 3, 2], truth, 3), 1);
   // Gains (t - min)/(max - min): [1, 0, 5/7, 2/7]; the worst order puts -2 first.
   const worst = ndcgAtK([1, 4, 2, 3], truth, 3);
-  const ideal = 1 + (5 / 7) / Math.log2(3) + (2 / 7) / 2;
-  const expected = (0 + (2 / 7) / Math.log2(3) + (5 / 7) / 2) / ideal;
+  const ideal = 1 + 5 / 7 / Math.log2(3) + 2 / 7 / 2;
+  const expected = (0 + 2 / 7 / Math.log2(3) + 5 / 7 / 2) / ideal;
   assert.ok(Math.abs(worst - expected) < 1e-12);
   const allTied = ndcgAtK([1, 1, 1, 1], truth, 3);
   const meanGain = (1 + 0 + 5 / 7 + 2 / 7) / 4;

@@ -45,7 +45,12 @@ test('sample standard deviation uses n - 1', () => {
 });
 
 test('log-gamma matches scipy gammaln', () => {
-  for (const [v, expected] of [[0.3, 1.0957979948180756], [1, 0], [4.5, 2.4537365708424423], [100.25, 360.28455963776423]] as const) {
+  for (const [v, expected] of [
+    [0.3, 1.0957979948180756],
+    [1, 0],
+    [4.5, 2.4537365708424423],
+    [100.25, 360.28455963776423],
+  ] as const) {
     close(logGamma(v), expected, 1e-11 * Math.max(1, Math.abs(expected)), `lgamma(${v})`);
   }
 });
@@ -57,7 +62,8 @@ test('regularised incomplete beta matches scipy betainc', () => {
     [5, 0.5, 0.97, 0.5903491881013443],
     [0.7, 12, 0.05, 0.6146636584999626],
   ];
-  for (const [a, b, x, expected] of cases) close(regularizedIncompleteBeta(x, a, b), expected, 1e-12, `I(${x}; ${a}, ${b})`);
+  for (const [a, b, x, expected] of cases)
+    close(regularizedIncompleteBeta(x, a, b), expected, 1e-12, `I(${x}; ${a}, ${b})`);
   const tiny = regularizedIncompleteBeta(0.2, 30, 0.5);
   close(tiny / 1.2265219714158866e-22, 1, 1e-9, 'relative I(0.2; 30, 0.5)');
 });

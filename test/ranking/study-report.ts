@@ -4,16 +4,26 @@
  */
 import { analyseCorrelations } from '../../src/ranking/index.js';
 import { transferabilityTable } from '../../src/transfer/index.js';
-import { STUDY_PROXY, studyEmbeddingDistances, studyExpertDistances, studyResults, studyTransferabilities } from './study.js';
+import {
+  STUDY_PROXY,
+  studyEmbeddingDistances,
+  studyExpertDistances,
+  studyResults,
+  studyTransferabilities,
+} from './study.js';
 
 const transferability = studyTransferabilities();
 const distances = [...studyExpertDistances(), ...studyEmbeddingDistances()];
 const fmt = (v: number | null, d = 3) => (v === null ? '—' : v.toFixed(d));
 
 console.log('Transferability T(S->T) in %, mean ± sample std over 5 folds');
-const rows = transferabilityTable(studyResults()).sort((a, b) => a.result.target.localeCompare(b.result.target) || a.result.source!.localeCompare(b.result.source!));
+const rows = transferabilityTable(studyResults()).sort(
+  (a, b) => a.result.target.localeCompare(b.result.target) || a.result.source!.localeCompare(b.result.source!),
+);
 for (const { result, transferability: t } of rows) {
-  console.log(`  ${result.source!.padEnd(12)} -> ${result.target.padEnd(12)} ${t.ok ? `${t.mean.toFixed(2).padStart(6)} ± ${fmt(t.std, 2)}` : t.message}`);
+  console.log(
+    `  ${result.source!.padEnd(12)} -> ${result.target.padEnd(12)} ${t.ok ? `${t.mean.toFixed(2).padStart(6)} ± ${fmt(t.std, 2)}` : t.message}`,
+  );
 }
 
 const analysis = analyseCorrelations({ transferability, distances, proxy: STUDY_PROXY });

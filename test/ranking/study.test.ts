@@ -34,8 +34,16 @@ const transferability = studyTransferabilities();
 const distances = [...studyExpertDistances(), ...studyEmbeddingDistances()];
 
 test("correlations on the study's data match scipy", () => {
-  const analysis = analyseCorrelations({ transferability, distances, proxy: STUDY_PROXY, bootstrap: { resamples: 500 } });
-  assert.deepEqual(analysis.signals.map((s) => s.signal), ['cosine', 'expert', 'task2vec']);
+  const analysis = analyseCorrelations({
+    transferability,
+    distances,
+    proxy: STUDY_PROXY,
+    bootstrap: { resamples: 500 },
+  });
+  assert.deepEqual(
+    analysis.signals.map((s) => s.signal),
+    ['cosine', 'expert', 'task2vec'],
+  );
   for (const s of analysis.signals) {
     const [r, pr, rho, prho] = REFERENCE[s.signal as keyof typeof REFERENCE];
     assert.equal(s.n, 21);
@@ -45,25 +53,31 @@ test("correlations on the study's data match scipy", () => {
     assert.ok(Math.abs(s.spearman.coefficient! - rho) < 1e-9, `${s.signal} rho ${s.spearman.coefficient}`);
     assert.ok(Math.abs(s.spearman.pValue! - prho) < 1e-9, `${s.signal} p ${s.spearman.pValue}`);
     assert.ok(s.pearson.interval.lower! < s.pearson.coefficient! && s.pearson.coefficient! < s.pearson.interval.upper!);
-    assert.deepEqual(s.leftOut.map((l) => `${l.source}->${l.target}:${l.reason}`), [
-      'chest->chest:self-pair',
-      'isic->isic:self-pair',
-      'pcam-middle->pcam-middle:self-pair',
-    ]);
+    assert.deepEqual(
+      s.leftOut.map((l) => `${l.source}->${l.target}:${l.reason}`),
+      ['chest->chest:self-pair', 'isic->isic:self-pair', 'pcam-middle->pcam-middle:self-pair'],
+    );
   }
   const task2vec = analysis.signals.find((s) => s.signal === 'task2vec')!;
-  assert.deepEqual(task2vec.used.filter((u) => u.proxiedVia).map((u) => `${u.source}->${u.target} via ${u.proxiedVia!.source}`), [
-    'imagenet->chest via stl10',
-    'imagenet->isic via stl10',
-    'imagenet->pcam-middle via stl10',
-  ]);
+  assert.deepEqual(
+    task2vec.used.filter((u) => u.proxiedVia).map((u) => `${u.source}->${u.target} via ${u.proxiedVia!.source}`),
+    ['imagenet->chest via stl10', 'imagenet->isic via stl10', 'imagenet->pcam-middle via stl10'],
+  );
 });
 
 test('without the proxy ImageNet pairs are left out for missing embeddings, expert distances are unaffected', () => {
-  const analysis = analyseCorrelations({ transferability, distances, signals: ['task2vec', 'expert'], bootstrap: { resamples: 100 } });
+  const analysis = analyseCorrelations({
+    transferability,
+    distances,
+    signals: ['task2vec', 'expert'],
+    bootstrap: { resamples: 100 },
+  });
   const [task2vec, expert] = analysis.signals;
   assert.equal(task2vec!.n, 18);
-  assert.deepEqual(task2vec!.leftOut.filter((l) => l.reason === 'missing-distance').map((l) => l.source), ['imagenet', 'imagenet', 'imagenet']);
+  assert.deepEqual(
+    task2vec!.leftOut.filter((l) => l.reason === 'missing-distance').map((l) => l.source),
+    ['imagenet', 'imagenet', 'imagenet'],
+  );
   assert.equal(expert!.n, 21);
   assert.equal(analysis.proxy, null);
 });

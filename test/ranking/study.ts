@@ -4,7 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseNpy, toFloat64 } from '../../src/images/npy.js';
-import { contributionsFromCsv, pairTransferabilities, validateBatch, type PairTransferability, type TransferResult } from '../../src/transfer/index.js';
+import {
+  contributionsFromCsv,
+  pairTransferabilities,
+  validateBatch,
+  type PairTransferability,
+  type TransferResult,
+} from '../../src/transfer/index.js';
 import type { DistanceProxy, PairDistance } from '../../src/ranking/index.js';
 
 const DIR = '../shared/reference/cats-scans';
@@ -15,7 +21,10 @@ export const EMBEDDED = ['chest', 'isic', 'kimia', 'pcam-middle', 'pcam-small', 
 export const STUDY_PROXY: DistanceProxy = { map: { imagenet: 'stl10' }, signals: ['task2vec', 'cosine'] };
 
 export function studyResults(): TransferResult[] {
-  const raw = contributionsFromCsv(readFileSync(`${DIR}/auc_folds.csv`, 'utf8'), { architecture: 'resnet50', contributor: 'cats-scans study' });
+  const raw = contributionsFromCsv(readFileSync(`${DIR}/auc_folds.csv`, 'utf8'), {
+    architecture: 'resnet50',
+    contributor: 'cats-scans study',
+  });
   if (!raw.ok) throw new Error(JSON.stringify(raw.errors));
   const batch = validateBatch(raw.value.items);
   if (!batch.ok) throw new Error(JSON.stringify(batch.errors));

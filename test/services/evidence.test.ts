@@ -6,7 +6,15 @@ import { currentRanker, refitRanker, seedRegistry } from '../../src/services/ind
 import { EXPERT_SIGNAL_NAME, loadStoreEvidence, task2vecSignalName } from '../../src/services/ranker.js';
 import { firstPreferred, preferredProbes } from '../../src/services/default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, parseProxy, task2vecSignal } from '../../src/services/signals.js';
-import { ensureProbe, getDataset, insertEmbedding, listEmbeddings, listRankers, openStore, type Store } from '../../src/store/index.js';
+import {
+  ensureProbe,
+  getDataset,
+  insertEmbedding,
+  listEmbeddings,
+  listRankers,
+  openStore,
+  type Store,
+} from '../../src/store/index.js';
 
 const PROBE = 'torchvision-resnet50-imagenet1k-v1';
 let store: Store;
@@ -17,8 +25,15 @@ before(async () => {
 });
 after(() => store.close());
 
-function distanceOf(distances: readonly { signal: string; source: string; target: string; value: number }[], signal: string, a: string, b: string): number | undefined {
-  return distances.find((d) => d.signal === signal && ((d.source === a && d.target === b) || (d.source === b && d.target === a)))?.value;
+function distanceOf(
+  distances: readonly { signal: string; source: string; target: string; value: number }[],
+  signal: string,
+  a: string,
+  b: string,
+): number | undefined {
+  return distances.find(
+    (d) => d.signal === signal && ((d.source === a && d.target === b) || (d.source === b && d.target === a)),
+  )?.value;
 }
 
 test('expert distance: the published figure where there is one, else the Hamming distance of the registry features', async () => {
@@ -28,12 +43,18 @@ test('expert distance: the published figure where there is one, else the Hamming
   const breast = (await getDataset(store.knex, 'breastmnist'))!;
   const imagenet = (await getDataset(store.knex, 'imagenet'))!;
   assert.ok(breast.expert_features && imagenet.expert_features);
-  assert.equal(distanceOf(distances, EXPERT_SIGNAL, 'breastmnist', 'imagenet'), hammingDistance(breast.expert_features, imagenet.expert_features));
+  assert.equal(
+    distanceOf(distances, EXPERT_SIGNAL, 'breastmnist', 'imagenet'),
+    hammingDistance(breast.expert_features, imagenet.expert_features),
+  );
 });
 
 test('embedding signals per probe, symmetric, over the datasets embedded with it', async () => {
   const { distances, probes } = await loadSignals(store);
-  assert.deepEqual(probes.map((p) => [p.id, p.datasets.length]), [[PROBE, 8]]);
+  assert.deepEqual(
+    probes.map((p) => [p.id, p.datasets.length]),
+    [[PROBE, 8]],
+  );
   const t2v = distances.filter((d) => d.signal === task2vecSignal(PROBE));
   assert.equal(t2v.length, (8 * 9) / 2);
   assert.equal(distanceOf(distances, task2vecSignal(PROBE), 'imagenet', 'isic'), undefined);
@@ -47,14 +68,21 @@ test('the default probe is the configured one, else the published one, never the
   assert.deepEqual(await preferredProbes(store, {}), [PROBE]);
   assert.equal(firstPreferred(['configured', 'published', 'bundled'], ['other', 'bundled', 'published']), 'published');
   assert.equal(firstPreferred(['configured'], ['other']), null);
-  await assert.rejects(preferredProbes(store, { TA_DEFAULT_PROBE: 'nope' }), (err: unknown) => err instanceof AppError && err.field === 'TA_DEFAULT_PROBE');
+  await assert.rejects(
+    preferredProbes(store, { TA_DEFAULT_PROBE: 'nope' }),
+    (err: unknown) => err instanceof AppError && err.field === 'TA_DEFAULT_PROBE',
+  );
 });
 
 test('proxy mappings parse from repeated or comma-separated flags, and refuse nonsense', () => {
   assert.deepEqual(parseProxy(['imagenet=stl10', 'a=b,c=d']), { imagenet: 'stl10', a: 'b', c: 'd' });
   assert.deepEqual(parseProxy([]), {});
   for (const bad of ['imagenet', 'imagenet=imagenet', 'ImageNet=stl10', '=stl10']) {
-    assert.throws(() => parseProxy([bad]), (err: unknown) => err instanceof AppError && err.fields[0]?.field === 'proxy', bad);
+    assert.throws(
+      () => parseProxy([bad]),
+      (err: unknown) => err instanceof AppError && err.fields[0]?.field === 'proxy',
+      bad,
+    );
   }
 });
 
@@ -67,7 +95,14 @@ test('a newer embedding supersedes the stored one, and the refit fits again on t
   const chest = (await listEmbeddings(store.knex, { datasetId: 'chest', probeId: PROBE }))[0]!;
   const before = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
   const changed = chest.hessian.map((v, i) => (i % 2 === 0 ? v * 3 : v));
-  await insertEmbedding(store.knex, { datasetId: 'chest', probeId: PROBE, method: 'montecarlo', hessian: changed, options: {}, origin: 'computed' });
+  await insertEmbedding(store.knex, {
+    datasetId: 'chest',
+    probeId: PROBE,
+    method: 'montecarlo',
+    hessian: changed,
+    options: {},
+    origin: 'computed',
+  });
   const after = distanceOf((await loadSignals(store)).distances, task2vecSignal(PROBE), 'chest', 'isic');
   assert.notEqual(after, before);
 
@@ -82,9 +117,25 @@ test('a newer embedding supersedes the stored one, and the refit fits again on t
 });
 
 test('a second probe with fewer embeddings does not displace the default probe', async () => {
-  await ensureProbe(store.knex, { id: 'tiny-probe', name: 'tiny', architecture: 'test', input_size: 32, pixel_scaling: 'zero1' });
-  for (const [dataset, scale] of [['chest', 1], ['isic', 2]] as const) {
-    await insertEmbedding(store.knex, { datasetId: dataset, probeId: 'tiny-probe', method: 'montecarlo', hessian: new Float32Array([1, 2, 3, 4].map((v) => v * scale + (dataset === 'isic' ? v % 2 : 0))), options: {}, origin: 'computed' });
+  await ensureProbe(store.knex, {
+    id: 'tiny-probe',
+    name: 'tiny',
+    architecture: 'test',
+    input_size: 32,
+    pixel_scaling: 'zero1',
+  });
+  for (const [dataset, scale] of [
+    ['chest', 1],
+    ['isic', 2],
+  ] as const) {
+    await insertEmbedding(store.knex, {
+      datasetId: dataset,
+      probeId: 'tiny-probe',
+      method: 'montecarlo',
+      hessian: new Float32Array([1, 2, 3, 4].map((v) => v * scale + (dataset === 'isic' ? v % 2 : 0))),
+      options: {},
+      origin: 'computed',
+    });
   }
   const evidence = await loadStoreEvidence(store);
   assert.equal(evidence.probe, PROBE);

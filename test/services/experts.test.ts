@@ -3,10 +3,22 @@ import assert from 'node:assert/strict';
 import { describeEachStore } from '../support/stores.js';
 import type { Store } from '../../src/store/index.js';
 import { AppError } from '../../src/errors.js';
-import { datasetExpertFeatures, seedRegistry, storedExpertDistance, submitExpertAnswer } from '../../src/services/index.js';
+import {
+  datasetExpertFeatures,
+  seedRegistry,
+  storedExpertDistance,
+  submitExpertAnswer,
+} from '../../src/services/index.js';
 import { hammingDistance } from '../../src/experts/index.js';
 
-const isicLike = { origin: 'medical', colour: 'colour', content: 'objects', kind: 'skin', diversity: 'low', classes: '2' };
+const isicLike = {
+  origin: 'medical',
+  colour: 'colour',
+  content: 'objects',
+  kind: 'skin',
+  diversity: 'low',
+  classes: '2',
+};
 
 describeEachStore('expert features service', (kind) => {
   let store: Store;
@@ -46,7 +58,11 @@ describeEachStore('expert features service', (kind) => {
     };
     await refusal(submitExpertAnswer(store, 'atlantis', 'ann', isicLike), 'not-found', 'id');
     await refusal(submitExpertAnswer(store, 'isic', '  ', isicLike), 'invalid-request', 'observer');
-    await refusal(submitExpertAnswer(store, 'isic', 'ann', { ...isicLike, diversity: 'extreme' }), 'invalid-request', 'diversity');
+    await refusal(
+      submitExpertAnswer(store, 'isic', 'ann', { ...isicLike, diversity: 'extreme' }),
+      'invalid-request',
+      'diversity',
+    );
     await refusal(submitExpertAnswer(store, 'isic', 'ann', { ...isicLike, mood: 'happy' }), 'invalid-request', 'mood');
     assert.equal((await datasetExpertFeatures(store, 'isic')).source, 'registry');
   });

@@ -30,13 +30,21 @@ describeEachStore('ingestion into the store', (kind) => {
   });
 
   test('the row and the stored images are written together, with the profile and the images folder', async () => {
-    const outcome = await ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Breast', modality: 'Ultrasound' }, options: { size: 16 } }, dataDir);
+    const outcome = await ingestIntoStore(
+      store,
+      { path: BREAST, field: 'path', metadata: { name: 'Breast', modality: 'Ultrasound' }, options: { size: 16 } },
+      dataDir,
+    );
     assert.equal(outcome.dataset.id, 'breast');
     assert.equal(outcome.dataset.modality, 'ultrasound');
     const storage = await getDatasetStorage(store.knex, 'breast');
     assert.equal(storage?.imagesDir, 'datasets/breast');
     assert.deepEqual((storage?.profile as { classCounts: Record<string, number> }).classCounts, { '0': 210, '1': 570 });
-    assert.deepEqual((await readdir(join(dataDir, 'datasets', 'breast'))).sort(), ['manifest.json', 'pixels.u8', 'profile.json']);
+    assert.deepEqual((await readdir(join(dataDir, 'datasets', 'breast'))).sort(), [
+      'manifest.json',
+      'pixels.u8',
+      'profile.json',
+    ]);
   });
 
   test('when the row cannot be written after the images were moved into place, the images go too', async () => {
@@ -44,11 +52,31 @@ describeEachStore('ingestion into the store', (kind) => {
     // Someone registers the id while the images are being normalised: the final insert must lose, cleanly.
     const onProgress = (p: { stage: string }) => {
       if (p.stage === 'normalising' && !registered) {
-        registered = createDataset(store.knex, { id: 'raced', name: 'Raced', description: 'Registered meanwhile.', origin: 'medical', modality: 'x-ray', images: 5, classes: 2, image_size: 'variable', channels: 1, licence: 'proprietary' }, 'api');
+        registered = createDataset(
+          store.knex,
+          {
+            id: 'raced',
+            name: 'Raced',
+            description: 'Registered meanwhile.',
+            origin: 'medical',
+            modality: 'x-ray',
+            images: 5,
+            classes: 2,
+            image_size: 'variable',
+            channels: 1,
+            licence: 'proprietary',
+          },
+          'api',
+        );
       }
     };
     await assert.rejects(
-      ingestIntoStore(store, { path: BREAST, field: 'path', metadata: { name: 'Raced' }, options: { size: 16 } }, dataDir, onProgress),
+      ingestIntoStore(
+        store,
+        { path: BREAST, field: 'path', metadata: { name: 'Raced' }, options: { size: 16 } },
+        dataDir,
+        onProgress,
+      ),
       (e: unknown) => e instanceof AppError && e.code === 'conflict' && /'raced' already exists/.test(e.message),
     );
     await registered;

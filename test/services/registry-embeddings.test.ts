@@ -64,7 +64,9 @@ describeEachStore('registry embeddings', (kind) => {
     writeFileSync(npy, bytes);
     const summary = await seedRegistry(store, dir);
     assert.equal(summary.embeddings.added, 1);
-    const mine = (await listEmbeddings(store.knex, { datasetId: name, origin: 'computed' })).filter((e) => String(e.options.registryFile).endsWith(`/${name}.yaml`));
+    const mine = (await listEmbeddings(store.knex, { datasetId: name, origin: 'computed' })).filter((e) =>
+      String(e.options.registryFile).endsWith(`/${name}.yaml`),
+    );
     assert.equal(mine.length, 1);
 
     const yaml = join(dir, 'embeddings', 'mobilenet_v2_0.35_224', `${name}.yaml`);

@@ -5,7 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore } from '../support/stores.js';
 import { seedRegistry } from '../../src/services/index.js';
-import { allRuns, getDataset, listBackbones, listEmbeddings, listPairSignals, listPublishedExpertDistances, listSpreads, listStudies, type Store } from '../../src/store/index.js';
+import {
+  allRuns,
+  getDataset,
+  listBackbones,
+  listEmbeddings,
+  listPairSignals,
+  listPublishedExpertDistances,
+  listSpreads,
+  listStudies,
+  type Store,
+} from '../../src/store/index.js';
 
 const REGISTRY = 'datasets-registry';
 const datasetFiles = readdirSync(join(REGISTRY, 'datasets')).filter((f) => f.endsWith('.yaml'));
@@ -17,10 +27,23 @@ function registryCopy(): string {
 }
 
 async function snapshot(store: Store) {
-  const tables = ['datasets', 'transfer_runs', 'transfer_results', 'embeddings', 'published_expert_distances', 'probes', 'contributors', 'studies', 'backbones', 'pair_signals', 'result_spreads'];
+  const tables = [
+    'datasets',
+    'transfer_runs',
+    'transfer_results',
+    'embeddings',
+    'published_expert_distances',
+    'probes',
+    'contributors',
+    'studies',
+    'backbones',
+    'pair_signals',
+    'result_spreads',
+  ];
   const out: Record<string, string[]> = {};
   // Rows as sorted JSON lines: a comparison independent of each table's key and of row order.
-  for (const t of tables) out[t] = ((await store.knex(t).select('*')) as unknown[]).map((row) => JSON.stringify(row)).sort();
+  for (const t of tables)
+    out[t] = ((await store.knex(t).select('*')) as unknown[]).map((row) => JSON.stringify(row)).sort();
   return out;
 }
 
@@ -40,11 +63,24 @@ describeEachStore('seed', (kind) => {
     assert.equal(summary.datasets.created.length, datasetFiles.length);
     const runs = await allRuns(store.knex, { study: 'cats-scans' });
     assert.equal(runs.length, 24);
-    assert.equal(runs.filter((r) => r.source === null).length, 3, 'three baselines, written source == target in the study');
+    assert.equal(
+      runs.filter((r) => r.source === null).length,
+      3,
+      'three baselines, written source == target in the study',
+    );
     assert.ok(runs.every((r) => r.folds.length === 5));
     assert.ok(runs.every((r) => r.backbone === (r.source === null ? null : `${r.source}-resnet50`)));
     const isic = runs.filter((r) => r.target === 'isic');
-    assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), ['baseline', 'chest', 'imagenet', 'pcam-middle', 'pcam-small', 'sti10', 'stl10', 'textures']);
+    assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), [
+      'baseline',
+      'chest',
+      'imagenet',
+      'pcam-middle',
+      'pcam-small',
+      'sti10',
+      'stl10',
+      'textures',
+    ]);
     const imagenetIsic = isic.find((r) => r.source === 'imagenet')!;
     assert.equal(imagenetIsic.folds[0]!.value, 0.9474350924801827);
     assert.equal((await listPublishedExpertDistances(store.knex)).length, 27);
@@ -63,11 +99,21 @@ describeEachStore('seed', (kind) => {
     // AUCs_model.csv gives 99.90226589083665 (percent).
     assert.ok(Math.abs(densenetBlood.folds[0]!.value - 0.9990226589083665) < 1e-15);
     assert.equal((await listPairSignals(store.knex, { provenance: 'study:medmnist-transferability' })).length, 1936);
-    const logme = await listPairSignals(store.knex, { target: 'breastmnist', signal: 'logme', subject: 'imagenet-resnet18' });
-    assert.deepEqual(logme.map((s) => [s.subject_kind, s.value]), [['backbone', 5.053774494921145]]);
+    const logme = await listPairSignals(store.knex, {
+      target: 'breastmnist',
+      signal: 'logme',
+      subject: 'imagenet-resnet18',
+    });
+    assert.deepEqual(
+      logme.map((s) => [s.subject_kind, s.value]),
+      [['backbone', 5.053774494921145]],
+    );
     assert.equal((await listSpreads(store.knex, { study: 'medmnist-transferability' })).length, 256);
     assert.equal((await listBackbones(store.knex)).length, 32);
-    assert.deepEqual((await listStudies(store.knex)).map((s) => s.id), ['cats-scans', 'medmnist-transferability']);
+    assert.deepEqual(
+      (await listStudies(store.knex)).map((s) => s.id),
+      ['cats-scans', 'medmnist-transferability'],
+    );
     assert.equal((await listPairSignals(store.knex, { signal: 'expert_distance' })).length, 27);
   });
 
@@ -78,7 +124,11 @@ describeEachStore('seed', (kind) => {
     assert.equal(summary.results.added, 0);
     assert.equal(summary.embeddings.added, 0);
     assert.equal(summary.expertDistances.replaced, false);
-    assert.ok(summary.studies.every((s) => s.outcome === 'unchanged' && s.signals.added + s.signals.updated === 0 && !s.spreads.replaced));
+    assert.ok(
+      summary.studies.every(
+        (s) => s.outcome === 'unchanged' && s.signals.added + s.signals.updated === 0 && !s.spreads.replaced,
+      ),
+    );
     assert.deepEqual(await snapshot(store), before);
   });
 
@@ -97,7 +147,10 @@ describeEachStore('seed', (kind) => {
   test('a malformed file is rejected with its path and field, and nothing is half-loaded', async () => {
     const dir = registryCopy();
     copies.push(dir);
-    writeFileSync(join(dir, 'datasets', 'aaa-new.yaml'), readFileSync(join(dir, 'datasets', 'kimia.yaml'), 'utf8').replace(/^id: .*$/m, 'id: aaa-new'));
+    writeFileSync(
+      join(dir, 'datasets', 'aaa-new.yaml'),
+      readFileSync(join(dir, 'datasets', 'kimia.yaml'), 'utf8').replace(/^id: .*$/m, 'id: aaa-new'),
+    );
     const bad = join(dir, 'datasets', 'textures.yaml');
     writeFileSync(bad, readFileSync(bad, 'utf8').replace(/^channels: .*$/m, 'channels: 2'));
     const before = await snapshot(store);

@@ -16,11 +16,21 @@ export interface RunningApp {
 }
 
 /** The real app on a loopback port, with response validation on so that spec drift fails tests. */
-export async function startApp(store: Store, context: Pick<ApiContext, 'ingestion'> = {}, security: SecurityConfig = NO_LIMITS): Promise<RunningApp> {
-  const settings = workerSettingsFromEnv({ dataDir: context.ingestion?.dataDir ?? dataDir(), backend: 'wasm', logger: silentLogger }, { TA_JOB_HEARTBEAT_SECONDS: '0.2' });
+export async function startApp(
+  store: Store,
+  context: Pick<ApiContext, 'ingestion'> = {},
+  security: SecurityConfig = NO_LIMITS,
+): Promise<RunningApp> {
+  const settings = workerSettingsFromEnv(
+    { dataDir: context.ingestion?.dataDir ?? dataDir(), backend: 'wasm', logger: silentLogger },
+    { TA_JOB_HEARTBEAT_SECONDS: '0.2' },
+  );
   const worker = new EmbeddedWorker(store.knex, settings);
   await worker.start();
-  const app = createApp({ store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context }, { validateResponses: true, security });
+  const app = createApp(
+    { store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context },
+    { validateResponses: true, security },
+  );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -18,7 +18,10 @@ export class CliProcess {
     env: NodeJS.ProcessEnv,
     timeoutMs: number,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.timer = setTimeout(() => {
@@ -45,14 +48,19 @@ export class CliProcess {
   async waitFor(pattern: RegExp, ms: number): Promise<void> {
     const deadline = Date.now() + ms;
     while (!pattern.test(this.out)) {
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`${this.name} ended before printing ${pattern}\n${this.output()}`);
-      if (Date.now() > deadline) throw new Error(`${this.name} did not print ${pattern} within ${ms} ms\n${this.output()}`);
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`${this.name} ended before printing ${pattern}\n${this.output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name} did not print ${pattern} within ${ms} ms\n${this.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
   /** Sends `signal` and waits for the exit; SIGKILL after `ms` more. */
-  async stop(signal: NodeJS.Signals = 'SIGTERM', ms = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async stop(
+    signal: NodeJS.Signals = 'SIGTERM',
+    ms = 15_000,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     const late = setTimeout(() => this.child.kill('SIGKILL'), ms);
     try {

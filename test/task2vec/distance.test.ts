@@ -13,12 +13,29 @@ import {
   type DistanceName,
 } from '../../src/task2vec/distance.js';
 
-const RESNET: ProbeIdentity = { id: 'resnet50-torchvision-imagenet', name: 'resnet50', architecture: 'resnet50', inputSize: 224, pixelScaling: 'imagenet-mean-std' };
-const MOBILENET: ProbeIdentity = { id: 'a1b2c3d4e5f6a7b8c9d0', name: 'mobilenet_v2_0.35_224', architecture: 'mobilenet_v2', inputSize: 224, pixelScaling: 'minus1to1' };
+const RESNET: ProbeIdentity = {
+  id: 'resnet50-torchvision-imagenet',
+  name: 'resnet50',
+  architecture: 'resnet50',
+  inputSize: 224,
+  pixelScaling: 'imagenet-mean-std',
+};
+const MOBILENET: ProbeIdentity = {
+  id: 'a1b2c3d4e5f6a7b8c9d0',
+  name: 'mobilenet_v2_0.35_224',
+  architecture: 'mobilenet_v2',
+  inputSize: 224,
+  pixelScaling: 'minus1to1',
+};
 
 const emb = (values: ArrayLike<number>, probe: ProbeIdentity = RESNET, dataset?: string): ComparableEmbedding => {
   const hessian = Float32Array.from(values);
-  return { hessian, scale: new Float32Array(hessian.length).fill(1), probe, ...(dataset === undefined ? {} : { dataset }) };
+  return {
+    hessian,
+    scale: new Float32Array(hessian.length).fill(1),
+    probe,
+    ...(dataset === undefined ? {} : { dataset }),
+  };
 };
 
 interface Pair {
@@ -36,7 +53,9 @@ function catsScansSubset0(name: string): ComparableEmbedding {
 }
 
 test('task2vec_cosine and plain_cosine match the cats-scans fixture to 1e-6, pairwise and in the matrix', () => {
-  const fixture = JSON.parse(readFileSync('../shared/fixtures/task2vec/catsscans_distances.json', 'utf8')) as { pairs: Pair[] };
+  const fixture = JSON.parse(readFileSync('../shared/fixtures/task2vec/catsscans_distances.json', 'utf8')) as {
+    pairs: Pair[];
+  };
   const names = [...new Set(fixture.pairs.flatMap((p) => [p.a, p.b]))].sort();
   assert.equal(names.length, 8);
   const embeddings = new Map(names.map((n) => [n, catsScansSubset0(n)]));
@@ -49,7 +68,10 @@ test('task2vec_cosine and plain_cosine match the cats-scans fixture to 1e-6, pai
     const b = embeddings.get(pair.b)!;
     const i = names.indexOf(pair.a);
     const j = names.indexOf(pair.b);
-    for (const [name, want, matrix] of [['task2vec_cosine', pair.task2vec_cosine, t2v], ['plain_cosine', pair.plain_cosine, plain]] as const) {
+    for (const [name, want, matrix] of [
+      ['task2vec_cosine', pair.task2vec_cosine, t2v],
+      ['plain_cosine', pair.plain_cosine, plain],
+    ] as const) {
       const got = distance(a, b, name);
       assert.ok(Math.abs(got - want) < 1e-6, `${name}(${pair.a}, ${pair.b}) = ${got}, want ${want}`);
       assert.equal(matrix.values[i * 8 + j], got);
@@ -63,13 +85,16 @@ test('embeddings of different probes are refused with both probes named', () => 
   const a = emb([1, 2, 3], RESNET, 'chest');
   const b = emb([1, 2, 3], MOBILENET, 'isic');
   for (const name of DISTANCE_NAMES) {
-    assert.throws(() => distance(a, b, name), (e: Error) => {
-      assert.match(e.message, /resnet50/);
-      assert.match(e.message, /mobilenet_v2_0\.35_224/);
-      assert.match(e.message, /'chest'/);
-      assert.match(e.message, /'isic'/);
-      return true;
-    });
+    assert.throws(
+      () => distance(a, b, name),
+      (e: Error) => {
+        assert.match(e.message, /resnet50/);
+        assert.match(e.message, /mobilenet_v2_0\.35_224/);
+        assert.match(e.message, /'chest'/);
+        assert.match(e.message, /'isic'/);
+        return true;
+      },
+    );
   }
   assert.throws(() => distanceMatrix([a, emb([1, 2, 3]), b]), /mobilenet_v2_0\.35_224/);
 });
@@ -114,7 +139,8 @@ test('dead filters: zero in both contributes nothing; zero in one is floored, ne
   for (const name of DISTANCE_NAMES) {
     const d = distance(a, b, name);
     assert.ok(finite(d) && d >= 0, `${name} = ${d}`);
-    if (name !== 'jsd') assert.ok(Math.abs(d - distance(trimmedA, trimmedB, name)) < 1e-9, `${name} ignores a filter dead in both`);
+    if (name !== 'jsd')
+      assert.ok(Math.abs(d - distance(trimmedA, trimmedB, name)) < 1e-9, `${name} ignores a filter dead in both`);
   }
   // jsd is a mean over all filters: the shared dead filter adds 0 to the sum but counts.
   assert.ok(Math.abs(distance(a, b, 'jsd') * 4 - distance(trimmedA, trimmedB, 'jsd') * 3) < 1e-9);

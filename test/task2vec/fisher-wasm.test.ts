@@ -14,7 +14,12 @@ test('exact Fisher on the wasm backend matches the PyTorch per-filter values to 
   const all = tinyInputs(fx);
   try {
     const before = tf.memory().numTensors;
-    const fisher = exactFisher(probe, (indices) => tf.tidy(() => tf.gather(all, tf.tensor1d(indices, 'int32'))), fx.inputs_nhwc.length, tinyHead(fx));
+    const fisher = exactFisher(
+      probe,
+      (indices) => tf.tidy(() => tf.gather(all, tf.tensor1d(indices, 'int32'))),
+      fx.inputs_nhwc.length,
+      tinyHead(fx),
+    );
     assert.equal(tf.memory().numTensors, before);
     expectedFisher(fx).forEach((w, i) => {
       if (w > 1e-9) assert.ok(Math.abs(fisher[i]! - w) / w < 1e-4, `filter ${i}: got ${fisher[i]}, want ${w}`);

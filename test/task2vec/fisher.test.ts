@@ -8,7 +8,14 @@ import { classifierLogits } from '../../src/task2vec/classifier.js';
 import { microBatchSize, montecarloBatch, planMontecarlo, type InputBatch } from '../../src/task2vec/fisher.js';
 import { exactFisher, montecarloFisher } from '../../src/task2vec/task2vec.js';
 import { createRng, uniformSampler } from '../../src/task2vec/random.js';
-import { expectedFisher, readTinyFixture, tinyHead, tinyInputs, tinyProbe, type TinyFixture } from './helpers/tiny-probe.js';
+import {
+  expectedFisher,
+  readTinyFixture,
+  tinyHead,
+  tinyInputs,
+  tinyProbe,
+  type TinyFixture,
+} from './helpers/tiny-probe.js';
 
 let fx: TinyFixture;
 let probe: Probe;
@@ -35,10 +42,17 @@ after(() => {
 test('the tiny probe reproduces the fixture probabilities, and its weights come in the fixture order', () => {
   assert.deepEqual(
     probe.weights.map((w) => [w.name, w.kind, w.filters]),
-    [['conv1/kernel', 'conv', 6], ['bn1/gamma', 'batchnorm', 6], ['conv2/kernel', 'conv', 8], ['dw3/depthwise_kernel', 'depthwise', 8]],
+    [
+      ['conv1/kernel', 'conv', 6],
+      ['bn1/gamma', 'batchnorm', 6],
+      ['conv2/kernel', 'conv', 8],
+      ['dw3/depthwise_kernel', 'depthwise', 8],
+    ],
   );
   const p = tf.tidy(() => tf.softmax(classifierLogits(probe.features(all), head))).arraySync() as number[][];
-  fx.probabilities.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(p[i]![j]! - v) < 1e-6, `p[${i}][${j}]`)));
+  fx.probabilities.forEach((row, i) =>
+    row.forEach((v, j) => assert.ok(Math.abs(p[i]![j]! - v) < 1e-6, `p[${i}][${j}]`)),
+  );
 });
 
 test('exact Fisher matches the PyTorch per-filter values to a relative error below 1e-4', () => {
@@ -63,7 +77,11 @@ test('Monte Carlo Fisher with batch size 1 and uniform sampling converges to the
   // a filter, or one that squared the expectation over labels (which is zero) instead of taking
   // the expectation of the square, fails these bounds.
   const before = tf.memory().numTensors;
-  const plan = planMontecarlo(uniformSampler(fx.inputs_nhwc.length), createRng(0), 0, { samples: 480, batchSize: 1, epochs: 1 });
+  const plan = planMontecarlo(uniformSampler(fx.inputs_nhwc.length), createRng(0), 0, {
+    samples: 480,
+    batchSize: 1,
+    epochs: 1,
+  });
   assert.equal(plan.batches.length, 480);
   const mc = montecarloFisher(probe, inputs, head, plan);
   assert.equal(tf.memory().numTensors, before);
@@ -88,10 +106,17 @@ test('a Monte Carlo batch split into micro-batches gives the batch-mean gradient
     const split = montecarloBatch(probe, all, head, 1234, micro);
     for (let i = 0; i < whole.length; i++) {
       const scale = Math.max(Math.abs(whole[i]!), 1e-12);
-      assert.ok(Math.abs(split[i]! - whole[i]!) / scale < 1e-4, `micro ${micro}, entry ${i}: ${split[i]} vs ${whole[i]}`);
+      assert.ok(
+        Math.abs(split[i]! - whole[i]!) / scale < 1e-4,
+        `micro ${micro}, entry ${i}: ${split[i]} vs ${whole[i]}`,
+      );
     }
   }
-  assert.notDeepEqual(Array.from(montecarloBatch(probe, all, head, 99, all.shape[0])), Array.from(whole), 'another label seed draws other labels');
+  assert.notDeepEqual(
+    Array.from(montecarloBatch(probe, all, head, 99, all.shape[0])),
+    Array.from(whole),
+    'another label seed draws other labels',
+  );
 });
 
 test('the micro-batch keeps a 224 px backward pass near 25 images and never falls below one', () => {

@@ -28,10 +28,23 @@ test('worker threads give exactly the embedding of a single-thread run, for both
   const probe = await loadProbe(folder);
   try {
     for (const method of ['montecarlo', 'exact'] as const) {
-      const subset = method === 'exact' ? { ...images, count: 10, pixels: images.pixels.subarray(0, 10 * 28 * 28), labels: images.labels.subarray(0, 10) } : images;
+      const subset =
+        method === 'exact'
+          ? {
+              ...images,
+              count: 10,
+              pixels: images.pixels.subarray(0, 10 * 28 * 28),
+              labels: images.labels.subarray(0, 10),
+            }
+          : images;
       const here = embed(probe, subset, { ...options, method });
       const seen: Task2VecProgress[] = [];
-      const pooled = await embedParallel({ folder }, subset, { ...options, method }, { workers: 2, onProgress: (p) => seen.push(p) });
+      const pooled = await embedParallel(
+        { folder },
+        subset,
+        { ...options, method },
+        { workers: 2, onProgress: (p) => seen.push(p) },
+      );
       assert.equal(pooled.probe.id, here.probe.id);
       assert.deepEqual(Buffer.from(pooled.hessian.buffer), Buffer.from(here.hessian.buffer), method);
       assert.equal(pooled.imageCount, subset.count);
@@ -48,6 +61,12 @@ test('the calling thread keeps no tensors from a parallel run, and refusals come
   const before = tf.memory().numTensors;
   await embedParallel({ folder }, images, options, { workers: 2 });
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(embedParallel({ folder }, { ...images, labels: new Int32Array(images.count) }, options, { workers: 2 }), /single class/);
-  await assert.rejects(embedParallel({ folder: join(folder, 'missing') }, images, options, { workers: 2 }), /no model\.json/);
+  await assert.rejects(
+    embedParallel({ folder }, { ...images, labels: new Int32Array(images.count) }, options, { workers: 2 }),
+    /single class/,
+  );
+  await assert.rejects(
+    embedParallel({ folder: join(folder, 'missing') }, images, options, { workers: 2 }),
+    /no model\.json/,
+  );
 });

@@ -57,8 +57,13 @@ test('tensor memory is the same before and after an embedding, for both Fisher m
     counts.add(tf.memory().numTensors);
     during.set(p.stage, counts);
   });
-  for (const [stage, counts] of during) assert.equal(counts.size, 1, `${stage}: tensor counts ${[...counts].join(', ')}`);
-  embed(probe, { ...images, count: 6, pixels: images.pixels.subarray(0, 6 * 28 * 28), labels: Int32Array.of(0, 1, 1, 0, 1, 0) }, { ...small, method: 'exact' });
+  for (const [stage, counts] of during)
+    assert.equal(counts.size, 1, `${stage}: tensor counts ${[...counts].join(', ')}`);
+  embed(
+    probe,
+    { ...images, count: 6, pixels: images.pixels.subarray(0, 6 * 28 * 28), labels: Int32Array.of(0, 1, 1, 0, 1, 0) },
+    { ...small, method: 'exact' },
+  );
   assert.equal(tf.memory().numTensors, before);
 });
 
@@ -69,7 +74,10 @@ test('a one-class dataset is refused with a reason', () => {
 
 test('inconsistent image buffers and bad options are refused before any work', () => {
   assert.throws(() => embed(probe, { ...images, count: 61 }, small), /pixel bytes/);
-  assert.throws(() => embed(probe, images, { ...small, method: 'variational' as 'exact' }), /unknown Fisher method 'variational'/);
+  assert.throws(
+    () => embed(probe, images, { ...small, method: 'variational' as 'exact' }),
+    /unknown Fisher method 'variational'/,
+  );
   assert.throws(() => embed(probe, images, { ...small, samples: 0 }), /samples must be a positive integer/);
 });
 
@@ -94,7 +102,12 @@ test('progress is reported per stage, counting up to its total with a rate and a
 });
 
 test('the exact method averages over every image once', () => {
-  const few = { ...images, count: 6, pixels: images.pixels.subarray(0, 6 * 28 * 28), labels: Int32Array.of(0, 1, 1, 0, 1, 0) };
+  const few = {
+    ...images,
+    count: 6,
+    pixels: images.pixels.subarray(0, 6 * 28 * 28),
+    labels: Int32Array.of(0, 1, 1, 0, 1, 0),
+  };
   const seen: Task2VecProgress[] = [];
   const e = embed(probe, few, { ...small, method: 'exact' }, (p) => seen.push(p));
   assert.equal(e.method, 'exact');

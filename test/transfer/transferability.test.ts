@@ -58,12 +58,20 @@ test('a result without a matching baseline says why', () => {
   assert.match(outcome.message, /target 'isic', architecture 'resnet50', 5 folds of auc-ovr-weighted, image size 224/);
   const otherArchitecture = transferability({ ...transfer, architecture: 'densenet121' }, results);
   assert.ok(!otherArchitecture.ok);
-  const baseline = transferability(results.find((r) => r.source === null)!, results);
+  const baseline = transferability(
+    results.find((r) => r.source === null)!,
+    results,
+  );
   assert.ok(!baseline.ok && baseline.reason === 'is-baseline');
 });
 
 test('several matching baselines are averaged fold-wise and named', () => {
-  const base = { target: 'x', architecture: 'a', protocol: { folds: 2, metric: 'auc-ovr-weighted' as const }, provenance: { contributor: 'c' } };
+  const base = {
+    target: 'x',
+    architecture: 'a',
+    protocol: { folds: 2, metric: 'auc-ovr-weighted' as const },
+    provenance: { contributor: 'c' },
+  };
   const results = [
     { ...base, id: 'b1', source: null, foldValues: [0.8, 0.9] },
     { ...base, id: 'b2', source: null, foldValues: [0.6, 0.7] },
@@ -80,12 +88,16 @@ test('CSV problems are reported by file line', () => {
   const bad = contributionsFromCsv('source,target,fold_1,fold_2\nimagenet,isic,0.9\n');
   assert.ok(!bad.ok);
   assert.deepEqual(bad.errors, [{ path: 'line 2', message: 'has 3 fields, the header has 4' }]);
-  const blankLines = contributionsFromCsv('source,target,fold_1\n\nimagenet,isic,0.9\n\nstl10,isic,0.8\n', { architecture: 'r' });
+  const blankLines = contributionsFromCsv('source,target,fold_1\n\nimagenet,isic,0.9\n\nstl10,isic,0.8\n', {
+    architecture: 'r',
+  });
   assert.ok(blankLines.ok);
   assert.deepEqual(blankLines.value.lines, [3, 5]);
   const noFolds = contributionsFromCsv('source,target,auc\n');
   assert.ok(!noFolds.ok);
-  const quoted = contributionsFromCsv('source,target,fold_1,notes\r\nimagenet,isic,0.9,"lr 1e-4, ""warm"" start"\r\n', { architecture: 'r' });
+  const quoted = contributionsFromCsv('source,target,fold_1,notes\r\nimagenet,isic,0.9,"lr 1e-4, ""warm"" start"\r\n', {
+    architecture: 'r',
+  });
   assert.ok(quoted.ok);
   assert.deepEqual((quoted.value.items[0] as { protocol: { notes: string } }).protocol.notes, 'lr 1e-4, "warm" start');
 });

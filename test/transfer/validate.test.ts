@@ -22,7 +22,16 @@ function contribution(overrides: Record<string, unknown> = {}): Record<string, u
 }
 
 test('a valid contribution is normalised', () => {
-  const outcome = validateContribution(contribution({ folds: [{ fold: 3, value: 0.93 }, { fold: 1, value: 0.94 }, { fold: 2, value: 0.95 }] }), context);
+  const outcome = validateContribution(
+    contribution({
+      folds: [
+        { fold: 3, value: 0.93 },
+        { fold: 1, value: 0.94 },
+        { fold: 2, value: 0.95 },
+      ],
+    }),
+    context,
+  );
   assert.ok(outcome.ok, JSON.stringify(outcome));
   assert.deepEqual(outcome.value.foldValues, [0.94, 0.95, 0.93]);
   assert.equal(outcome.value.provenance.doi, '10.1109/ISBI48211.2021.9434021');
@@ -42,16 +51,36 @@ test('baselines written as "none" or as source == target become source null', ()
 });
 
 test('an AUC of 1.3 is rejected at its fold', () => {
-  const outcome = validateContribution(contribution({ folds: [{ fold: 1, value: 0.9 }, { fold: 2, value: 1.3 }, { fold: 3, value: 0.9 }] }), context);
+  const outcome = validateContribution(
+    contribution({
+      folds: [
+        { fold: 1, value: 0.9 },
+        { fold: 2, value: 1.3 },
+        { fold: 3, value: 0.9 },
+      ],
+    }),
+    context,
+  );
   assert.ok(!outcome.ok);
   assert.deepEqual(outcome.errors, [{ path: 'folds[1].value', message: 'metric value must lie in [0, 1], got 1.3' }]);
 });
 
 test('a missing fold, a repeated fold and an extra fold are named', () => {
-  const missing = validateContribution(contribution({ folds: [{ fold: 1, value: 0.9 }, { fold: 3, value: 0.9 }] }), context);
+  const missing = validateContribution(
+    contribution({
+      folds: [
+        { fold: 1, value: 0.9 },
+        { fold: 3, value: 0.9 },
+      ],
+    }),
+    context,
+  );
   assert.ok(!missing.ok);
   assert.deepEqual(missing.errors, [{ path: 'folds', message: 'protocol has 3 folds but fold 2 is missing' }]);
-  const repeated = validateContribution(contribution({ folds: [0.9, 0.9, 0.9, 0.8].map((value, i) => ({ fold: i === 3 ? 2 : i + 1, value })) }), context);
+  const repeated = validateContribution(
+    contribution({ folds: [0.9, 0.9, 0.9, 0.8].map((value, i) => ({ fold: i === 3 ? 2 : i + 1, value })) }),
+    context,
+  );
   assert.ok(!repeated.ok);
   assert.deepEqual(repeated.errors, [{ path: 'folds[3].fold', message: 'fold 2 appears more than once' }]);
   const extra = validateContribution(contribution({ folds: [0.9, 0.9, 0.9, 0.9] }), context);
@@ -76,8 +105,14 @@ test('unknown datasets, missing architecture and a bad protocol are all reported
 test('provenance needs a contributor unless the caller supplies one, and checks DOI and URL', () => {
   const anonymous = validateContribution(contribution({ provenance: { doi: 'nonsense', url: 'ftp://x' } }), context);
   assert.ok(!anonymous.ok);
-  assert.deepEqual(anonymous.errors.map((e) => e.path), ['provenance.contributor', 'provenance.doi', 'provenance.url']);
-  const authenticated = validateContribution(contribution({ provenance: undefined }), { ...context, contributor: 'grace' });
+  assert.deepEqual(
+    anonymous.errors.map((e) => e.path),
+    ['provenance.contributor', 'provenance.doi', 'provenance.url'],
+  );
+  const authenticated = validateContribution(contribution({ provenance: undefined }), {
+    ...context,
+    contributor: 'grace',
+  });
   assert.ok(authenticated.ok);
   assert.equal(authenticated.value.provenance.contributor, 'grace');
 });
@@ -86,9 +121,21 @@ test('a batch is rejected whole when one item is bad or two items are the same r
   const bad = validateBatch([contribution(), contribution({ target: 'chest', folds: [0.9, 1.3, 0.9] })], context);
   assert.ok(!bad.ok);
   assert.deepEqual(bad.errors, [{ path: '[1].folds[1]', message: 'metric value must lie in [0, 1], got 1.3' }]);
-  const duplicated = validateBatch([contribution(), contribution({ target: 'chest' }), contribution({ protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 112, epochs: 50, notes: 'resubmitted' } })], context);
+  const duplicated = validateBatch(
+    [
+      contribution(),
+      contribution({ target: 'chest' }),
+      contribution({
+        protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 112, epochs: 50, notes: 'resubmitted' },
+      }),
+    ],
+    context,
+  );
   assert.ok(!duplicated.ok);
-  assert.deepEqual(duplicated.errors.map((e) => e.path), ['[2]']);
+  assert.deepEqual(
+    duplicated.errors.map((e) => e.path),
+    ['[2]'],
+  );
   assert.match(duplicated.errors[0]!.message, /duplicates result \[0\]/);
   const fine = validateBatch([contribution(), contribution({ target: 'chest' })], context);
   assert.ok(fine.ok);
@@ -99,7 +146,10 @@ test('a batch is rejected whole when one item is bad or two items are the same r
 test('different values or protocols are not duplicates', () => {
   const a = validateContribution(contribution(), context);
   const b = validateContribution(contribution({ folds: [0.94, 0.95, 0.931] }), context);
-  const c = validateContribution(contribution({ protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 224, epochs: 50 } }), context);
+  const c = validateContribution(
+    contribution({ protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 224, epochs: 50 } }),
+    context,
+  );
   assert.ok(a.ok && b.ok && c.ok);
   assert.notEqual(duplicateKey(a.value), duplicateKey(b.value));
   assert.notEqual(duplicateKey(a.value), duplicateKey(c.value));

@@ -17,7 +17,10 @@ export const analysisRoutes: Route[] = [
     async handle(ctx, req, res) {
       const target = stringParam(req, 'target');
       const architecture = stringParam(req, 'architecture');
-      const rows = await transferabilityTable(ctx.store, { ...(target ? { target } : {}), ...(architecture ? { architecture } : {}) });
+      const rows = await transferabilityTable(ctx.store, {
+        ...(target ? { target } : {}),
+        ...(architecture ? { architecture } : {}),
+      });
       sendRead(req, res, {
         items: rows.map(({ id, source, target: t, architecture: a, protocol, ...rest }) => ({
           result_id: id,
@@ -25,7 +28,9 @@ export const analysisRoutes: Route[] = [
           target: t,
           architecture: a,
           protocol,
-          ...('transferability' in rest ? { transferability: rest.transferability } : { transferability_unavailable: rest.transferability_unavailable }),
+          ...('transferability' in rest
+            ? { transferability: rest.transferability }
+            : { transferability_unavailable: rest.transferability_unavailable }),
         })),
       });
     },
@@ -35,7 +40,10 @@ export const analysisRoutes: Route[] = [
     path: '/v1/analysis/correlations',
     async handle(ctx, req, res) {
       const architecture = stringParam(req, 'architecture');
-      const analysis = await correlationAnalysis(ctx.store, { proxy: proxyParam(req), ...(architecture ? { architecture } : {}) });
+      const analysis = await correlationAnalysis(ctx.store, {
+        proxy: proxyParam(req),
+        ...(architecture ? { architecture } : {}),
+      });
       sendRead(req, res, presentAnalysis(analysis));
     },
   },

@@ -1,10 +1,18 @@
 import { presentResult } from '../../presenters/evidence.js';
-import { contributeResults, fromWireInput, wireField, withdrawResult, withTransferability } from '../../services/index.js';
+import {
+  contributeResults,
+  fromWireInput,
+  wireField,
+  withdrawResult,
+  withTransferability,
+} from '../../services/index.js';
 import type { Route } from '../route.js';
 
 /** The body is either one result or `{results: [...]}`; the spec has told the two apart already. */
 function itemsOf(body: Record<string, unknown>): { items: unknown[]; batch: boolean } {
-  return Array.isArray(body.results) ? { items: body.results as unknown[], batch: true } : { items: [body], batch: false };
+  return Array.isArray(body.results)
+    ? { items: body.results as unknown[], batch: true }
+    : { items: [body], batch: false };
 }
 
 export const contributionRoutes: Route[] = [
@@ -21,7 +29,10 @@ export const contributionRoutes: Route[] = [
         field,
         ...(key === undefined ? {} : { idempotencyKey: key }),
         request: body,
-        reply: (stored) => ({ status: 201, body: batch ? { results: stored.map(presentResult) } : presentResult(stored[0]!) }),
+        reply: (stored) => ({
+          status: 201,
+          body: batch ? { results: stored.map(presentResult) } : presentResult(stored[0]!),
+        }),
       });
       if (reply.replayed) res.set('Idempotent-Replayed', 'true');
       if (!batch) res.location(`/v1/results/${(reply.body as { id: string }).id}`);

@@ -10,7 +10,15 @@ export const datasetRoutes: Route[] = [
     async handle(ctx, req, res) {
       const origin = stringParam(req, 'origin') as 'natural' | 'medical' | undefined;
       const modality = stringParam(req, 'modality');
-      sendRead(req, res, await listDatasets(ctx.store, { ...(origin ? { origin } : {}), ...(modality ? { modality } : {}) }, pageOf(req)));
+      sendRead(
+        req,
+        res,
+        await listDatasets(
+          ctx.store,
+          { ...(origin ? { origin } : {}), ...(modality ? { modality } : {}) },
+          pageOf(req),
+        ),
+      );
     },
   },
   {

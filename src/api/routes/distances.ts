@@ -12,7 +12,10 @@ export const distanceRoutes: Route[] = [
     async handle(ctx, req, res) {
       const probe = stringParam(req, 'probe');
       const distance = stringParam(req, 'distance') as DistanceChoice | undefined;
-      const d = await storedDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b')), { ...(probe ? { probe } : {}), ...(distance ? { distance } : {}) });
+      const d = await storedDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b')), {
+        ...(probe ? { probe } : {}),
+        ...(distance ? { distance } : {}),
+      });
       sendRead(req, res, presentDistance(d));
     },
   },
@@ -21,7 +24,10 @@ export const distanceRoutes: Route[] = [
     path: '/v1/distances/matrix',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['DistanceMatrixRequest'];
-      const m = await storedDistanceMatrix(ctx.store, body.datasets, { ...(body.probe ? { probe: body.probe } : {}), ...(body.distance ? { distance: body.distance } : {}) });
+      const m = await storedDistanceMatrix(ctx.store, body.datasets, {
+        ...(body.probe ? { probe: body.probe } : {}),
+        ...(body.distance ? { distance: body.distance } : {}),
+      });
       res.json(presentDistanceMatrix(m));
     },
   },

@@ -1,6 +1,14 @@
 import { notFound } from '../../errors.js';
 import { presentEmbedding, presentProbe } from '../../presenters/embeddings.js';
-import { datasetEmbeddings, embeddingView, findProbe, importEmbedding, knownProbes, registerProbeFolder, resolveInsideRoots } from '../../services/index.js';
+import {
+  datasetEmbeddings,
+  embeddingView,
+  findProbe,
+  importEmbedding,
+  knownProbes,
+  registerProbeFolder,
+  resolveInsideRoots,
+} from '../../services/index.js';
 import type { EmbedJobParams } from '../../services/job-runners.js';
 import { acceptJob } from './jobs.js';
 import { sendRead } from '../conditional.js';
@@ -63,7 +71,11 @@ export const embeddingRoutes: Route[] = [
           ...(body.epochs !== undefined ? { classifier: { epochs: body.epochs } } : {}),
         },
       };
-      await acceptJob(ctx, res, { kind: 'embed', params: { ...params }, ...(body.requires_backend !== undefined ? { requiresBackend: body.requires_backend } : {}) });
+      await acceptJob(ctx, res, {
+        kind: 'embed',
+        params: { ...params },
+        ...(body.requires_backend !== undefined ? { requiresBackend: body.requires_backend } : {}),
+      });
     },
   },
   {
@@ -73,7 +85,13 @@ export const embeddingRoutes: Route[] = [
       const body = req.body as Schemas['EmbeddingImport'];
       const view = await importEmbedding(ctx.store, {
         dataset: body.dataset,
-        probe: { id: body.probe.id, ...(body.probe.name !== undefined ? { name: body.probe.name } : {}), architecture: body.probe.architecture, inputSize: body.probe.input_size, pixelScaling: body.probe.pixel_scaling },
+        probe: {
+          id: body.probe.id,
+          ...(body.probe.name !== undefined ? { name: body.probe.name } : {}),
+          architecture: body.probe.architecture,
+          inputSize: body.probe.input_size,
+          pixelScaling: body.probe.pixel_scaling,
+        },
         ...(body.method !== undefined ? { method: body.method } : {}),
         ...(body.options !== undefined ? { options: body.options } : {}),
         ...(body.contributor !== undefined ? { contributor: body.contributor } : {}),

@@ -19,14 +19,24 @@ export const expertRoutes: Route[] = [
     method: 'get',
     path: '/v1/datasets/{id}/expert-features',
     async handle(ctx, req, res) {
-      sendRead(req, res, presentExpertFeatures(await datasetExpertFeatures(ctx.store, String(req.params.id)), TIE_RULE));
+      sendRead(
+        req,
+        res,
+        presentExpertFeatures(await datasetExpertFeatures(ctx.store, String(req.params.id)), TIE_RULE),
+      );
     },
   },
   {
     method: 'get',
     path: '/v1/expert-distances',
     async handle(ctx, req, res) {
-      sendRead(req, res, presentExpertDistance(await storedExpertDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b')))));
+      sendRead(
+        req,
+        res,
+        presentExpertDistance(
+          await storedExpertDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b'))),
+        ),
+      );
     },
   },
 ];

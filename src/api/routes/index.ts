@@ -13,4 +13,17 @@ import { studyRoutes } from './studies.js';
 import { jobRoutes } from './jobs.js';
 
 /** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
-export const routes: readonly Route[] = [...healthRoutes, ...datasetRoutes, ...resultRoutes, ...contributionRoutes, ...analysisRoutes, ...recommendationRoutes, ...ingestionRoutes, ...embeddingRoutes, ...distanceRoutes, ...expertRoutes, ...studyRoutes, ...jobRoutes];
+export const routes: readonly Route[] = [
+  ...healthRoutes,
+  ...datasetRoutes,
+  ...resultRoutes,
+  ...contributionRoutes,
+  ...analysisRoutes,
+  ...recommendationRoutes,
+  ...ingestionRoutes,
+  ...embeddingRoutes,
+  ...distanceRoutes,
+  ...expertRoutes,
+  ...studyRoutes,
+  ...jobRoutes,
+];

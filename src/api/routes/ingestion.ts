@@ -27,7 +27,9 @@ function optionsOf(body: Fields): IngestOptions {
     ...(body.skip_bad !== undefined ? { skipBad: body.skip_bad } : {}),
     ...(body.ignore_unlabelled !== undefined ? { ignoreUnlabelled: body.ignore_unlabelled } : {}),
     ...(body.size !== undefined ? { size: body.size } : {}),
-    ...(body.channels !== undefined ? { channels: body.channels === 'auto' ? 'auto' : (Number(body.channels) as 1 | 3) } : {}),
+    ...(body.channels !== undefined
+      ? { channels: body.channels === 'auto' ? 'auto' : (Number(body.channels) as 1 | 3) }
+      : {}),
     ...(body.min_class_size !== undefined ? { minClassSize: body.min_class_size } : {}),
     ...(body.split_seed !== undefined ? { splitSeed: body.split_seed } : {}),
   };
@@ -45,7 +47,15 @@ export const ingestionRoutes: Route[] = [
       const kept = join(settings.dataDir, 'uploads', basename(upload.path));
       await mkdir(dirname(kept), { recursive: true });
       await rename(upload.path, kept);
-      const params: IngestJobParams = { path: kept, displayName: upload.originalname || FILE_FIELD, field: FILE_FIELD, metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(settings.maxUploadBytes), removeWhenDone: true };
+      const params: IngestJobParams = {
+        path: kept,
+        displayName: upload.originalname || FILE_FIELD,
+        field: FILE_FIELD,
+        metadata: metadataOf(body),
+        options: optionsOf(body),
+        limits: limitsForUpload(settings.maxUploadBytes),
+        removeWhenDone: true,
+      };
       await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } }).catch(async (e: unknown) => {
         await rm(kept, { force: true });
         throw e;
@@ -59,7 +69,14 @@ export const ingestionRoutes: Route[] = [
       const body = req.body as components['schemas']['DatasetIngestion'];
       const settings = ingestionSettings(ctx);
       const path = await resolveInsideRoots(body.path, settings.dataRoots, 'path');
-      const params: IngestJobParams = { path, displayName: body.path, field: 'path', metadata: metadataOf(body), options: optionsOf(body), limits: limitsForUpload(settings.maxUploadBytes) };
+      const params: IngestJobParams = {
+        path,
+        displayName: body.path,
+        field: 'path',
+        metadata: metadataOf(body),
+        options: optionsOf(body),
+        limits: limitsForUpload(settings.maxUploadBytes),
+      };
       await acceptJob(ctx, res, { kind: 'ingest', params: { ...params } });
     },
   },
@@ -70,7 +87,12 @@ export const ingestionRoutes: Route[] = [
       const id = String(req.params.id);
       const profile = await ingestedProfile(ctx.store, id);
       if (profile === null) {
-        throw new AppError('not-found', 'No profile', `dataset '${id}' was registered without images, so it has no profile`, [{ field: 'id', message: 'no ingested images' }]);
+        throw new AppError(
+          'not-found',
+          'No profile',
+          `dataset '${id}' was registered without images, so it has no profile`,
+          [{ field: 'id', message: 'no ingested images' }],
+        );
       }
       sendRead(req, res, presentProfile(profile));
     },

@@ -1,6 +1,14 @@
 import type { Response } from 'express';
 import { isTerminal, type Job, type JobKind, type JobState } from '../../jobs/index.js';
-import { cancelJob, jobById, jobCounts, jobOrNotFound, listJobRecords, submitJob, type Submission } from '../../services/jobs.js';
+import {
+  cancelJob,
+  jobById,
+  jobCounts,
+  jobOrNotFound,
+  listJobRecords,
+  submitJob,
+  type Submission,
+} from '../../services/jobs.js';
 import { metricsRegistry, jobsByState } from '../../services/telemetry.js';
 import { JOB_STATES } from '../../jobs/index.js';
 import { presentJob } from '../../presenters/jobs.js';
@@ -56,8 +64,15 @@ export const jobRoutes: Route[] = [
       const { page, pageSize } = pageOf(req);
       const state = stringParam(req, 'state') as JobState | undefined;
       const kind = stringParam(req, 'kind') as JobKind | undefined;
-      const found = await listJobRecords(ctx.store, { ...(state ? { state } : {}), ...(kind ? { kind } : {}), limit: pageSize, offset: (page - 1) * pageSize });
-      res.set('cache-control', 'no-store').json({ items: found.items.map(presentJob), page, page_size: pageSize, total: found.total });
+      const found = await listJobRecords(ctx.store, {
+        ...(state ? { state } : {}),
+        ...(kind ? { kind } : {}),
+        limit: pageSize,
+        offset: (page - 1) * pageSize,
+      });
+      res
+        .set('cache-control', 'no-store')
+        .json({ items: found.items.map(presentJob), page, page_size: pageSize, total: found.total });
     },
   },
   {

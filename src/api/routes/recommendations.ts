@@ -17,11 +17,16 @@ export const recommendationRoutes: Route[] = [
     path: '/v1/recommendations',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['RecommendationRequest'];
-      if ((body.study === undefined) !== (body.candidate_set === undefined)) throw invalid('study and candidate_set go together', [{ field: body.study === undefined ? 'study' : 'candidate_set', message: 'give both or neither' }]);
+      if ((body.study === undefined) !== (body.candidate_set === undefined))
+        throw invalid('study and candidate_set go together', [
+          { field: body.study === undefined ? 'study' : 'candidate_set', message: 'give both or neither' },
+        ]);
       const result = await ctx.recommendations!.recommend({
         target: body.target,
         ...(body.candidates ? { candidates: body.candidates } : {}),
-        ...(body.study !== undefined && body.candidate_set !== undefined ? { context: { study: body.study, candidateSet: body.candidate_set } } : {}),
+        ...(body.study !== undefined && body.candidate_set !== undefined
+          ? { context: { study: body.study, candidateSet: body.candidate_set } }
+          : {}),
         ...(body.top_k !== undefined ? { topK: body.top_k } : {}),
       });
       res.json(presentRecommendations(result));

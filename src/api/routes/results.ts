@@ -14,7 +14,12 @@ export const resultRoutes: Route[] = [
       const architecture = stringParam(req, 'architecture');
       const page = await listResults(
         ctx.store,
-        { ...(source ? { source } : {}), ...(target ? { target } : {}), ...(architecture ? { architecture } : {}), includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false },
+        {
+          ...(source ? { source } : {}),
+          ...(target ? { target } : {}),
+          ...(architecture ? { architecture } : {}),
+          includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
+        },
         { source: 'source', target: 'target' },
         pageOf(req),
       );

@@ -1,4 +1,11 @@
-import { importPairSignals, importStudy, signalsForTarget, studyDetail, studySummaries, type SignalSubjectKind } from '../../services/index.js';
+import {
+  importPairSignals,
+  importStudy,
+  signalsForTarget,
+  studyDetail,
+  studySummaries,
+  type SignalSubjectKind,
+} from '../../services/index.js';
 import type { StudyFolder } from '../../studies/index.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
@@ -9,7 +16,8 @@ type Schemas = components['schemas'];
 
 function folderOf(body: Schemas['StudyUpload']): StudyFolder {
   const files = new Map<string, Uint8Array>();
-  for (const f of body.files) files.set(f.path, f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : new TextEncoder().encode(f.content));
+  for (const f of body.files)
+    files.set(f.path, f.encoding === 'base64' ? Buffer.from(f.content, 'base64') : new TextEncoder().encode(f.content));
   return { name: body.name ?? 'study', files };
 }
 
@@ -53,7 +61,11 @@ export const studyRoutes: Route[] = [
       const signal = stringParam(req, 'signal');
       const subjectKind = stringParam(req, 'subject_kind') as SignalSubjectKind | undefined;
       const provenance = stringParam(req, 'provenance');
-      const items = await signalsForTarget(ctx.store, String(req.params.id), { ...(signal ? { signal } : {}), ...(subjectKind ? { subjectKind } : {}), ...(provenance ? { provenance } : {}) });
+      const items = await signalsForTarget(ctx.store, String(req.params.id), {
+        ...(signal ? { signal } : {}),
+        ...(subjectKind ? { subjectKind } : {}),
+        ...(provenance ? { provenance } : {}),
+      });
       sendRead(req, res, { items });
     },
   },

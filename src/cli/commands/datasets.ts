@@ -13,12 +13,19 @@ export function datasetsCommand(): Command {
     .option('--modality <modality>', 'only this modality (for example x-ray, dermoscopy)')
     .option('--json', 'print JSON')
     .action(async (opts: { origin?: 'natural' | 'medical'; modality?: string; json?: boolean }) => {
-      const items = await withStore((store) => allDatasets(store, { ...(opts.origin ? { origin: opts.origin } : {}), ...(opts.modality ? { modality: opts.modality } : {}) }));
+      const items = await withStore((store) =>
+        allDatasets(store, {
+          ...(opts.origin ? { origin: opts.origin } : {}),
+          ...(opts.modality ? { modality: opts.modality } : {}),
+        }),
+      );
       if (opts.json) return printJson(items);
-      console.log(table(
-        ['id', 'name', 'origin', 'modality', 'images', 'classes', 'expert features'],
-        items.map((d) => [d.id, d.name, d.origin, d.modality, d.images, d.classes, d.expert_features ? 'yes' : 'no']),
-      ));
+      console.log(
+        table(
+          ['id', 'name', 'origin', 'modality', 'images', 'classes', 'expert features'],
+          items.map((d) => [d.id, d.name, d.origin, d.modality, d.images, d.classes, d.expert_features ? 'yes' : 'no']),
+        ),
+      );
     });
 
   datasets
@@ -30,14 +37,35 @@ export function datasetsCommand(): Command {
       const dataset = await withStore((store) => datasetById(store, id));
       if (opts.json) return printJson(dataset);
       const rows: [string, unknown][] = [
-        ['id', dataset.id], ['name', dataset.name], ['description', dataset.description], ['origin', dataset.origin],
-        ['modality', dataset.modality], ['images', dataset.images], ['classes', dataset.classes], ['image size', dataset.image_size],
-        ['channels', dataset.channels], ['licence', dataset.licence], ['citation', dataset.citation], ['home page', dataset.homepage],
+        ['id', dataset.id],
+        ['name', dataset.name],
+        ['description', dataset.description],
+        ['origin', dataset.origin],
+        ['modality', dataset.modality],
+        ['images', dataset.images],
+        ['classes', dataset.classes],
+        ['image size', dataset.image_size],
+        ['channels', dataset.channels],
+        ['licence', dataset.licence],
+        ['citation', dataset.citation],
+        ['home page', dataset.homepage],
         ['backbone', dataset.backbone],
-        ['expert features', dataset.expert_features ? Object.entries(dataset.expert_features).map(([k, v]) => `${k}=${v}`).join(', ') : undefined],
+        [
+          'expert features',
+          dataset.expert_features
+            ? Object.entries(dataset.expert_features)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')
+            : undefined,
+        ],
         ['recorded from', dataset.record_origin],
       ];
-      console.log(table(['field', 'value'], rows.map(([k, v]) => [k, v === undefined ? undefined : String(v)])));
+      console.log(
+        table(
+          ['field', 'value'],
+          rows.map(([k, v]) => [k, v === undefined ? undefined : String(v)]),
+        ),
+      );
     });
 
   datasets.addCommand(addDatasetCommand());

@@ -3,7 +3,15 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { invalid } from '../../errors.js';
 import { presentEmbedding } from '../../presenters/embeddings.js';
 import { presentJob } from '../../presenters/jobs.js';
-import { datasetEmbeddings, embeddingView, findProbe, importEmbedding, IMPORT_METHODS, withStore, type EmbeddingView } from '../../services/index.js';
+import {
+  datasetEmbeddings,
+  embeddingView,
+  findProbe,
+  importEmbedding,
+  IMPORT_METHODS,
+  withStore,
+  type EmbeddingView,
+} from '../../services/index.js';
 import type { JobBackend } from '../../jobs/index.js';
 import type { EmbedJobParams } from '../../services/job-runners.js';
 import { positiveInt } from '../options.js';
@@ -12,7 +20,8 @@ import { backendOption, detachOption, queueJob, runJobHere } from './jobs.js';
 
 function seedValue(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidArgumentError(`'${value}' is not a whole number from 0 to 4294967295`);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+    throw new InvalidArgumentError(`'${value}' is not a whole number from 0 to 4294967295`);
   return n;
 }
 
@@ -54,14 +63,27 @@ export function embedCommand(): Command {
   return new Command('embed')
     .description("compute a dataset's Task2Vec embedding from its stored images with a probe, and store it")
     .argument('<dataset>', 'dataset id (its images added with transfer-atlas datasets add)')
-    .option('--probe <id|folder>', 'registered probe (id, id prefix or name) or a probe folder (default: the bundled MobileNetV2-0.35)')
-    .addOption(new Option('--method <method>', 'Fisher estimate').choices(['montecarlo', 'exact']).default('montecarlo'))
-    .option('--samples <n>', 'images drawn per epoch by the head and the Monte Carlo Fisher (default 10000)', positiveInt)
+    .option(
+      '--probe <id|folder>',
+      'registered probe (id, id prefix or name) or a probe folder (default: the bundled MobileNetV2-0.35)',
+    )
+    .addOption(
+      new Option('--method <method>', 'Fisher estimate').choices(['montecarlo', 'exact']).default('montecarlo'),
+    )
+    .option(
+      '--samples <n>',
+      'images drawn per epoch by the head and the Monte Carlo Fisher (default 10000)',
+      positiveInt,
+    )
     .option('--batch-size <n>', 'batch size of every stage (default 100)', positiveInt)
     .option('--epochs <n>', 'epochs of the classifier head (default 10)', positiveInt)
     .option('--fisher-epochs <n>', 'epochs of the Monte Carlo Fisher pass (default 1)', positiveInt)
     .option('--seed <n>', 'seed of every random choice', seedValue, 0)
-    .option('--input-size <px>', "resize to this size instead of the probe's own (a different probe identity)", positiveInt)
+    .option(
+      '--input-size <px>',
+      "resize to this size instead of the probe's own (a different probe identity)",
+      positiveInt,
+    )
     .option('--max-images <n>', 'use at most this many stored images, stratified by class', positiveInt)
     .addOption(detachOption())
     .addOption(backendOption())
@@ -81,7 +103,11 @@ export function embedCommand(): Command {
           ...(o.epochs !== undefined ? { classifier: { epochs: o.epochs } } : {}),
         },
       };
-      const submission = { kind: 'embed' as const, params: { ...params }, ...(o.requiresBackend !== undefined ? { requiresBackend: o.requiresBackend } : {}) };
+      const submission = {
+        kind: 'embed' as const,
+        params: { ...params },
+        ...(o.requiresBackend !== undefined ? { requiresBackend: o.requiresBackend } : {}),
+      };
       if (o.detach) {
         const job = await withStore((store) => queueJob(store, submission));
         if (o.json) return printJson(presentJob(job));
@@ -116,12 +142,15 @@ function jsonObject(value: string): Record<string, unknown> {
   } catch {
     throw invalid(`--options '${value}' is not JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalid('--options must be a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalid('--options must be a JSON object');
   return parsed as Record<string, unknown>;
 }
 
 export function embeddingsCommand(): Command {
-  const embeddings = new Command('embeddings').description('stored Task2Vec embeddings: list, and import ones computed elsewhere');
+  const embeddings = new Command('embeddings').description(
+    'stored Task2Vec embeddings: list, and import ones computed elsewhere',
+  );
 
   embeddings
     .command('list')
@@ -130,25 +159,47 @@ export function embeddingsCommand(): Command {
     .option('--probe <id>', 'only those of this probe')
     .option('--json', 'print JSON')
     .action(async (dataset: string, o: { probe?: string; json?: boolean }) => {
-      const items = await withStore(async (store) => datasetEmbeddings(store, dataset, o.probe === undefined ? undefined : (await findProbe(store, o.probe)).id));
+      const items = await withStore(async (store) =>
+        datasetEmbeddings(store, dataset, o.probe === undefined ? undefined : (await findProbe(store, o.probe)).id),
+      );
       if (o.json) return printJson(items.map((e) => presentEmbedding(e)));
-      console.log(table(
-        ['id', 'probe', 'px', 'method', 'dimension', 'images', 'seed', 'origin', 'created'],
-        items.map((e) => [e.id, e.probe.name, e.probe.input_size, e.method, e.hessian.length, e.imageCount, e.seed, e.origin, e.createdAt]),
-      ));
+      console.log(
+        table(
+          ['id', 'probe', 'px', 'method', 'dimension', 'images', 'seed', 'origin', 'created'],
+          items.map((e) => [
+            e.id,
+            e.probe.name,
+            e.probe.input_size,
+            e.method,
+            e.hessian.length,
+            e.imageCount,
+            e.seed,
+            e.origin,
+            e.createdAt,
+          ]),
+        ),
+      );
     });
 
   embeddings
     .command('import')
-    .description('import an embedding computed elsewhere (a float32 .npy, e.g. from the PyTorch reference) with its probe identity')
+    .description(
+      'import an embedding computed elsewhere (a float32 .npy, e.g. from the PyTorch reference) with its probe identity',
+    )
     .argument('<file>', '.npy file of float32 values, shape (D,) or (1, D)')
     .requiredOption('--dataset <id>', 'the dataset it embeds')
     .requiredOption('--probe-id <id>', "the probe's id; embeddings compare only under the same id")
     .option('--probe-name <name>', "the probe's name (default: its id)")
     .requiredOption('--architecture <name>', "the probe's architecture, e.g. resnet50")
     .requiredOption('--input-size <px>', 'input size the images were resized to', positiveInt)
-    .addOption(new Option('--pixel-scaling <scaling>', 'how pixels were scaled').choices(['minus1to1', 'zero1', 'imagenet-mean-std']).makeOptionMandatory())
-    .addOption(new Option('--method <method>', 'Fisher estimate used').choices([...IMPORT_METHODS]).default('montecarlo'))
+    .addOption(
+      new Option('--pixel-scaling <scaling>', 'how pixels were scaled')
+        .choices(['minus1to1', 'zero1', 'imagenet-mean-std'])
+        .makeOptionMandatory(),
+    )
+    .addOption(
+      new Option('--method <method>', 'Fisher estimate used').choices([...IMPORT_METHODS]).default('montecarlo'),
+    )
     .option('--options <json>', 'the options it was computed with, as a JSON object')
     .option('--contributor <handle>', 'who computed it')
     .option('--json', 'print JSON')
@@ -162,7 +213,13 @@ export function embeddingsCommand(): Command {
       const view = await withStore((store) =>
         importEmbedding(store, {
           dataset: o.dataset,
-          probe: { id: o.probeId, ...(o.probeName !== undefined ? { name: o.probeName } : {}), architecture: o.architecture, inputSize: o.inputSize, pixelScaling: o.pixelScaling },
+          probe: {
+            id: o.probeId,
+            ...(o.probeName !== undefined ? { name: o.probeName } : {}),
+            architecture: o.architecture,
+            inputSize: o.inputSize,
+            pixelScaling: o.pixelScaling,
+          },
           method: o.method,
           ...(o.options !== undefined ? { options: jsonObject(o.options) } : {}),
           ...(o.contributor !== undefined ? { contributor: o.contributor } : {}),

@@ -16,11 +16,19 @@ export function formatProfile(p: Profile): string {
   const splits = Object.keys(p.split_counts).sort((a, b) => SPLIT_ORDER.indexOf(a) - SPLIT_ORDER.indexOf(b));
   const classes = Object.keys(p.class_counts);
   const rows = classes.map((c) => [c, ...splits.map((s) => p.split_counts[s]?.[c] ?? 0), p.class_counts[c]]);
-  rows.push(['total', ...splits.map((s) => Object.values(p.split_counts[s] ?? {}).reduce((a, b) => a + b, 0)), p.image_count]);
+  rows.push([
+    'total',
+    ...splits.map((s) => Object.values(p.split_counts[s] ?? {}).reduce((a, b) => a + b, 0)),
+    p.image_count,
+  ]);
   const s = p.sizes;
-  const sizes = s.distinct === 1
-    ? tally(Object.fromEntries(s.top.map((t) => [`${t.width}x${t.height}`, t.count])))
-    : `${s.distinct} distinct, ${s.min_width}x${s.min_height} to ${s.max_width}x${s.max_height}; most common ${s.top.slice(0, 5).map((t) => `${t.width}x${t.height} (${t.count})`).join(', ')}`;
+  const sizes =
+    s.distinct === 1
+      ? tally(Object.fromEntries(s.top.map((t) => [`${t.width}x${t.height}`, t.count])))
+      : `${s.distinct} distinct, ${s.min_width}x${s.min_height} to ${s.max_width}x${s.max_height}; most common ${s.top
+          .slice(0, 5)
+          .map((t) => `${t.width}x${t.height} (${t.count})`)
+          .join(', ')}`;
   const d = p.duplicates;
   const lines = [
     `${p.image_count} images in ${p.class_count} classes`,

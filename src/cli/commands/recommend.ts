@@ -26,19 +26,33 @@ interface RecommendOptions {
 }
 
 /** Ingests and embeds the data at `path` (each step skipped when already done) and returns its dataset id. */
-async function targetOfPath(db: Parameters<typeof prepareTargetFromPath>[0], path: string, opts: RecommendOptions): Promise<string> {
+async function targetOfPath(
+  db: Parameters<typeof prepareTargetFromPath>[0],
+  path: string,
+  opts: RecommendOptions,
+): Promise<string> {
   const bar = progressBar({ label: opts.name ?? path });
   try {
-    const prepared = await prepareTargetFromPath(db, dataDir(), {
-      path: resolve(path),
-      ...(opts.name ? { name: opts.name } : {}),
-      ...(opts.skipBad ? { ingest: { skipBad: true } } : {}),
-      ...(opts.samples !== undefined ? { embed: { samples: opts.samples } } : {}),
-      ...(opts.maxImages !== undefined ? { maxImages: opts.maxImages } : {}),
-    }, { ingest: (p) => bar.update(p), embed: (p) => bar.update(p) });
+    const prepared = await prepareTargetFromPath(
+      db,
+      dataDir(),
+      {
+        path: resolve(path),
+        ...(opts.name ? { name: opts.name } : {}),
+        ...(opts.skipBad ? { ingest: { skipBad: true } } : {}),
+        ...(opts.samples !== undefined ? { embed: { samples: opts.samples } } : {}),
+        ...(opts.maxImages !== undefined ? { maxImages: opts.maxImages } : {}),
+      },
+      { ingest: (p) => bar.update(p), embed: (p) => bar.update(p) },
+    );
     bar.finish();
-    const steps = [prepared.ingested ? 'ingested' : 'already stored', prepared.embedded ? 'embedded' : 'embedding reused'];
-    process.stderr.write(`${path}: dataset '${prepared.dataset}' (${steps.join(', ')}; embedding ${prepared.embedding.id} under probe ${prepared.embedding.probe.name})\n`);
+    const steps = [
+      prepared.ingested ? 'ingested' : 'already stored',
+      prepared.embedded ? 'embedded' : 'embedding reused',
+    ];
+    process.stderr.write(
+      `${path}: dataset '${prepared.dataset}' (${steps.join(', ')}; embedding ${prepared.embedding.id} under probe ${prepared.embedding.probe.name})\n`,
+    );
     return prepared.dataset;
   } catch (err) {
     bar.finish();
@@ -48,53 +62,90 @@ async function targetOfPath(db: Parameters<typeof prepareTargetFromPath>[0], pat
 
 export function recommendCommand(): Command {
   return new Command('recommend')
-    .description('rank pretrained backbones to fine-tune on a target: predicted result on the z-within-group scale with 80% and 90% intervals, and why')
-    .argument('<dataset>', 'the target: a registered dataset id, or a path to its images (folder, CSV, npz, DICOM or archive), which is ingested and embedded first')
+    .description(
+      'rank pretrained backbones to fine-tune on a target: predicted result on the z-within-group scale with 80% and 90% intervals, and why',
+    )
+    .argument(
+      '<dataset>',
+      'the target: a registered dataset id, or a path to its images (folder, CSV, npz, DICOM or archive), which is ingested and embedded first',
+    )
     .option('--name <name>', 'for a path: the name to register the data under (default: the file or folder name)')
     .option('--samples <n>', 'for a path: Monte Carlo Fisher samples of its Task2Vec embedding', positiveInt)
     .option('--max-images <n>', 'for a path: embed at most this many images (stratified by class)', positiveInt)
     .option('--skip-bad', 'for a path: skip unreadable images instead of refusing the data')
     .option('--top <k>', 'show the best k backbones', positiveInt)
     .option('--candidates <ids>', 'comma-separated backbones to rank (default: every backbone with a track record)')
-    .option('--study <id>', "with --candidate-set: rank among this study's candidate set, whose track records then apply")
+    .option(
+      '--study <id>',
+      "with --candidate-set: rank among this study's candidate set, whose track records then apply",
+    )
     .option('--candidate-set <id>', 'the candidate set of --study')
     .option('--explain', 'also print the parts of each prediction and the evidence behind it')
     .option('--json', 'print JSON')
     .action(async (argument: string, opts: RecommendOptions) => {
-      const candidates = opts.candidates?.split(',').map((c) => c.trim()).filter((c) => c !== '');
-      if ((opts.study === undefined) !== (opts.candidateSet === undefined)) throw invalid('--study and --candidate-set go together', [{ field: opts.study === undefined ? 'study' : 'candidate-set', message: 'give both or neither' }]);
-      const result = presentRecommendations(await withStore(async (store) => recommend(store, {
-        target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
-        ...(candidates ? { candidates } : {}),
-        ...(opts.study !== undefined && opts.candidateSet !== undefined ? { context: { study: opts.study, candidateSet: opts.candidateSet } } : {}),
-        ...(opts.top !== undefined ? { topK: opts.top } : {}),
-      })));
+      const candidates = opts.candidates
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== '');
+      if ((opts.study === undefined) !== (opts.candidateSet === undefined))
+        throw invalid('--study and --candidate-set go together', [
+          { field: opts.study === undefined ? 'study' : 'candidate-set', message: 'give both or neither' },
+        ]);
+      const result = presentRecommendations(
+        await withStore(async (store) =>
+          recommend(store, {
+            target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
+            ...(candidates ? { candidates } : {}),
+            ...(opts.study !== undefined && opts.candidateSet !== undefined
+              ? { context: { study: opts.study, candidateSet: opts.candidateSet } }
+              : {}),
+            ...(opts.top !== undefined ? { topK: opts.top } : {}),
+          }),
+        ),
+      );
       if (opts.json) return printJson(result);
-      console.log(`backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`);
+      console.log(
+        `backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`,
+      );
       if (result.without_embedding.length > 0) {
-        const why = result.target_embedded ? `have no Task2Vec embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}` : `cannot be compared with ${result.target} by Task2Vec: it has no embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`;
+        const why = result.target_embedded
+          ? `have no Task2Vec embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`
+          : `cannot be compared with ${result.target} by Task2Vec: it has no embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`;
         console.log(`no Task2Vec distance (not imputed): ${result.without_embedding.join(', ')} ${why}`);
       }
       console.log('');
-      console.log(table(
-        ['rank', 'backbone', 'basis', 'predicted', '80% interval', '90% interval', 'weights', 'reason'],
-        result.items.map((r) => [
-          r.rank, r.backbone, r.basis,
-          signed(r.predicted.mean),
-          `[${signed(r.predicted.interval80[0]!)}, ${signed(r.predicted.interval80[1]!)}]`,
-          `[${signed(r.predicted.interval90[0]!)}, ${signed(r.predicted.interval90[1]!)}]`,
-          `${r.weights.provider}${r.weights.url ? ` ${r.weights.url}` : ''}`,
-          r.reason,
-        ]),
-      ));
+      console.log(
+        table(
+          ['rank', 'backbone', 'basis', 'predicted', '80% interval', '90% interval', 'weights', 'reason'],
+          result.items.map((r) => [
+            r.rank,
+            r.backbone,
+            r.basis,
+            signed(r.predicted.mean),
+            `[${signed(r.predicted.interval80[0]!)}, ${signed(r.predicted.interval80[1]!)}]`,
+            `[${signed(r.predicted.interval90[0]!)}, ${signed(r.predicted.interval90[1]!)}]`,
+            `${r.weights.provider}${r.weights.url ? ` ${r.weights.url}` : ''}`,
+            r.reason,
+          ]),
+        ),
+      );
       if (!opts.explain) return;
       for (const r of result.items) {
         const e = r.explanation;
-        const parts = [`track record ${signed(e.track_record)}`, `traits ${signed(e.traits)}`, ...e.interactions.map((x) => `${x.name} ${signed(x.effect)}`), ...e.signals.map((x) => `${x.signal}${x.value === null ? ' (missing)' : ` = ${x.value.toPrecision(3)}`} ${signed(x.effect)}`)];
+        const parts = [
+          `track record ${signed(e.track_record)}`,
+          `traits ${signed(e.traits)}`,
+          ...e.interactions.map((x) => `${x.name} ${signed(x.effect)}`),
+          ...e.signals.map(
+            (x) => `${x.signal}${x.value === null ? ' (missing)' : ` = ${x.value.toPrecision(3)}`} ${signed(x.effect)}`,
+          ),
+        ];
         const ev = r.evidence;
         const similar = ev.similar_targets.map((t) => `${t.target} (${t.rank}/${t.of})`).join(', ');
         console.log(`\n${r.backbone}: ${parts.join('; ')}`);
-        console.log(`  measured on ${ev.targets_measured} targets, first in ${ev.wins} of ${ev.groups_measured} groups${ev.mean_z === null ? '' : `, mean z ${signed(ev.mean_z)}`}${similar ? `; most similar measured targets: ${similar}` : ''}`);
+        console.log(
+          `  measured on ${ev.targets_measured} targets, first in ${ev.wins} of ${ev.groups_measured} groups${ev.mean_z === null ? '' : `, mean z ${signed(ev.mean_z)}`}${similar ? `; most similar measured targets: ${similar}` : ''}`,
+        );
       }
     });
 }

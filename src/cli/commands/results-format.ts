@@ -6,5 +6,7 @@ export function transferabilityCell(run: ResultView): string {
     const t = run.transferability;
     return `${t.mean >= 0 ? '+' : ''}${t.mean.toFixed(2)}${t.std === null ? '' : ` ± ${t.std.toFixed(2)}`}`;
   }
-  return run.transferability_unavailable.reason === 'is-baseline' ? '(baseline)' : `none: ${run.transferability_unavailable.reason}`;
+  return run.transferability_unavailable.reason === 'is-baseline'
+    ? '(baseline)'
+    : `none: ${run.transferability_unavailable.reason}`;
 }

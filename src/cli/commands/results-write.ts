@@ -26,7 +26,10 @@ function csvColumn(path: string): string {
   const fold = /^folds\[(\d+)\](\.value|\.fold)?$/.exec(path);
   if (fold) return `fold_${Number(fold[1]) + 1}`;
   if (path === 'folds') return 'fold columns';
-  return path.replace(/^provenance\./, '').replace(/^protocol\./, '').replace('imageSize', 'image_size');
+  return path
+    .replace(/^provenance\./, '')
+    .replace(/^protocol\./, '')
+    .replace('imageSize', 'image_size');
 }
 
 function csvField(file: string, lines: readonly number[]): (path: string) => string {
@@ -57,7 +60,11 @@ function readCsv(path: string, shown: string, opts: ImportOptions): ReadItems {
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
     const line = /^line (\d+)$/.exec(e.path);
-    throw invalid(`${shown}${line ? `:${line[1]}` : ''}: ${line ? '' : `${e.path}: `}${e.message}`, parsed.errors.map((x) => ({ field: x.path, message: x.message })), shown);
+    throw invalid(
+      `${shown}${line ? `:${line[1]}` : ''}: ${line ? '' : `${e.path}: `}${e.message}`,
+      parsed.errors.map((x) => ({ field: x.path, message: x.message })),
+      shown,
+    );
   }
   return { items: parsed.value.items, field: csvField(shown, parsed.value.lines) };
 }
@@ -69,21 +76,37 @@ function readJson(path: string, shown: string, opts: ImportOptions): ReadItems {
   } catch (err) {
     throw invalid(`${shown}: not valid JSON (${(err as Error).message})`, [], shown);
   }
-  const items = Array.isArray(body) ? body : typeof body === 'object' && body !== null && Array.isArray((body as { results?: unknown }).results) ? (body as { results: unknown[] }).results : [body];
-  const defaults = { ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}), ...referenceDefaults(opts.reference) };
+  const items = Array.isArray(body)
+    ? body
+    : typeof body === 'object' && body !== null && Array.isArray((body as { results?: unknown }).results)
+      ? (body as { results: unknown[] }).results
+      : [body];
+  const defaults = {
+    ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}),
+    ...referenceDefaults(opts.reference),
+  };
   const wire = items.map((item) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
     const record = item as Record<string, unknown>;
-    const provenance = typeof record.provenance === 'object' && record.provenance !== null ? (record.provenance as Record<string, unknown>) : {};
+    const provenance =
+      typeof record.provenance === 'object' && record.provenance !== null
+        ? (record.provenance as Record<string, unknown>)
+        : {};
     // Flags fill what the file leaves out; they never overrule what it says.
-    return fromWireInput({ ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}), ...record, provenance: { ...defaults, ...provenance } });
+    return fromWireInput({
+      ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}),
+      ...record,
+      provenance: { ...defaults, ...provenance },
+    });
   });
   return { items: wire, field: jsonField(shown) };
 }
 
 export function importCommand(): Command {
   return new Command('import')
-    .description('contribute transfer results from a CSV (source,target,fold_1..fold_n[,architecture,...]) or JSON file; all or nothing')
+    .description(
+      'contribute transfer results from a CSV (source,target,fold_1..fold_n[,architecture,...]) or JSON file; all or nothing',
+    )
     .argument('<file>', 'a .csv or .json file')
     .option('--contributor <id>', 'who sends the results, where the file does not say')
     .option('--reference <doi or url>', 'the publication or page the results come from, where the file does not say')
@@ -92,31 +115,49 @@ export function importCommand(): Command {
     .action(async (file: string, opts: ImportOptions) => {
       const shown = basename(file);
       const ext = extname(file).toLowerCase();
-      if (ext !== '.csv' && ext !== '.json') throw invalid(`${shown}: expected a .csv or .json file`, [{ field: 'file', message: 'not .csv or .json' }]);
+      if (ext !== '.csv' && ext !== '.json')
+        throw invalid(`${shown}: expected a .csv or .json file`, [{ field: 'file', message: 'not .csv or .json' }]);
       let read: ReadItems;
       try {
         read = ext === '.csv' ? readCsv(file, shown, opts) : readJson(file, shown, opts);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw invalid(`${file}: no such file`, [{ field: 'file', message: 'no such file' }]);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+          throw invalid(`${file}: no such file`, [{ field: 'file', message: 'no such file' }]);
         throw err;
       }
       const { items, field } = read;
       const stored = await withStore((store) => importResults(store, items, field));
       if (opts.json) return printJson(stored);
       console.log(`stored ${stored.length} result${stored.length === 1 ? '' : 's'} from ${shown}`);
-      console.log(table(['id', 'target', 'source', 'architecture', 'folds', 'transferability %'], stored.map((r) => [r.id, r.target, r.source ?? '(baseline)', r.architecture, r.folds.length, transferabilityCell(r)])));
+      console.log(
+        table(
+          ['id', 'target', 'source', 'architecture', 'folds', 'transferability %'],
+          stored.map((r) => [
+            r.id,
+            r.target,
+            r.source ?? '(baseline)',
+            r.architecture,
+            r.folds.length,
+            transferabilityCell(r),
+          ]),
+        ),
+      );
     });
 }
 
 export function withdrawCommand(): Command {
   return new Command('withdraw')
-    .description('withdraw a result (kept, but out of listings, analyses and models); only its contributor or an admin may')
+    .description(
+      'withdraw a result (kept, but out of listings, analyses and models); only its contributor or an admin may',
+    )
     .argument('<id>', 'result id')
     .requiredOption('--by <contributor>', 'who withdraws it')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { by: string; json?: boolean }) => {
       const run = await withStore((store) => withdrawResult(store, id, opts.by));
       if (opts.json) return printJson(run);
-      console.log(`withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor}) at ${run.withdrawn_at}`);
+      console.log(
+        `withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor}) at ${run.withdrawn_at}`,
+      );
     });
 }

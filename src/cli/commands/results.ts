@@ -15,21 +15,33 @@ export function resultsCommand(): Command {
     .option('--architecture <name>', 'only this architecture')
     .option('--include-withdrawn', 'include withdrawn results')
     .option('--json', 'print JSON')
-    .action(async (opts: { source?: string; target?: string; architecture?: string; includeWithdrawn?: boolean; json?: boolean }) => {
-      const runs = await withStore((store) => allResults(store, opts, { source: '--source', target: '--target' }));
-      if (opts.json) return printJson(runs);
-      const folds = Math.max(0, ...runs.map((r) => r.folds.length));
-      const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);
-      console.log(table(
-        ['target', 'source', 'architecture', ...foldHeaders, 'mean', 'transferability %'],
-        runs.map((r) => [
-          r.target, r.source ?? '(baseline)', r.architecture,
-          ...foldHeaders.map((_, i) => fixed(r.folds[i]?.value)),
-          fixed(r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length),
-          transferabilityCell(r),
-        ]),
-      ));
-    });
+    .action(
+      async (opts: {
+        source?: string;
+        target?: string;
+        architecture?: string;
+        includeWithdrawn?: boolean;
+        json?: boolean;
+      }) => {
+        const runs = await withStore((store) => allResults(store, opts, { source: '--source', target: '--target' }));
+        if (opts.json) return printJson(runs);
+        const folds = Math.max(0, ...runs.map((r) => r.folds.length));
+        const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);
+        console.log(
+          table(
+            ['target', 'source', 'architecture', ...foldHeaders, 'mean', 'transferability %'],
+            runs.map((r) => [
+              r.target,
+              r.source ?? '(baseline)',
+              r.architecture,
+              ...foldHeaders.map((_, i) => fixed(r.folds[i]?.value)),
+              fixed(r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length),
+              transferabilityCell(r),
+            ]),
+          ),
+        );
+      },
+    );
 
   results.addCommand(importCommand());
   results.addCommand(withdrawCommand());

@@ -4,7 +4,17 @@ import { Command, InvalidArgumentError } from 'commander';
 import { createApp } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
-import { describeStore, ingestionConfigFromEnv, migrate, openStore, refitRanker, seedRegistry, storeConfigFromEnv, withStore, type FittedRanker } from '../../services/index.js';
+import {
+  describeStore,
+  ingestionConfigFromEnv,
+  migrate,
+  openStore,
+  refitRanker,
+  seedRegistry,
+  storeConfigFromEnv,
+  withStore,
+  type FittedRanker,
+} from '../../services/index.js';
 import { sweepLeftovers } from '../../images/index.js';
 import { invalid } from '../../errors.js';
 import { printJson } from '../output.js';
@@ -13,7 +23,8 @@ import { startJobSystem } from '../../services/job-system.js';
 import { createLogger } from '../../services/telemetry.js';
 import { shutdownGraceMs } from './jobs.js';
 
-export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
 
 /** How long requests in flight may take to finish after SIGTERM before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -36,22 +47,44 @@ export function serveCommand(): Command {
       reportSwept(await sweepLeftovers(ingestion.dataDir));
       if (opts.seed) {
         const summary = await seedRegistry(store, registryDir());
-        console.log(`registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`);
+        console.log(
+          `registry: ${summary.datasets.created.length + summary.datasets.updated.length + summary.datasets.unchanged.length} datasets, ${summary.results.added + summary.results.unchanged} transfer results`,
+        );
         console.log(rankerLine(await refitRanker(store)));
       }
       const logger = createLogger();
-      const jobs = await startJobSystem(store, { worker: opts.worker, backend: backendInfo()!.choice as JobBackend, dataDir: ingestion.dataDir, logger });
-      const app = createApp({ store, version: VERSION, backend: backendInfo, ingestion, jobs: jobs.dispatcher, logger });
+      const jobs = await startJobSystem(store, {
+        worker: opts.worker,
+        backend: backendInfo()!.choice as JobBackend,
+        dataDir: ingestion.dataDir,
+        logger,
+      });
+      const app = createApp({
+        store,
+        version: VERSION,
+        backend: backendInfo,
+        ingestion,
+        jobs: jobs.dispatcher,
+        logger,
+      });
       const server = app.listen(opts.port, opts.host);
       // A port in use (or not ours to take) is the caller's mistake: exit 2 naming it, never a silent non-listening process.
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
         server.once('error', (e: NodeJS.ErrnoException) => {
           void jobs.stop(0).then(() => store.close());
-          reject(invalid(`cannot listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : (e.code ?? e.message)}`, [{ field: 'port', message: e.code ?? 'cannot listen' }], 'port'));
+          reject(
+            invalid(
+              `cannot listen on ${opts.host}:${opts.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : (e.code ?? e.message)}`,
+              [{ field: 'port', message: e.code ?? 'cannot listen' }],
+              'port',
+            ),
+          );
         });
       });
-      console.log(`transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`);
+      console.log(
+        `transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`,
+      );
       // Half-open connections (headers never finished) are cut by the headers timeout; on SIGTERM idle
       // ones close at once and busy ones get SHUTDOWN_GRACE_MS to finish.
       server.headersTimeout = 10_000;
@@ -72,12 +105,14 @@ export function serveCommand(): Command {
 }
 
 function reportSwept(removed: readonly string[]): void {
-  if (removed.length > 0) console.log(`removed ${removed.length} folder(s) and file(s) left by interrupted ingestions or uploads`);
+  if (removed.length > 0)
+    console.log(`removed ${removed.length} folder(s) and file(s) left by interrupted ingestions or uploads`);
 }
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new InvalidArgumentError(`'${value}' is not a TCP port (0-65535)`);
   return port;
 }
 
@@ -86,7 +121,11 @@ export function migrateCommand(): Command {
     const config = storeConfigFromEnv();
     const applied = await withStore((store) => migrate(store));
     reportSwept(await sweepLeftovers(ingestionConfigFromEnv().dataDir));
-    console.log(applied.length === 0 ? `${describeStore(config)}: schema already up to date` : `${describeStore(config)}: applied ${applied.join(', ')}`);
+    console.log(
+      applied.length === 0
+        ? `${describeStore(config)}: schema already up to date`
+        : `${describeStore(config)}: applied ${applied.join(', ')}`,
+    );
   });
 }
 
@@ -102,12 +141,18 @@ export function seedCommand(): Command {
       });
       if (opts.json) return printJson({ ...summary, ranker: { version: ranker.version, refitted: ranker.refitted } });
       const d = summary.datasets;
-      console.log(`datasets: ${d.created.length} created, ${d.updated.length} updated, ${d.unchanged.length} unchanged`);
+      console.log(
+        `datasets: ${d.created.length} created, ${d.updated.length} updated, ${d.unchanged.length} unchanged`,
+      );
       console.log(`transfer results: ${summary.results.added} added, ${summary.results.unchanged} unchanged`);
-      console.log(`published expert distances: ${summary.expertDistances.count}${summary.expertDistances.replaced ? ' (written)' : ' (unchanged)'}`);
+      console.log(
+        `published expert distances: ${summary.expertDistances.count}${summary.expertDistances.replaced ? ' (written)' : ' (unchanged)'}`,
+      );
       console.log(`published embeddings: ${summary.embeddings.added} added, ${summary.embeddings.unchanged} unchanged`);
       for (const s of summary.studies) {
-        console.log(`study ${s.study}: ${s.outcome}; backbones ${s.backbones.created} created, ${s.backbones.updated} updated, ${s.backbones.unchanged} unchanged; pair signals ${s.signals.added} added, ${s.signals.updated} updated, ${s.signals.unchanged} unchanged`);
+        console.log(
+          `study ${s.study}: ${s.outcome}; backbones ${s.backbones.created} created, ${s.backbones.updated} updated, ${s.backbones.unchanged} unchanged; pair signals ${s.signals.added} added, ${s.signals.updated} updated, ${s.signals.unchanged} unchanged`,
+        );
       }
       console.log(rankerLine(ranker));
     });
@@ -120,12 +165,18 @@ export function rankerLine(ranker: FittedRanker): string {
 
 export function refitCommand(): Command {
   return new Command('refit')
-    .description('fit the backbone ranker on the stored evidence, when it changed since the stored model (seed and study imports do this)')
-    .option('--evaluate', 'also run the leave-one-target-out evaluation and store it with the model for GET /v1/evaluation (minutes on the full registry)')
+    .description(
+      'fit the backbone ranker on the stored evidence, when it changed since the stored model (seed and study imports do this)',
+    )
+    .option(
+      '--evaluate',
+      'also run the leave-one-target-out evaluation and store it with the model for GET /v1/evaluation (minutes on the full registry)',
+    )
     .option('--json', 'print JSON')
     .action(async (opts: { evaluate?: boolean; json?: boolean }) => {
       const ranker = await withStore((store) => refitRanker(store, { evaluate: opts.evaluate === true }));
-      if (opts.json) return printJson({ version: ranker.version, refitted: ranker.refitted, evaluated: ranker.evaluation !== null });
+      if (opts.json)
+        return printJson({ version: ranker.version, refitted: ranker.refitted, evaluated: ranker.evaluation !== null });
       console.log(rankerLine(ranker));
     });
 }

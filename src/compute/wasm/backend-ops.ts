@@ -8,7 +8,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
  */
 export type Wasm = BackendWasm;
 
-export function runKernel(backend: Wasm, name: string, inputs: Record<string, tf.TensorInfo>, attrs: object = {}): tf.TensorInfo {
+export function runKernel(
+  backend: Wasm,
+  name: string,
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: object = {},
+): tf.TensorInfo {
   const kernel = tf.getKernel(name, 'wasm');
   if (kernel === undefined) throw new Error(`wasm kernel ${name} is not registered`);
   const out = kernel.kernelFunc({ inputs, backend, attrs: attrs as tf.NamedAttrMap });

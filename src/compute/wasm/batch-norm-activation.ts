@@ -40,7 +40,14 @@ function affine(backend: Wasm, inputs: tf.NamedTensorInfoMap, epsilon: number): 
   return { a, b, invStd, mean: Float32Array.from(mean) };
 }
 
-export function normaliseAndClamp(x: Float32Array, a: Float32Array, b: Float32Array, lower: number, upper: number, out: Float32Array): void {
+export function normaliseAndClamp(
+  x: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  lower: number,
+  upper: number,
+  out: Float32Array,
+): void {
   const c = a.length;
   for (let i = 0; i < x.length; i += c) {
     for (let ch = 0; ch < c; ch++) {
@@ -88,7 +95,11 @@ function affineInHeap(backend: Wasm, f: Affine): tf.TensorInfo {
   return ab;
 }
 
-export function batchNormActivation(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: Attrs }): tf.TensorInfo {
+export function batchNormActivation(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: Attrs;
+}): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as tf.TensorInfo;
   const out = alloc(backend, x.shape);
@@ -101,7 +112,15 @@ export function batchNormActivation(args: { inputs: tf.NamedTensorInfoMap; backe
   }
   const ab = affineInHeap(backend, f);
   const pixels = heap(backend, x).length / c;
-  loops.batchNormAct(pointer(backend, x), pointer(backend, out), pointer(backend, ab), pixels, c * 4, attrs.lower, attrs.upper);
+  loops.batchNormAct(
+    pointer(backend, x),
+    pointer(backend, out),
+    pointer(backend, ab),
+    pixels,
+    c * 4,
+    attrs.lower,
+    attrs.upper,
+  );
   release(backend, ab);
   return out;
 }
@@ -109,7 +128,11 @@ export function batchNormActivation(args: { inputs: tf.NamedTensorInfoMap; backe
 /** Pixels per SIMD call in the gradient: float32 partial sums stay short before joining the float64 total. */
 const GRAD_CHUNK = 128;
 
-export function batchNormActivationGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: Attrs }): tf.TensorInfo[] {
+export function batchNormActivationGrad(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: Attrs;
+}): tf.TensorInfo[] {
   const { inputs, backend, attrs } = args;
   const x = inputs.x as tf.TensorInfo;
   const dy = inputs.dy as tf.TensorInfo;
@@ -119,7 +142,15 @@ export function batchNormActivationGrad(args: { inputs: tf.NamedTensorInfoMap; b
   const f = affine(backend, inputs, attrs.epsilon);
   const loops = c % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
   if (loops === null) {
-    normaliseAndClampGrad(heap(backend, dy), heap(backend, x), f, attrs.lower, attrs.upper, heap(backend, dx), heap(backend, dGamma));
+    normaliseAndClampGrad(
+      heap(backend, dy),
+      heap(backend, x),
+      f,
+      attrs.lower,
+      attrs.upper,
+      heap(backend, dx),
+      heap(backend, dGamma),
+    );
     return [dx, dGamma];
   }
   const ab = affineInHeap(backend, f);
@@ -128,7 +159,14 @@ export function batchNormActivationGrad(args: { inputs: tf.NamedTensorInfoMap; b
   heap(backend, mean).set(f.mean);
   const pixels = heap(backend, x).length / c;
   const total = new Float64Array(c);
-  const [pDy, pX, pDx, pAb, pMean, pPartial] = [dy, x, dx, ab, mean, partial].map((t) => pointer(backend, t)) as [number, number, number, number, number, number];
+  const [pDy, pX, pDx, pAb, pMean, pPartial] = [dy, x, dx, ab, mean, partial].map((t) => pointer(backend, t)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const cbytes = c * 4;
   for (let p0 = 0; p0 < pixels; p0 += GRAD_CHUNK) {
     const n = Math.min(GRAD_CHUNK, pixels - p0);

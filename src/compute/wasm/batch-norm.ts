@@ -17,7 +17,11 @@ function channelVector(backend: Wasm, t: tf.TensorInfo | undefined, channels: nu
  * times longer on NHWC activations. Anything but per-channel parameters goes to the stock kernel.
  */
 export function makeFusedBatchNorm(fallback: tf.KernelFunc) {
-  return (args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: { varianceEpsilon: number } }): tf.TensorInfo => {
+  return (args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: Wasm;
+    attrs: { varianceEpsilon: number };
+  }): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as tf.TensorInfo;
     const c = x.shape[x.shape.length - 1] ?? 0;
@@ -33,7 +37,8 @@ export function makeFusedBatchNorm(fallback: tf.KernelFunc) {
     const a = new Float32Array(c);
     const b = new Float32Array(c);
     for (let ch = 0; ch < c; ch++) {
-      const gain = (scale === null ? 1 : (scale[ch] as number)) / Math.sqrt((variance[ch] as number) + attrs.varianceEpsilon);
+      const gain =
+        (scale === null ? 1 : (scale[ch] as number)) / Math.sqrt((variance[ch] as number) + attrs.varianceEpsilon);
       a[ch] = gain;
       b[ch] = (offset === null ? 0 : (offset[ch] as number)) - (mean[ch] as number) * gain;
     }
@@ -47,7 +52,15 @@ export function makeFusedBatchNorm(fallback: tf.KernelFunc) {
     abView.set(a, 0);
     abView.set(b, c);
     const pixels = heap(backend, x).length / c;
-    loops.batchNormAct(pointer(backend, x), pointer(backend, out), pointer(backend, ab), pixels, c * 4, -Infinity, Infinity);
+    loops.batchNormAct(
+      pointer(backend, x),
+      pointer(backend, out),
+      pointer(backend, ab),
+      pixels,
+      c * 4,
+      -Infinity,
+      Infinity,
+    );
     release(backend, ab);
     return out;
   };
@@ -81,6 +94,11 @@ export function batchNormGradStats(args: { inputs: tf.NamedTensorInfoMap; backen
   const mean = inputs.mean as tf.TensorInfo;
   const c = mean.shape[0] ?? 0;
   const out = alloc(backend, [2, c]);
-  batchNormGradSums(heap(backend, inputs.dy as tf.TensorInfo), heap(backend, inputs.x as tf.TensorInfo), heap(backend, mean), heap(backend, out));
+  batchNormGradSums(
+    heap(backend, inputs.dy as tf.TensorInfo),
+    heap(backend, inputs.x as tf.TensorInfo),
+    heap(backend, mean),
+    heap(backend, out),
+  );
   return out;
 }

@@ -53,19 +53,38 @@ export function copyBox(
 }
 
 export function makeSlice(fallback: tf.KernelFunc) {
-  return (args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: { begin: number | number[]; size: number | number[] } }): tf.TensorInfo => {
+  return (args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: Wasm;
+    attrs: { begin: number | number[]; size: number | number[] };
+  }): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as tf.TensorInfo;
     if (x.dtype !== 'float32') return fallback(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
-    const [begin, size] = slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size) as [number[], number[]];
+    const [begin, size] = slice_util.parseSliceParams(x as unknown as tf.Tensor, attrs.begin, attrs.size) as [
+      number[],
+      number[],
+    ];
     const out = alloc(backend, size);
-    copyBox(heap(backend, x), x.shape, begin, heap(backend, out), size, size.map(() => 0), size);
+    copyBox(
+      heap(backend, x),
+      x.shape,
+      begin,
+      heap(backend, out),
+      size,
+      size.map(() => 0),
+      size,
+    );
     return out;
   };
 }
 
 export function makePad(fallback: tf.KernelFunc) {
-  return (args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: { paddings: [number, number][]; constantValue: number } }): tf.TensorInfo => {
+  return (args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: Wasm;
+    attrs: { paddings: [number, number][]; constantValue: number };
+  }): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const x = inputs.x as tf.TensorInfo;
     if (x.dtype !== 'float32') return fallback(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
@@ -74,7 +93,15 @@ export function makePad(fallback: tf.KernelFunc) {
     const out = alloc(backend, outShape);
     const dst = heap(backend, out);
     dst.fill(attrs.constantValue);
-    copyBox(heap(backend, x), x.shape, x.shape.map(() => 0), dst, outShape, before, x.shape);
+    copyBox(
+      heap(backend, x),
+      x.shape,
+      x.shape.map(() => 0),
+      dst,
+      outShape,
+      before,
+      x.shape,
+    );
     return out;
   };
 }

@@ -24,7 +24,11 @@ export function maskedCopy(x: Float32Array, dy: Float32Array, lo: number, hi: nu
   }
 }
 
-export function clipByValueGrad(args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: ClipGradAttrs }): tf.TensorInfo {
+export function clipByValueGrad(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: Wasm;
+  attrs: ClipGradAttrs;
+}): tf.TensorInfo {
   const { inputs, backend, attrs } = args;
   const dy = inputs.dy as tf.TensorInfo;
   const x = inputs.x as tf.TensorInfo;

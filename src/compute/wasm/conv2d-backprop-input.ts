@@ -8,7 +8,11 @@ import { alloc, heap, matMul, release, view, type Wasm } from './backend-ops.js'
  * the small filter in JS; wasm's own kernel (a direct loop) handles every other shape.
  */
 export function makeConv2dBackpropInput(fallback: tf.KernelFunc) {
-  return (args: { inputs: tf.NamedTensorInfoMap; backend: Wasm; attrs: tf.Conv2DBackpropInputAttrs }): tf.TensorInfo => {
+  return (args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: Wasm;
+    attrs: tf.Conv2DBackpropInputAttrs;
+  }): tf.TensorInfo => {
     const { inputs, backend, attrs } = args;
     const dy = inputs.dy as tf.TensorInfo;
     const filter = inputs.filter as tf.TensorInfo;
@@ -24,8 +28,15 @@ export function makeConv2dBackpropInput(fallback: tf.KernelFunc) {
     );
     const p = info.padInfo;
     const pointwise =
-      info.dataFormat === 'channelsLast' && info.filterHeight === 1 && info.filterWidth === 1 &&
-      info.strideHeight === 1 && info.strideWidth === 1 && p.top === 0 && p.bottom === 0 && p.left === 0 && p.right === 0;
+      info.dataFormat === 'channelsLast' &&
+      info.filterHeight === 1 &&
+      info.filterWidth === 1 &&
+      info.strideHeight === 1 &&
+      info.strideWidth === 1 &&
+      p.top === 0 &&
+      p.bottom === 0 &&
+      p.left === 0 &&
+      p.right === 0;
     if (!pointwise) return fallback(args as unknown as Parameters<tf.KernelFunc>[0]) as tf.TensorInfo;
     const ci = info.inChannels;
     const co = info.outChannels;

@@ -33,7 +33,8 @@ export function depthwiseFilterGrad(
             const xb = image + iy * rowStride + ix * c;
             const ab = (ky * fw + kx) * depth;
             if (multiplier === 1) {
-              for (let ch = 0; ch < c; ch++) acc[ab + ch] = (acc[ab + ch] as number) + (x[xb + ch] as number) * (dy[d + ch] as number);
+              for (let ch = 0; ch < c; ch++)
+                acc[ab + ch] = (acc[ab + ch] as number) + (x[xb + ch] as number) * (dy[d + ch] as number);
             } else {
               for (let ch = 0; ch < c; ch++) {
                 const xv = x[xb + ch] as number;

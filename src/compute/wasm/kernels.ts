@@ -30,7 +30,7 @@ function requireChannelsLast(info: backend_util.Conv2DInfo, kernel: string): voi
 }
 
 function requireUnitDilation(dilations: number | [number, number] | undefined, kernel: string): void {
-  const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations ?? [1, 1];
+  const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : (dilations ?? [1, 1]);
   if (dh !== 1 || dw !== 1) throw new Error(`wasm ${kernel} supports only dilation 1`);
 }
 
@@ -38,8 +38,14 @@ function requireUnitDilation(dilations: number | [number, number] | undefined, k
 function isPointwise(info: backend_util.Conv2DInfo): boolean {
   const p = info.padInfo;
   return (
-    info.filterHeight === 1 && info.filterWidth === 1 && info.strideHeight === 1 && info.strideWidth === 1 &&
-    p.top === 0 && p.left === 0 && p.bottom === 0 && p.right === 0
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    p.top === 0 &&
+    p.left === 0 &&
+    p.bottom === 0 &&
+    p.right === 0
   );
 }
 
@@ -49,7 +55,12 @@ function isPointwise(info: backend_util.Conv2DInfo): boolean {
  * that re-reads it once per 8 output columns, so with millions of pixels the right operand must
  * be the one with fewer channels; the other is transposed (one cache-blocked pass) to be the left.
  */
-function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+function pointwiseFilterGrad(
+  backend: Wasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const pixels = info.batchSize * info.inHeight * info.inWidth;
   const ci = info.inChannels;
   const co = info.outChannels;
@@ -83,7 +94,15 @@ function pointwiseFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo,
  * Sum over pixels of scalars[p, 0..ns) outer vectors[p, 0..nv), row-major [ns, nv], for a side
  * with few channels: no transpose, and in SIMD; float32 partials over ROW_FLUSH pixels at a time.
  */
-function outerProductSum(backend: Wasm, loops: SimdLoops, scalars: number, vectors: number, pixels: number, ns: number, nv: number): Float64Array {
+function outerProductSum(
+  backend: Wasm,
+  loops: SimdLoops,
+  scalars: number,
+  vectors: number,
+  pixels: number,
+  ns: number,
+  nv: number,
+): Float64Array {
   const partial = alloc(backend, [ns * nv]);
   const pacc = pointer(backend, partial);
   const total = new Float64Array(ns * nv);
@@ -114,18 +133,35 @@ const OUTER_PRODUCT_MAX_IN = 8;
  * row and tap, a SIMD loop adds x[pixel, ci] * dy[pixel, 0..co) into a small float32 partial,
  * flushed into float64 totals; im2col would copy the input nine times for little arithmetic.
  */
-function outerProductFilterGrad(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+function outerProductFilterGrad(
+  backend: Wasm,
+  loops: SimdLoops,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const g = geometry(info);
   const ci = g.channels;
   const cobytes = info.outChannels * 4;
   const out = alloc(backend, [g.filterHeight, g.filterWidth, ci, info.outChannels]);
-  accumulateOverTaps(backend, x, dy, g, { xPixelBytes: ci * 4, dyPixelBytes: cobytes, perTap: ci * info.outChannels }, out, (xAt, dyAt, accAt, count) =>
-    loops.outerAccumulate(xAt, dyAt, accAt, count, g.strideWidth * ci * 4, ci, cobytes),
+  accumulateOverTaps(
+    backend,
+    x,
+    dy,
+    g,
+    { xPixelBytes: ci * 4, dyPixelBytes: cobytes, perTap: ci * info.outChannels },
+    out,
+    (xAt, dyAt, accAt, count) => loops.outerAccumulate(xAt, dyAt, accAt, count, g.strideWidth * ci * 4, ci, cobytes),
   );
   return out;
 }
 
-function windowedFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+function windowedFilterGrad(
+  backend: Wasm,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  info: backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const g = geometry(info);
   const k = g.filterHeight * g.filterWidth * g.channels;
   const perImage = g.outHeight * g.outWidth;
@@ -154,7 +190,13 @@ function windowedFilterGrad(backend: Wasm, x: tf.TensorInfo, dy: tf.TensorInfo, 
 }
 
 /** A contiguous run of floats copied into its own tensor (matMul reads whole tensors). */
-function sliceRows(backend: Wasm, t: tf.TensorInfo, start: number, length: number, shape: readonly number[]): tf.TensorInfo {
+function sliceRows(
+  backend: Wasm,
+  t: tf.TensorInfo,
+  start: number,
+  length: number,
+  shape: readonly number[],
+): tf.TensorInfo {
   const out = alloc(backend, shape);
   heap(backend, out).set(heap(backend, t).subarray(start, start + length));
   return out;
@@ -180,8 +222,11 @@ export function conv2dBackpropFilter(args: {
   );
   requireChannelsLast(info, tf.Conv2DBackpropFilter);
   if (isPointwise(info)) return pointwiseFilterGrad(backend, x, dy, info);
-  const loops = info.inChannels <= OUTER_PRODUCT_MAX_IN && info.outChannels % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
-  return loops === null ? windowedFilterGrad(backend, x, dy, info) : outerProductFilterGrad(backend, loops, x, dy, info);
+  const loops =
+    info.inChannels <= OUTER_PRODUCT_MAX_IN && info.outChannels % 4 === 0 ? simdLoops(memoryOf(backend)) : null;
+  return loops === null
+    ? windowedFilterGrad(backend, x, dy, info)
+    : outerProductFilterGrad(backend, loops, x, dy, info);
 }
 
 export function depthwiseBackpropFilter(args: {
@@ -218,10 +263,23 @@ const ROW_FLUSH = 128;
  * The same sum as depthwiseFilterGrad, with the per-channel multiply-accumulate over one output
  * row and one tap done by a SIMD loop; the row and tap bounds are worked out here.
  */
-function depthwiseFilterGradSimd(backend: Wasm, loops: SimdLoops, x: tf.TensorInfo, dy: tf.TensorInfo, g: WindowGeometry, out: tf.TensorInfo): void {
+function depthwiseFilterGradSimd(
+  backend: Wasm,
+  loops: SimdLoops,
+  x: tf.TensorInfo,
+  dy: tf.TensorInfo,
+  g: WindowGeometry,
+  out: tf.TensorInfo,
+): void {
   const cbytes = g.channels * 4;
-  accumulateOverTaps(backend, x, dy, g, { xPixelBytes: cbytes, dyPixelBytes: cbytes, perTap: g.channels }, out, (xAt, dyAt, accAt, count) =>
-    loops.multiplyAccumulate(xAt, dyAt, accAt, count, g.strideWidth * cbytes, cbytes),
+  accumulateOverTaps(
+    backend,
+    x,
+    dy,
+    g,
+    { xPixelBytes: cbytes, dyPixelBytes: cbytes, perTap: g.channels },
+    out,
+    (xAt, dyAt, accAt, count) => loops.multiplyAccumulate(xAt, dyAt, accAt, count, g.strideWidth * cbytes, cbytes),
   );
 }
 
@@ -312,14 +370,27 @@ function accumulateOverTaps(
  * weights, is added where that tap read the input. The correlation route would first spread dy
  * onto a grid mostly of zeros (3/4 of it at stride 2) and convolve all of them.
  */
-function stridedDepthwiseInputGrad(backend: Wasm, loops: SimdLoops, dy: tf.TensorInfo, filter: tf.TensorInfo, info: backend_util.Conv2DInfo): tf.TensorInfo {
+function stridedDepthwiseInputGrad(
+  backend: Wasm,
+  loops: SimdLoops,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  info: backend_util.Conv2DInfo,
+): tf.TensorInfo {
   const g = geometry(info);
   const cbytes = g.channels * 4;
   const dx = alloc(backend, info.inShape);
   heap(backend, dx).fill(0);
   const [pdx, pdy, pw] = [pointer(backend, dx), pointer(backend, dy), pointer(backend, filter)];
   walkTaps(g, (run) =>
-    loops.scaledAccumulate(pdy + run.outputPixel * cbytes, pw + run.tap * cbytes, pdx + run.inputPixel * cbytes, run.count, g.strideWidth * cbytes, cbytes),
+    loops.scaledAccumulate(
+      pdy + run.outputPixel * cbytes,
+      pw + run.tap * cbytes,
+      pdx + run.inputPixel * cbytes,
+      run.count,
+      g.strideWidth * cbytes,
+      cbytes,
+    ),
   );
   return dx;
 }
@@ -358,7 +429,13 @@ export function depthwiseBackpropInput(args: {
     const dh = (info.outHeight - 1) * info.strideHeight + 1;
     const dw = (info.outWidth - 1) * info.strideWidth + 1;
     spread = alloc(backend, [info.batchSize, dh, dw, depth]);
-    dilateSpatial(heap(backend, dy), dy.shape as [number, number, number, number], info.strideHeight, info.strideWidth, heap(backend, spread));
+    dilateSpatial(
+      heap(backend, dy),
+      dy.shape as [number, number, number, number],
+      info.strideHeight,
+      info.strideWidth,
+      heap(backend, spread),
+    );
   }
   const turned = alloc(backend, [fh, fw, depth, 1]);
   rotateFilter180(heap(backend, filter), fh, fw, depth, heap(backend, turned));
@@ -368,16 +445,31 @@ export function depthwiseBackpropInput(args: {
   const left = fw - 1 - info.padInfo.left;
   const bottom = info.inHeight - spreadH - top + fh - 1;
   const right = info.inWidth - spreadW - left + fw - 1;
-  const full = runKernel(backend, tf.DepthwiseConv2dNative, { x: spread, filter: turned }, {
-    strides: [1, 1],
-    dilations: [1, 1],
-    pad: [[0, 0], [top, bottom], [left, right], [0, 0]],
-  });
+  const full = runKernel(
+    backend,
+    tf.DepthwiseConv2dNative,
+    { x: spread, filter: turned },
+    {
+      strides: [1, 1],
+      dilations: [1, 1],
+      pad: [
+        [0, 0],
+        [top, bottom],
+        [left, right],
+        [0, 0],
+      ],
+    },
+  );
   release(backend, turned);
   if (strided) release(backend, spread);
   if (multiplier === 1) return full;
   const pixels = info.batchSize * info.inHeight * info.inWidth;
-  const summed = runKernel(backend, tf.Sum, { x: view(full, [pixels * c, multiplier]) }, { axis: [1], keepDims: false });
+  const summed = runKernel(
+    backend,
+    tf.Sum,
+    { x: view(full, [pixels * c, multiplier]) },
+    { axis: [1], keepDims: false },
+  );
   release(backend, full);
   return view(summed, inShape);
 }

@@ -18,8 +18,16 @@ const asKernel = (f: unknown): tf.KernelFunc => f as tf.KernelFunc;
 /** Kernels tfjs-backend-wasm lacks. */
 const MISSING: readonly tf.KernelConfig[] = [
   { kernelName: tf.Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: asKernel(conv2dBackpropFilter) },
-  { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, backendName: 'wasm', kernelFunc: asKernel(depthwiseBackpropFilter) },
-  { kernelName: tf.DepthwiseConv2dNativeBackpropInput, backendName: 'wasm', kernelFunc: asKernel(depthwiseBackpropInput) },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: asKernel(depthwiseBackpropFilter),
+  },
+  {
+    kernelName: tf.DepthwiseConv2dNativeBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: asKernel(depthwiseBackpropInput),
+  },
   { kernelName: CLIP_GRAD_KERNEL, backendName: 'wasm', kernelFunc: asKernel(clipByValueGrad) },
   { kernelName: BATCH_NORM_STATS_KERNEL, backendName: 'wasm', kernelFunc: asKernel(batchNormGradStats) },
   { kernelName: BATCH_NORM_ACT_KERNEL, backendName: 'wasm', kernelFunc: asKernel(batchNormActivation) },
@@ -27,7 +35,14 @@ const MISSING: readonly tf.KernelConfig[] = [
 ];
 
 /** The kernel names this module adds to, or replaces in, the wasm backend. */
-export const WASM_KERNELS: readonly string[] = [...MISSING.map((k) => k.kernelName), tf.Identity, tf.Conv2DBackpropInput, tf.FusedBatchNorm, tf.Slice, tf.PadV2];
+export const WASM_KERNELS: readonly string[] = [
+  ...MISSING.map((k) => k.kernelName),
+  tf.Identity,
+  tf.Conv2DBackpropInput,
+  tf.FusedBatchNorm,
+  tf.Slice,
+  tf.PadV2,
+];
 
 let registered = false;
 

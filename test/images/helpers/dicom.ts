@@ -37,7 +37,12 @@ function packBits(plane: Uint8Array): Uint8Array {
       continue;
     }
     const start = i;
-    while (i < plane.length && i - start < 128 && !(i + 2 < plane.length && plane[i] === plane[i + 1] && plane[i] === plane[i + 2])) i++;
+    while (
+      i < plane.length &&
+      i - start < 128 &&
+      !(i + 2 < plane.length && plane[i] === plane[i + 1] && plane[i] === plane[i + 2])
+    )
+      i++;
     out.push(i - start - 1, ...plane.subarray(start, i));
   }
   return new Uint8Array(out);
@@ -47,7 +52,9 @@ function packBits(plane: Uint8Array): Uint8Array {
 export function encodeRleFrame16(values: ArrayLike<number>): Uint8Array {
   const high = Uint8Array.from(values, (v) => (v >> 8) & 0xff);
   const low = Uint8Array.from(values, (v) => v & 0xff);
-  const segments = [packBits(high), packBits(low)].map((seg) => (seg.length % 2 ? Uint8Array.from([...seg, 0x80]) : seg));
+  const segments = [packBits(high), packBits(low)].map((seg) =>
+    seg.length % 2 ? Uint8Array.from([...seg, 0x80]) : seg,
+  );
   const header = new Uint8Array(64);
   const view = new DataView(header.buffer);
   view.setUint32(0, segments.length, true);
@@ -172,7 +179,8 @@ export function encodeDicom(spec: DicomSpec): Uint8Array {
   body.us(0x0028, 0x0101, spec.bitsStored ?? bitsAllocated);
   body.us(0x0028, 0x0102, (spec.bitsStored ?? bitsAllocated) - 1);
   body.us(0x0028, 0x0103, spec.signed ? 1 : 0);
-  if (spec.windowCenter !== undefined) body.text(0x0028, 0x1050, 'DS', `${spec.windowCenter}\\${spec.windowCenter + 100}`);
+  if (spec.windowCenter !== undefined)
+    body.text(0x0028, 0x1050, 'DS', `${spec.windowCenter}\\${spec.windowCenter + 100}`);
   if (spec.windowWidth !== undefined) body.text(0x0028, 0x1051, 'DS', `${spec.windowWidth}\\${spec.windowWidth * 2}`);
   if (spec.rescaleIntercept !== undefined) body.text(0x0028, 0x1052, 'DS', String(spec.rescaleIntercept));
   if (spec.rescaleSlope !== undefined) body.text(0x0028, 0x1053, 'DS', String(spec.rescaleSlope));

@@ -29,25 +29,49 @@ export function pattern(width: number, height: number, channels: number, seed: n
 
 export type ImageFormat = 'png' | 'jpeg' | 'tiff' | 'webp';
 
-export async function imageBytes(format: ImageFormat, width: number, height: number, channels: 1 | 3, seed: number): Promise<Buffer> {
+export async function imageBytes(
+  format: ImageFormat,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  seed: number,
+): Promise<Buffer> {
   const img = sharp(pattern(width, height, channels, seed), { raw: { width, height, channels } });
   // sharp writes single-band raw input as sRGB unless told otherwise.
   return (channels === 1 ? img.toColourspace('b-w') : img).toFormat(format).toBuffer();
 }
 
-export async function writeImage(path: string, format: ImageFormat, width: number, height: number, channels: 1 | 3, seed: number): Promise<void> {
+export async function writeImage(
+  path: string,
+  format: ImageFormat,
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  seed: number,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, await imageBytes(format, width, height, channels, seed));
 }
 
 /** root/<class>/<i>.<ext> for each class, distinct images throughout. */
-export async function classFolder(root: string, counts: Record<string, number>, options: { format?: ImageFormat; size?: number; channels?: 1 | 3 } = {}): Promise<void> {
+export async function classFolder(
+  root: string,
+  counts: Record<string, number>,
+  options: { format?: ImageFormat; size?: number; channels?: 1 | 3 } = {},
+): Promise<void> {
   const format = options.format ?? 'png';
   const size = options.size ?? 12;
   let seed = 1;
   for (const [name, n] of Object.entries(counts)) {
     for (let i = 0; i < n; i++) {
-      await writeImage(join(root, name, `${i}.${format === 'jpeg' ? 'jpg' : format}`), format, size, size, options.channels ?? 3, seed++);
+      await writeImage(
+        join(root, name, `${i}.${format === 'jpeg' ? 'jpg' : format}`),
+        format,
+        size,
+        size,
+        options.channels ?? 3,
+        seed++,
+      );
     }
   }
 }

@@ -14,10 +14,12 @@ export function readNpzImages(path: string, split: string, count: number): Label
   const files = unzipSync(readFileSync(path));
   const images = entry(files, `${split}_images`, path);
   const labels = entry(files, `${split}_labels`, path);
-  if (images.data.kind !== 'numeric' || images.data.dtype !== 'u1') throw new Error(`${path}: ${split}_images is not uint8`);
+  if (images.data.kind !== 'numeric' || images.data.dtype !== 'u1')
+    throw new Error(`${path}: ${split}_images is not uint8`);
   if (labels.data.kind !== 'numeric') throw new Error(`${path}: ${split}_labels is not numeric`);
   const [n, height, width, channels = 1] = images.shape;
-  if (n === undefined || height === undefined || width === undefined) throw new Error(`${path}: ${split}_images has shape ${images.shape.join('x')}`);
+  if (n === undefined || height === undefined || width === undefined)
+    throw new Error(`${path}: ${split}_images has shape ${images.shape.join('x')}`);
   if (count > n) throw new Error(`${path}: asked for ${count} images, the split has ${n}`);
   if (channels !== 1 && channels !== 3) throw new Error(`${path}: ${channels} channels`);
   const size = height * width * channels;

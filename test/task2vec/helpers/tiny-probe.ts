@@ -24,7 +24,12 @@ const flat = (v: Nested): number[] => (Array.isArray(v) ? v.flatMap(flat) : [v])
 
 /** The fixture's probe as its architecture list describes it, up to the pooled features; fc is the head. */
 export function tinyProbe(fx: TinyFixture): Probe {
-  return probeFromLayersModel(tinyModel(fx), { name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' });
+  return probeFromLayersModel(tinyModel(fx), {
+    name: 'tiny-fixture',
+    architecture: 'tiny',
+    inputSize: 13,
+    pixelScaling: 'zero1',
+  });
 }
 
 function tinyModel(fx: TinyFixture): tfl.LayersModel {
@@ -36,8 +41,21 @@ function tinyModel(fx: TinyFixture): tfl.LayersModel {
   const input = tfl.input({ shape: [13, 13, 3] });
   const conv1 = tfl.layers.conv2d({ name: 'conv1', filters: 6, kernelSize: 3, padding: 'same', useBias: true });
   const bn1 = tfl.layers.batchNormalization({ name: 'bn1', epsilon: 1e-5 });
-  const conv2 = tfl.layers.conv2d({ name: 'conv2', filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false });
-  const dw3 = tfl.layers.depthwiseConv2d({ name: 'dw3', kernelSize: 3, depthMultiplier: 1, padding: 'same', useBias: true });
+  const conv2 = tfl.layers.conv2d({
+    name: 'conv2',
+    filters: 8,
+    kernelSize: 3,
+    strides: 2,
+    padding: 'same',
+    useBias: false,
+  });
+  const dw3 = tfl.layers.depthwiseConv2d({
+    name: 'dw3',
+    kernelSize: 3,
+    depthMultiplier: 1,
+    padding: 'same',
+    useBias: true,
+  });
   let x = conv1.apply(input) as tfl.SymbolicTensor;
   x = bn1.apply(x) as tfl.SymbolicTensor;
   x = tfl.layers.reLU().apply(x) as tfl.SymbolicTensor;
@@ -62,7 +80,12 @@ export function tinyHead(fx: TinyFixture): Classifier {
   const kernel = fx.weights['fc.kernel'];
   const bias = fx.weights['fc.bias'];
   if (kernel === undefined || bias === undefined) throw new Error('fixture has no fc head');
-  return { featureSize: 8, classCount: 4, kernel: Float32Array.from(flat(kernel)), bias: Float32Array.from(flat(bias)) };
+  return {
+    featureSize: 8,
+    classCount: 4,
+    kernel: Float32Array.from(flat(kernel)),
+    bias: Float32Array.from(flat(bias)),
+  };
 }
 
 export function tinyInputs(fx: TinyFixture): tf.Tensor4D {
@@ -83,9 +106,16 @@ export async function saveTinyProbeFolder(fx: TinyFixture, folder: string): Prom
       writeFileSync(join(folder, 'weights.bin'), new Uint8Array(weights));
       writeFileSync(
         join(folder, 'model.json'),
-        JSON.stringify({ format: 'layers-model', modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }] }),
+        JSON.stringify({
+          format: 'layers-model',
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        }),
       );
-      writeFileSync(join(folder, 'probe.json'), JSON.stringify({ name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' }));
+      writeFileSync(
+        join(folder, 'probe.json'),
+        JSON.stringify({ name: 'tiny-fixture', architecture: 'tiny', inputSize: 13, pixelScaling: 'zero1' }),
+      );
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );

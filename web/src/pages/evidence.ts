@@ -291,9 +291,13 @@ function pooled(evaluation: Evaluation): Scope | undefined {
 function evaluationChart(evaluation: Evaluation, scope: Scope): Element {
   const methods = scope.methods.map((m) => m.method);
   const points = evaluation.groups.flatMap((g) =>
-    g.methods.filter((m) => m.weighted_tau !== null && methods.includes(m.method)).map((m) => ({ target: g.target, method: m.method, tau: m.weighted_tau! })),
+    g.methods
+      .filter((m) => m.weighted_tau !== null && methods.includes(m.method))
+      .map((m) => ({ target: g.target, method: m.method, tau: m.weighted_tau! })),
   );
-  const means = scope.methods.filter((m) => m.metrics.weighted_tau.mean !== null).map((m) => ({ method: m.method, tau: m.metrics.weighted_tau.mean! }));
+  const means = scope.methods
+    .filter((m) => m.metrics.weighted_tau.mean !== null)
+    .map((m) => ({ method: m.method, tau: m.metrics.weighted_tau.mean! }));
   return Plot.plot({
     ariaLabel: "Weighted Kendall tau of each method's ranking with the measured one, per held-out target, and the mean",
     marginLeft: 12 + Math.max(...methods.map((m) => m.length), 4) * 7,
@@ -311,7 +315,14 @@ function evaluationChart(evaluation: Evaluation, scope: Scope): Element {
 async function evaluationSection(out: HTMLElement): Promise<void> {
   const ranker = await getJson<Schemas['RankerSummary']>('/v1/ranker');
   if (!ranker.evaluated) {
-    replace(out, h('p', { class: 'note no-evaluation' }, `Model ${ranker.version.slice(0, 12)} has no stored evaluation yet; \`transfer-atlas refit --evaluate\` computes and stores it.`));
+    replace(
+      out,
+      h(
+        'p',
+        { class: 'note no-evaluation' },
+        `Model ${ranker.version.slice(0, 12)} has no stored evaluation yet; \`transfer-atlas refit --evaluate\` computes and stores it.`,
+      ),
+    );
     return;
   }
   const evaluation = await getJson<Evaluation>('/v1/evaluation');
@@ -346,7 +357,11 @@ async function evaluationSection(out: HTMLElement): Promise<void> {
       dataTable(
         'Per held-out target',
         [
-          { label: 'target', value: (r: { group: Evaluation['groups'][number]; m: Evaluation['groups'][number]['methods'][number] }) => `${r.group.target} (${r.group.study}/${r.group.candidate_set})` },
+          {
+            label: 'target',
+            value: (r: { group: Evaluation['groups'][number]; m: Evaluation['groups'][number]['methods'][number] }) =>
+              `${r.group.target} (${r.group.study}/${r.group.candidate_set})`,
+          },
           { label: 'method', value: (r) => r.m.method },
           { label: 'weighted tau', value: (r) => fixed(r.m.weighted_tau, 3), numeric: true },
           { label: `NDCG@${evaluation.k}`, value: (r) => fixed(r.m.ndcg, 3), numeric: true },

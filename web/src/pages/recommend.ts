@@ -37,11 +37,46 @@ function rankingChart(data: readonly Row[], target: string): Element {
     symbol: { legend: true, domain: ['predicted', 'measured'], range: ['circle', 'diamond'] },
     marks: [
       Plot.ruleX([0], { stroke: '#888' }),
-      Plot.ruleY(data, { y: (r: Row) => r.item.backbone, x1: 'lo90', x2: 'hi90', stroke: OKABE_ITO[0], strokeOpacity: 0.45, strokeWidth: 3 }),
-      Plot.ruleY(data, { y: (r: Row) => r.item.backbone, x1: 'lo80', x2: 'hi80', stroke: OKABE_ITO[0], strokeWidth: 7 }),
-      Plot.dot(data, { y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.predicted.mean, symbol: () => 'predicted', fill: 'white', stroke: OKABE_ITO[0], strokeWidth: 2, r: 5 }),
-      Plot.dot(measured, { y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.measured[0]!.z, symbol: () => 'measured', fill: OKABE_ITO[1], stroke: 'black', r: 6 }),
-      Plot.tip(data, Plot.pointerY({ y: (r: Row) => r.item.backbone, x: (r: Row) => r.item.predicted.mean, title: (r: Row) => `${r.item.backbone}: ${r.item.reason}` })),
+      Plot.ruleY(data, {
+        y: (r: Row) => r.item.backbone,
+        x1: 'lo90',
+        x2: 'hi90',
+        stroke: OKABE_ITO[0],
+        strokeOpacity: 0.45,
+        strokeWidth: 3,
+      }),
+      Plot.ruleY(data, {
+        y: (r: Row) => r.item.backbone,
+        x1: 'lo80',
+        x2: 'hi80',
+        stroke: OKABE_ITO[0],
+        strokeWidth: 7,
+      }),
+      Plot.dot(data, {
+        y: (r: Row) => r.item.backbone,
+        x: (r: Row) => r.item.predicted.mean,
+        symbol: () => 'predicted',
+        fill: 'white',
+        stroke: OKABE_ITO[0],
+        strokeWidth: 2,
+        r: 5,
+      }),
+      Plot.dot(measured, {
+        y: (r: Row) => r.item.backbone,
+        x: (r: Row) => r.item.measured[0]!.z,
+        symbol: () => 'measured',
+        fill: OKABE_ITO[1],
+        stroke: 'black',
+        r: 6,
+      }),
+      Plot.tip(
+        data,
+        Plot.pointerY({
+          y: (r: Row) => r.item.backbone,
+          x: (r: Row) => r.item.predicted.mean,
+          title: (r: Row) => `${r.item.backbone}: ${r.item.reason}`,
+        }),
+      ),
     ],
   });
 }
@@ -82,7 +117,9 @@ function backboneDetails(row: Row): HTMLLIElement {
     `track record ${signed(e.track_record)}`,
     `traits ${signed(e.traits)}`,
     ...e.interactions.map((x) => `${x.name} ${signed(x.effect)}`),
-    ...e.signals.map((x) => `${x.signal}${x.value === null ? ' (missing)' : ` ${fixed(x.value, 3)}`} ${signed(x.effect)}`),
+    ...e.signals.map(
+      (x) => `${x.signal}${x.value === null ? ' (missing)' : ` ${fixed(x.value, 3)}`} ${signed(x.effect)}`,
+    ),
   ];
   const where = it.weights.url ?? it.weights.reference;
   return h(
@@ -92,7 +129,12 @@ function backboneDetails(row: Row): HTMLLIElement {
     h('p', { class: 'reason' }, it.reason),
     h('p', { class: 'note evidence' }, evidenceLine(it)),
     h('p', { class: 'note parts' }, `Parts of the prediction: ${parts.join('; ')}.`),
-    h('p', { class: 'note' }, `Weights (${it.weights.provider}, ${it.weights.licence}): `, where ? (where.startsWith('http') ? link(where, where) : where) : 'no public location recorded.'),
+    h(
+      'p',
+      { class: 'note' },
+      `Weights (${it.weights.provider}, ${it.weights.licence}): `,
+      where ? (where.startsWith('http') ? link(where, where) : where) : 'no public location recorded.',
+    ),
   );
 }
 
@@ -105,7 +147,13 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
     out,
     h('h2', { id: 'ranking' }, `Backbones for ${recommendations.target}`),
     top
-      ? h('p', { class: 'top-pick' }, 'First: ', h('strong', { 'data-backbone': top.backbone }, top.backbone), ` (${top.basis}, z ${signed(top.basis === 'measured' ? top.measured[0]!.z : top.predicted.mean)}).`)
+      ? h(
+          'p',
+          { class: 'top-pick' },
+          'First: ',
+          h('strong', { 'data-backbone': top.backbone }, top.backbone),
+          ` (${top.basis}, z ${signed(top.basis === 'measured' ? top.measured[0]!.z : top.predicted.mean)}).`,
+        )
       : h('p', {}, 'No backbone to rank.'),
     h(
       'p',
@@ -113,9 +161,19 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
       `Model ${model.version.slice(0, 12)}, fitted on ${model.training.pairs} results over ${model.training.targets.length} targets. Predictions are z-scores of the study metric among the ranked backbones (${recommendations.scale}); points are predictions with their 80 % (thick) and 90 % (thin) intervals; diamonds are measured results, which rank first where they exist.`,
     ),
     recommendations.without_embedding.length
-      ? h('p', { class: 'note embedding' }, `No Task2Vec distance (not imputed) from: ${recommendations.without_embedding.join(', ')}${recommendations.target_embedded ? '' : `, since ${recommendations.target} has no embedding under the ranker's probe`}.`)
+      ? h(
+          'p',
+          { class: 'note embedding' },
+          `No Task2Vec distance (not imputed) from: ${recommendations.without_embedding.join(', ')}${recommendations.target_embedded ? '' : `, since ${recommendations.target} has no embedding under the ranker's probe`}.`,
+        )
       : null,
-    data.length ? chartFigure(`Predicted result for ${recommendations.target}, best first`, rankingChart(data, recommendations.target), rankingTable(data)) : null,
+    data.length
+      ? chartFigure(
+          `Predicted result for ${recommendations.target}, best first`,
+          rankingChart(data, recommendations.target),
+          rankingTable(data),
+        )
+      : null,
     h('ol', { class: 'ranking' }, ...data.map((r) => backboneDetails(r))),
   );
 }

@@ -88,5 +88,19 @@ export function moduleBytes(functions: readonly FunctionSpec[]): Uint8Array<Arra
     return [...uleb(code.length), ...code];
   });
   const code = section(10, vec(bodies));
-  return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...funcs, ...exports, ...code]);
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...types,
+    ...imports,
+    ...funcs,
+    ...exports,
+    ...code,
+  ]);
 }
