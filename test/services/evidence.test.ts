@@ -51,9 +51,13 @@ test('expert distance: the published figure where there is one, else the Hamming
 
 test('embedding signals per probe, symmetric, over the datasets embedded with it', async () => {
   const { distances, probes } = await loadSignals(store);
+  // The registry ships the study's ResNet-50 embeddings (8 datasets) and bundled-probe ones of 4 sources.
   assert.deepEqual(
-    probes.map((p) => [p.id, p.datasets.length]),
-    [[PROBE, 8]],
+    probes.map((p) => [p.id, p.datasets.length]).sort(),
+    [
+      [PROBE, 8],
+      ['42474bfb99aa9854e07659e7157f3df2781dd9c1d281bb04e4499babbfb67d44', 4],
+    ].sort(),
   );
   const t2v = distances.filter((d) => d.signal === task2vecSignal(PROBE));
   assert.equal(t2v.length, (8 * 9) / 2);
@@ -65,7 +69,11 @@ test('embedding signals per probe, symmetric, over the datasets embedded with it
 });
 
 test('the default probe is the configured one, else the published one, never the most used', async () => {
-  assert.deepEqual(await preferredProbes(store, {}), [PROBE]);
+  // Both probes of the registry's published embeddings, never one that contributions brought.
+  assert.deepEqual(
+    [...(await preferredProbes(store, {}))].sort(),
+    [PROBE, '42474bfb99aa9854e07659e7157f3df2781dd9c1d281bb04e4499babbfb67d44'].sort(),
+  );
   assert.equal(firstPreferred(['configured', 'published', 'bundled'], ['other', 'bundled', 'published']), 'published');
   assert.equal(firstPreferred(['configured'], ['other']), null);
   await assert.rejects(

@@ -90,7 +90,7 @@ test('a missing fold, a repeated fold and an extra fold are named', () => {
 
 test('unknown datasets, missing architecture and a bad protocol are all reported at once', () => {
   const outcome = validateContribution(
-    contribution({ source: 'cifar', architecture: ' ', protocol: { folds: 0, metric: 'accuracy', epochs: 2.5 } }),
+    contribution({ source: 'cifar', architecture: ' ', protocol: { folds: 0, metric: 'f1-macro', epochs: 2.5 } }),
     context,
   );
   assert.ok(!outcome.ok);
