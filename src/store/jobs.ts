@@ -134,17 +134,15 @@ export async function claimJob(
     const stale = row.state === 'running' && (row.heartbeat_at === null || Number(row.heartbeat_at) < staleBefore);
     if (row.state !== 'queued' && !stale) return undefined;
     const attempt = row.attempts + 1;
-    const changed = await trx('jobs')
-      .where({ id, attempts: row.attempts })
-      .update({
-        state: 'running',
-        attempts: attempt,
-        worker,
-        started_at: now,
-        heartbeat_at: now,
-        failure: null,
-        progress: null,
-      });
+    const changed = await trx('jobs').where({ id, attempts: row.attempts }).update({
+      state: 'running',
+      attempts: attempt,
+      worker,
+      started_at: now,
+      heartbeat_at: now,
+      failure: null,
+      progress: null,
+    });
     return changed === 1 ? attempt : undefined;
   });
 }
