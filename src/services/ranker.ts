@@ -185,7 +185,7 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
     for (const candidateSet of memberOf) {
       const key = JSON.stringify([study, candidateSet, r.backbone, r.target]);
       const entry = byKey.get(key) ?? { study, candidateSet, backbone: r.backbone!, target: r.target, values: [] };
-      entry.values.push(...r.folds.map((f) => f.value));
+      entry.values.push(...r.foldValues);
       byKey.set(key, entry);
     }
   }
