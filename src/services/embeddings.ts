@@ -18,6 +18,7 @@ import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.j
 import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
 import { upsertPairSignals } from '../store/pair-signals.js';
 import { scoresFromFeatures, type EstimatorOutcome } from './estimators.js';
+import { definedOnly } from '../defaults.js';
 
 export interface EmbeddingRequest {
   readonly dataset: string;
@@ -81,7 +82,7 @@ export async function computeEmbedding(
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
   const batch = await loadStoredImages(dir, request.dataset, {
     seed: options.seed,
-    ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}),
+    ...definedOnly({ limit: request.maxImages }),
   });
   const images: LabelledImages = {
     id: batch.id,
@@ -117,7 +118,7 @@ export async function computeEmbedding(
         classCount: e.classCount,
         backend: e.backend,
         stages: e.stages,
-        ...(request.maxImages !== undefined ? { maxImages: request.maxImages } : {}),
+        ...definedOnly({ maxImages: request.maxImages }),
       },
       seed: e.options.seed,
       imageCount: e.imageCount,

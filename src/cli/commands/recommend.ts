@@ -7,6 +7,7 @@ import { progressBar } from '../progress.js';
 import { printJson, table } from '../output.js';
 import { positiveInt } from '../options.js';
 import { invalid } from '../../errors.js';
+import { definedOnly } from '../../defaults.js';
 
 function signed(v: number): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
@@ -40,8 +41,10 @@ async function targetOfPath(
         path: resolve(path),
         ...(opts.name ? { name: opts.name } : {}),
         ...(opts.skipBad ? { ingest: { skipBad: true } } : {}),
-        ...(opts.samples !== undefined ? { embed: { samples: opts.samples } } : {}),
-        ...(opts.maxImages !== undefined ? { maxImages: opts.maxImages } : {}),
+        ...definedOnly({
+          embed: opts.samples === undefined ? undefined : { samples: opts.samples },
+          maxImages: opts.maxImages,
+        }),
       },
       { ingest: (p) => bar.update(p), embed: (p) => bar.update(p) },
     );
@@ -99,7 +102,7 @@ export function recommendCommand(): Command {
             ...(opts.study !== undefined && opts.candidateSet !== undefined
               ? { context: { study: opts.study, candidateSet: opts.candidateSet } }
               : {}),
-            ...(opts.top !== undefined ? { topK: opts.top } : {}),
+            ...definedOnly({ topK: opts.top }),
           }),
         ),
       );
