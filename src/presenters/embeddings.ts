@@ -111,6 +111,6 @@ export function presentExpertDistance(d: StoredExpertDistance): Schemas['ExpertD
     b: d.b,
     distance: d.distance,
     source: d.from.kind === 'published' ? { kind: 'published', publication: d.from.source } : { kind: 'computed' },
-    ...(d.features ? { features: { ...d.features } } : {}),
+    ...definedOnly({ features: d.features ? { ...d.features } : undefined }),
   };
 }

@@ -99,7 +99,7 @@ export function presentAnalysis(
         target: u.target,
         distance: u.distance,
         transferability: u.transferability,
-        ...(u.proxiedVia ? { proxied_via: { ...u.proxiedVia } } : {}),
+        ...definedOnly({ proxied_via: u.proxiedVia ? { ...u.proxiedVia } : undefined }),
       })),
       left_out: s.leftOut.map((l) => ({ ...l })),
     })),

@@ -96,7 +96,7 @@ export async function computeEmbedding(
   await initCompute();
   let cached: { features: Float32Array; featureSize: number } | undefined;
   const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
-    ...(onProgress ? { onProgress } : {}),
+    ...definedOnly({ onProgress: onProgress || undefined }),
     onFeatures: (features, featureSize) => {
       cached = { features, featureSize };
     },
@@ -145,6 +145,6 @@ export async function embeddingView(db: Db, id: number): Promise<EmbeddingView |
 /** A dataset's embeddings, newest last, optionally under one probe. */
 export async function datasetEmbeddings({ knex: db }: Db, dataset: string, probeId?: string): Promise<EmbeddingView[]> {
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
-  const found = await listEmbeddings(db, { datasetId: dataset, ...(probeId !== undefined ? { probeId } : {}) });
+  const found = await listEmbeddings(db, { datasetId: dataset, ...definedOnly({ probeId }) });
   return Promise.all(found.map((e) => withProbe(db, e)));
 }

@@ -113,7 +113,7 @@ function checkedMetadata(
     id,
   });
   if (!parsed.success) throw described(zodIssues(parsed.error));
-  return { ...parsed.data, ...(description !== undefined ? { description } : {}) };
+  return { ...parsed.data, ...definedOnly({ description }) };
 }
 
 function imageSize(profile: DatasetProfile): string {

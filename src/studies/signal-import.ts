@@ -2,6 +2,7 @@ import { CsvError, parseCsv } from '../csv.js';
 import { invalid } from '../errors.js';
 import { checkSignalName } from './parse.js';
 import type { SignalDefinition, SubjectKind } from './signals.js';
+import { definedOnly } from '../defaults.js';
 
 /** One pair signal to import, with where it came from for messages. */
 export interface SignalRow {
@@ -86,7 +87,7 @@ export function checkSignalRows(
       value,
       provenance,
       where: r.where,
-      ...(r.field ? { field: r.field } : {}),
+      ...definedOnly({ field: r.field || undefined }),
     };
   });
 }

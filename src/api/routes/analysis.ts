@@ -32,7 +32,7 @@ export const analysisRoutes: Route[] = [
       const architecture = stringParam(req, 'architecture');
       const analysis = await correlationAnalysis(ctx.store, {
         proxy: proxyParam(req),
-        ...(architecture ? { architecture } : {}),
+        ...definedOnly({ architecture: architecture || undefined }),
       });
       sendRead(req, res, presentAnalysis(analysis));
     },

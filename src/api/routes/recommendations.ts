@@ -24,7 +24,7 @@ export const recommendationRoutes: Route[] = [
         ]);
       const result = await ctx.recommendations!.recommend({
         target: body.target,
-        ...(body.candidates ? { candidates: body.candidates } : {}),
+        ...definedOnly({ candidates: body.candidates || undefined }),
         ...(body.study !== undefined && body.candidate_set !== undefined
           ? { context: { study: body.study, candidateSet: body.candidate_set } }
           : {}),

@@ -61,8 +61,7 @@ function optionsOf(o: AddOptions): IngestOptions {
     format: o.format,
     size: o.size,
     channels: o.channels === 'auto' ? 'auto' : (Number(o.channels) as 1 | 3),
-    ...(o.skipBad ? { skipBad: true } : {}),
-    ...(o.ignoreUnlabelled ? { ignoreUnlabelled: true } : {}),
+    ...definedOnly({ skipBad: o.skipBad ? true : undefined, ignoreUnlabelled: o.ignoreUnlabelled ? true : undefined }),
     ...definedOnly({ minClassSize: o.minClassSize, splitSeed: o.splitSeed }),
   };
 }

@@ -39,8 +39,7 @@ async function targetOfPath(
       dataDir(),
       {
         path: resolve(path),
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.skipBad ? { ingest: { skipBad: true } } : {}),
+        ...definedOnly({ name: opts.name || undefined, ingest: opts.skipBad ? { skipBad: true } : undefined }),
         ...definedOnly({
           embed: opts.samples === undefined ? undefined : { samples: opts.samples },
           maxImages: opts.maxImages,
@@ -98,7 +97,7 @@ export function recommendCommand(): Command {
         await withStore(async (store) =>
           recommend(store, {
             target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
-            ...(candidates ? { candidates } : {}),
+            ...definedOnly({ candidates: candidates || undefined }),
             ...(opts.study !== undefined && opts.candidateSet !== undefined
               ? { context: { study: opts.study, candidateSet: opts.candidateSet } }
               : {}),
