@@ -1,7 +1,7 @@
 /**
- * The seeded generator (mulberry32) of everything outside Task2Vec that must come out the same on
- * every run and machine: dataset splits, image subsets, bootstrap intervals, random baselines.
- * Math.random cannot be seeded.
+ * The project's one seeded generator (mulberry32), for everything that must come out the same on
+ * every run and machine: dataset splits, image subsets, bootstrap intervals, random baselines and
+ * every draw of Task2Vec. Math.random cannot be seeded.
  */
 export type Random = () => number;
 

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { AppError, type ErrorCode, type FieldError } from '../errors.js';
 import { isStoreUnavailable, RETRY_AFTER_SECONDS } from '../services/index.js';
+import { definedOnly } from '../defaults.js';
 
 export const PROBLEM_TYPE_PREFIX = 'urn:transfer-atlas:problem:';
 
@@ -78,7 +79,7 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
       status: PROBLEMS[err.code].status,
       detail: err.message,
       instance: req.originalUrl,
-      ...(err.fields[0] ? { field: err.fields[0].field } : {}),
+      ...definedOnly({ field: err.fields[0] ? err.fields[0].field : undefined }),
       ...(err.fields.length > 0 ? { errors: [...err.fields] } : {}),
     });
     return;
@@ -99,7 +100,7 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
       status: err.status,
       detail: messages.length > 0 ? messages.join('; ') : err.message,
       instance: req.originalUrl,
-      ...(errors[0] ? { field: errors[0].field } : {}),
+      ...definedOnly({ field: errors[0] ? errors[0].field : undefined }),
       ...(errors.length > 0 ? { errors } : {}),
     });
     return;

@@ -1,5 +1,15 @@
 import { invalid, type FieldError } from '../errors.js';
-import { EXPERT_PROPERTIES, VOCABULARY, type ExpertFeatures } from './vocabulary.js';
+import { z } from 'zod';
+import {
+  CLASS_BANDS,
+  COLOURS,
+  CONTENTS,
+  DIVERSITIES,
+  EXPERT_PROPERTIES,
+  KINDS,
+  ORIGINS,
+  type ExpertFeatures,
+} from './vocabulary.js';
 
 /** One observer's questionnaire for one dataset. */
 export interface ObserverAnswer {
@@ -8,41 +18,46 @@ export interface ObserverAnswer {
   readonly features: ExpertFeatures;
 }
 
+function allowedValues<const T extends readonly [string, ...string[]]>(allowed: T) {
+  return z.enum(allowed, {
+    error: (issue) =>
+      `${issue.input === undefined ? 'missing' : `'${String(issue.input)}' is not allowed`}; one of ${allowed.join(', ')}`,
+  });
+}
+
+const featuresSchema = z.strictObject(
+  {
+    origin: allowedValues(ORIGINS),
+    colour: allowedValues(COLOURS),
+    content: allowedValues(CONTENTS),
+    kind: allowedValues(KINDS),
+    diversity: allowedValues(DIVERSITIES),
+    classes: allowedValues(CLASS_BANDS),
+  },
+  { error: 'expert features must be an object with the six questionnaire properties' },
+);
+
+/** Zod reports every unknown key in one issue; callers see one field error per key. */
+function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
+  return issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((k) => ({
+          field: k,
+          message: `unknown property; the properties are ${EXPERT_PROPERTIES.join(', ')}`,
+        }))
+      : [{ field: issue.path.map(String).join('.'), message: issue.message }],
+  );
+}
+
 /**
  * Checks an untyped answer (a request body, a CSV row) against the closed vocabulary and
  * reports every wrong field at once, each with the values it allows.
  */
 export function parseExpertFeatures(input: unknown): ExpertFeatures {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw invalid('expert features must be an object with the six questionnaire properties', [
-      { field: 'features', message: 'object' },
-    ]);
-  }
-  const record = input as Record<string, unknown>;
-  const problems: FieldError[] = [];
-  for (const property of EXPERT_PROPERTIES) {
-    const allowed = VOCABULARY[property] as readonly string[];
-    const value = record[property];
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      problems.push({
-        field: property,
-        message: `${value === undefined ? 'missing' : `'${String(value)}' is not allowed`}; one of ${allowed.join(', ')}`,
-      });
-    }
-  }
-  const extra = Object.keys(record).filter((k) => !(EXPERT_PROPERTIES as readonly string[]).includes(k));
-  for (const k of extra)
-    problems.push({ field: k, message: `unknown property; the properties are ${EXPERT_PROPERTIES.join(', ')}` });
-  if (problems.length > 0) {
-    throw invalid(`invalid expert features: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
-  }
-  const pick = <P extends keyof ExpertFeatures>(p: P): ExpertFeatures[P] => record[p] as ExpertFeatures[P];
-  return {
-    origin: pick('origin'),
-    colour: pick('colour'),
-    content: pick('content'),
-    kind: pick('kind'),
-    diversity: pick('diversity'),
-    classes: pick('classes'),
-  };
+  const parsed = featuresSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = fieldErrors(parsed.error.issues);
+  if (problems.length === 1 && problems[0]!.field === '')
+    throw invalid(problems[0]!.message, [{ field: 'features', message: 'object' }]);
+  throw invalid(`invalid expert features: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
 }

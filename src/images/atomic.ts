@@ -9,6 +9,7 @@ import { IngestionError } from './errors.js';
 import { ingestDataset, type IngestionInput, type IngestionResult } from './ingest.js';
 import { ownedPrefix, STAGING_PREFIX } from './leftovers.js';
 import type { ProgressCallback } from './progress.js';
+import { definedOnly } from '../defaults.js';
 
 /** A fresh staging folder under `root`, named so that listings of `root` can ignore it. */
 export async function createStagingDir(root: string): Promise<string> {
@@ -63,7 +64,7 @@ export async function ingestAndStore<T>(
   try {
     const result = await ingestDataset(
       input,
-      { stagingDir: staging, ...(target.scratchDir ? { scratchDir: target.scratchDir } : {}) },
+      { stagingDir: staging, ...definedOnly({ scratchDir: target.scratchDir || undefined }) },
       onProgress,
     );
     await commitStaged(staging, finalDir);

@@ -3,6 +3,7 @@
  * so that callers map it to their own answer without parsing messages.
  */
 import type { ErrorCode } from '../errors.js';
+import { definedOnly } from '../defaults.js';
 
 export type IngestionErrorCode =
   | 'INPUT_NOT_FOUND'
@@ -103,7 +104,7 @@ export class IngestionError extends Error {
     return {
       code: this.code,
       message: this.message,
-      ...(this.file === undefined ? {} : { file: this.file }),
+      ...definedOnly({ file: this.file }),
       details: this.details,
     };
   }

@@ -29,6 +29,7 @@ import {
 import { ProgressMeter, type ProgressCallback } from './progress.js';
 import { DEFAULT_FRACTIONS, groupSplit, stratifiedSplit, type Split, type SplitFractions } from './split.js';
 import { MANIFEST_FILE, PIXELS_FILE, PROFILE_FILE, PixelWriter, writeManifest } from './stored.js';
+import { withDefaults } from '../defaults.js';
 
 export interface IngestionLimits extends ArchiveLimits {
   /** Largest width x height accepted for one image (decompression bombs). */
@@ -140,7 +141,7 @@ function validate(input: IngestionInput): {
   const concurrency = input.concurrency ?? Math.max(2, availableParallelism() * 2);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw optionsError(`concurrency ${concurrency} must be a positive integer`);
-  const limits = { ...DEFAULT_LIMITS, ...input.limits };
+  const limits = withDefaults(DEFAULT_LIMITS, input.limits ?? {});
   for (const [k, v] of Object.entries(limits))
     if (!(typeof v === 'number' && v > 0)) throw optionsError(`limit ${k} must be a positive number`);
   const f = input.split?.fractions;
@@ -385,7 +386,7 @@ export async function ingestDataset(
 ): Promise<IngestionResult> {
   const { size, minClassSize, concurrency, limits } = validate(input);
   const fit = input.fit ?? 'cover';
-  const thresholds = { ...DEFAULT_THRESHOLDS, ...input.thresholds };
+  const thresholds = withDefaults(DEFAULT_THRESHOLDS, input.thresholds ?? {});
   const stagingEntries = await readdir(target.stagingDir).catch(() => undefined);
   if (!stagingEntries) throw optionsError(`staging folder ${target.stagingDir} does not exist`);
   if (stagingEntries.length > 0) throw optionsError(`staging folder ${target.stagingDir} is not empty`);

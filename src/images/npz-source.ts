@@ -12,6 +12,7 @@ import type { ListedPixels, Listing } from './listing.js';
 import { splitFromName } from './listing.js';
 import type { NpyArray } from './npy.js';
 import type { Split } from './split.js';
+import { definedOnly } from '../defaults.js';
 
 const SPLIT_PREFIXES = ['train', 'val', 'valid', 'validation', 'test'];
 const CLASS_NAME_KEYS = ['class_names', 'classes', 'label_names'];
@@ -184,8 +185,10 @@ export function listNpz(arrays: Map<string, NpyArray>, file: string): Listing {
       imagesKey: 'images',
       labelsKey: 'labels',
       split: null,
-      ...(groupEntry ? { groupKey: groupEntry[0] } : {}),
-      ...(splitEntry ? { splitKey: splitEntry[0] } : {}),
+      ...definedOnly({
+        groupKey: groupEntry ? groupEntry[0] : undefined,
+        splitKey: splitEntry ? splitEntry[0] : undefined,
+      }),
     });
   }
 
@@ -225,5 +228,5 @@ export function listNpz(arrays: Map<string, NpyArray>, file: string): Listing {
       });
     }
   }
-  return { format: 'npz', items, ...(classNames ? { classOrder: classNames } : {}), warnings: [] };
+  return { format: 'npz', items, ...definedOnly({ classOrder: classNames || undefined }), warnings: [] };
 }

@@ -11,6 +11,7 @@ import {
   type StoredExpertDistance,
   type SubmittedAnswer,
 } from '../services/index.js';
+import { definedOnly } from '../defaults.js';
 
 type Schemas = components['schemas'];
 
@@ -21,7 +22,7 @@ export function presentProbe(p: ProbeRecord): Schemas['ProbeRecord'] {
     architecture: p.architecture,
     input_size: p.input_size,
     pixel_scaling: p.pixel_scaling,
-    ...(p.description !== undefined ? { description: p.description } : {}),
+    ...definedOnly({ description: p.description }),
     weights: p.location === undefined ? 'none' : isBundledLocation(p.location) ? 'bundled' : 'folder',
   };
 }
@@ -60,7 +61,7 @@ export function presentDistance(d: StoredDistance): Schemas['Distance'] {
     value: d.value,
     probe: presentProbe(d.probe),
     embeddings: { ...d.embeddings },
-    ...(d.alpha !== undefined ? { alpha: d.alpha } : {}),
+    ...definedOnly({ alpha: d.alpha }),
   };
 }
 
@@ -71,7 +72,7 @@ export function presentDistanceMatrix(m: StoredDistanceMatrix): Schemas['Distanc
     values: m.values.map((row) => [...row]),
     probe: presentProbe(m.probe),
     embeddings: { ...m.embeddings },
-    ...(m.alpha !== undefined ? { alpha: m.alpha } : {}),
+    ...definedOnly({ alpha: m.alpha }),
   };
 }
 
@@ -110,6 +111,6 @@ export function presentExpertDistance(d: StoredExpertDistance): Schemas['ExpertD
     b: d.b,
     distance: d.distance,
     source: d.from.kind === 'published' ? { kind: 'published', publication: d.from.source } : { kind: 'computed' },
-    ...(d.features ? { features: { ...d.features } } : {}),
+    ...definedOnly({ features: d.features ? { ...d.features } : undefined }),
   };
 }

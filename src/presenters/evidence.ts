@@ -10,13 +10,60 @@ import {
   type RankerEvaluation,
 } from '../ranking/index.js';
 import type { FittedRanker, RecommendationResult, ResultView } from '../services/index.js';
+import { definedOnly } from '../defaults.js';
+import { referenceOf, type Protocol, type StoredResult, type Transferability } from '../transfer/index.js';
 
 type Schemas = components['schemas'];
 
+export function presentProtocol(p: Protocol): Schemas['Protocol'] {
+  return definedOnly({ folds: p.folds, metric: p.metric, image_size: p.imageSize, epochs: p.epochs, notes: p.notes });
+}
+
+/** A result's transferability, or why it has none, under the key the wire gives each. */
+export function presentTransferability(
+  t: Transferability,
+): Pick<Schemas['TransferResult'], 'transferability' | 'transferability_unavailable'> {
+  return t.ok
+    ? { transferability: { mean: t.mean, std: t.std, folds: [...t.folds], baseline_ids: [...t.baselineIds] } }
+    : { transferability_unavailable: { reason: t.reason, message: t.message } };
+}
+
+/** A stored result as the wire shows it, without its transferability: what a withdrawal prints. */
+export function presentStoredResult(
+  r: StoredResult,
+): Omit<Schemas['TransferResult'], 'mean' | 'transferability' | 'transferability_unavailable'> {
+  return {
+    id: r.id,
+    source: r.source,
+    target: r.target,
+    architecture: r.architecture,
+    backbone: r.backbone,
+    ...definedOnly({ study: r.study }),
+    protocol: presentProtocol(r.protocol),
+    folds: r.foldValues.map((value, i) => ({ fold: i + 1, value })),
+    contributor: r.provenance.contributor,
+    ...definedOnly({ reference: referenceOf(r.provenance) }),
+    created_at: r.createdAt,
+    ...definedOnly({ withdrawn_at: r.withdrawnAt }),
+  };
+}
+
 /** A result as the API shows it: with its mean and its transferability (or why there is none). */
-export function presentResult(run: ResultView): Schemas['TransferResult'] {
-  const mean = run.folds.reduce((a, f) => a + f.value, 0) / Math.max(1, run.folds.length);
-  return { ...run, mean } as Schemas['TransferResult'];
+export function presentResult(r: ResultView): Schemas['TransferResult'] {
+  const mean = r.foldValues.reduce((a, v) => a + v, 0) / Math.max(1, r.foldValues.length);
+  return { ...presentStoredResult(r), ...presentTransferability(r.transferability), mean };
+}
+
+/** A row of GET /v1/transferability: a result with a source, named by its id. */
+export function presentTransferabilityRow(r: ResultView): Schemas['TransferabilityRow'] {
+  return {
+    result_id: r.id,
+    source: r.source!,
+    target: r.target,
+    architecture: r.architecture,
+    protocol: presentProtocol(r.protocol),
+    ...presentTransferability(r.transferability),
+  };
 }
 
 function correlation(test: CorrelationTest & { readonly interval: BootstrapInterval }): Schemas['Correlation'] {
@@ -52,7 +99,7 @@ export function presentAnalysis(
         target: u.target,
         distance: u.distance,
         transferability: u.transferability,
-        ...(u.proxiedVia ? { proxied_via: { ...u.proxiedVia } } : {}),
+        ...definedOnly({ proxied_via: u.proxiedVia ? { ...u.proxiedVia } : undefined }),
       })),
       left_out: s.leftOut.map((l) => ({ ...l })),
     })),

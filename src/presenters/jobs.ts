@@ -1,5 +1,6 @@
 import type { Job } from '../jobs/index.js';
 import type { components } from '../api/schema.js';
+import { definedOnly } from '../defaults.js';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -29,7 +30,7 @@ export function presentJob(job: Job): components['schemas']['Job'] {
         : {
             code: job.failure.code,
             message: job.failure.message,
-            ...(job.failure.field !== undefined ? { field: job.failure.field } : {}),
+            ...definedOnly({ field: job.failure.field }),
             retryable: job.failure.retryable,
           },
     attempts: job.attempts,

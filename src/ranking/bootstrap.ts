@@ -5,6 +5,7 @@
 import { pearson, spearman } from './stats.js';
 import { randomInt, seededRandom } from '../random.js';
 import type { CorrelationKind } from './correlation-test.js';
+import { withDefaults } from '../defaults.js';
 
 export interface BootstrapOptions {
   readonly resamples?: number;
@@ -40,7 +41,7 @@ export function bootstrapCorrelation(
   y: readonly number[],
   options: BootstrapOptions = {},
 ): BootstrapInterval {
-  const { resamples, seed, level } = { ...DEFAULT_BOOTSTRAP, ...options };
+  const { resamples, seed, level } = withDefaults(DEFAULT_BOOTSTRAP, options);
   if (x.length !== y.length) throw new RangeError(`paired samples differ in length: ${x.length} vs ${y.length}`);
   if (!Number.isInteger(resamples) || resamples < 1)
     throw new RangeError(`resamples must be a positive integer, got ${resamples}`);

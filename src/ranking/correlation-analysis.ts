@@ -11,6 +11,7 @@ import {
   type DistanceProxy,
   type PairDistance,
 } from './distances.js';
+import { definedOnly } from '../defaults.js';
 
 export interface PairValue {
   readonly source: string;
@@ -84,7 +85,7 @@ export function analyseSignal(signal: string, input: CorrelationAnalysisInput): 
         target: t.target,
         distance: d.value,
         transferability: t.value,
-        ...(d.via ? { proxiedVia: d.via } : {}),
+        ...definedOnly({ proxiedVia: d.via || undefined }),
       });
   }
   // A target's distance to itself is its baseline (transferability 0 by definition): say it was left out.

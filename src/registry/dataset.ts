@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FieldError } from '../errors.js';
 import { CLASS_BANDS, COLOURS, CONTENTS, DIVERSITIES, KINDS, ORIGINS } from '../experts/index.js';
 
 export const DATASET_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -41,12 +42,7 @@ export interface Dataset extends DatasetInput {
   readonly updated_at: string;
 }
 
-export interface FieldIssue {
-  readonly field: string;
-  readonly message: string;
-}
-
-export function zodIssues(error: z.ZodError): FieldIssue[] {
+export function zodIssues(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({
     field: issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)',
     message: issue.message,

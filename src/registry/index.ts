@@ -6,6 +6,5 @@ export {
   type Dataset,
   type DatasetInput,
   type RecordOrigin,
-  type FieldIssue,
 } from './dataset.js';
 export { readRegistryDatasets, type RegistryFile } from './files.js';

@@ -7,6 +7,7 @@ import { notFound } from '../errors.js';
 import { analyseCorrelations, type CorrelationAnalysis, type DistanceProxy } from '../ranking/index.js';
 import { embeddingProxy, loadSignals, parseProxy } from './signals.js';
 import { observedPairs } from './transferability.js';
+import { definedOnly } from '../defaults.js';
 
 export interface AnalysisOptions {
   /** `missing=stand-in` mappings for embedding signals, off by default. */
@@ -35,6 +36,10 @@ export async function correlationAnalysis(
   const signals = await loadSignals(db);
   const proxy = resolveProxy(options.proxy, new Set(signals.datasets.map((d) => d.id)), signals.distances);
   const transferability = await observedPairs(db, options.architecture);
-  const analysis = analyseCorrelations({ transferability, distances: signals.distances, ...(proxy ? { proxy } : {}) });
+  const analysis = analyseCorrelations({
+    transferability,
+    distances: signals.distances,
+    ...definedOnly({ proxy: proxy || undefined }),
+  });
   return { ...analysis, pairs: transferability.length };
 }

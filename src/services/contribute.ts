@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
-import { conflict, invalid, notFound, AppError } from '../errors.js';
+import { definedOnly } from '../defaults.js';
+import { conflict, invalid, notFound, AppError, type FieldError } from '../errors.js';
 import {
   allRuns,
   contributorRole,
@@ -17,15 +18,13 @@ import {
   getRun,
   insertRun,
   withdrawRun,
-  type TransferRun,
 } from '../store/index.js';
-import { duplicateKey, validateBatch, type FieldError, type TransferResult } from '../transfer/index.js';
-import { toDomainResult, toNewRun } from './runs.js';
+import { duplicateKey, validateBatch, type StoredResult, type TransferResult } from '../transfer/index.js';
 
 export const CONTRIBUTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 export interface ContributeOptions {
-  /** Turns a domain error path (`[0].folds[2].value`) into the caller's field name. */
+  /** Turns a validation path (`[0].folds[2].value`) into the caller's field name. */
   readonly field?: (path: string) => string;
   /** Fills provenance.contributor when the sender is known some other way (a CLI flag). */
   readonly contributor?: string;
@@ -39,7 +38,7 @@ function stringsIn(inputs: readonly unknown[], key: 'source' | 'target'): string
 }
 
 function refuse(message: string, errors: readonly FieldError[], field: (path: string) => string): never {
-  const fields = errors.map((e) => ({ field: field(e.path), message: e.message }));
+  const fields = errors.map((e) => ({ field: field(e.field), message: e.message }));
   const first = fields[0];
   throw invalid(
     first
@@ -49,7 +48,7 @@ function refuse(message: string, errors: readonly FieldError[], field: (path: st
   );
 }
 
-/** Validates raw contributions (the domain's input form) against the datasets in the store. */
+/** Validates raw contributions (as the API takes them) against the datasets in the store. */
 export async function validateContributions(
   { knex: db }: Db,
   inputs: readonly unknown[],
@@ -62,7 +61,7 @@ export async function validateContributions(
   );
   const outcome = validateBatch(inputs, {
     isKnownDataset: (id) => known.has(id),
-    ...(options.contributor !== undefined ? { contributor: options.contributor } : {}),
+    ...definedOnly({ contributor: options.contributor }),
   });
   if (!outcome.ok)
     refuse(
@@ -74,7 +73,7 @@ export async function validateContributions(
   outcome.value.forEach((r, i) => {
     if (!CONTRIBUTOR_ID.test(r.provenance.contributor)) {
       badNames.push({
-        path: `[${i}].provenance.contributor`,
+        field: `[${i}].provenance.contributor`,
         message: `'${r.provenance.contributor}' is not a contributor id (letters, digits and . _ @ + -, at most 64)`,
       });
     }
@@ -86,7 +85,7 @@ export async function validateContributions(
 async function storedDuplicates(db: Knex, results: readonly TransferResult[]): Promise<Map<string, string>> {
   const byKey = new Map<string, string>();
   for (const target of new Set(results.map((r) => r.target))) {
-    for (const run of await allRuns(db, { target })) byKey.set(duplicateKey(toDomainResult(run)), run.id);
+    for (const run of await allRuns(db, { target })) byKey.set(duplicateKey(run), run.id);
   }
   return byKey;
 }
@@ -104,7 +103,7 @@ export async function storeContributions(
   trx: Knex.Transaction,
   results: readonly TransferResult[],
   field: (path: string) => string = (p) => p,
-): Promise<TransferRun[]> {
+): Promise<StoredResult[]> {
   const existing = await storedDuplicates(trx, results);
   const duplicates = results.flatMap((r, i) => {
     const id = existing.get(duplicateKey(r));
@@ -132,7 +131,7 @@ export async function storeContributions(
   try {
     for (const r of results) {
       const id = `r_${randomBytes(12).toString('hex')}`;
-      await insertRun(trx, toNewRun(r, id, duplicateKey(r)));
+      await insertRun(trx, { ...r, id, duplicateKey: duplicateKey(r) });
       ids.push(id);
     }
   } catch (err) {
@@ -140,7 +139,7 @@ export async function storeContributions(
       throw conflict('a concurrent request stored the same result first; nothing from this batch was stored');
     throw err;
   }
-  const runs: TransferRun[] = [];
+  const runs: StoredResult[] = [];
   for (const id of ids) runs.push((await getRun(trx, id))!);
   return runs;
 }
@@ -149,22 +148,23 @@ export async function storeContributions(
  * Withdrawal keeps the result (and who sent it) but takes it out of every listing, analysis and
  * model. Only its contributor or an admin may withdraw it.
  */
-export function withdrawResult(db: Db, id: string, by: string): Promise<TransferRun> {
+export function withdrawResult(db: Db, id: string, by: string): Promise<StoredResult> {
   return db.knex.transaction((trx) => withdraw(trx, id, by));
 }
 
-async function withdraw(db: Knex, id: string, by: string): Promise<TransferRun> {
+async function withdraw(db: Knex, id: string, by: string): Promise<StoredResult> {
   const run = await getRun(db, id);
   if (!run) throw notFound('result', id);
-  if (run.withdrawn_at !== undefined)
-    throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [
+  if (run.withdrawnAt !== undefined)
+    throw conflict(`result ${id} was already withdrawn at ${run.withdrawnAt}`, [
       { field: 'id', message: 'already withdrawn' },
     ]);
-  if (by !== run.contributor && (await contributorRole(db, by)) !== 'admin') {
+  const contributor = run.provenance.contributor;
+  if (by !== contributor && (await contributorRole(db, by)) !== 'admin') {
     throw new AppError(
       'forbidden',
       'Not yours to withdraw',
-      `result ${id} was contributed by '${run.contributor}'; only they or an admin can withdraw it, not '${by}'`,
+      `result ${id} was contributed by '${contributor}'; only they or an admin can withdraw it, not '${by}'`,
       [{ field: 'contributor', message: "neither the result's contributor nor an admin" }],
     );
   }

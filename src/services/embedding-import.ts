@@ -17,6 +17,7 @@ import {
   type ProbeRecord,
 } from '../store/index.js';
 import { embeddingView, type EmbeddingView } from './embeddings.js';
+import { definedOnly } from '../defaults.js';
 
 export const IMPORT_METHODS = ['montecarlo', 'exact', 'variational'] as const;
 export type ImportMethod = (typeof IMPORT_METHODS)[number];
@@ -157,7 +158,7 @@ export async function importEmbedding({ knex: db }: Db, input: EmbeddingImport):
         ? { seed: input.options.seed }
         : {}),
       origin: 'imported',
-      ...(input.contributor !== undefined ? { contributor: input.contributor } : {}),
+      ...definedOnly({ contributor: input.contributor }),
     });
     return (await embeddingView({ knex: trx }, id))!;
   });

@@ -18,6 +18,7 @@ import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.j
 import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
 import { upsertPairSignals } from '../store/pair-signals.js';
 import { scoresFromFeatures, type EstimatorOutcome } from './estimators.js';
+import { definedOnly } from '../defaults.js';
 
 export interface EmbeddingRequest {
   readonly dataset: string;
@@ -81,7 +82,7 @@ export async function computeEmbedding(
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
   const batch = await loadStoredImages(dir, request.dataset, {
     seed: options.seed,
-    ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}),
+    ...definedOnly({ limit: request.maxImages }),
   });
   const images: LabelledImages = {
     id: batch.id,
@@ -95,7 +96,7 @@ export async function computeEmbedding(
   await initCompute();
   let cached: { features: Float32Array; featureSize: number } | undefined;
   const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
-    ...(onProgress ? { onProgress } : {}),
+    ...definedOnly({ onProgress: onProgress || undefined }),
     onFeatures: (features, featureSize) => {
       cached = { features, featureSize };
     },
@@ -117,7 +118,7 @@ export async function computeEmbedding(
         classCount: e.classCount,
         backend: e.backend,
         stages: e.stages,
-        ...(request.maxImages !== undefined ? { maxImages: request.maxImages } : {}),
+        ...definedOnly({ maxImages: request.maxImages }),
       },
       seed: e.options.seed,
       imageCount: e.imageCount,
@@ -144,6 +145,6 @@ export async function embeddingView(db: Db, id: number): Promise<EmbeddingView |
 /** A dataset's embeddings, newest last, optionally under one probe. */
 export async function datasetEmbeddings({ knex: db }: Db, dataset: string, probeId?: string): Promise<EmbeddingView[]> {
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
-  const found = await listEmbeddings(db, { datasetId: dataset, ...(probeId !== undefined ? { probeId } : {}) });
+  const found = await listEmbeddings(db, { datasetId: dataset, ...definedOnly({ probeId }) });
   return Promise.all(found.map((e) => withProbe(db, e)));
 }

@@ -19,6 +19,7 @@ import { indexClasses, type LabelledImages } from '../task2vec/images.js';
 import { DEFAULT_OPTIONS } from '../task2vec/options.js';
 import { storedImagesDir } from './embeddings.js';
 import { probeFeatures, type ProgressCallback } from '../task2vec/task2vec.js';
+import { definedOnly } from '../defaults.js';
 
 export interface EstimatorRequest {
   readonly dataset: string;
@@ -76,7 +77,7 @@ export async function computeEstimatorScores(
   const seed = request.seed ?? DEFAULT_OPTIONS.seed;
   const images = await loadStoredImages(dir, request.dataset, {
     seed,
-    ...(request.maxImages !== undefined ? { limit: request.maxImages } : {}),
+    ...definedOnly({ limit: request.maxImages }),
   });
   await initCompute();
   const { features, featureSize, identity } = await probeFeatures(

@@ -31,16 +31,9 @@ export {
   type QueryFields,
   type ResultView,
 } from './results.js';
-export { fromWireInput, wireField } from './runs.js';
 export { CONTRIBUTOR_ID, withdrawResult } from './contribute.js';
 export type { Reply } from './idempotency.js';
-export {
-  transferabilityTable,
-  withTransferability,
-  type TransferabilityUnavailable,
-  type TransferabilityValue,
-  type WithTransferability,
-} from './transferability.js';
+export { transferabilityTable, withTransferability, type WithTransferability } from './transferability.js';
 export { correlationAnalysis, type AnalysisOptions } from './analysis.js';
 export {
   currentRanker,
@@ -122,5 +115,4 @@ export {
 } from './studies.js';
 export type { SignalSubjectKind } from '../store/index.js';
 export { float32ToBytes, type ProbeRecord } from '../store/index.js';
-export type { TransferRun } from '../store/index.js';
 export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from '../store/index.js';

@@ -20,6 +20,7 @@ import {
 import { createIngestedDataset, getDataset } from '../store/datasets.js';
 import { datasetInputSchema, zodIssues, type Dataset, type DatasetInput } from '../registry/dataset.js';
 import { ingestionProblem } from './ingestion-problem.js';
+import { definedOnly } from '../defaults.js';
 
 /** What the user says about the dataset; the counts, size and channels come from the images. */
 export type IngestMetadata = Partial<
@@ -112,7 +113,7 @@ function checkedMetadata(
     id,
   });
   if (!parsed.success) throw described(zodIssues(parsed.error));
-  return { ...parsed.data, ...(description !== undefined ? { description } : {}) };
+  return { ...parsed.data, ...definedOnly({ description }) };
 }
 
 function imageSize(profile: DatasetProfile): string {
@@ -145,14 +146,16 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
   return {
     path: request.path,
     displayName: display,
-    ...(o.format !== undefined ? { format: o.format } : {}),
-    ...(o.skipBad !== undefined ? { skipBad: o.skipBad } : {}),
-    ...(o.ignoreUnlabelled !== undefined ? { ignoreUnlabelled: o.ignoreUnlabelled } : {}),
-    ...(o.size !== undefined ? { size: o.size } : {}),
-    ...(o.channels !== undefined ? { channels: o.channels } : {}),
-    ...(o.minClassSize !== undefined ? { minClassSize: o.minClassSize } : {}),
-    ...(o.splitSeed !== undefined ? { split: { seed: o.splitSeed } } : {}),
-    ...(request.limits !== undefined ? { limits: request.limits } : {}),
+    ...definedOnly({
+      format: o.format,
+      skipBad: o.skipBad,
+      ignoreUnlabelled: o.ignoreUnlabelled,
+      size: o.size,
+      channels: o.channels,
+      minClassSize: o.minClassSize,
+      split: o.splitSeed === undefined ? undefined : { seed: o.splitSeed },
+      limits: request.limits,
+    }),
   };
 }
 

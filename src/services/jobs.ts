@@ -39,6 +39,7 @@ import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { runnerFor } from './job-runners.js';
 import { jobDuration, jobFailures, type Logger } from './telemetry.js';
+import { definedOnly } from '../defaults.js';
 
 export interface WorkerSettings {
   readonly dataDir: string;
@@ -99,7 +100,7 @@ export function workerSettingsFromEnv(
 export function failureOf(err: unknown): JobFailure {
   if (err instanceof AppError) {
     const field = err.field;
-    return { code: err.code, message: err.message, ...(field !== undefined ? { field } : {}), retryable: false };
+    return { code: err.code, message: err.message, ...definedOnly({ field }), retryable: false };
   }
   const message = err instanceof Error ? err.message : String(err);
   return { code: 'internal', message: `${message} (will be retried while attempts remain)`, retryable: true };

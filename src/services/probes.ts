@@ -18,6 +18,7 @@ import {
   BUNDLED_LOCATION_PREFIX as BUNDLED,
   type ProbeIdentity,
 } from '../probes/index.js';
+import { definedOnly } from '../defaults.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;
@@ -62,7 +63,7 @@ export function probeRecordOf(identity: ProbeIdentity, location: string | undefi
     architecture: identity.architecture,
     input_size: identity.inputSize,
     pixel_scaling: identity.pixelScaling,
-    ...(location !== undefined ? { location } : {}),
+    ...definedOnly({ location: location }),
   };
 }
 

@@ -36,6 +36,7 @@ import {
 import { signalDefinition, type SignalDefinition } from '../studies/index.js';
 import { firstPreferred, preferredProbes } from './default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
+import { definedOnly } from '../defaults.js';
 
 export const RANKER_FORMAT = 'backbone-ranker/1';
 /** Results without a study are compared among themselves, all backbones in one candidate set. */
@@ -185,7 +186,7 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
     for (const candidateSet of memberOf) {
       const key = JSON.stringify([study, candidateSet, r.backbone, r.target]);
       const entry = byKey.get(key) ?? { study, candidateSet, backbone: r.backbone!, target: r.target, values: [] };
-      entry.values.push(...r.folds.map((f) => f.value));
+      entry.values.push(...r.foldValues);
       byKey.set(key, entry);
     }
   }
@@ -331,7 +332,6 @@ export async function evaluateEvidence(
   if (store.evidence.observations.length === 0)
     throw invalid('no results to evaluate the ranker on', [{ field: 'study', message: 'no results' }]);
   return evaluateRanker(store.evidence, {
-    ...(options.bootstrapResamples !== undefined ? { bootstrapResamples: options.bootstrapResamples } : {}),
-    ...(options.nullRepeats !== undefined ? { nullRepeats: options.nullRepeats } : {}),
+    ...definedOnly({ bootstrapResamples: options.bootstrapResamples, nullRepeats: options.nullRepeats }),
   });
 }

@@ -8,6 +8,7 @@ import { invalid, notFound } from '../errors.js';
 import { rankBackbones, type BackbonePrediction, type BackboneTraits } from '../ranking/index.js';
 import type { BackboneWeights } from '../store/index.js';
 import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
+import { definedOnly } from '../defaults.js';
 
 export interface RecommendationRequest {
   readonly target: string;
@@ -98,7 +99,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
     target: targetTraits(target),
     candidates,
     signals,
-    ...(request.context ? { context: request.context } : {}),
+    ...definedOnly({ context: request.context || undefined }),
   });
 
   const inSet = (m: MeasuredResult) =>

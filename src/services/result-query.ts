@@ -2,6 +2,7 @@ import type { Db } from './session.js';
 import { notFound } from '../errors.js';
 import { getDataset, type RunFilter } from '../store/index.js';
 import { BASELINE_SOURCE_SPELLING } from '../transfer/index.js';
+import { definedOnly } from '../defaults.js';
 
 /** What a caller asks of the stored results; `source: 'none'` selects the baselines. */
 export interface ResultQuery {
@@ -29,8 +30,7 @@ export async function resultFilter(
   }
   return {
     ...(query.source === BASELINE_SOURCE_SPELLING ? { baseline: true } : query.source ? { source: query.source } : {}),
-    ...(query.target ? { target: query.target } : {}),
-    ...(query.architecture ? { architecture: query.architecture } : {}),
+    ...definedOnly({ target: query.target || undefined, architecture: query.architecture || undefined }),
     includeWithdrawn: query.includeWithdrawn ?? false,
   };
 }

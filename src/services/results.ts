@@ -3,14 +3,14 @@
  * there is none), contributed all or nothing, and replayed for a repeated Idempotency-Key.
  */
 import { notFound } from '../errors.js';
-import { collectAll, getRun, listRuns, type PageOf, type PageRequest, type TransferRun } from '../store/index.js';
+import { collectAll, getRun, listRuns, type PageOf, type PageRequest } from '../store/index.js';
 import { storeContributions, validateContributions } from './contribute.js';
 import { idempotent, type Reply } from './idempotency.js';
 import { resultFilter, type ResultQuery } from './result-query.js';
 import type { Db } from './session.js';
 import { withTransferability, type WithTransferability } from './transferability.js';
 
-export type ResultView = WithTransferability<TransferRun>;
+export type ResultView = WithTransferability;
 
 /** The caller's names for the dataset fields of a query, so that an unknown id names what they wrote. */
 export interface QueryFields {

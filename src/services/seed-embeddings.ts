@@ -3,6 +3,7 @@ import { invalid } from '../errors.js';
 import { deleteEmbeddings, float32ToBytes, insertEmbedding, listEmbeddings } from '../store/embeddings.js';
 import { ensureProbe } from '../store/probes.js';
 import type { RegistryEmbedding } from '../registry/embeddings.js';
+import { definedOnly } from '../defaults.js';
 
 export function checkRegistryEmbeddingDatasets(embeddings: readonly RegistryEmbedding[], known: Set<string>): void {
   for (const e of embeddings) {
@@ -37,7 +38,7 @@ export async function seedRegistryEmbeddings(
       architecture: p.probe.architecture,
       input_size: p.probe.input_size,
       pixel_scaling: p.probe.pixel_scaling,
-      ...(p.probe.location !== undefined ? { location: p.probe.location } : {}),
+      ...definedOnly({ location: p.probe.location }),
     });
     const existing = (
       await listEmbeddings(trx, { datasetId: p.dataset, probeId: p.probe.id, origin: 'computed' })

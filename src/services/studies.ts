@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { invalid, notFound } from '../errors.js';
+import { definedOnly } from '../defaults.js';
 import { canonicalJson } from '../store/canonical.js';
 import { ensureContributor } from '../store/contributors.js';
 import { upsertDataset, existingDatasetIds, type UpsertOutcome } from '../store/datasets.js';
@@ -43,7 +44,7 @@ import {
   type StudyRun,
 } from '../studies/index.js';
 import type { Db } from './session.js';
-import { duplicateKey, type Metric } from '../transfer/index.js';
+import { duplicateKey, referenceOf, type Metric } from '../transfer/index.js';
 
 export interface StudyLoadSummary {
   readonly study: string;
@@ -106,8 +107,7 @@ export async function writeStudyHeader(trx: Knex.Transaction, study: Study): Pro
     authors: meta.authors,
     year: meta.year,
     citation: meta.citation,
-    ...(meta.doi ? { doi: meta.doi } : {}),
-    ...(meta.url ? { url: meta.url } : {}),
+    ...definedOnly({ doi: meta.doi || undefined, url: meta.url || undefined }),
     licence: meta.licence,
     metric: meta.metric,
     protocol: meta.protocol,
@@ -121,7 +121,7 @@ export async function writeStudyHeader(trx: Knex.Transaction, study: Study): Pro
         source: b.source,
         architecture: b.architecture,
         weights: b.weights,
-        ...(b.description ? { description: b.description } : {}),
+        ...definedOnly({ description: b.description || undefined }),
         study: meta.id,
       }),
     ),
@@ -153,27 +153,23 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
     const backbone = run.backbone === null ? undefined : architectureOf.get(run.backbone)!;
     const source = backbone?.source ?? null;
     const architecture = backbone?.architecture ?? meta.protocol.architecture;
-    const protocol = {
-      folds: run.folds.length,
-      metric: meta.metric,
-      ...(meta.protocol.image_size !== undefined ? { image_size: meta.protocol.image_size } : {}),
-      notes: run.single
-        ? `one published number per pair; ${meta.protocol.hyperparameters}`
-        : meta.protocol.hyperparameters,
-    };
-    const values = run.folds.map((f) => f.value);
-    const key = runKey(meta.id, run);
-    const duplicate = duplicateKey({
+    const result = {
       source,
       target: run.target,
       architecture,
-      protocol: {
-        folds: protocol.folds,
+      protocol: definedOnly({
+        folds: run.folds.length,
+        // The study's metric was checked against the catalogue when its folder was parsed.
         metric: meta.metric as Metric,
-        ...(protocol.image_size !== undefined ? { imageSize: protocol.image_size } : {}),
-      },
-      foldValues: values,
-    });
+        imageSize: meta.protocol.image_size,
+        notes: run.single
+          ? `one published number per pair; ${meta.protocol.hyperparameters}`
+          : meta.protocol.hyperparameters,
+      }),
+      foldValues: run.folds.map((f) => f.value),
+      provenance: meta.doi ? { contributor, doi: meta.doi } : { contributor, url: meta.url! },
+    };
+    const key = runKey(meta.id, run);
     const existing = await runIdForIdempotencyKey(trx, key);
     if (existing) {
       const stored = await getRun(trx, existing);
@@ -181,10 +177,10 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
         stored &&
         stored.backbone === run.backbone &&
         stored.architecture === architecture &&
-        canonicalJson(stored.protocol) === canonicalJson(protocol) &&
-        canonicalJson(stored.folds.map((f) => f.value)) === canonicalJson(values) &&
+        canonicalJson(stored.protocol) === canonicalJson(result.protocol) &&
+        canonicalJson(stored.foldValues) === canonicalJson(result.foldValues) &&
         stored.study === meta.id &&
-        stored.reference === (meta.doi ? `https://doi.org/${meta.doi}` : meta.url);
+        referenceOf(stored.provenance) === referenceOf(result.provenance);
       if (same) {
         unchanged++;
         continue;
@@ -193,17 +189,11 @@ export async function writeStudy(trx: Knex.Transaction, study: Study, header?: S
       await trx('transfer_runs').where({ id: existing }).delete();
     }
     await insertRun(trx, {
+      ...result,
       id: existing ?? studyRunId(key),
-      source,
-      target: run.target,
-      architecture,
-      ...(run.backbone !== null ? { backbone: run.backbone } : {}),
+      ...definedOnly({ backbone: run.backbone ?? undefined }),
       study: meta.id,
-      protocol,
-      values,
-      contributor,
-      reference: meta.doi ? `https://doi.org/${meta.doi}` : meta.url!,
-      duplicateKey: duplicate,
+      duplicateKey: duplicateKey(result),
       idempotencyKey: key,
     });
     added++;

@@ -20,6 +20,7 @@ import {
   type Task2VecOptionsInput,
   type ProgressCallback as EmbedProgress,
 } from '../task2vec/index.js';
+import { definedOnly } from '../defaults.js';
 
 export interface PathTarget {
   readonly path: string;
@@ -97,7 +98,7 @@ export async function prepareTargetFromPath(
         path: target.path,
         field: 'path',
         metadata: { id, name },
-        ...(target.ingest ? { options: target.ingest } : {}),
+        ...definedOnly({ options: target.ingest || undefined }),
       },
       dataDir,
       progress.ingest,
@@ -118,7 +119,7 @@ export async function prepareTargetFromPath(
   if (reuse) return { dataset: id, ingested, embedding: reuse, embedded: false };
   const embedding = await computeEmbedding(
     db,
-    { dataset: id, options, dataDir, ...(target.maxImages !== undefined ? { maxImages: target.maxImages } : {}) },
+    { dataset: id, options, dataDir, ...definedOnly({ maxImages: target.maxImages }) },
     progress.embed,
   );
   return { dataset: id, ingested, embedding, embedded: true };

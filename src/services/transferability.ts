@@ -5,41 +5,28 @@
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { notFound } from '../errors.js';
-import { allRuns, getDataset, type RunFilter, type TransferRun } from '../store/index.js';
+import { allRuns, getDataset, type RunFilter } from '../store/index.js';
 import {
   pairTransferabilities,
   transferability,
-  type NoTransferabilityReason,
   type PairTransferability,
+  type StoredResult,
+  type Transferability,
 } from '../transfer/index.js';
-import { toDomainResult } from './runs.js';
 
-export interface TransferabilityValue {
-  readonly mean: number;
-  readonly std: number | null;
-  readonly folds: readonly number[];
-  readonly baseline_ids: readonly string[];
-}
+/** A stored result with its transferability, or why it has none. */
+export type WithTransferability<R extends StoredResult = StoredResult> = R & {
+  readonly transferability: Transferability;
+};
 
-export interface TransferabilityUnavailable {
-  readonly reason: NoTransferabilityReason;
-  readonly message: string;
-}
-
-export type WithTransferability<R> = R &
-  (
-    | { readonly transferability: TransferabilityValue }
-    | { readonly transferability_unavailable: TransferabilityUnavailable }
-  );
-
-async function baselinesFor(db: Knex, targets: Iterable<string>): Promise<Map<string, TransferRun[]>> {
-  const out = new Map<string, TransferRun[]>();
+async function baselinesFor(db: Knex, targets: Iterable<string>): Promise<Map<string, StoredResult[]>> {
+  const out = new Map<string, StoredResult[]>();
   for (const target of new Set(targets)) out.set(target, await allRuns(db, { target, baseline: true }));
   return out;
 }
 
-/** Adds `transferability` or `transferability_unavailable` to each run; withdrawn baselines never count. */
-export async function withTransferability<R extends TransferRun>(
+/** Adds each result's transferability; withdrawn baselines never count. */
+export async function withTransferability<R extends StoredResult>(
   { knex: db }: Db,
   runs: readonly R[],
 ): Promise<WithTransferability<R>[]> {
@@ -47,19 +34,14 @@ export async function withTransferability<R extends TransferRun>(
     db,
     runs.map((r) => r.target),
   );
-  return runs.map((run) => {
-    const candidates = (baselines.get(run.target) ?? []).map(toDomainResult);
-    const t = transferability(toDomainResult(run), candidates);
-    if (!t.ok) return { ...run, transferability_unavailable: { reason: t.reason, message: t.message } };
-    return { ...run, transferability: { mean: t.mean, std: t.std, folds: t.folds, baseline_ids: t.baselineIds } };
-  });
+  return runs.map((run) => ({ ...run, transferability: transferability(run, baselines.get(run.target) ?? []) }));
 }
 
 /** Every active non-baseline result with its transferability, ordered by target then source. */
 export async function transferabilityTable(
   db: Db,
   filter: Pick<RunFilter, 'target' | 'architecture'> = {},
-): Promise<WithTransferability<TransferRun>[]> {
+): Promise<WithTransferability[]> {
   if (filter.target !== undefined && !(await getDataset(db.knex, filter.target)))
     throw notFound('dataset', filter.target, 'target');
   const runs = (await allRuns(db.knex, { ...filter, baseline: false })).sort(
@@ -72,7 +54,7 @@ export async function transferabilityTable(
 /** One mean transferability per (source, target): the observations of the analysis and the ranker. */
 export async function observedPairs({ knex: db }: Db, architecture?: string): Promise<PairTransferability[]> {
   const runs = await allRuns(db, architecture ? { architecture } : {});
-  return pairTransferabilities(runs.map(toDomainResult)).sort(
+  return pairTransferabilities(runs).sort(
     (a, b) => a.target.localeCompare(b.target) || a.source.localeCompare(b.source),
   );
 }

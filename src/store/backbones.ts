@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { canonicalJson } from './canonical.js';
 import { isoTime, nowIso, parseJsonColumn } from './rows.js';
 import type { UpsertOutcome } from './datasets.js';
+import { definedOnly } from '../defaults.js';
 
 export interface BackboneWeights {
   readonly provider: string;
@@ -42,8 +43,7 @@ function fromRow(r: BackboneRow): StoredBackbone {
     source: r.source_id,
     architecture: r.architecture,
     weights: parseJsonColumn<BackboneWeights>(r.weights)!,
-    ...(r.description !== null ? { description: r.description } : {}),
-    ...(r.study_id !== null ? { study: r.study_id } : {}),
+    ...definedOnly({ description: r.description ?? undefined, study: r.study_id ?? undefined }),
     created_at: isoTime(r.created_at),
     updated_at: isoTime(r.updated_at),
   };

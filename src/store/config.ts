@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { invalid } from '../errors.js';
+import { definedOnly } from '../defaults.js';
 
 /** Where the data lives: SQLite is the embedded default, PostgreSQL when DATABASE_URL is set. */
 export type StoreConfig =
@@ -23,7 +24,7 @@ export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreC
     return {
       client: 'postgres',
       connectionString: url,
-      ...(env.DATABASE_SCHEMA ? { schema: env.DATABASE_SCHEMA } : {}),
+      ...definedOnly({ schema: env.DATABASE_SCHEMA || undefined }),
     };
   }
   return { client: 'sqlite', filename: env.TA_SQLITE_FILE ?? join(dataDir(env), 'atlas.sqlite') };

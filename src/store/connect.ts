@@ -4,6 +4,7 @@ import { invalid } from '../errors.js';
 import knexFactory, { type Knex } from 'knex';
 import { describeStore, type StoreConfig } from './config.js';
 import { migrateToLatest } from './migrations.js';
+import { definedOnly } from '../defaults.js';
 
 export interface Store {
   readonly knex: Knex;
@@ -63,7 +64,7 @@ function knexConfig(config: StoreConfig): Knex.Config {
     pool: { min: 0, max: 10 },
     // While the database is down a request fails within seconds (503) instead of queueing for a minute.
     acquireConnectionTimeout: 5000,
-    ...(config.schema ? { searchPath: [config.schema] } : {}),
+    ...definedOnly({ searchPath: config.schema ? [config.schema] : undefined }),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Dataset, DatasetInput, RecordOrigin } from '../registry/index.js';
 import { conflict } from '../errors.js';
 import { canonicalJson } from './canonical.js';
 import { countOf, isoTime, nowIso, parseJsonColumn, type PageOf, type PageRequest } from './rows.js';
+import { definedOnly } from '../defaults.js';
 
 export interface DatasetFilter {
   readonly origin?: 'natural' | 'medical';
@@ -49,10 +50,12 @@ function toDataset(row: DatasetRow): Dataset {
     image_size: row.image_size,
     channels: Number(row.channels) as 1 | 3,
     licence: row.licence,
-    ...(row.citation !== null ? { citation: row.citation } : {}),
-    ...(row.homepage !== null ? { homepage: row.homepage } : {}),
-    ...(row.backbone !== null ? { backbone: row.backbone } : {}),
-    ...(expert ? { expert_features: expert } : {}),
+    ...definedOnly({
+      citation: row.citation ?? undefined,
+      homepage: row.homepage ?? undefined,
+      backbone: row.backbone ?? undefined,
+      expert_features: expert || undefined,
+    }),
     record_origin: row.origin_of_record,
     created_at: isoTime(row.created_at),
     updated_at: isoTime(row.updated_at),

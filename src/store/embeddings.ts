@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isoTime, nowIso } from './rows.js';
+import { definedOnly } from '../defaults.js';
 
 export type EmbeddingOrigin = 'computed' | 'imported' | 'published';
 
@@ -60,13 +61,15 @@ function toEmbedding(row: EmbeddingRow): StoredEmbedding {
     probeId: row.probe_id,
     method: row.method,
     hessian: bytesToFloat32(row.hessian),
-    ...(row.scale ? { scale: bytesToFloat32(row.scale) } : {}),
+    ...definedOnly({ scale: row.scale ? bytesToFloat32(row.scale) : undefined }),
     options: JSON.parse(row.options) as Record<string, unknown>,
-    ...(row.seed !== null ? { seed: Number(row.seed) } : {}),
-    ...(row.image_count !== null ? { imageCount: Number(row.image_count) } : {}),
-    ...(row.duration_ms !== null ? { durationMs: Number(row.duration_ms) } : {}),
+    ...definedOnly({
+      seed: row.seed === null ? undefined : Number(row.seed),
+      imageCount: row.image_count === null ? undefined : Number(row.image_count),
+      durationMs: row.duration_ms === null ? undefined : Number(row.duration_ms),
+    }),
     origin: row.origin_of_record,
-    ...(row.contributor_id !== null ? { contributor: row.contributor_id } : {}),
+    ...definedOnly({ contributor: row.contributor_id ?? undefined }),
     createdAt: isoTime(row.created_at),
   };
 }

@@ -30,10 +30,8 @@ export {
   insertRun,
   withdrawRun,
   runIdForIdempotencyKey,
-  type TransferRun,
-  type NewTransferRun,
+  type NewRun,
   type RunFilter,
-  type Protocol,
 } from './results.js';
 export { ensureContributor, type Contributor, type Role } from './contributors.js';
 export { ensureProbe, getProbe, listProbes, type ProbeRecord } from './probes.js';

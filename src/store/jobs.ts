@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Job, JobBackend, JobFailure, JobKind, JobProgress, JobState } from '../jobs/index.js';
+import { definedOnly } from '../defaults.js';
 
 interface JobRow {
   id: string;
@@ -160,7 +161,10 @@ export async function heartbeat(
 ): Promise<{ held: boolean; cancelRequested: boolean }> {
   const changed = await db('jobs')
     .where({ id, attempts: attempt, state: 'running' })
-    .update({ heartbeat_at: now, ...(progress !== null ? { progress: JSON.stringify(progress) } : {}) });
+    .update({
+      heartbeat_at: now,
+      ...definedOnly({ progress: progress === null ? undefined : JSON.stringify(progress) }),
+    });
   if (changed !== 1) return { held: false, cancelRequested: false };
   const row = (await db('jobs').where({ id }).select('cancel_requested').first()) as Pick<JobRow, 'cancel_requested'>;
   return { held: true, cancelRequested: Boolean(row.cancel_requested) };
@@ -185,7 +189,7 @@ export async function markSucceeded(
       result_url: resultUrl,
       finished_at: now,
       heartbeat_at: null,
-      ...(progress !== null ? { progress: JSON.stringify(progress) } : {}),
+      ...definedOnly({ progress: progress === null ? undefined : JSON.stringify(progress) }),
     });
   return changed === 1;
 }
@@ -212,7 +216,7 @@ export async function endAttempt(
           run_after: outcome.runAfter,
           failure: JSON.stringify(outcome.failure),
           // A run handed back at shutdown did not fail, so it does not use up one of the job's attempts.
-          ...(outcome.handedBack ? { max_attempts: db.raw('max_attempts + 1') } : {}),
+          ...definedOnly({ max_attempts: outcome.handedBack ? db.raw('max_attempts + 1') : undefined }),
         }
       : outcome.state === 'failed'
         ? {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { nowIso } from './rows.js';
+import { definedOnly } from '../defaults.js';
 
 export interface ProbeRecord {
   readonly id: string;
@@ -23,8 +24,8 @@ function toRecord(r: ProbeRow): ProbeRecord {
     architecture: r.architecture,
     input_size: Number(r.input_size),
     pixel_scaling: r.pixel_scaling,
-    ...(r.description !== null ? { description: r.description } : {}),
-    ...(r.location !== null && r.location !== undefined ? { location: r.location } : {}),
+    ...definedOnly({ description: r.description ?? undefined }),
+    ...definedOnly({ location: r.location ?? undefined }),
   };
 }
 

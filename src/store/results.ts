@@ -1,47 +1,16 @@
 import type { Knex } from 'knex';
 import { ensureDerivedBackbone } from './backbones.js';
+import { definedOnly } from '../defaults.js';
+import { provenanceOf, referenceOf, type Metric, type StoredResult, type TransferResult } from '../transfer/index.js';
 import { countOf, isoTime, nowIso, type PageOf, type PageRequest } from './rows.js';
 
-export interface Protocol {
-  readonly folds: number;
-  readonly metric: string;
-  readonly image_size?: number;
-  readonly epochs?: number;
-  readonly notes?: string;
-}
-
-/** One experiment: a source (null for a baseline trained on the target alone) fine-tuned on a target, fold by fold. */
-export interface NewTransferRun {
+/** A result to store: its id and keys beside it, the backbone derived as `<source>-<architecture>` unless given. */
+export interface NewRun extends TransferResult {
   readonly id: string;
-  readonly source: string | null;
-  readonly target: string;
-  readonly architecture: string;
-  /** The pretrained network; derived as `<source>-<architecture>` when not given. Null for a baseline. */
   readonly backbone?: string;
-  /** The published study the result comes from. */
   readonly study?: string;
-  readonly protocol: Protocol;
-  readonly values: readonly number[];
-  readonly contributor: string;
-  readonly reference?: string;
   readonly duplicateKey: string;
   readonly idempotencyKey?: string;
-}
-
-export interface TransferRun {
-  readonly id: string;
-  readonly source: string | null;
-  readonly target: string;
-  readonly architecture: string;
-  /** null for a baseline trained on the target alone. */
-  readonly backbone: string | null;
-  readonly study?: string;
-  readonly protocol: Protocol;
-  readonly folds: { readonly fold: number; readonly value: number }[];
-  readonly contributor: string;
-  readonly reference?: string;
-  readonly created_at: string;
-  readonly withdrawn_at?: string;
 }
 
 export interface RunFilter {
@@ -85,7 +54,7 @@ function filtered(db: Knex, filter: RunFilter): Knex.QueryBuilder {
   return q;
 }
 
-async function withFolds(db: Knex, rows: RunRow[]): Promise<TransferRun[]> {
+async function withFolds(db: Knex, rows: RunRow[]): Promise<StoredResult[]> {
   if (rows.length === 0) return [];
   const folds = (await db('transfer_results')
     .whereIn(
@@ -99,29 +68,29 @@ async function withFolds(db: Knex, rows: RunRow[]): Promise<TransferRun[]> {
     list.push({ fold: Number(f.fold), value: Number(f.value) });
     byRun.set(f.run_id, list);
   }
-  return rows.map((r) => ({
+  return rows.map((r): StoredResult => ({
     id: r.id,
     source: r.source_id,
     target: r.target_id,
     architecture: r.architecture,
     backbone: r.backbone_id,
-    ...(r.study_id !== null ? { study: r.study_id } : {}),
-    protocol: {
+    ...definedOnly({ study: r.study_id ?? undefined }),
+    protocol: definedOnly({
       folds: Number(r.folds),
-      metric: r.metric,
-      ...(r.image_size !== null ? { image_size: Number(r.image_size) } : {}),
-      ...(r.epochs !== null ? { epochs: Number(r.epochs) } : {}),
-      ...(r.protocol_notes !== null ? { notes: r.protocol_notes } : {}),
-    },
-    folds: byRun.get(r.id) ?? [],
-    contributor: r.contributor_id,
-    ...(r.reference !== null ? { reference: r.reference } : {}),
-    created_at: isoTime(r.created_at),
-    ...(r.withdrawn_at !== null && r.withdrawn_at !== undefined ? { withdrawn_at: isoTime(r.withdrawn_at) } : {}),
+      // Results were validated on the way in; the column keeps the metric as text.
+      metric: r.metric as Metric,
+      imageSize: r.image_size === null ? undefined : Number(r.image_size),
+      epochs: r.epochs === null ? undefined : Number(r.epochs),
+      notes: r.protocol_notes ?? undefined,
+    }),
+    foldValues: (byRun.get(r.id) ?? []).map((f) => f.value),
+    provenance: provenanceOf(r.contributor_id, r.reference ?? undefined),
+    createdAt: isoTime(r.created_at),
+    ...definedOnly({ withdrawnAt: r.withdrawn_at == null ? undefined : isoTime(r.withdrawn_at) }),
   }));
 }
 
-export async function listRuns(db: Knex, filter: RunFilter, page: PageRequest): Promise<PageOf<TransferRun>> {
+export async function listRuns(db: Knex, filter: RunFilter, page: PageRequest): Promise<PageOf<StoredResult>> {
   const total = countOf(await filtered(db, filter).count({ count: '*' }).first());
   const rows = (await filtered(db, filter)
     .select('*')
@@ -132,11 +101,11 @@ export async function listRuns(db: Knex, filter: RunFilter, page: PageRequest): 
 }
 
 /** Every active run, unpaginated: the analysis and the ranker read the whole table. */
-export async function allRuns(db: Knex, filter: RunFilter = {}): Promise<TransferRun[]> {
+export async function allRuns(db: Knex, filter: RunFilter = {}): Promise<StoredResult[]> {
   return withFolds(db, (await filtered(db, filter).select('*').orderBy('id')) as RunRow[]);
 }
 
-export async function getRun(db: Knex, id: string): Promise<TransferRun | undefined> {
+export async function getRun(db: Knex, id: string): Promise<StoredResult | undefined> {
   const row = (await db('transfer_runs').where({ id }).first()) as RunRow | undefined;
   return row ? (await withFolds(db, [row]))[0] : undefined;
 }
@@ -146,7 +115,7 @@ export async function runIdForIdempotencyKey(db: Knex, key: string): Promise<str
   return row?.id;
 }
 
-export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
+export async function insertRun(db: Knex, run: NewRun): Promise<void> {
   const backbone =
     run.source === null ? null : (run.backbone ?? (await ensureDerivedBackbone(db, run.source, run.architecture)));
   await db('transfer_runs').insert({
@@ -158,16 +127,16 @@ export async function insertRun(db: Knex, run: NewTransferRun): Promise<void> {
     study_id: run.study ?? null,
     folds: run.protocol.folds,
     metric: run.protocol.metric,
-    image_size: run.protocol.image_size ?? null,
+    image_size: run.protocol.imageSize ?? null,
     epochs: run.protocol.epochs ?? null,
     protocol_notes: run.protocol.notes ?? null,
-    contributor_id: run.contributor,
-    reference: run.reference ?? null,
+    contributor_id: run.provenance.contributor,
+    reference: referenceOf(run.provenance) ?? null,
     duplicate_key: run.duplicateKey,
     idempotency_key: run.idempotencyKey ?? null,
     created_at: nowIso(),
   });
-  await db('transfer_results').insert(run.values.map((value, i) => ({ run_id: run.id, fold: i + 1, value })));
+  await db('transfer_results').insert(run.foldValues.map((value, i) => ({ run_id: run.id, fold: i + 1, value })));
 }
 
 export async function withdrawRun(db: Knex, id: string, by: string): Promise<void> {

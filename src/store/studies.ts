@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { canonicalJson } from './canonical.js';
 import { countOf, isoTime, nowIso, parseJsonColumn } from './rows.js';
 import type { UpsertOutcome } from './datasets.js';
+import { definedOnly } from '../defaults.js';
 
 export interface StudyCandidateSet {
   readonly id: string;
@@ -69,8 +70,7 @@ function fromRow(r: StudyRow): StoredStudy {
     authors: r.authors,
     year: Number(r.year),
     citation: r.citation,
-    ...(r.doi !== null ? { doi: r.doi } : {}),
-    ...(r.url !== null ? { url: r.url } : {}),
+    ...definedOnly({ doi: r.doi ?? undefined, url: r.url ?? undefined }),
     licence: r.licence,
     metric: r.metric,
     protocol: parseJsonColumn<Record<string, unknown>>(r.protocol)!,

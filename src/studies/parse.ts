@@ -6,6 +6,7 @@ import { parseNpy } from '../images/npy.js';
 import { datasetInputSchema, type DatasetInput } from '../registry/dataset.js';
 import { backboneSchema, studyFileSchema, type Backbone, type CandidateSet, type StudyFile } from './schema.js';
 import { SIGNAL_NAME, signalDefinition, type Direction, type SignalDefinition, type SubjectKind } from './signals.js';
+import { definedOnly } from '../defaults.js';
 
 /** A study folder as bytes by relative path (`study.yaml`, `backbones/x.yaml`, ...), named for messages. */
 export interface StudyFolder {
@@ -395,8 +396,10 @@ export function parseStudy(folder: StudyFolder): Study {
     signals: signalsPath ? readSignals(folder, signalsPath, signalDefinitions) : [],
     spreads: spreadPath ? readSpreads(folder, spreadPath) : [],
     expertDistances: files.expert_distances ? readExpertDistances(folder, files.expert_distances) : [],
-    ...(files.embeddings ? { embeddings: readEmbeddings(folder, files.embeddings) } : {}),
-    ...(citation ? { citationText: new TextDecoder().decode(citation) } : {}),
+    ...definedOnly({
+      embeddings: files.embeddings ? readEmbeddings(folder, files.embeddings) : undefined,
+      citationText: citation ? new TextDecoder().decode(citation) : undefined,
+    }),
   };
 }
 

@@ -1,7 +1,9 @@
+import { z } from 'zod';
 import { CsvError, parseCsv } from '../csv.js';
 import { invalid } from '../errors.js';
 import { checkSignalName } from './parse.js';
 import type { SignalDefinition, SubjectKind } from './signals.js';
+import { definedOnly } from '../defaults.js';
 
 /** One pair signal to import, with where it came from for messages. */
 export interface SignalRow {
@@ -32,44 +34,60 @@ function problem(where: string, field: string, message: string) {
   return invalid(`${where}: field '${field}': ${message}`, [{ field, message }], where);
 }
 
+const required = z.string({ error: 'required' }).trim().min(1, { error: 'required' });
+
+/** A number, or a non-empty string that reads as one (a CSV cell). */
+function numberOf(v: unknown): number {
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+}
+
+function rowSchema(defaultProvenance: string | undefined) {
+  return z.object({
+    subject_kind: required.pipe(
+      z.enum(['backbone', 'source'], {
+        error: (issue) => `'${String(issue.input)}' is neither 'backbone' nor 'source'`,
+      }),
+    ),
+    subject: required,
+    target: required,
+    signal: required,
+    value: z
+      .unknown()
+      .refine((v) => Number.isFinite(numberOf(v)), {
+        error: (issue) => `'${String(issue.input ?? '')}' is not a finite number`,
+      })
+      .transform(numberOf),
+    provenance: z.preprocess(
+      (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : defaultProvenance),
+      z.string({ error: 'required: say who measured this (a column, or --provenance)' }).regex(PROVENANCE, {
+        error: (issue) => `'${String(issue.input)}' is not a provenance (letters, digits and : . _ @ / -)`,
+      }),
+    ),
+  });
+}
+
 /**
  * Checks signals on their own: subject kind, signal name known (catalogue or a stored study's
  * declaration) and of that kind, finite value, provenance given, one value per key. Ids are the caller's.
+ * The first problem refuses the whole set.
  */
 export function checkSignalRows(
   raw: readonly (RawSignal & { where: string; field?: string })[],
   declared: Readonly<Record<string, SignalDefinition>>,
   defaultProvenance?: string,
 ): SignalRow[] {
+  const schema = rowSchema(defaultProvenance);
   const seen = new Set<string>();
   return raw.map((r) => {
     const at = (field: string) => (r.field ? `${r.field}.${field}` : field);
-    const text = (field: keyof RawSignal): string => {
-      const v = r[field];
-      if (typeof v !== 'string' || v.trim() === '') throw problem(r.where, at(field), 'required');
-      return v.trim();
-    };
-    const kind = text('subject_kind');
-    if (kind !== 'backbone' && kind !== 'source')
-      throw problem(r.where, at('subject_kind'), `'${kind}' is neither 'backbone' nor 'source'`);
-    const subject = text('subject');
-    const target = text('target');
-    const signal = text('signal');
+    const parsed = schema.safeParse(r);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0]!;
+      throw problem(r.where, at(first.path.map(String).join('.')), first.message);
+    }
+    const { subject_kind: kind, subject, target, signal, value, provenance } = parsed.data;
     checkSignalName(r.where, signal, kind, declared, at('signal'));
-    const value =
-      typeof r.value === 'number'
-        ? r.value
-        : typeof r.value === 'string' && r.value.trim() !== ''
-          ? Number(r.value)
-          : NaN;
-    if (!Number.isFinite(value))
-      throw problem(r.where, at('value'), `'${String(r.value ?? '')}' is not a finite number`);
-    const provenance =
-      typeof r.provenance === 'string' && r.provenance.trim() !== '' ? r.provenance.trim() : defaultProvenance;
-    if (!provenance)
-      throw problem(r.where, at('provenance'), 'required: say who measured this (a column, or --provenance)');
-    if (!PROVENANCE.test(provenance))
-      throw problem(r.where, at('provenance'), `'${provenance}' is not a provenance (letters, digits and : . _ @ / -)`);
     const key = [kind, subject, target, signal, provenance].join('\u0000');
     if (seen.has(key))
       throw problem(
@@ -86,7 +104,7 @@ export function checkSignalRows(
       value,
       provenance,
       where: r.where,
-      ...(r.field ? { field: r.field } : {}),
+      ...definedOnly({ field: r.field || undefined }),
     };
   });
 }

@@ -1,6 +1,6 @@
 import type { Probe, ProbeIdentity, ProbeInput } from '../probes/index.js';
 import type { Classifier } from './classifier.js';
-import { exactExample, montecarloBatch, type InputBatch, type MontecarloPlan } from './fisher.js';
+import { embeddingLength, exactExample, montecarloBatch, type InputBatch, type MontecarloPlan } from './fisher.js';
 import type { LabelledImages } from './images.js';
 import { preprocess } from './preprocess.js';
 import { valuesOf } from './tensors.js';
@@ -9,19 +9,19 @@ import { valuesOf } from './tensors.js';
 export type UnitDone = (unit: number, values: Float32Array, images: number) => void;
 
 /**
- * Where the probe's forward and backward passes run when not on the calling thread. Units are
- * independent and results are keyed by unit, so an engine may run them in any order or in parallel.
+ * Where the probe's forward and backward passes run. Units are independent and results are keyed
+ * by unit, so an engine may run them in any order or in parallel. On the calling thread each call
+ * has finished when it returns (`Done` is void); over worker threads it returns a promise.
  */
-export interface Task2VecEngine {
+export interface Task2VecEngine<Done extends void | Promise<void> = Promise<void>> {
   readonly identity: ProbeIdentity;
   readonly featureSize: number;
   readonly embeddingLength: number;
-  features(batches: readonly Int32Array[], done: UnitDone): Promise<void>;
-  montecarlo(plan: MontecarloPlan, head: Classifier, done: UnitDone): Promise<void>;
-  exact(count: number, head: Classifier, done: UnitDone): Promise<void>;
+  features(batches: readonly Int32Array[], done: UnitDone): Done;
+  montecarlo(plan: MontecarloPlan, head: Classifier, done: UnitDone): Done;
+  exact(count: number, head: Classifier, done: UnitDone): Done;
   /** Milliseconds spent preprocessing so far, summed over threads. */
   preprocessMs(): number;
-  close(): Promise<void>;
 }
 
 /** Preprocessing on demand, timed: images stay uint8 until a batch needs them. */
@@ -57,3 +57,26 @@ export const units = {
   exact: (probe: Probe, inputs: InputBatch, index: number, head: Classifier): Float32Array =>
     withInput(inputs, Int32Array.of(index), (x) => exactExample(probe, x, head)),
 };
+
+/** The engine of a loaded probe on the calling thread: every unit has run when a call returns. */
+export function localEngine(
+  probe: Probe,
+  inputs: InputBatch,
+  preprocessMs: () => number = () => 0,
+): Task2VecEngine<void> {
+  return {
+    identity: probe.identity,
+    featureSize: probe.featureSize,
+    embeddingLength: embeddingLength(probe.weights),
+    features: (batches, done) =>
+      batches.forEach((indices, k) => done(k, units.features(probe, inputs, indices), indices.length)),
+    montecarlo: (plan, head, done) =>
+      plan.batches.forEach((indices, k) =>
+        done(k, units.montecarlo(probe, inputs, indices, head, plan.labelSeeds[k]!), indices.length),
+      ),
+    exact: (count, head, done) => {
+      for (let i = 0; i < count; i++) done(i, units.exact(probe, inputs, i, head), 1);
+    },
+    preprocessMs,
+  };
+}

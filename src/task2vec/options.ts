@@ -1,5 +1,6 @@
 import { invalid } from '../errors.js';
 import { FISHER_METHODS, type FisherMethod } from './fisher.js';
+import { withDefaults } from '../defaults.js';
 
 /**
  * Defaults are those of the Task2Vec reference implementation and of the cats-scans study
@@ -49,11 +50,10 @@ function nonNegativeNumber(value: number, field: string): void {
 
 /** Fills defaults and refuses values that would silently produce a meaningless embedding. */
 export function resolveOptions(input: Task2VecOptionsInput = {}): Task2VecOptions {
-  const options: Task2VecOptions = {
-    ...DEFAULT_OPTIONS,
+  const options = withDefaults(DEFAULT_OPTIONS, {
     ...input,
-    classifier: { ...DEFAULT_OPTIONS.classifier, ...input.classifier },
-  };
+    classifier: withDefaults(DEFAULT_OPTIONS.classifier, input.classifier ?? {}),
+  });
   if (!FISHER_METHODS.includes(options.method)) {
     throw invalid(`unknown Fisher method '${String(options.method)}'; expected one of ${FISHER_METHODS.join(', ')}`, [
       { field: 'method', message: FISHER_METHODS.join(' | ') },

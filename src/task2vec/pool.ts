@@ -75,7 +75,7 @@ export async function poolEngine(
   images: LabelledImages,
   count: number,
   backend: BackendChoice,
-): Promise<Task2VecEngine> {
+): Promise<Task2VecEngine & { close(): Promise<void> }> {
   const setup = { backend, folder: source.folder, meta: source.meta ?? {}, images: sharedCopy(images) };
   const slots = Array.from({ length: count }, () => start(setup));
   const terminate = async (): Promise<void> => {

@@ -1,8 +1,9 @@
 /**
  * Seeded randomness for Task2Vec. Every random choice (head initialisation, which images a batch
- * holds, which label the Fisher pass draws) comes from here, never from Math.random, so that the
- * same seed gives the same embedding.
+ * holds, which label the Fisher pass draws) comes from the project's one seeded generator, never
+ * from Math.random, so that the same seed gives the same embedding.
  */
+import { randomInt, seededRandom } from '../random.js';
 
 export interface Rng {
   /** Uniform in [0, 1), 32 bits of resolution. */
@@ -11,27 +12,9 @@ export interface Rng {
   int(n: number): number;
 }
 
-/** sfc32: small, fast, passes PractRand; its state is four 32-bit words. */
 export function createRng(seed: number): Rng {
-  let a = 0x9e3779b9;
-  let b = 0x243f6a88;
-  let c = 0xb7e15162;
-  let d = seed >>> 0;
-  const step = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  // The first outputs of sfc32 still correlate with the seed; discarding them decorrelates nearby seeds.
-  for (let i = 0; i < 15; i++) step();
-  return {
-    next: () => step() / 4294967296,
-    int: (n: number) => Math.floor((step() / 4294967296) * n),
-  };
+  const next = seededRandom(seed);
+  return { next, int: (n: number) => randomInt(next, n) };
 }
 
 /**

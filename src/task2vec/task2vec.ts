@@ -4,8 +4,9 @@
  * diagonal Fisher information of the probe's weights under that head, and reduce it per filter.
  *
  * `embed` runs every pass on the calling thread with a loaded probe; `embedParallel` spreads
- * them over worker threads that each load the probe from its folder. Both give the same
- * embedding for the same dataset, probe, options (seed included) and tf backend.
+ * them over worker threads that each load the probe from its folder. Both run the one `pipeline`
+ * on an engine and give the same embedding for the same dataset, probe, options (seed included)
+ * and tf backend.
  */
 import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
@@ -13,8 +14,8 @@ import { backendInfo, type BackendChoice } from '../compute/index.js';
 import type { Probe, ProbeIdentity } from '../probes/index.js';
 import { batchesPerEpoch, fitClassifier, initClassifier, type Classifier } from './classifier.js';
 import type { Task2VecEmbedding } from './embedding.js';
-import { timedInputs, units, type Task2VecEngine } from './engine.js';
-import { OrderedMean, embeddingLength, planMontecarlo, type InputBatch, type MontecarloPlan } from './fisher.js';
+import { localEngine, timedInputs, type Task2VecEngine } from './engine.js';
+import { OrderedMean, planMontecarlo, type InputBatch, type MontecarloPlan } from './fisher.js';
 import { checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
 import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from './options.js';
 import { poolEngine, type ProbeSource } from './pool.js';
@@ -58,20 +59,42 @@ function featureBatches(count: number, batchSize: number): Int32Array[] {
   return batches;
 }
 
+/**
+ * The stages run on an engine as generators that yield each engine call: the caller's driver
+ * either runs them straight through (on the calling thread) or awaits each call (over worker
+ * threads), so one sequence of stages serves both.
+ */
+type Stage<Done extends void | Promise<void>, T> = Generator<Done, T, undefined>;
+
+function runNow<T>(stage: Stage<void, T>): T {
+  for (;;) {
+    const step = stage.next();
+    if (step.done) return step.value;
+  }
+}
+
+async function runAwaiting<T>(stage: Stage<Promise<void>, T>): Promise<T> {
+  for (;;) {
+    const step = stage.next();
+    if (step.done) return step.value;
+    await step.value;
+  }
+}
+
 /** The probe's features of every image, forward passes only; [count, featureSize] row-major. */
-export function cacheFeatures(
-  probe: Probe,
-  inputs: InputBatch,
+function* featureStage<Done extends void | Promise<void>>(
+  engine: Task2VecEngine<Done>,
   count: number,
   batchSize: number,
   report?: Report,
-): Float32Array {
-  const out = new Float32Array(count * probe.featureSize);
-  for (const batch of featureBatches(count, batchSize)) {
-    out.set(units.features(probe, inputs, batch), batch[0]! * probe.featureSize);
-    report?.(batch.length);
-  }
-  return out;
+): Stage<Done, Float32Array> {
+  const features = new Float32Array(count * engine.featureSize);
+  const batches = featureBatches(count, batchSize);
+  yield engine.features(batches, (k, values, n) => {
+    features.set(values, batches[k]![0]! * engine.featureSize);
+    report?.(n);
+  });
+  return features;
 }
 
 /**
@@ -81,6 +104,45 @@ export function cacheFeatures(
  * and the cats-scans study computed (the square of a batch mean), which is smaller by about the
  * batch size, so only embeddings made with the same batch size compare.
  */
+function* montecarloStage<Done extends void | Promise<void>>(
+  engine: Task2VecEngine<Done>,
+  head: Classifier,
+  plan: MontecarloPlan,
+  report?: Report,
+): Stage<Done, Float64Array> {
+  const mean = new OrderedMean(engine.embeddingLength, plan.batches.length);
+  yield engine.montecarlo(plan, head, (k, values, n) => {
+    mean.add(k, values);
+    report?.(n);
+  });
+  return mean.result();
+}
+
+/** The exact diagonal Fisher over inputs 0..count-1: F = mean_x sum_y p(y|x) (d log p(y|x)/dw)^2. */
+function* exactStage<Done extends void | Promise<void>>(
+  engine: Task2VecEngine<Done>,
+  count: number,
+  head: Classifier,
+  report?: Report,
+): Stage<Done, Float64Array> {
+  const mean = new OrderedMean(engine.embeddingLength, count);
+  yield engine.exact(count, head, (i, values, n) => {
+    mean.add(i, values);
+    report?.(n);
+  });
+  return mean.result();
+}
+
+export function cacheFeatures(
+  probe: Probe,
+  inputs: InputBatch,
+  count: number,
+  batchSize: number,
+  report?: Report,
+): Float32Array {
+  return runNow(featureStage(localEngine(probe, inputs), count, batchSize, report));
+}
+
 export function montecarloFisher(
   probe: Probe,
   inputs: InputBatch,
@@ -88,15 +150,9 @@ export function montecarloFisher(
   plan: MontecarloPlan,
   report?: Report,
 ): Float64Array {
-  const mean = new OrderedMean(embeddingLength(probe.weights), plan.batches.length);
-  plan.batches.forEach((batch, k) => {
-    mean.add(k, units.montecarlo(probe, inputs, batch, head, plan.labelSeeds[k]!));
-    report?.(batch.length);
-  });
-  return mean.result();
+  return runNow(montecarloStage(localEngine(probe, inputs), head, plan, report));
 }
 
-/** The exact diagonal Fisher over inputs 0..count-1: F = mean_x sum_y p(y|x) (d log p(y|x)/dw)^2. */
 export function exactFisher(
   probe: Probe,
   inputs: InputBatch,
@@ -104,12 +160,7 @@ export function exactFisher(
   head: Classifier,
   report?: Report,
 ): Float64Array {
-  const mean = new OrderedMean(embeddingLength(probe.weights), count);
-  for (let i = 0; i < count; i++) {
-    mean.add(i, units.exact(probe, inputs, i, head));
-    report?.(1);
-  }
-  return mean.result();
+  return runNow(exactStage(localEngine(probe, inputs), count, head, report));
 }
 
 /** What every run settles before the first pass: options, classes and the sampler. */
@@ -203,6 +254,45 @@ function assemble(
   };
 }
 
+/** Receives the probe's features of every image, [count, featureSize] row-major, once they are cached. */
+export type FeaturesCallback = (features: Float32Array, featureSize: number) => void;
+
+/** Task2Vec's stages in order: features (preprocessing on the way), the head, the Fisher, the embedding. */
+function* pipeline<Done extends void | Promise<void>>(
+  engine: Task2VecEngine<Done>,
+  images: LabelledImages,
+  prepared: Prepared,
+  onProgress: ProgressCallback | undefined,
+  onFeatures: FeaturesCallback | undefined,
+): Stage<Done, Task2VecEmbedding> {
+  const { options } = prepared;
+  const t0 = performance.now();
+  const features = yield* featureStage(
+    engine,
+    images.count,
+    options.batchSize,
+    stageReporter('features', images.count, onProgress),
+  );
+  onFeatures?.(features, engine.featureSize);
+  const t1 = performance.now();
+  const head = fitHead(prepared, features, engine.featureSize, onProgress);
+  const t2 = performance.now();
+  let fisher: Float64Array;
+  if (options.method === 'exact') {
+    fisher = yield* exactStage(engine, images.count, head, stageReporter('fisher', images.count, onProgress));
+  } else {
+    const plan = fisherPlan(prepared);
+    fisher = yield* montecarloStage(engine, head, plan, stageReporter('fisher', planTotal(plan), onProgress));
+  }
+  const t3 = performance.now();
+  return assemble(prepared, images, engine.identity, fisher, {
+    featuresMs: t1 - t0,
+    classifierMs: t2 - t1,
+    fisherMs: t3 - t2,
+    preprocessMs: engine.preprocessMs(),
+  });
+}
+
 /**
  * The Task2Vec embedding of a labelled dataset with a loaded probe, on this thread. Datasets
  * with fewer than two classes are refused. The caller keeps the probe.
@@ -214,84 +304,9 @@ export function embed(
   onProgress?: ProgressCallback,
 ): Task2VecEmbedding {
   const prepared = prepare(images, optionsInput);
-  const { options } = prepared;
   const clock = { ms: 0 };
-  const inputs = timedInputs(images, probe.identity, clock);
-
-  const t0 = performance.now();
-  const features = cacheFeatures(
-    probe,
-    inputs,
-    images.count,
-    options.batchSize,
-    stageReporter('features', images.count, onProgress),
-  );
-  const t1 = performance.now();
-  const head = fitHead(prepared, features, probe.featureSize, onProgress);
-  const t2 = performance.now();
-  let fisher: Float64Array;
-  if (options.method === 'exact') {
-    fisher = exactFisher(probe, inputs, images.count, head, stageReporter('fisher', images.count, onProgress));
-  } else {
-    const plan = fisherPlan(prepared);
-    fisher = montecarloFisher(probe, inputs, head, plan, stageReporter('fisher', planTotal(plan), onProgress));
-  }
-  const t3 = performance.now();
-  return assemble(prepared, images, probe.identity, fisher, {
-    featuresMs: t1 - t0,
-    classifierMs: t2 - t1,
-    fisherMs: t3 - t2,
-    preprocessMs: clock.ms,
-  });
-}
-
-/** Receives the probe's features of every image, [count, featureSize] row-major, once they are cached. */
-export type FeaturesCallback = (features: Float32Array, featureSize: number) => void;
-
-async function runOnEngine(
-  engine: Task2VecEngine,
-  images: LabelledImages,
-  prepared: Prepared,
-  onProgress: ProgressCallback | undefined,
-  onFeatures: FeaturesCallback | undefined,
-): Promise<Task2VecEmbedding> {
-  const { options } = prepared;
-  const t0 = performance.now();
-  const features = new Float32Array(images.count * engine.featureSize);
-  const batches = featureBatches(images.count, options.batchSize);
-  const featureReport = stageReporter('features', images.count, onProgress);
-  await engine.features(batches, (k, values, n) => {
-    features.set(values, batches[k]![0]! * engine.featureSize);
-    featureReport(n);
-  });
-  onFeatures?.(features, engine.featureSize);
-  const t1 = performance.now();
-  const head = fitHead(prepared, features, engine.featureSize, onProgress);
-  const t2 = performance.now();
-  let mean: OrderedMean;
-  if (options.method === 'exact') {
-    mean = new OrderedMean(engine.embeddingLength, images.count);
-    const report = stageReporter('fisher', images.count, onProgress);
-    await engine.exact(images.count, head, (i, values, n) => {
-      mean.add(i, values);
-      report(n);
-    });
-  } else {
-    const plan = fisherPlan(prepared);
-    mean = new OrderedMean(engine.embeddingLength, plan.batches.length);
-    const report = stageReporter('fisher', planTotal(plan), onProgress);
-    await engine.montecarlo(plan, head, (k, values, n) => {
-      mean.add(k, values);
-      report(n);
-    });
-  }
-  const t3 = performance.now();
-  return assemble(prepared, images, engine.identity, mean.result(), {
-    featuresMs: t1 - t0,
-    classifierMs: t2 - t1,
-    fisherMs: t3 - t2,
-    preprocessMs: engine.preprocessMs(),
-  });
+  const engine = localEngine(probe, timedInputs(images, probe.identity, clock), () => clock.ms);
+  return runNow(pipeline(engine, images, prepared, onProgress, undefined));
 }
 
 export interface ParallelRun {
@@ -328,7 +343,7 @@ export async function embedParallel(
   const prepared = prepare(images, optionsInput);
   const engine = await poolEngine(source, images, workers, currentBackendChoice());
   try {
-    return await runOnEngine(engine, images, prepared, run.onProgress, run.onFeatures);
+    return await runAwaiting(pipeline(engine, images, prepared, run.onProgress, run.onFeatures));
   } finally {
     await engine.close();
   }
@@ -350,13 +365,9 @@ export async function probeFeatures(
   checkLabelledImages(images);
   const engine = await poolEngine(source, images, workers, currentBackendChoice());
   try {
-    const features = new Float32Array(images.count * engine.featureSize);
-    const batches = featureBatches(images.count, batchSize);
-    const report = stageReporter('features', images.count, run.onProgress);
-    await engine.features(batches, (k, values, n) => {
-      features.set(values, batches[k]![0]! * engine.featureSize);
-      report(n);
-    });
+    const features = await runAwaiting(
+      featureStage(engine, images.count, batchSize, stageReporter('features', images.count, run.onProgress)),
+    );
     return { features, featureSize: engine.featureSize, identity: engine.identity };
   } finally {
     await engine.close();

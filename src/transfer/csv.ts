@@ -1,10 +1,10 @@
 /**
- * Turns a results CSV into raw contributions for validateBatch. The study's own layout
+ * Turns a results CSV into raw contributions for validateBatch, in the form the API takes them. The study's own layout
  * (`source,target,fold_1..fold_n`) is accepted; architecture, protocol and provenance come from
  * optional columns or from `defaults` (e.g. CLI flags) when the file has no such column.
  */
 import { CsvError, parseCsvRecords, type CsvRecord } from '../csv.js';
-import type { FieldError } from './types.js';
+import type { FieldError } from '../errors.js';
 import type { Validation } from './validate.js';
 
 export interface CsvDefaults {
@@ -36,27 +36,27 @@ export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): 
   try {
     records = parseCsvRecords(text);
   } catch (err) {
-    if (err instanceof CsvError) return { ok: false, errors: [{ path: `line ${err.line}`, message: err.message }] };
+    if (err instanceof CsvError) return { ok: false, errors: [{ field: `line ${err.line}`, message: err.message }] };
     throw err;
   }
   const header = records[0]?.fields.map((h) => h.trim().toLowerCase());
-  if (header === undefined) return { ok: false, errors: [{ path: '(file)', message: 'empty CSV' }] };
+  if (header === undefined) return { ok: false, errors: [{ field: '(file)', message: 'empty CSV' }] };
   const errors: FieldError[] = [];
   for (const required of ['source', 'target']) {
-    if (!header.includes(required)) errors.push({ path: '(header)', message: `missing column '${required}'` });
+    if (!header.includes(required)) errors.push({ field: '(header)', message: `missing column '${required}'` });
   }
   const foldColumns = header.flatMap((h, i) => {
     const m = FOLD_COLUMN.exec(h);
     return m ? [{ fold: Number(m[1]), column: i }] : [];
   });
-  if (foldColumns.length === 0) errors.push({ path: '(header)', message: 'no fold columns (fold_1, fold_2, ...)' });
+  if (foldColumns.length === 0) errors.push({ field: '(header)', message: 'no fold columns (fold_1, fold_2, ...)' });
   if (errors.length > 0) return { ok: false, errors };
   const col = (name: string) => header.indexOf(name);
   const out: unknown[] = [];
   const lines: number[] = [];
   for (const { fields: cells, line } of records.slice(1)) {
     if (cells.length !== header.length) {
-      errors.push({ path: `line ${line}`, message: `has ${cells.length} fields, the header has ${header.length}` });
+      errors.push({ field: `line ${line}`, message: `has ${cells.length} fields, the header has ${header.length}` });
       continue;
     }
     const cell = (name: string): string | undefined => {
@@ -76,7 +76,7 @@ export function contributionsFromCsv(text: string, defaults: CsvDefaults = {}): 
       protocol: {
         folds: foldColumns.length,
         metric: cell('metric') ?? defaults.metric ?? 'auc-ovr-weighted',
-        imageSize: int('image_size', defaults.imageSize),
+        image_size: int('image_size', defaults.imageSize),
         epochs: int('epochs', defaults.epochs),
         notes: cell('notes') ?? defaults.notes,
       },

@@ -1,5 +1,6 @@
-export type { FieldError, IdentifiedResult, Metric, Protocol, Provenance, TransferResult } from './types.js';
+export type { Metric, Protocol, Provenance, StoredResult, TransferResult } from './types.js';
 export { BASELINE_SOURCE_SPELLING, METRICS } from './types.js';
+export { provenanceOf, referenceOf } from './provenance.js';
 export { validateBatch, validateContribution } from './validate.js';
 export type { Validation, ValidationContext } from './validate.js';
 export { comparableKey, duplicateKey, protocolKey } from './keys.js';

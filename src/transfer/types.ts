@@ -33,15 +33,17 @@ export interface TransferResult {
   readonly provenance: Provenance;
 }
 
-/** A result as the store hands it back: with an id, so transferability can say which baselines it used. */
-export interface IdentifiedResult extends TransferResult {
+/**
+ * A result once stored: its id (so transferability can say which baselines it used), the backbone
+ * it fine-tuned, the study it comes from, and when it arrived and was withdrawn.
+ */
+export interface StoredResult extends TransferResult {
   readonly id: string;
-}
-
-export interface FieldError {
-  /** Where the problem is, e.g. `[2].folds[3].value` or `protocol.metric`. */
-  readonly path: string;
-  readonly message: string;
+  /** The pretrained network (source and architecture); null for a baseline. */
+  readonly backbone: string | null;
+  readonly study?: string;
+  readonly createdAt: string;
+  readonly withdrawnAt?: string;
 }
 
 export const BASELINE_SOURCE_SPELLING = 'none';

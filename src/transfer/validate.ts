@@ -1,16 +1,13 @@
 /**
- * Validation of contributed transfer results. Input is untrusted JSON (API body, parsed CSV);
- * the outcome is either a normalised TransferResult or every field-level problem found, never a throw.
+ * Validation of contributed transfer results. Input is untrusted JSON in the form the API and the
+ * results files write it (snake_case protocol, folds as `{fold, value}` or plain values); the outcome
+ * is either a TransferResult or every field-level problem found, never a throw. Error fields are
+ * paths such as `[2].folds[3].value` or `protocol.metric`, which each edge renames for its caller.
  */
-import {
-  BASELINE_SOURCE_SPELLING,
-  METRICS,
-  type FieldError,
-  type Metric,
-  type Protocol,
-  type Provenance,
-  type TransferResult,
-} from './types.js';
+import { z } from 'zod';
+import { definedOnly } from '../defaults.js';
+import type { FieldError } from '../errors.js';
+import { BASELINE_SOURCE_SPELLING, METRICS, type TransferResult } from './types.js';
 import { duplicateKey } from './keys.js';
 
 export type Validation<T> =
@@ -24,217 +21,231 @@ export interface ValidationContext {
 }
 
 const DOI = /^10\.\d{4,9}\/\S+$/;
+const DOI_RESOLVER = /^https?:\/\/(dx\.)?doi\.org\//i;
 const MAX_NOTES = 2000;
 
-type Input = Record<string, unknown>;
+const shown = (value: unknown): string => String(JSON.stringify(value));
+const absent = (value: unknown): unknown => (value === null || value === '' ? undefined : value);
 
-function isRecord(v: unknown): v is Input {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmptyString = z
+  .string({ error: 'required, a non-empty string' })
+  .trim()
+  .min(1, { error: 'required, a non-empty string' });
+
+function positiveInt(what: string) {
+  const error = (issue: { input?: unknown }) => `must be a positive ${what}, got ${shown(issue.input)}`;
+  return z.int({ error }).min(1, { error });
 }
 
-function join(prefix: string, field: string): string {
-  return prefix === '' ? field : `${prefix}.${field}`;
-}
+const optionalPositiveInt = z.preprocess(absent, positiveInt('integer').optional());
 
-function nonEmptyString(v: unknown, path: string, errors: FieldError[]): string | undefined {
-  if (typeof v !== 'string' || v.trim() === '') {
-    errors.push({ path, message: 'required, a non-empty string' });
-    return undefined;
-  }
-  return v.trim();
-}
+const protocolSchema = z.object(
+  {
+    folds: positiveInt('integer number of folds'),
+    metric: z.enum(METRICS, { error: (issue) => `must be one of ${METRICS.join(', ')}, got ${shown(issue.input)}` }),
+    image_size: optionalPositiveInt,
+    epochs: optionalPositiveInt,
+    notes: z
+      .string({ error: `must be a string of at most ${MAX_NOTES} characters` })
+      .max(MAX_NOTES, { error: `must be a string of at most ${MAX_NOTES} characters` })
+      .nullish()
+      .transform((notes) => (notes?.trim() ? notes.trim() : undefined)),
+  },
+  { error: 'required, an object with folds and metric' },
+);
 
-function optionalPositiveInt(v: unknown, path: string, errors: FieldError[]): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    errors.push({ path, message: `must be a positive integer, got ${JSON.stringify(v)}` });
-    return undefined;
-  }
-  return v;
-}
-
-function validateProtocol(v: unknown, path: string, errors: FieldError[]): Protocol | undefined {
-  if (!isRecord(v)) {
-    errors.push({ path, message: 'required, an object with folds and metric' });
-    return undefined;
-  }
-  const before = errors.length;
-  const folds = v['folds'];
-  if (typeof folds !== 'number' || !Number.isInteger(folds) || folds < 1) {
-    errors.push({
-      path: join(path, 'folds'),
-      message: `must be a positive integer number of folds, got ${JSON.stringify(folds)}`,
-    });
-  }
-  const metric = v['metric'];
-  if (!METRICS.includes(metric as Metric)) {
-    errors.push({
-      path: join(path, 'metric'),
-      message: `must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}`,
-    });
-  }
-  const imageSize = optionalPositiveInt(v['imageSize'], join(path, 'imageSize'), errors);
-  const epochs = optionalPositiveInt(v['epochs'], join(path, 'epochs'), errors);
-  const notesRaw = v['notes'];
-  let notes: string | undefined;
-  if (notesRaw !== undefined && notesRaw !== null) {
-    if (typeof notesRaw !== 'string' || notesRaw.length > MAX_NOTES) {
-      errors.push({ path: join(path, 'notes'), message: `must be a string of at most ${MAX_NOTES} characters` });
-    } else if (notesRaw.trim() !== '') notes = notesRaw.trim();
-  }
-  if (errors.length > before) return undefined;
-  return {
-    folds: folds as number,
-    metric: metric as Metric,
-    ...(imageSize !== undefined ? { imageSize } : {}),
-    ...(epochs !== undefined ? { epochs } : {}),
-    ...(notes !== undefined ? { notes } : {}),
-  };
-}
+const metricValue = z
+  .number({ error: (issue) => `metric value must be a number, got ${shown(issue.input)}` })
+  .min(0, { error: (issue) => `metric value must lie in [0, 1], got ${String(issue.input)}` })
+  .max(1, { error: (issue) => `metric value must lie in [0, 1], got ${String(issue.input)}` });
 
 /**
  * Folds arrive as `[{fold: 1, value: 0.93}, ...]` (explicit numbers, so a gap is visible) or as a plain
- * array of values taken as folds 1..n. Either way they must be exactly folds 1..protocol.folds.
+ * array of values taken as folds 1..n; whether they are exactly folds 1..protocol.folds is checked
+ * once the protocol is known to be valid.
  */
-function validateFolds(
-  v: unknown,
-  expected: number | undefined,
-  path: string,
-  errors: FieldError[],
-): number[] | undefined {
-  if (!Array.isArray(v) || v.length === 0) {
-    errors.push({ path, message: 'required, a non-empty array of {fold, value} or of values' });
+const foldEntry = z.object({
+  fold: z
+    .int({ error: (issue) => `must be a fold number from 1, got ${shown(issue.input)}` })
+    .min(1, { error: (issue) => `must be a fold number from 1, got ${shown(issue.input)}` }),
+  value: metricValue,
+});
+
+// A union would report an object with a bad fold as matching neither form; the entry's own type picks its form.
+const foldsSchema = z
+  .array(
+    z.unknown().transform((entry, ctx) => {
+      const parsed =
+        typeof entry === 'object' && entry !== null && !Array.isArray(entry)
+          ? foldEntry.safeParse(entry)
+          : metricValue.safeParse(entry);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues)
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      return z.NEVER;
+    }),
+    { error: 'required, a non-empty array of {fold, value} or of values' },
+  )
+  .min(1, { error: 'required, a non-empty array of {fold, value} or of values' });
+
+const doiSchema = z.preprocess(
+  absent,
+  z
+    .string({ error: (issue) => `not a DOI (expected 10.NNNN/...), got ${shown(issue.input)}` })
+    .refine((raw) => DOI.test(raw.trim().replace(DOI_RESOLVER, '')), {
+      error: (issue) => `not a DOI (expected 10.NNNN/...), got ${shown(issue.input)}`,
+    })
+    .transform((raw) => raw.trim().replace(DOI_RESOLVER, ''))
+    .optional(),
+);
+
+function httpUrl(raw: string): URL | undefined {
+  try {
+    const url = new URL(raw.trim());
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
     return undefined;
   }
-  const before = errors.length;
+}
+
+const urlSchema = z.preprocess(
+  absent,
+  z
+    .string({ error: (issue) => `must be an http(s) URL, got ${shown(issue.input)}` })
+    .refine((raw) => httpUrl(raw) !== undefined, {
+      error: (issue) => `must be an http(s) URL, got ${shown(issue.input)}`,
+    })
+    .transform((raw) => httpUrl(raw)!.toString())
+    .optional(),
+);
+
+/** Folds by number, in order 1..n, or the problems with their numbering. */
+function numberedFolds(
+  entries: readonly (number | { fold: number; value: number })[],
+  expected: number,
+  ctx: z.RefinementCtx,
+): number[] {
   const byFold = new Map<number, number>();
-  v.forEach((entry: unknown, i) => {
-    const at = `${path}[${i}]`;
-    let fold: unknown = i + 1;
-    let value: unknown = entry;
-    if (isRecord(entry)) {
-      fold = entry['fold'];
-      value = entry['value'];
-      if (typeof fold !== 'number' || !Number.isInteger(fold) || fold < 1) {
-        errors.push({ path: `${at}.fold`, message: `must be a fold number from 1, got ${JSON.stringify(fold)}` });
-        return;
-      }
-    }
-    const valuePath = isRecord(entry) ? `${at}.value` : at;
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      errors.push({ path: valuePath, message: `metric value must be a number, got ${JSON.stringify(value)}` });
-    } else if (value < 0 || value > 1) {
-      errors.push({ path: valuePath, message: `metric value must lie in [0, 1], got ${value}` });
-    }
-    const n = fold as number;
-    if (byFold.has(n)) errors.push({ path: `${at}.fold`, message: `fold ${n} appears more than once` });
-    else byFold.set(n, value as number);
+  entries.forEach((entry, i) => {
+    const [fold, value] = typeof entry === 'number' ? [i + 1, entry] : [entry.fold, entry.value];
+    if (byFold.has(fold))
+      ctx.addIssue({ code: 'custom', path: ['folds', i, 'fold'], message: `fold ${fold} appears more than once` });
+    else byFold.set(fold, value);
   });
-  if (expected !== undefined) {
-    const missing: number[] = [];
-    for (let f = 1; f <= expected; f++) if (!byFold.has(f)) missing.push(f);
-    if (missing.length > 0)
-      errors.push({
-        path,
-        message: `protocol has ${expected} folds but fold${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing`,
-      });
-    const extra = [...byFold.keys()].filter((f) => f > expected).sort((a, b) => a - b);
-    if (extra.length > 0)
-      errors.push({
-        path,
-        message: `protocol has ${expected} folds but fold${extra.length > 1 ? 's' : ''} ${extra.join(', ')} ${extra.length > 1 ? 'were' : 'was'} given`,
-      });
+  const missing = Array.from({ length: expected }, (_, i) => i + 1).filter((f) => !byFold.has(f));
+  if (missing.length > 0) {
+    const many = missing.length > 1;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['folds'],
+      message: `protocol has ${expected} folds but fold${many ? 's' : ''} ${missing.join(', ')} ${many ? 'are' : 'is'} missing`,
+    });
   }
-  if (errors.length > before || expected === undefined) return undefined;
+  const extra = [...byFold.keys()].filter((f) => f > expected).sort((a, b) => a - b);
+  if (extra.length > 0) {
+    const many = extra.length > 1;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['folds'],
+      message: `protocol has ${expected} folds but fold${many ? 's' : ''} ${extra.join(', ')} ${many ? 'were' : 'was'} given`,
+    });
+  }
   return Array.from({ length: expected }, (_, i) => byFold.get(i + 1)!);
 }
 
-function validateProvenance(
-  v: unknown,
-  path: string,
-  context: ValidationContext,
-  errors: FieldError[],
-): Provenance | undefined {
-  const body = isRecord(v) ? v : {};
-  if (v !== undefined && v !== null && !isRecord(v)) {
-    errors.push({ path, message: 'must be an object with contributor and optionally doi or url' });
-    return undefined;
-  }
-  const before = errors.length;
-  const contributor = context.contributor ?? nonEmptyString(body['contributor'], join(path, 'contributor'), errors);
-  let doi: string | undefined;
-  if (body['doi'] !== undefined && body['doi'] !== null && body['doi'] !== '') {
-    const raw = body['doi'];
-    const stripped = typeof raw === 'string' ? raw.trim().replace(/^https?:\/\/(dx\.)?doi\.org\//i, '') : '';
-    if (!DOI.test(stripped))
-      errors.push({ path: join(path, 'doi'), message: `not a DOI (expected 10.NNNN/...), got ${JSON.stringify(raw)}` });
-    else doi = stripped;
-  }
-  let url: string | undefined;
-  if (body['url'] !== undefined && body['url'] !== null && body['url'] !== '') {
-    const raw = body['url'];
-    let parsed: URL | undefined;
-    try {
-      parsed = typeof raw === 'string' ? new URL(raw.trim()) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
-      errors.push({ path: join(path, 'url'), message: `must be an http(s) URL, got ${JSON.stringify(raw)}` });
-    } else url = parsed.toString();
-  }
-  if (errors.length > before || contributor === undefined) return undefined;
-  return { contributor, ...(doi !== undefined ? { doi } : {}), ...(url !== undefined ? { url } : {}) };
+/** The contribution schema for one context: which datasets exist, and who sends the results. */
+function contributionSchema(context: ValidationContext) {
+  const known = (id: string, ctx: z.RefinementCtx): void => {
+    if (context.isKnownDataset && !context.isKnownDataset(id))
+      ctx.addIssue({ code: 'custom', message: `unknown dataset '${id}'` });
+  };
+  // A baseline may be written null, "none" (any case) or as its own target.
+  const source = z
+    .preprocess(
+      (v) => (typeof v === 'string' && v.trim().toLowerCase() === BASELINE_SOURCE_SPELLING ? null : v),
+      nonEmptyString.nullable(),
+    )
+    .superRefine((id, ctx) => {
+      if (id !== null) known(id, ctx);
+    });
+  const provenance = z.preprocess(
+    (v) => v ?? {},
+    z.object(
+      {
+        contributor:
+          context.contributor === undefined
+            ? nonEmptyString
+            : z
+                .unknown()
+                .optional()
+                .transform(() => context.contributor!),
+        doi: doiSchema,
+        url: urlSchema,
+      },
+      { error: 'must be an object with contributor and optionally doi or url' },
+    ),
+  );
+  return z
+    .object(
+      {
+        target: nonEmptyString.superRefine(known),
+        source,
+        architecture: nonEmptyString,
+        protocol: protocolSchema,
+        folds: foldsSchema,
+        provenance,
+      },
+      { error: 'a result must be an object' },
+    )
+    .transform((input, ctx): TransferResult => {
+      const { protocol } = input;
+      return {
+        source: input.source === input.target ? null : input.source,
+        target: input.target,
+        architecture: input.architecture,
+        protocol: definedOnly({
+          folds: protocol.folds,
+          metric: protocol.metric,
+          imageSize: protocol.image_size,
+          epochs: protocol.epochs,
+          notes: protocol.notes,
+        }),
+        foldValues: numberedFolds(input.folds, protocol.folds, ctx),
+        provenance: definedOnly(input.provenance),
+      };
+    });
 }
 
-function validateDatasetId(
-  v: unknown,
-  path: string,
-  context: ValidationContext,
-  errors: FieldError[],
-): string | undefined {
-  const id = nonEmptyString(v, path, errors);
-  if (id !== undefined && context.isKnownDataset && !context.isKnownDataset(id)) {
-    errors.push({ path, message: `unknown dataset '${id}'` });
-    return undefined;
-  }
-  return id;
+/** `[0].folds[2].value`: array indices in brackets, keys after dots, behind the batch prefix. */
+function pathOf(prefix: string, path: readonly PropertyKey[]): string {
+  const joined = path.reduce<string>(
+    (at, key) => (typeof key === 'number' ? `${at}[${key}]` : at === '' ? String(key) : `${at}.${String(key)}`),
+    prefix,
+  );
+  return joined === '' ? '(root)' : joined;
 }
 
-/** Validates one contribution; `path` prefixes every error path (used for batches). */
-export function validateContribution(
+function parse(
+  schema: ReturnType<typeof contributionSchema>,
   input: unknown,
-  context: ValidationContext = {},
-  path = '',
+  prefix: string,
 ): Validation<TransferResult> {
-  const errors: FieldError[] = [];
-  if (!isRecord(input))
-    return { ok: false, errors: [{ path: path === '' ? '(root)' : path, message: 'a result must be an object' }] };
-  const target = validateDatasetId(input['target'], join(path, 'target'), context, errors);
-  const rawSource = input['source'];
-  let source: string | null | undefined;
-  const sourceText = typeof rawSource === 'string' ? rawSource.trim() : rawSource;
-  if (sourceText === null || (typeof sourceText === 'string' && sourceText.toLowerCase() === BASELINE_SOURCE_SPELLING))
-    source = null;
-  else if (typeof sourceText === 'string' && target !== undefined && sourceText === target) source = null;
-  else source = validateDatasetId(rawSource, join(path, 'source'), context, errors);
-  const architecture = nonEmptyString(input['architecture'], join(path, 'architecture'), errors);
-  const protocol = validateProtocol(input['protocol'], join(path, 'protocol'), errors);
-  const foldValues = validateFolds(input['folds'], protocol?.folds, join(path, 'folds'), errors);
-  const provenance = validateProvenance(input['provenance'], join(path, 'provenance'), context, errors);
-  if (
-    errors.length > 0 ||
-    target === undefined ||
-    source === undefined ||
-    architecture === undefined ||
-    protocol === undefined ||
-    foldValues === undefined ||
-    provenance === undefined
-  ) {
-    return { ok: false, errors };
-  }
-  return { ok: true, value: { source, target, architecture, protocol, foldValues, provenance } };
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return {
+    ok: false,
+    errors: parsed.error.issues.map((issue) => ({ field: pathOf(prefix, issue.path), message: issue.message })),
+  };
 }
+
+/** Validates one contribution. */
+export function validateContribution(input: unknown, context: ValidationContext = {}): Validation<TransferResult> {
+  return parse(contributionSchema(context), input, '');
+}
+
+const batchSchema = z
+  .array(z.unknown(), { error: 'a batch must be an array of results' })
+  .min(1, { error: 'a batch must hold at least one result' });
 
 /**
  * Validates a batch as a unit: it is accepted only if every item is valid and no two items duplicate
@@ -242,15 +253,14 @@ export function validateContribution(
  * caller's check (compare duplicateKey against the store).
  */
 export function validateBatch(inputs: unknown, context: ValidationContext = {}): Validation<TransferResult[]> {
-  if (!Array.isArray(inputs))
-    return { ok: false, errors: [{ path: '(root)', message: 'a batch must be an array of results' }] };
-  if (inputs.length === 0)
-    return { ok: false, errors: [{ path: '(root)', message: 'a batch must hold at least one result' }] };
+  const batch = batchSchema.safeParse(inputs);
+  if (!batch.success) return { ok: false, errors: [{ field: '(root)', message: batch.error.issues[0]!.message }] };
+  const schema = contributionSchema(context);
   const errors: FieldError[] = [];
   const values: TransferResult[] = [];
   const seen = new Map<string, number>();
-  inputs.forEach((item, i) => {
-    const outcome = validateContribution(item, context, `[${i}]`);
+  batch.data.forEach((item, i) => {
+    const outcome = parse(schema, item, `[${i}]`);
     if (!outcome.ok) {
       errors.push(...outcome.errors);
       return;
@@ -259,7 +269,7 @@ export function validateBatch(inputs: unknown, context: ValidationContext = {}):
     const first = seen.get(key);
     if (first !== undefined)
       errors.push({
-        path: `[${i}]`,
+        field: `[${i}]`,
         message: `duplicates result [${first}] (same source, target, architecture, protocol and values)`,
       });
     else seen.set(key, i);

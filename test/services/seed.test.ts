@@ -68,7 +68,7 @@ describeEachStore('seed', (kind) => {
       3,
       'three baselines, written source == target in the study',
     );
-    assert.ok(runs.every((r) => r.folds.length === 5));
+    assert.ok(runs.every((r) => r.foldValues.length === 5));
     assert.ok(runs.every((r) => r.backbone === (r.source === null ? null : `${r.source}-resnet50`)));
     const isic = runs.filter((r) => r.target === 'isic');
     assert.deepEqual(isic.map((r) => r.source ?? 'baseline').sort(), [
@@ -82,7 +82,7 @@ describeEachStore('seed', (kind) => {
       'textures',
     ]);
     const imagenetIsic = isic.find((r) => r.source === 'imagenet')!;
-    assert.equal(imagenetIsic.folds[0]!.value, 0.9474350924801827);
+    assert.equal(imagenetIsic.foldValues[0], 0.9474350924801827);
     assert.equal((await listPublishedExpertDistances(store.knex)).length, 27);
     const embeddings = await listEmbeddings(store.knex, { origin: 'published' });
     assert.equal(embeddings.length, 8);
@@ -94,10 +94,10 @@ describeEachStore('seed', (kind) => {
     assert.equal(runs.length, 256);
     assert.equal(new Set(runs.map((r) => r.backbone)).size, 23);
     assert.equal(new Set(runs.map((r) => r.target)).size, 12);
-    assert.ok(runs.every((r) => r.backbone !== null && r.folds.length === 1 && r.protocol.metric === 'auc'));
+    assert.ok(runs.every((r) => r.backbone !== null && r.foldValues.length === 1 && r.protocol.metric === 'auc'));
     const densenetBlood = runs.find((r) => r.backbone === 'imagenet-densenet' && r.target === 'bloodmnist')!;
     // AUCs_model.csv gives 99.90226589083665 (percent).
-    assert.ok(Math.abs(densenetBlood.folds[0]!.value - 0.9990226589083665) < 1e-15);
+    assert.ok(Math.abs(densenetBlood.foldValues[0]! - 0.9990226589083665) < 1e-15);
     assert.equal((await listPairSignals(store.knex, { provenance: 'study:medmnist-transferability' })).length, 1936);
     const logme = await listPairSignals(store.knex, {
       target: 'breastmnist',

@@ -105,15 +105,15 @@ describeEachStore('store', (kind) => {
   });
 
   test('transfer runs keep one row per fold, filter by target and can be withdrawn', async () => {
-    const protocol = { folds: 3, metric: 'auc-ovr-weighted' };
+    const protocol = { folds: 3, metric: 'auc-ovr-weighted' } as const;
     await insertRun(store.knex, {
       id: 'r1',
       source: 'stl10',
       target: 'isic',
       architecture: 'resnet50',
       protocol,
-      values: [0.9, 0.91, 0.92],
-      contributor: 'alice',
+      foldValues: [0.9, 0.91, 0.92],
+      provenance: { contributor: 'alice' },
       duplicateKey: 'k1',
     });
     await insertRun(store.knex, {
@@ -122,18 +122,14 @@ describeEachStore('store', (kind) => {
       target: 'isic',
       architecture: 'resnet50',
       protocol,
-      values: [0.8, 0.81, 0.82],
-      contributor: 'alice',
+      foldValues: [0.8, 0.81, 0.82],
+      provenance: { contributor: 'alice' },
       duplicateKey: 'k0',
     });
     const rows = await store.knex('transfer_results').where({ run_id: 'r1' });
     assert.equal(rows.length, 3);
     const run = await getRun(store.knex, 'r1');
-    assert.deepEqual(run?.folds, [
-      { fold: 1, value: 0.9 },
-      { fold: 2, value: 0.91 },
-      { fold: 3, value: 0.92 },
-    ]);
+    assert.deepEqual(run?.foldValues, [0.9, 0.91, 0.92]);
     const baselines = await listRuns(store.knex, { target: 'isic', baseline: true }, { page: 1, pageSize: 10 });
     assert.deepEqual(
       baselines.items.map((r) => r.id),
@@ -142,7 +138,7 @@ describeEachStore('store', (kind) => {
     await withdrawRun(store.knex, 'r1', 'alice');
     assert.equal((await listRuns(store.knex, { target: 'isic' }, { page: 1, pageSize: 10 })).total, 1);
     const all = await listRuns(store.knex, { target: 'isic', includeWithdrawn: true }, { page: 1, pageSize: 10 });
-    assert.ok(all.items.find((r) => r.id === 'r1')?.withdrawn_at);
+    assert.ok(all.items.find((r) => r.id === 'r1')?.withdrawnAt);
   });
 
   test('a run naming an unknown dataset is refused by the schema', async () => {
@@ -153,8 +149,8 @@ describeEachStore('store', (kind) => {
         target: 'isic',
         architecture: 'resnet50',
         protocol: { folds: 1, metric: 'auc' },
-        values: [0.5],
-        contributor: 'alice',
+        foldValues: [0.5],
+        provenance: { contributor: 'alice' },
         duplicateKey: 'k9',
       }),
     );

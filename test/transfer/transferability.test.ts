@@ -87,7 +87,7 @@ test('several matching baselines are averaged fold-wise and named', () => {
 test('CSV problems are reported by file line', () => {
   const bad = contributionsFromCsv('source,target,fold_1,fold_2\nimagenet,isic,0.9\n');
   assert.ok(!bad.ok);
-  assert.deepEqual(bad.errors, [{ path: 'line 2', message: 'has 3 fields, the header has 4' }]);
+  assert.deepEqual(bad.errors, [{ field: 'line 2', message: 'has 3 fields, the header has 4' }]);
   const blankLines = contributionsFromCsv('source,target,fold_1\n\nimagenet,isic,0.9\n\nstl10,isic,0.8\n', {
     architecture: 'r',
   });

@@ -10,7 +10,7 @@ function contribution(overrides: Record<string, unknown> = {}): Record<string, u
     source: 'imagenet',
     target: 'isic',
     architecture: 'resnet50',
-    protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 112, epochs: 50 },
+    protocol: { folds: 3, metric: 'auc-ovr-weighted', image_size: 112, epochs: 50 },
     folds: [
       { fold: 1, value: 0.94 },
       { fold: 2, value: 0.95 },
@@ -62,7 +62,7 @@ test('an AUC of 1.3 is rejected at its fold', () => {
     context,
   );
   assert.ok(!outcome.ok);
-  assert.deepEqual(outcome.errors, [{ path: 'folds[1].value', message: 'metric value must lie in [0, 1], got 1.3' }]);
+  assert.deepEqual(outcome.errors, [{ field: 'folds[1].value', message: 'metric value must lie in [0, 1], got 1.3' }]);
 });
 
 test('a missing fold, a repeated fold and an extra fold are named', () => {
@@ -76,16 +76,16 @@ test('a missing fold, a repeated fold and an extra fold are named', () => {
     context,
   );
   assert.ok(!missing.ok);
-  assert.deepEqual(missing.errors, [{ path: 'folds', message: 'protocol has 3 folds but fold 2 is missing' }]);
+  assert.deepEqual(missing.errors, [{ field: 'folds', message: 'protocol has 3 folds but fold 2 is missing' }]);
   const repeated = validateContribution(
     contribution({ folds: [0.9, 0.9, 0.9, 0.8].map((value, i) => ({ fold: i === 3 ? 2 : i + 1, value })) }),
     context,
   );
   assert.ok(!repeated.ok);
-  assert.deepEqual(repeated.errors, [{ path: 'folds[3].fold', message: 'fold 2 appears more than once' }]);
+  assert.deepEqual(repeated.errors, [{ field: 'folds[3].fold', message: 'fold 2 appears more than once' }]);
   const extra = validateContribution(contribution({ folds: [0.9, 0.9, 0.9, 0.9] }), context);
   assert.ok(!extra.ok);
-  assert.deepEqual(extra.errors, [{ path: 'folds', message: 'protocol has 3 folds but fold 4 was given' }]);
+  assert.deepEqual(extra.errors, [{ field: 'folds', message: 'protocol has 3 folds but fold 4 was given' }]);
 });
 
 test('unknown datasets, missing architecture and a bad protocol are all reported at once', () => {
@@ -95,7 +95,7 @@ test('unknown datasets, missing architecture and a bad protocol are all reported
   );
   assert.ok(!outcome.ok);
   assert.deepEqual(
-    outcome.errors.map((e) => e.path),
+    outcome.errors.map((e) => e.field),
     ['source', 'architecture', 'protocol.folds', 'protocol.metric', 'protocol.epochs'],
   );
   assert.match(outcome.errors[0]!.message, /unknown dataset 'cifar'/);
@@ -106,7 +106,7 @@ test('provenance needs a contributor unless the caller supplies one, and checks 
   const anonymous = validateContribution(contribution({ provenance: { doi: 'nonsense', url: 'ftp://x' } }), context);
   assert.ok(!anonymous.ok);
   assert.deepEqual(
-    anonymous.errors.map((e) => e.path),
+    anonymous.errors.map((e) => e.field),
     ['provenance.contributor', 'provenance.doi', 'provenance.url'],
   );
   const authenticated = validateContribution(contribution({ provenance: undefined }), {
@@ -120,20 +120,20 @@ test('provenance needs a contributor unless the caller supplies one, and checks 
 test('a batch is rejected whole when one item is bad or two items are the same result', () => {
   const bad = validateBatch([contribution(), contribution({ target: 'chest', folds: [0.9, 1.3, 0.9] })], context);
   assert.ok(!bad.ok);
-  assert.deepEqual(bad.errors, [{ path: '[1].folds[1]', message: 'metric value must lie in [0, 1], got 1.3' }]);
+  assert.deepEqual(bad.errors, [{ field: '[1].folds[1]', message: 'metric value must lie in [0, 1], got 1.3' }]);
   const duplicated = validateBatch(
     [
       contribution(),
       contribution({ target: 'chest' }),
       contribution({
-        protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 112, epochs: 50, notes: 'resubmitted' },
+        protocol: { folds: 3, metric: 'auc-ovr-weighted', image_size: 112, epochs: 50, notes: 'resubmitted' },
       }),
     ],
     context,
   );
   assert.ok(!duplicated.ok);
   assert.deepEqual(
-    duplicated.errors.map((e) => e.path),
+    duplicated.errors.map((e) => e.field),
     ['[2]'],
   );
   assert.match(duplicated.errors[0]!.message, /duplicates result \[0\]/);
@@ -147,7 +147,7 @@ test('different values or protocols are not duplicates', () => {
   const a = validateContribution(contribution(), context);
   const b = validateContribution(contribution({ folds: [0.94, 0.95, 0.931] }), context);
   const c = validateContribution(
-    contribution({ protocol: { folds: 3, metric: 'auc-ovr-weighted', imageSize: 224, epochs: 50 } }),
+    contribution({ protocol: { folds: 3, metric: 'auc-ovr-weighted', image_size: 224, epochs: 50 } }),
     context,
   );
   assert.ok(a.ok && b.ok && c.ok);

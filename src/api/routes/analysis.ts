@@ -1,9 +1,10 @@
-import { presentAnalysis, presentEvaluation } from '../../presenters/evidence.js';
+import { presentAnalysis, presentEvaluation, presentTransferabilityRow } from '../../presenters/evidence.js';
 import { correlationAnalysis, storedEvaluation, transferabilityTable } from '../../services/index.js';
 import { stringParam } from '../query.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
 import type { Request } from 'express';
+import { definedOnly } from '../../defaults.js';
 
 function proxyParam(req: Request): string[] {
   const proxy = stringParam(req, 'proxy');
@@ -17,22 +18,11 @@ export const analysisRoutes: Route[] = [
     async handle(ctx, req, res) {
       const target = stringParam(req, 'target');
       const architecture = stringParam(req, 'architecture');
-      const rows = await transferabilityTable(ctx.store, {
-        ...(target ? { target } : {}),
-        ...(architecture ? { architecture } : {}),
-      });
-      sendRead(req, res, {
-        items: rows.map(({ id, source, target: t, architecture: a, protocol, ...rest }) => ({
-          result_id: id,
-          source: source!,
-          target: t,
-          architecture: a,
-          protocol,
-          ...('transferability' in rest
-            ? { transferability: rest.transferability }
-            : { transferability_unavailable: rest.transferability_unavailable }),
-        })),
-      });
+      const rows = await transferabilityTable(
+        ctx.store,
+        definedOnly({ target: target || undefined, architecture: architecture || undefined }),
+      );
+      sendRead(req, res, { items: rows.map(presentTransferabilityRow) });
     },
   },
   {
@@ -42,7 +32,7 @@ export const analysisRoutes: Route[] = [
       const architecture = stringParam(req, 'architecture');
       const analysis = await correlationAnalysis(ctx.store, {
         proxy: proxyParam(req),
-        ...(architecture ? { architecture } : {}),
+        ...definedOnly({ architecture: architecture || undefined }),
       });
       sendRead(req, res, presentAnalysis(analysis));
     },

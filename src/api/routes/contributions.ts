@@ -1,12 +1,14 @@
+import { definedOnly } from '../../defaults.js';
 import { presentResult } from '../../presenters/evidence.js';
-import {
-  contributeResults,
-  fromWireInput,
-  wireField,
-  withdrawResult,
-  withTransferability,
-} from '../../services/index.js';
+import { contributeResults, withdrawResult, withTransferability } from '../../services/index.js';
 import type { Route } from '../route.js';
+
+/** `[2].protocol.image_size` becomes `results.2.protocol.image_size`: the field as the sender wrote it. */
+function wireField(path: string, prefix: string): string {
+  const dotted = path.replace(/\[(\d+)\]/g, '.$1').replace(/^\./, '');
+  if (dotted === '(root)' || dotted === '') return prefix === '' ? '(body)' : prefix;
+  return prefix === '' ? dotted : `${prefix}.${dotted}`;
+}
 
 /** The body is either one result or `{results: [...]}`; the spec has told the two apart already. */
 function itemsOf(body: Record<string, unknown>): { items: unknown[]; batch: boolean } {
@@ -25,9 +27,9 @@ export const contributionRoutes: Route[] = [
       const field = (path: string) => (batch ? wireField(path, 'results') : wireField(path.replace(/^\[0\]/, ''), ''));
       const key = req.get('idempotency-key');
       const reply = await contributeResults(ctx.store, {
-        items: items.map(fromWireInput),
+        items,
         field,
-        ...(key === undefined ? {} : { idempotencyKey: key }),
+        ...definedOnly({ idempotencyKey: key }),
         request: body,
         reply: (stored) => ({
           status: 201,

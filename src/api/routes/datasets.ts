@@ -2,6 +2,7 @@ import { datasetById, listDatasets, registerDataset } from '../../services/index
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import { sendRead } from '../conditional.js';
+import { definedOnly } from '../../defaults.js';
 
 export const datasetRoutes: Route[] = [
   {
@@ -15,7 +16,7 @@ export const datasetRoutes: Route[] = [
         res,
         await listDatasets(
           ctx.store,
-          { ...(origin ? { origin } : {}), ...(modality ? { modality } : {}) },
+          definedOnly({ origin: origin || undefined, modality: modality || undefined }),
           pageOf(req),
         ),
       );

@@ -4,6 +4,7 @@ import { presentDistance, presentDistanceMatrix } from '../../presenters/embeddi
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
+import { definedOnly } from '../../defaults.js';
 
 export const distanceRoutes: Route[] = [
   {
@@ -13,8 +14,7 @@ export const distanceRoutes: Route[] = [
       const probe = stringParam(req, 'probe');
       const distance = stringParam(req, 'distance') as DistanceChoice | undefined;
       const d = await storedDistance(ctx.store, String(stringParam(req, 'a')), String(stringParam(req, 'b')), {
-        ...(probe ? { probe } : {}),
-        ...(distance ? { distance } : {}),
+        ...definedOnly({ probe: probe || undefined, distance: distance || undefined }),
       });
       sendRead(req, res, presentDistance(d));
     },
@@ -25,8 +25,7 @@ export const distanceRoutes: Route[] = [
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['DistanceMatrixRequest'];
       const m = await storedDistanceMatrix(ctx.store, body.datasets, {
-        ...(body.probe ? { probe: body.probe } : {}),
-        ...(body.distance ? { distance: body.distance } : {}),
+        ...definedOnly({ probe: body.probe || undefined, distance: body.distance || undefined }),
       });
       res.json(presentDistanceMatrix(m));
     },

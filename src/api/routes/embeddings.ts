@@ -16,6 +16,7 @@ import { stringParam } from '../query.js';
 import { ingestionSettings } from '../uploads.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
+import { definedOnly } from '../../defaults.js';
 
 type Schemas = components['schemas'];
 
@@ -34,10 +35,12 @@ export const embeddingRoutes: Route[] = [
       const body = req.body as Schemas['ProbeRegistration'];
       const folder = await resolveInsideRoots(body.folder, ingestionSettings(ctx).dataRoots, 'folder');
       const record = await registerProbeFolder(ctx.store, folder, {
-        ...(body.name !== undefined ? { name: body.name } : {}),
-        ...(body.architecture !== undefined ? { architecture: body.architecture } : {}),
-        ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
-        ...(body.pixel_scaling !== undefined ? { pixelScaling: body.pixel_scaling } : {}),
+        ...definedOnly({
+          name: body.name,
+          architecture: body.architecture,
+          inputSize: body.input_size,
+          pixelScaling: body.pixel_scaling,
+        }),
       });
       res.status(201).json(presentProbe(record));
     },
@@ -59,22 +62,22 @@ export const embeddingRoutes: Route[] = [
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
       const params: EmbedJobParams = {
         dataset: String(req.params.id),
-        ...(body.probe !== undefined ? { probe: body.probe } : {}),
-        ...(body.input_size !== undefined ? { inputSize: body.input_size } : {}),
-        ...(body.max_images !== undefined ? { maxImages: body.max_images } : {}),
+        ...definedOnly({ probe: body.probe, inputSize: body.input_size, maxImages: body.max_images }),
         options: {
-          ...(body.method !== undefined ? { method: body.method } : {}),
-          ...(body.samples !== undefined ? { samples: body.samples } : {}),
-          ...(body.batch_size !== undefined ? { batchSize: body.batch_size } : {}),
-          ...(body.fisher_epochs !== undefined ? { fisherEpochs: body.fisher_epochs } : {}),
-          ...(body.seed !== undefined ? { seed: body.seed } : {}),
-          ...(body.epochs !== undefined ? { classifier: { epochs: body.epochs } } : {}),
+          ...definedOnly({
+            method: body.method,
+            samples: body.samples,
+            batchSize: body.batch_size,
+            fisherEpochs: body.fisher_epochs,
+            seed: body.seed,
+            classifier: body.epochs === undefined ? undefined : { epochs: body.epochs },
+          }),
         },
       };
       await acceptJob(ctx, res, {
         kind: 'embed',
         params: { ...params },
-        ...(body.requires_backend !== undefined ? { requiresBackend: body.requires_backend } : {}),
+        ...definedOnly({ requiresBackend: body.requires_backend }),
       });
     },
   },
@@ -87,14 +90,12 @@ export const embeddingRoutes: Route[] = [
         dataset: body.dataset,
         probe: {
           id: body.probe.id,
-          ...(body.probe.name !== undefined ? { name: body.probe.name } : {}),
+          ...definedOnly({ name: body.probe.name }),
           architecture: body.probe.architecture,
           inputSize: body.probe.input_size,
           pixelScaling: body.probe.pixel_scaling,
         },
-        ...(body.method !== undefined ? { method: body.method } : {}),
-        ...(body.options !== undefined ? { options: body.options } : {}),
-        ...(body.contributor !== undefined ? { contributor: body.contributor } : {}),
+        ...definedOnly({ method: body.method, options: body.options, contributor: body.contributor }),
         npy: Buffer.from(body.hessian, 'base64'),
       });
       res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));

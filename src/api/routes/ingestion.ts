@@ -10,6 +10,7 @@ import { acceptJob } from './jobs.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 import { ingestionSettings, uploadedFile, FILE_FIELD } from '../uploads.js';
+import { definedOnly } from '../../defaults.js';
 
 type Fields = Omit<components['schemas']['DatasetIngestion'], 'path'>;
 
@@ -23,15 +24,16 @@ function metadataOf(body: Fields): IngestMetadata {
 
 function optionsOf(body: Fields): IngestOptions {
   return {
-    ...(body.format !== undefined ? { format: body.format } : {}),
-    ...(body.skip_bad !== undefined ? { skipBad: body.skip_bad } : {}),
-    ...(body.ignore_unlabelled !== undefined ? { ignoreUnlabelled: body.ignore_unlabelled } : {}),
-    ...(body.size !== undefined ? { size: body.size } : {}),
+    ...definedOnly({
+      format: body.format,
+      skipBad: body.skip_bad,
+      ignoreUnlabelled: body.ignore_unlabelled,
+      size: body.size,
+    }),
     ...(body.channels !== undefined
       ? { channels: body.channels === 'auto' ? 'auto' : (Number(body.channels) as 1 | 3) }
       : {}),
-    ...(body.min_class_size !== undefined ? { minClassSize: body.min_class_size } : {}),
-    ...(body.split_seed !== undefined ? { splitSeed: body.split_seed } : {}),
+    ...definedOnly({ minClassSize: body.min_class_size, splitSeed: body.split_seed }),
   };
 }
 

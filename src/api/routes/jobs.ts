@@ -15,6 +15,7 @@ import { presentJob } from '../../presenters/jobs.js';
 import type { ApiContext } from '../context.js';
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
+import { definedOnly } from '../../defaults.js';
 
 /** Queues a job and answers 202 with it, `Location` naming where to follow it. */
 export async function acceptJob(ctx: ApiContext, res: Response, submission: Submission): Promise<void> {
@@ -65,8 +66,7 @@ export const jobRoutes: Route[] = [
       const state = stringParam(req, 'state') as JobState | undefined;
       const kind = stringParam(req, 'kind') as JobKind | undefined;
       const found = await listJobRecords(ctx.store, {
-        ...(state ? { state } : {}),
-        ...(kind ? { kind } : {}),
+        ...definedOnly({ state: state || undefined, kind: kind || undefined }),
         limit: pageSize,
         offset: (page - 1) * pageSize,
       });

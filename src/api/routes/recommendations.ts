@@ -3,6 +3,7 @@ import { currentRanker } from '../../services/index.js';
 import { invalid } from '../../errors.js';
 import type { components } from '../schema.js';
 import type { Route } from '../route.js';
+import { definedOnly } from '../../defaults.js';
 
 export const recommendationRoutes: Route[] = [
   {
@@ -23,11 +24,11 @@ export const recommendationRoutes: Route[] = [
         ]);
       const result = await ctx.recommendations!.recommend({
         target: body.target,
-        ...(body.candidates ? { candidates: body.candidates } : {}),
+        ...definedOnly({ candidates: body.candidates || undefined }),
         ...(body.study !== undefined && body.candidate_set !== undefined
           ? { context: { study: body.study, candidateSet: body.candidate_set } }
           : {}),
-        ...(body.top_k !== undefined ? { topK: body.top_k } : {}),
+        ...definedOnly({ topK: body.top_k }),
       });
       res.json(presentRecommendations(result));
     },

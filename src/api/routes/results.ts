@@ -3,6 +3,7 @@ import { listResults, resultById } from '../../services/index.js';
 import { booleanParam, pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import { sendRead } from '../conditional.js';
+import { definedOnly } from '../../defaults.js';
 
 export const resultRoutes: Route[] = [
   {
@@ -15,9 +16,11 @@ export const resultRoutes: Route[] = [
       const page = await listResults(
         ctx.store,
         {
-          ...(source ? { source } : {}),
-          ...(target ? { target } : {}),
-          ...(architecture ? { architecture } : {}),
+          ...definedOnly({
+            source: source || undefined,
+            target: target || undefined,
+            architecture: architecture || undefined,
+          }),
           includeWithdrawn: booleanParam(req, 'include_withdrawn') ?? false,
         },
         { source: 'source', target: 'target' },

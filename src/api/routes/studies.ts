@@ -11,6 +11,7 @@ import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
+import { definedOnly } from '../../defaults.js';
 
 type Schemas = components['schemas'];
 
@@ -62,9 +63,11 @@ export const studyRoutes: Route[] = [
       const subjectKind = stringParam(req, 'subject_kind') as SignalSubjectKind | undefined;
       const provenance = stringParam(req, 'provenance');
       const items = await signalsForTarget(ctx.store, String(req.params.id), {
-        ...(signal ? { signal } : {}),
-        ...(subjectKind ? { subjectKind } : {}),
-        ...(provenance ? { provenance } : {}),
+        ...definedOnly({
+          signal: signal || undefined,
+          subjectKind: subjectKind || undefined,
+          provenance: provenance || undefined,
+        }),
       });
       sendRead(req, res, { items });
     },

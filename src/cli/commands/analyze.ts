@@ -3,6 +3,7 @@ import { presentAnalysis } from '../../presenters/evidence.js';
 import { correlationAnalysis, withStore } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
 import { proxyOption } from '../options.js';
+import { definedOnly } from '../../defaults.js';
 
 function interval(lower: number | null, upper: number | null): string {
   return `[${fixed(lower ?? undefined, 3)}, ${fixed(upper ?? undefined, 3)}]`;
@@ -20,7 +21,7 @@ export function analyzeCommand(): Command {
       await withStore((store) =>
         correlationAnalysis(store, {
           proxy: opts.proxy,
-          ...(opts.architecture ? { architecture: opts.architecture } : {}),
+          ...definedOnly({ architecture: opts.architecture || undefined }),
         }),
       ),
     );

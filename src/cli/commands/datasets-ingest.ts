@@ -18,6 +18,7 @@ import { positiveInt } from '../options.js';
 import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
 import { formatProfile } from './profile-format.js';
+import { definedOnly } from '../../defaults.js';
 
 function seed(value: string): number {
   const n = Number(value);
@@ -51,10 +52,7 @@ function metadataOf(o: AddOptions): IngestMetadata {
     origin: o.origin,
     modality: o.modality,
     licence: o.licence,
-    ...(o.id !== undefined ? { id: o.id } : {}),
-    ...(o.description !== undefined ? { description: o.description } : {}),
-    ...(o.citation !== undefined ? { citation: o.citation } : {}),
-    ...(o.homepage !== undefined ? { homepage: o.homepage } : {}),
+    ...definedOnly({ id: o.id, description: o.description, citation: o.citation, homepage: o.homepage }),
   };
 }
 
@@ -63,10 +61,8 @@ function optionsOf(o: AddOptions): IngestOptions {
     format: o.format,
     size: o.size,
     channels: o.channels === 'auto' ? 'auto' : (Number(o.channels) as 1 | 3),
-    ...(o.skipBad ? { skipBad: true } : {}),
-    ...(o.ignoreUnlabelled ? { ignoreUnlabelled: true } : {}),
-    ...(o.minClassSize !== undefined ? { minClassSize: o.minClassSize } : {}),
-    ...(o.splitSeed !== undefined ? { splitSeed: o.splitSeed } : {}),
+    ...definedOnly({ skipBad: o.skipBad ? true : undefined, ignoreUnlabelled: o.ignoreUnlabelled ? true : undefined }),
+    ...definedOnly({ minClassSize: o.minClassSize, splitSeed: o.splitSeed }),
   };
 }
 

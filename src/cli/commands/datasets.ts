@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { allDatasets, datasetById, withStore } from '../../services/index.js';
 import { printJson, table } from '../output.js';
 import { addDatasetCommand, profileCommand } from './datasets-ingest.js';
+import { definedOnly } from '../../defaults.js';
 
 export function datasetsCommand(): Command {
   const datasets = new Command('datasets').description('the datasets the service knows: sources and targets');
@@ -15,8 +16,7 @@ export function datasetsCommand(): Command {
     .action(async (opts: { origin?: 'natural' | 'medical'; modality?: string; json?: boolean }) => {
       const items = await withStore((store) =>
         allDatasets(store, {
-          ...(opts.origin ? { origin: opts.origin } : {}),
-          ...(opts.modality ? { modality: opts.modality } : {}),
+          ...definedOnly({ origin: opts.origin || undefined, modality: opts.modality || undefined }),
         }),
       );
       if (opts.json) return printJson(items);

@@ -9,6 +9,7 @@ import {
   type DistanceChoice,
 } from '../../services/index.js';
 import { printJson, table } from '../output.js';
+import { definedOnly } from '../../defaults.js';
 
 export function distanceCommand(): Command {
   return new Command('distance')
@@ -26,7 +27,7 @@ export function distanceCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (datasets: string[], o: { probe?: string; distance: DistanceChoice; json?: boolean }) => {
       if (datasets.length < 2) throw invalid('distance needs two or more datasets');
-      const query = { distance: o.distance, ...(o.probe !== undefined ? { probe: o.probe } : {}) };
+      const query = { distance: o.distance, ...definedOnly({ probe: o.probe }) };
       if (datasets.length === 2) {
         const d = await withStore((store) => storedDistance(store, datasets[0]!, datasets[1]!, query));
         if (o.json) return printJson(presentDistance(d));

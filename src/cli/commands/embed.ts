@@ -17,6 +17,7 @@ import type { EmbedJobParams } from '../../services/job-runners.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { backendOption, detachOption, queueJob, runJobHere } from './jobs.js';
+import { definedOnly } from '../../defaults.js';
 
 function seedValue(value: string): number {
   const n = Number(value);
@@ -91,22 +92,22 @@ export function embedCommand(): Command {
     .action(async (dataset: string, o: EmbedOptions) => {
       const params: EmbedJobParams = {
         dataset,
-        ...(o.probe !== undefined ? { probe: o.probe } : {}),
-        ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
-        ...(o.maxImages !== undefined ? { maxImages: o.maxImages } : {}),
+        ...definedOnly({ probe: o.probe, inputSize: o.inputSize, maxImages: o.maxImages }),
         options: {
           method: o.method,
           seed: o.seed,
-          ...(o.samples !== undefined ? { samples: o.samples } : {}),
-          ...(o.batchSize !== undefined ? { batchSize: o.batchSize } : {}),
-          ...(o.fisherEpochs !== undefined ? { fisherEpochs: o.fisherEpochs } : {}),
-          ...(o.epochs !== undefined ? { classifier: { epochs: o.epochs } } : {}),
+          ...definedOnly({
+            samples: o.samples,
+            batchSize: o.batchSize,
+            fisherEpochs: o.fisherEpochs,
+            classifier: o.epochs === undefined ? undefined : { epochs: o.epochs },
+          }),
         },
       };
       const submission = {
         kind: 'embed' as const,
         params: { ...params },
-        ...(o.requiresBackend !== undefined ? { requiresBackend: o.requiresBackend } : {}),
+        ...definedOnly({ requiresBackend: o.requiresBackend }),
       };
       if (o.detach) {
         const job = await withStore((store) => queueJob(store, submission));
@@ -215,14 +216,16 @@ export function embeddingsCommand(): Command {
           dataset: o.dataset,
           probe: {
             id: o.probeId,
-            ...(o.probeName !== undefined ? { name: o.probeName } : {}),
+            ...definedOnly({ name: o.probeName }),
             architecture: o.architecture,
             inputSize: o.inputSize,
             pixelScaling: o.pixelScaling,
           },
           method: o.method,
-          ...(o.options !== undefined ? { options: jsonObject(o.options) } : {}),
-          ...(o.contributor !== undefined ? { contributor: o.contributor } : {}),
+          ...definedOnly({
+            options: o.options === undefined ? undefined : jsonObject(o.options),
+            contributor: o.contributor,
+          }),
           npy,
         }),
       );

@@ -4,6 +4,7 @@ import { computeEstimatorScores, withStore } from '../../services/index.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { progressBar } from '../progress.js';
+import { definedOnly } from '../../defaults.js';
 
 export function estimatorsCommand(): Command {
   return new Command('estimators')
@@ -29,9 +30,7 @@ export function estimatorsCommand(): Command {
           store,
           {
             dataset,
-            ...(o.probe !== undefined ? { probe: o.probe } : {}),
-            ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
-            ...(o.maxImages !== undefined ? { maxImages: o.maxImages } : {}),
+            ...definedOnly({ probe: o.probe, inputSize: o.inputSize, maxImages: o.maxImages }),
           },
           (p) => bar.update(p),
         ),

@@ -3,6 +3,7 @@ import { presentEvaluation } from '../../presenters/evidence.js';
 import { evaluateEvidence, withStore } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
 import { positiveInt } from '../options.js';
+import { definedOnly } from '../../defaults.js';
 
 type Report = ReturnType<typeof presentEvaluation>;
 const METRICS = ['weighted_tau', 'spearman', 'ndcg', 'regret', 'top1'] as const;
@@ -60,7 +61,7 @@ export function evaluateCommand(): Command {
     .action(async (opts: { study?: string; resamples: number; nullRepeats: number; json?: boolean }) => {
       const evaluation = await withStore((store) =>
         evaluateEvidence(store, {
-          ...(opts.study ? { study: opts.study } : {}),
+          ...definedOnly({ study: opts.study || undefined }),
           bootstrapResamples: opts.resamples,
           nullRepeats: opts.nullRepeats,
         }),

@@ -28,6 +28,7 @@ import { createLogger, jobsByState, metricsRegistry, silentLogger } from '../../
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { progressBar } from '../progress.js';
+import { definedOnly } from '../../defaults.js';
 
 const CALLER_MISTAKES = new Set<string>(ERROR_CODES);
 
@@ -141,8 +142,7 @@ export function jobsCommand(): Command {
     .action(async (o: { state?: JobState; kind?: JobKind; limit: number; json?: boolean }) => {
       const found = await withStore((store) =>
         listJobRecords(store, {
-          ...(o.state ? { state: o.state } : {}),
-          ...(o.kind ? { kind: o.kind } : {}),
+          ...definedOnly({ state: o.state || undefined, kind: o.kind || undefined }),
           limit: o.limit,
           offset: 0,
         }),

@@ -3,6 +3,7 @@ import { presentProbe } from '../../presenters/embeddings.js';
 import { knownProbes, registerProbeFolder, withStore } from '../../services/index.js';
 import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
+import { definedOnly } from '../../defaults.js';
 
 export function probesCommand(): Command {
   const probes = new Command('probes').description('probe networks for Task2Vec embeddings');
@@ -59,10 +60,12 @@ export function probesCommand(): Command {
       ) => {
         const record = await withStore((store) =>
           registerProbeFolder(store, folder, {
-            ...(o.name !== undefined ? { name: o.name } : {}),
-            ...(o.architecture !== undefined ? { architecture: o.architecture } : {}),
-            ...(o.inputSize !== undefined ? { inputSize: o.inputSize } : {}),
-            ...(o.pixelScaling !== undefined ? { pixelScaling: o.pixelScaling } : {}),
+            ...definedOnly({
+              name: o.name,
+              architecture: o.architecture,
+              inputSize: o.inputSize,
+              pixelScaling: o.pixelScaling,
+            }),
           }),
         );
         if (o.json) return printJson(presentProbe(record));

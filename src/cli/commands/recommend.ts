@@ -7,6 +7,7 @@ import { progressBar } from '../progress.js';
 import { printJson, table } from '../output.js';
 import { positiveInt } from '../options.js';
 import { invalid } from '../../errors.js';
+import { definedOnly } from '../../defaults.js';
 
 function signed(v: number): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
@@ -38,10 +39,11 @@ async function targetOfPath(
       dataDir(),
       {
         path: resolve(path),
-        ...(opts.name ? { name: opts.name } : {}),
-        ...(opts.skipBad ? { ingest: { skipBad: true } } : {}),
-        ...(opts.samples !== undefined ? { embed: { samples: opts.samples } } : {}),
-        ...(opts.maxImages !== undefined ? { maxImages: opts.maxImages } : {}),
+        ...definedOnly({ name: opts.name || undefined, ingest: opts.skipBad ? { skipBad: true } : undefined }),
+        ...definedOnly({
+          embed: opts.samples === undefined ? undefined : { samples: opts.samples },
+          maxImages: opts.maxImages,
+        }),
       },
       { ingest: (p) => bar.update(p), embed: (p) => bar.update(p) },
     );
@@ -95,11 +97,11 @@ export function recommendCommand(): Command {
         await withStore(async (store) =>
           recommend(store, {
             target: existsSync(argument) ? await targetOfPath(store, argument, opts) : argument,
-            ...(candidates ? { candidates } : {}),
+            ...definedOnly({ candidates: candidates || undefined }),
             ...(opts.study !== undefined && opts.candidateSet !== undefined
               ? { context: { study: opts.study, candidateSet: opts.candidateSet } }
               : {}),
-            ...(opts.top !== undefined ? { topK: opts.top } : {}),
+            ...definedOnly({ topK: opts.top }),
           }),
         ),
       );

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { Command } from 'commander';
 import { invalid } from '../../errors.js';
-import { fromWireInput, importResults, withdrawResult, withStore } from '../../services/index.js';
+import { definedOnly } from '../../defaults.js';
+import { presentResult, presentStoredResult } from '../../presenters/evidence.js';
+import { importResults, withdrawResult, withStore } from '../../services/index.js';
 import { contributionsFromCsv, type CsvDefaults } from '../../transfer/index.js';
 import { printJson, table } from '../output.js';
 import { transferabilityCell } from './results-format.js';
@@ -21,15 +23,12 @@ function referenceDefaults(reference: string | undefined): Pick<CsvDefaults, 'do
   return DOI.test(reference) ? { doi: reference } : { url: reference };
 }
 
-/** CSV columns by domain path, so errors name what the file calls the field. */
+/** CSV columns by validation path, so errors name what the file calls the field. */
 function csvColumn(path: string): string {
   const fold = /^folds\[(\d+)\](\.value|\.fold)?$/.exec(path);
   if (fold) return `fold_${Number(fold[1]) + 1}`;
   if (path === 'folds') return 'fold columns';
-  return path
-    .replace(/^provenance\./, '')
-    .replace(/^protocol\./, '')
-    .replace('imageSize', 'image_size');
+  return path.replace(/^provenance\./, '').replace(/^protocol\./, '');
 }
 
 function csvField(file: string, lines: readonly number[]): (path: string) => string {
@@ -53,16 +52,15 @@ interface ReadItems {
 
 function readCsv(path: string, shown: string, opts: ImportOptions): ReadItems {
   const parsed = contributionsFromCsv(readFileSync(path, 'utf8'), {
-    ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}),
-    ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}),
+    ...definedOnly({ contributor: opts.contributor, architecture: opts.architecture }),
     ...referenceDefaults(opts.reference),
   });
   if (!parsed.ok) {
     const e = parsed.errors[0]!;
-    const line = /^line (\d+)$/.exec(e.path);
+    const line = /^line (\d+)$/.exec(e.field);
     throw invalid(
-      `${shown}${line ? `:${line[1]}` : ''}: ${line ? '' : `${e.path}: `}${e.message}`,
-      parsed.errors.map((x) => ({ field: x.path, message: x.message })),
+      `${shown}${line ? `:${line[1]}` : ''}: ${line ? '' : `${e.field}: `}${e.message}`,
+      parsed.errors,
       shown,
     );
   }
@@ -81,10 +79,7 @@ function readJson(path: string, shown: string, opts: ImportOptions): ReadItems {
     : typeof body === 'object' && body !== null && Array.isArray((body as { results?: unknown }).results)
       ? (body as { results: unknown[] }).results
       : [body];
-  const defaults = {
-    ...(opts.contributor !== undefined ? { contributor: opts.contributor } : {}),
-    ...referenceDefaults(opts.reference),
-  };
+  const defaults = { ...definedOnly({ contributor: opts.contributor }), ...referenceDefaults(opts.reference) };
   const wire = items.map((item) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) return item;
     const record = item as Record<string, unknown>;
@@ -93,11 +88,11 @@ function readJson(path: string, shown: string, opts: ImportOptions): ReadItems {
         ? (record.provenance as Record<string, unknown>)
         : {};
     // Flags fill what the file leaves out; they never overrule what it says.
-    return fromWireInput({
-      ...(opts.architecture !== undefined ? { architecture: opts.architecture } : {}),
+    return {
+      ...definedOnly({ architecture: opts.architecture }),
       ...record,
       provenance: { ...defaults, ...provenance },
-    });
+    };
   });
   return { items: wire, field: jsonField(shown) };
 }
@@ -127,7 +122,7 @@ export function importCommand(): Command {
       }
       const { items, field } = read;
       const stored = await withStore((store) => importResults(store, items, field));
-      if (opts.json) return printJson(stored);
+      if (opts.json) return printJson(stored.map(presentResult));
       console.log(`stored ${stored.length} result${stored.length === 1 ? '' : 's'} from ${shown}`);
       console.log(
         table(
@@ -137,7 +132,7 @@ export function importCommand(): Command {
             r.target,
             r.source ?? '(baseline)',
             r.architecture,
-            r.folds.length,
+            r.foldValues.length,
             transferabilityCell(r),
           ]),
         ),
@@ -155,9 +150,9 @@ export function withdrawCommand(): Command {
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { by: string; json?: boolean }) => {
       const run = await withStore((store) => withdrawResult(store, id, opts.by));
-      if (opts.json) return printJson(run);
+      if (opts.json) return printJson(presentStoredResult(run));
       console.log(
-        `withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor}) at ${run.withdrawn_at}`,
+        `withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.provenance.contributor}) at ${run.withdrawnAt}`,
       );
     });
 }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { fixed, printJson, table } from '../output.js';
+import { presentResult } from '../../presenters/evidence.js';
 import { allResults, withStore } from '../../services/index.js';
 import { transferabilityCell } from './results-format.js';
 import { importCommand, withdrawCommand } from './results-write.js';
@@ -24,8 +25,8 @@ export function resultsCommand(): Command {
         json?: boolean;
       }) => {
         const runs = await withStore((store) => allResults(store, opts, { source: '--source', target: '--target' }));
-        if (opts.json) return printJson(runs);
-        const folds = Math.max(0, ...runs.map((r) => r.folds.length));
+        if (opts.json) return printJson(runs.map(presentResult));
+        const folds = Math.max(0, ...runs.map((r) => r.foldValues.length));
         const foldHeaders = Array.from({ length: folds }, (_, i) => `fold ${i + 1}`);
         console.log(
           table(
@@ -34,8 +35,8 @@ export function resultsCommand(): Command {
               r.target,
               r.source ?? '(baseline)',
               r.architecture,
-              ...foldHeaders.map((_, i) => fixed(r.folds[i]?.value)),
-              fixed(r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length),
+              ...foldHeaders.map((_, i) => fixed(r.foldValues[i])),
+              fixed(r.foldValues.reduce((a, v) => a + v, 0) / r.foldValues.length),
               transferabilityCell(r),
             ]),
           ),

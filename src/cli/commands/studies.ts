@@ -13,6 +13,7 @@ import {
 } from '../../services/index.js';
 import { fixed, printJson, table } from '../output.js';
 import { rankerLine } from './service.js';
+import { definedOnly } from '../../defaults.js';
 
 function describeLoad(s: StudyLoadSummary): string {
   return [
@@ -140,8 +141,10 @@ export function signalsCommand(): Command {
       }
       const rows = await withStore((store) =>
         signalsForTarget(store, opts.target, {
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.subjectKind ? { subjectKind: opts.subjectKind as SignalSubjectKind } : {}),
+          ...definedOnly({
+            signal: opts.signal || undefined,
+            subjectKind: opts.subjectKind ? (opts.subjectKind as SignalSubjectKind) : undefined,
+          }),
         }),
       );
       if (opts.json) return printJson(rows);
