@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { conflict, invalid, notFound, AppError } from '../errors.js';
+import { plainProblem } from '../plain.js';
 import {
   allRuns,
   contributorRole,
@@ -56,6 +57,11 @@ export async function validateContributions(
   options: ContributeOptions = {},
 ): Promise<TransferResult[]> {
   const field = options.field ?? ((p: string) => p);
+  const unstorable = inputs.flatMap((input, i) => {
+    const problem = plainProblem(input, `[${i}]`);
+    return problem ? [{ path: problem.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), message: problem.message }] : [];
+  });
+  if (unstorable.length > 0) refuse('values no store can hold alike', unstorable, field);
   const known = await existingDatasetIds(
     db,
     [...stringsIn(inputs, 'source'), ...stringsIn(inputs, 'target')].filter((id) => id !== ''),

@@ -25,6 +25,8 @@ export interface ValidationContext {
 
 const DOI = /^10\.\d{4,9}\/\S+$/;
 const MAX_NOTES = 2000;
+/** Missing folds are named one by one up to this many; past it only counted. */
+const MAX_MISSING_LISTED = 20;
 
 type Input = Record<string, unknown>;
 
@@ -130,7 +132,10 @@ function validateFolds(
     if (byFold.has(n)) errors.push({ path: `${at}.fold`, message: `fold ${n} appears more than once` });
     else byFold.set(n, value as number);
   });
-  if (expected !== undefined) {
+  if (expected !== undefined && expected - v.length > MAX_MISSING_LISTED) {
+    // Never enumerate the missing folds of a count the sender made up: 2^31 - 1 of them exhaust memory.
+    errors.push({ path, message: `protocol has ${expected} folds but only ${v.length} were given` });
+  } else if (expected !== undefined) {
     const missing: number[] = [];
     for (let f = 1; f <= expected; f++) if (!byFold.has(f)) missing.push(f);
     if (missing.length > 0)

@@ -211,3 +211,89 @@ export function mutatedText(examples: readonly string[]): fc.Arbitrary<string> {
 
 /** A JSON value of any shape, mostly small, for bodies and fields that expect something specific. */
 export const anyJson: fc.Arbitrary<unknown> = fc.jsonValue({ maxDepth: 4 });
+
+/** Values that break typed fields: NUL characters, integers past 32 bits, wrong types, long strings. */
+export const oddValue: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x'.repeat(10_000),
+    0,
+    -1,
+    0.5,
+    1.5,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53,
+    -(2 ** 31) - 1,
+    1e308,
+    -0,
+    [],
+    {},
+    '../../etc/passwd',
+    'javascript:alert(1)',
+    '10.1234/x',
+  ),
+  anyJson,
+);
+
+type Path = (string | number)[];
+
+function pathsOf(value: unknown, at: Path = []): Path[] {
+  if (Array.isArray(value)) return [at, ...value.flatMap((v, i) => pathsOf(v, [...at, i]))];
+  if (typeof value === 'object' && value !== null)
+    return [at, ...Object.entries(value).flatMap(([k, v]) => pathsOf(v, [...at, k]))];
+  return [at];
+}
+
+function edited(value: unknown, path: Path, edit: (old: unknown) => unknown): unknown {
+  if (path.length === 0) return edit(value);
+  const [head, ...rest] = path;
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    const result = edited(copy[head as number], rest, edit);
+    if (result === REMOVE) copy.splice(head as number, 1);
+    else copy[head as number] = result;
+    return copy;
+  }
+  const copy = { ...(value as Record<string, unknown>) };
+  const result = edited(copy[head as string], rest, edit);
+  if (result === REMOVE) delete copy[head as string];
+  else copy[head as string] = result;
+  return copy;
+}
+
+const REMOVE = Symbol('remove');
+
+/** A valid JSON example with one to four fields replaced by odd values, removed, or joined by unknown keys. */
+export function mutatedJson(examples: readonly unknown[]): fc.Arbitrary<unknown> {
+  const edit = fc.record({
+    pick: fc.nat(),
+    kind: fc.constantFrom('replace', 'replace', 'remove', 'add'),
+    key: fc.oneof(fc.constantFrom('__proto__', 'constructor', 'extra', 'id'), fc.string({ maxLength: 8 })),
+    value: oddValue,
+  });
+  return fc.tuple(fc.nat(examples.length - 1), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([i, edits]) =>
+    edits.reduce((doc, e) => {
+      const paths = pathsOf(doc);
+      const path = paths[e.pick % paths.length]!;
+      return edited(doc, path, (old) => {
+        if (e.kind === 'replace') return e.value;
+        if (e.kind === 'remove') return path.length === 0 ? old : REMOVE;
+        if (typeof old === 'object' && old !== null && !Array.isArray(old)) {
+          const copy = { ...(old as Record<string, unknown>) };
+          Object.defineProperty(copy, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
+          return copy;
+        }
+        return e.value;
+      });
+    }, examples[i]),
+  );
+}
