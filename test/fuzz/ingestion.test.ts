@@ -93,6 +93,24 @@ async function ingestOnce(name: string, write: (dir: string) => Promise<string>)
 }
 
 test('ingestion: the unmutated examples are ingested, so that the properties below see both outcomes', async () => {
+  test('ingestion: the zip counterexamples the fuzzing found are refused cleanly', async () => {
+    // An entry with no stored bytes (any empty file) asked for a read stream ending before it starts (RangeError).
+    const empty = zipSync({ ...Object.fromEntries(images), 'benign/empty.png': new Uint8Array(0) }, { level: 0 });
+    // A central directory entry whose extra field runs past the directory's end read out of bounds (RangeError).
+    const long = zipSync(Object.fromEntries(images.slice(0, 2)), { level: 0 });
+    const cd = long.length - 22 - new DataView(long.buffer).getUint32(long.length - 22 + 12, true);
+    new DataView(long.buffer).setUint16(cd + 30, 0xfff0, true);
+    for (const [name, bytes] of [
+      ['empty.zip', empty],
+      ['long-extra.zip', long],
+    ] as const) {
+      await ingestOnce(name, async (dir) => {
+        await writeFile(join(dir, name), bytes);
+        return join(dir, name);
+      });
+    }
+  });
+
   for (const [kind, file] of [
     ['npz', 'data.npz'],
     ['zip', 'data.zip'],

@@ -27,7 +27,7 @@ export const CALL_TIMEOUT_MS = 20_000;
  * (decoding images, a round trip through a store or a server).
  */
 export function settings(weight = 1): fc.Parameters<unknown> {
-  return { numRuns: Math.max(5, Math.round(runs * weight)), seed };
+  return { numRuns: Math.max(5, Math.round(runs * weight)), seed, includeErrorInReport: true };
 }
 
 /** Runs `call` with a deadline; a call still running after it fails the property as a hang. */
@@ -56,9 +56,13 @@ export async function outcome<T, E extends Error>(
     return { ok: true, value: await bounded(what, call) };
   } catch (e) {
     if (isRefusal(e)) return { ok: false, error: e };
-    throw new Error(`${what} threw ${(e as Error)?.name ?? typeof e}: ${(e as Error)?.message ?? String(e)}`, {
-      cause: e,
-    });
+    const where = ((e as Error)?.stack ?? '').split('\n').find((l) => l.includes('/src/')) ?? '';
+    throw new Error(
+      `${what} threw ${(e as Error)?.name ?? typeof e}: ${(e as Error)?.message ?? String(e)} ${where.trim()}`,
+      {
+        cause: e,
+      },
+    );
   }
 }
 
