@@ -5,11 +5,18 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { filesUnder, freePort, leftovers, PrivatePostgres, privatePostgresProblem, Server } from './support.js';
+import {
+  dataFolder,
+  filesUnder,
+  freePort,
+  leftovers,
+  PrivatePostgres,
+  privatePostgresProblem,
+  Server,
+} from './support.js';
 
 const problem = privatePostgresProblem();
 if (problem) console.warn(`\n!!! ${problem}: the fault tests cannot start a private PostgreSQL and are skipped.\n`);
@@ -73,7 +80,7 @@ describe('SIGKILL of the server on PostgreSQL', { skip: problem !== undefined },
 
   before(async () => {
     pg = await PrivatePostgres.create();
-    data = mkdtempSync(join(tmpdir(), 'ta-faults-data-'));
+    data = dataFolder();
     env = { DATABASE_URL: pg.url, TA_DATA_DIR: data, TA_JOB_STALE_SECONDS: '5', TA_JOB_HEARTBEAT_SECONDS: '1' };
   });
   after(async () => {

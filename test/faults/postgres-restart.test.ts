@@ -5,11 +5,9 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, PrivatePostgres, privatePostgresProblem, Server } from './support.js';
+import { dataFolder, freePort, PrivatePostgres, privatePostgresProblem, Server } from './support.js';
 
 const problem = privatePostgresProblem();
 if (problem) console.warn(`\n!!! ${problem}: the fault tests cannot start a private PostgreSQL and are skipped.\n`);
@@ -33,7 +31,7 @@ describe('PostgreSQL restarted under load', { skip: problem !== undefined }, () 
 
   before(async () => {
     pg = await PrivatePostgres.create();
-    data = mkdtempSync(join(tmpdir(), 'ta-faults-data-'));
+    data = dataFolder();
     server = new Server(
       await freePort(),
       { DATABASE_URL: pg.url, TA_DATA_DIR: data, TA_RATE_LIMIT: '0', TA_WRITE_RATE_LIMIT: '0' },

@@ -42,9 +42,6 @@ export function privatePostgresProblem(): string | undefined {
 }
 
 const live = new Set<PrivatePostgres>();
-process.on('exit', () => {
-  for (const pg of live) pg.destroySync();
-});
 
 export class PrivatePostgres {
   readonly dir: string;
@@ -110,9 +107,27 @@ export class PrivatePostgres {
 }
 
 const servers = new Set<ChildProcess>();
-process.on('exit', () => {
+const dataDirs = new Set<string>();
+const cleanUp = () => {
   for (const child of servers) killGroup(child);
-});
+  for (const pg of live) pg.destroySync();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+};
+
+/** A data folder for the servers of one test, removed when the process ends however it ends. */
+export function dataFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ta-faults-data-'));
+  dataDirs.add(dir);
+  return dir;
+}
+process.on('exit', cleanUp);
+// The runner stops a file that outlives its timeout with SIGTERM, which skips 'exit' handlers unless caught.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    cleanUp();
+    process.kill(process.pid, signal);
+  });
+}
 
 function killGroup(child: ChildProcess): void {
   try {
