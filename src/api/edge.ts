@@ -8,11 +8,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { parse } from 'yaml';
 import { AppError, invalid } from '../errors.js';
-
-export const INT32_MAX = 2 ** 31 - 1;
-export const INT32_MIN = -(2 ** 31);
-/** Deeper JSON than any schema of ours describes; past it a body is refused before anything walks it recursively. */
-export const MAX_DEPTH = 32;
+import { INT32_MAX, INT32_MIN, plainProblem } from '../plain.js';
 
 type Schema = Record<string, unknown>;
 
@@ -43,48 +39,13 @@ export function loadSpec(path: string): Schema {
   return spec;
 }
 
-interface Pending {
-  readonly value: unknown;
-  readonly path: string;
-  readonly depth: number;
-}
-
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
-
 /**
- * Walks a parsed body or query without recursion: NUL in a key or a string, nesting past
- * MAX_DEPTH, and integers past 32 bits in free-form objects (which the spec cannot bound) are refused.
+ * Walks a parsed body or query: NUL in a key or a string, nesting past MAX_DEPTH, and integers past
+ * 32 bits in free-form objects (which the spec cannot bound) are refused.
  */
 export function checkPlainValue(value: unknown, root = ''): void {
-  const pending: Pending[] = [{ value, path: root, depth: 0 }];
-  while (pending.length > 0) {
-    const { value: v, path, depth } = pending.pop()!;
-    if (typeof v === 'string') {
-      if (v.includes('\u0000'))
-        throw invalid(`${path || 'the body'}: NUL characters are not allowed`, [
-          { field: path || '(body)', message: 'must not contain NUL characters' },
-        ]);
-    } else if (typeof v === 'number') {
-      if (Number.isInteger(v) && (v > INT32_MAX || v < INT32_MIN)) {
-        throw invalid(`${path}: integers must lie within ${INT32_MIN}..${INT32_MAX}`, [
-          { field: path, message: `must be <= ${INT32_MAX} and >= ${INT32_MIN}` },
-        ]);
-      }
-    } else if (v !== null && typeof v === 'object') {
-      if (depth >= MAX_DEPTH)
-        throw invalid(`${root || 'the body'} nests deeper than ${MAX_DEPTH} levels`, [
-          { field: root || '(body)', message: `must nest at most ${MAX_DEPTH} levels` },
-        ]);
-      for (const [key, child] of Object.entries(v)) {
-        const childPath = join(path, key);
-        if (key.includes('\u0000'))
-          throw invalid(`${childPath}: NUL characters are not allowed in keys`, [
-            { field: childPath, message: 'must not contain NUL characters' },
-          ]);
-        pending.push({ value: child, path: childPath, depth: depth + 1 });
-      }
-    }
-  }
+  const problem = plainProblem(value, root);
+  if (problem) throw invalid(problem.detail, [{ field: problem.field, message: problem.message }]);
 }
 
 /** Nesting is reported at the top-level field that holds it, which is what a caller can fix. */

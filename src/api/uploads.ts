@@ -65,18 +65,30 @@ async function receive(
   const dir = join(settings.dataDir, 'tmp');
   await mkdir(dir, { recursive: true });
   const path = join(dir, tempName(file.originalname));
-  // Whatever happens next (validation, ingestion, a dropped connection), the upload goes when the response does.
-  req.res?.once('close', () => void rm(path, { force: true }));
   // Through a pass-through, so that a refusal does not destroy busboy's stream with an error multer would report as a 500.
   const body = new PassThrough();
+  // Whatever happens next (validation, ingestion, a dropped connection), the upload goes when the response does.
+  // A response can end while the file is still arriving (a malformed form is answered at once): the copy is then
+  // stopped, and a file its writer created after the removal is removed once the writer is done.
+  let over = false;
+  const discard = () => {
+    over = true;
+    body.destroy();
+    void rm(path, { force: true });
+  };
+  // The response may even be over already (a truncated form is answered while this waited for its folder).
+  if (req.res === undefined || req.res.closed) discard();
+  else req.res.once('close', discard);
   file.stream.pipe(body);
-  const size = await receiveUpload(body, path, settings.maxUploadBytes, file.originalname || FILE_FIELD).catch(
-    (e: unknown) => {
+  const size = await receiveUpload(body, path, settings.maxUploadBytes, file.originalname || FILE_FIELD)
+    .catch((e: unknown) => {
       file.stream.unpipe(body);
       file.stream.resume();
       throw e;
-    },
-  );
+    })
+    .finally(async () => {
+      if (over) await rm(path, { force: true });
+    });
   return { fieldname: file.fieldname, originalname: file.originalname, path, size };
 }
 

@@ -6,7 +6,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import { IngestionError } from './errors.js';
@@ -97,11 +97,15 @@ export async function listZip(path: string, limits: ArchiveLimits): Promise<ZipE
       const name = new TextDecoder('utf-8').decode(cd.subarray(p + 46, p + 46 + nameLength));
       let e = p + 46 + nameLength;
       const extraEnd = e + extraLength;
+      if (extraEnd + commentLength > cd.length) throw corrupt(`zip central directory entry ${i} runs past its end`);
       while (e + 4 <= extraEnd) {
         const id = cd.readUInt16LE(e);
         const length = cd.readUInt16LE(e + 2);
         if (id === 0x0001) {
           let q = e + 4;
+          const wanted = [uncompressed, compressedSize, localOffset].filter((v) => v === MAX32).length * 8;
+          if (q + wanted > Math.min(e + 4 + length, extraEnd))
+            throw corrupt(`zip64 extra field of central directory entry ${i} is too short`);
           if (uncompressed === MAX32) {
             uncompressed = Number(cd.readBigUInt64LE(q));
             q += 8;
@@ -168,6 +172,11 @@ async function dataOffset(path: string, entry: ZipEntry): Promise<number> {
   }
 }
 
+/** An entry's stored bytes; an empty entry is an empty stream (a read stream cannot end before it starts). */
+function entryBytes(path: string, start: number, length: number): Readable {
+  return length > 0 ? createReadStream(path, { start, end: start + length - 1 }) : Readable.from([]);
+}
+
 async function readSmallEntry(path: string, entry: ZipEntry, limits: ArchiveLimits): Promise<string> {
   if (entry.size > 4096)
     throw new IngestionError('ARCHIVE_UNSAFE_LINK', `link '${entry.name}' has an implausibly long target`, {
@@ -175,7 +184,7 @@ async function readSmallEntry(path: string, entry: ZipEntry, limits: ArchiveLimi
     });
   const chunks: Buffer[] = [];
   const start = await dataOffset(path, entry);
-  const source = createReadStream(path, { start, end: start + entry.compressedSize - 1 });
+  const source = entryBytes(path, start, entry.compressedSize);
   const checked = limitAndCheck(entry, { left: limits.maxExpandedBytes }, limits);
   const collect = async (input: AsyncIterable<Buffer>) => {
     for await (const c of input) chunks.push(c);
@@ -217,7 +226,7 @@ export async function extractZip(path: string, root: string, limits: ArchiveLimi
     if (start + entry.compressedSize > archiveSize)
       throw corrupt(`zip entry '${entry.name}' runs past the end of the archive`, entry.name);
     await mkdir(dirname(dest), { recursive: true });
-    const source = createReadStream(path, { start, end: start + entry.compressedSize - 1 });
+    const source = entryBytes(path, start, entry.compressedSize);
     const checked = limitAndCheck(entry, budget, limits);
     try {
       if (entry.method === 8) await pipeline(source, createInflateRaw(), checked, createWriteStream(dest));

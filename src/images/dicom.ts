@@ -5,7 +5,7 @@
  * Greyscale goes through modality rescale (slope/intercept), then the first VOI window if the
  * file has one (min-max of the modality values otherwise), then MONOCHROME1 inversion.
  */
-import { inflateSync } from 'fflate';
+import { inflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
 import type { RawImage } from './bmp.js';
 
@@ -42,6 +42,13 @@ const KNOWN_COMPRESSED: Record<string, string> = {
   '1.2.840.10008.1.2.4.201': 'HTJ2K lossless',
   '1.2.840.10008.1.2.4.203': 'HTJ2K',
 };
+
+/**
+ * A deflated data set may expand this many times its own size (the archives' ratio: no image compresses
+ * better, bombs do), and to this much whatever its size, so that small images with flat backgrounds pass.
+ */
+const MAX_INFLATE_RATIO = 100;
+const MIN_INFLATE_LIMIT = 32 * 1024 ** 2;
 
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const UNDEFINED = 0xffffffff;
@@ -214,9 +221,13 @@ function parse(bytes: Uint8Array): Dataset {
   let body = bytes;
   let start = meta.pos;
   if (transferSyntax === DEFLATED_LE) {
+    const deflated = bytes.subarray(meta.pos);
+    const limit = Math.max(MIN_INFLATE_LIMIT, deflated.length * MAX_INFLATE_RATIO);
     try {
-      body = inflateSync(bytes.subarray(meta.pos));
+      body = inflateRawSync(deflated, { maxOutputLength: limit });
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+        throw new DicomError(`deflated DICOM data set does not inflate within ${limit} bytes`);
       throw new DicomError(`deflated DICOM data set does not inflate: ${(e as Error).message}`);
     }
     start = 0;

@@ -67,9 +67,11 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
     throw new NpyFormatError('not a .npy file (bad magic)');
   const major = bytes[6]!;
+  if (major < 1 || major > 3) throw new NpyFormatError(`unsupported .npy format version ${major}`);
+  const headerStart = major === 1 ? 10 : 12;
+  if (bytes.length < headerStart) throw new NpyFormatError('truncated .npy header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
-  const headerStart = major === 1 ? 10 : 12;
   const dataStart = headerStart + headerLength;
   if (dataStart > bytes.length) throw new NpyFormatError('truncated .npy header');
   const headerText = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(headerStart, dataStart));
@@ -80,6 +82,8 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   if (!match) throw new NpyFormatError(`unsupported .npy dtype '${header.descr}'`);
   const [, order, code, sizeText] = match;
   const size = Number(sizeText);
+  // A zero-width dtype would make any declared count free to "read", and a loop per element unbounded.
+  if (!(size >= 1)) throw new NpyFormatError(`unsupported .npy dtype '${header.descr}'`);
   if (order === '>' && size > 1) throw new NpyFormatError(`big-endian .npy dtype '${header.descr}' is not supported`);
 
   if (code === 'U') {
@@ -91,6 +95,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
       for (let c = 0; c < size; c++) {
         const cp = view.getUint32(dataStart + (i * size + c) * 4, true);
         if (cp === 0) break;
+        if (cp > 0x10ffff) throw new NpyFormatError(`.npy string ${i} holds ${cp}, not a Unicode code point`);
         s += String.fromCodePoint(cp);
       }
       values.push(s);

@@ -10,6 +10,7 @@ import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { definedOnly } from '../defaults.js';
 import { conflict, invalid, notFound, AppError, type FieldError } from '../errors.js';
+import { plainProblem } from '../plain.js';
 import {
   allRuns,
   contributorRole,
@@ -55,6 +56,11 @@ export async function validateContributions(
   options: ContributeOptions = {},
 ): Promise<TransferResult[]> {
   const field = options.field ?? ((p: string) => p);
+  const unstorable = inputs.flatMap((input, i) => {
+    const problem = plainProblem(input, `[${i}]`);
+    return problem ? [{ field: problem.field.replace(/\.(\d+)(?=\.|$)/g, '[$1]'), message: problem.message }] : [];
+  });
+  if (unstorable.length > 0) refuse('values no store can hold alike', unstorable, field);
   const known = await existingDatasetIds(
     db,
     [...stringsIn(inputs, 'source'), ...stringsIn(inputs, 'target')].filter((id) => id !== ''),

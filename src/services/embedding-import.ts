@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { AppError, conflict, invalid, notFound } from '../errors.js';
+import { plainProblem } from '../plain.js';
 import { NpyFormatError, parseNpy } from '../images/index.js';
 import type { PixelScaling } from '../probes/index.js';
 import {
@@ -132,6 +133,9 @@ export async function importEmbedding({ knex: db }: Db, input: EmbeddingImport):
       `method '${method}' is not one of ${IMPORT_METHODS.join(', ')}`,
       field('method', IMPORT_METHODS.join(' | ')),
     );
+  const { npy: _npy, ...fields } = input;
+  const problem = plainProblem(fields);
+  if (problem) throw invalid(problem.detail, [{ field: problem.field, message: problem.message }]);
   const probe = checkProbe(input.probe);
   const hessian = readEmbeddingNpy(input.npy);
   if (!(await getDataset(db, input.dataset))) throw notFound('dataset', input.dataset, 'dataset');

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { invalid, notFound } from '../errors.js';
 import { definedOnly } from '../defaults.js';
+import { plainProblem } from '../plain.js';
 import { canonicalJson } from '../store/canonical.js';
 import { ensureContributor } from '../store/contributors.js';
 import { upsertDataset, existingDatasetIds, type UpsertOutcome } from '../store/datasets.js';
@@ -290,6 +291,14 @@ async function sequential<T, R>(items: readonly T[], f: (item: T) => Promise<R>)
 /** Imports one study folder: parsed, checked against the store, then written in one transaction. */
 export async function importStudy(db: Db, folder: StudyFolder): Promise<StudyLoadSummary> {
   const study = parseStudy(folder);
+  // Its integers are bounded by the study schemas; its texts may still hold what PostgreSQL refuses.
+  const problem = plainProblem(study, '', { integers: false });
+  if (problem)
+    throw invalid(
+      `${folder.name}: ${problem.detail}`,
+      [{ field: problem.field, message: problem.message }],
+      folder.name,
+    );
   await checkStudyAgainstStore(db.knex, study);
   return db.knex.transaction((trx) => writeStudy(trx, study));
 }
@@ -307,6 +316,14 @@ export async function importPairSignals(
   raw: readonly (RawSignal & { where: string; field?: string })[],
   defaultProvenance?: string,
 ): Promise<SignalImportOutcome> {
+  for (const r of raw) {
+    // Values are doubles in both stores; only the texts can hold what PostgreSQL refuses.
+    const problem = plainProblem(r, '', { integers: false });
+    if (problem) {
+      const field = r.field ? `${r.field}.${problem.field}` : problem.field;
+      throw invalid(`${r.where}: field '${field}': ${problem.message}`, [{ field, message: problem.message }], r.where);
+    }
+  }
   const rows = checkSignalRows(raw, await declaredSignals(db.knex), defaultProvenance);
   const ids = rows.flatMap((r) => (r.subject_kind === 'source' ? [r.subject, r.target] : [r.target]));
   checkSignalIds(rows, {

@@ -13,11 +13,11 @@ export type StudyMetric = Metric;
 
 export const protocolSchema = z.strictObject({
   architecture: z.string().trim().min(1).max(500),
-  image_size: z.int().positive().optional(),
+  image_size: z.int32().positive().optional(),
   fine_tuning: z.string().trim().min(1).max(200),
   hyperparameters: z.string().trim().min(1).max(4000),
-  folds: z.int().min(1).optional(),
-  runs: z.int().min(1).optional(),
+  folds: z.int32().min(1).optional(),
+  runs: z.int32().min(1).optional(),
 });
 
 export const candidateSetSchema = z.strictObject({
@@ -33,7 +33,7 @@ export const studyFileSchema = z
       .regex(DATASET_ID, 'lowercase letters, digits and dashes, starting with a letter or digit, at most 64'),
     title: z.string().trim().min(1).max(500),
     authors: z.string().trim().min(1).max(2000),
-    year: z.int().min(1900).max(2100),
+    year: z.int32().min(1900).max(2100),
     citation: z.string().trim().min(1, 'a study must say how to cite it').max(4000),
     doi: z.string().trim().min(1).max(200).optional(),
     url: z.url().max(500).optional(),

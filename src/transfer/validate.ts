@@ -23,6 +23,8 @@ export interface ValidationContext {
 const DOI = /^10\.\d{4,9}\/\S+$/;
 const DOI_RESOLVER = /^https?:\/\/(dx\.)?doi\.org\//i;
 const MAX_NOTES = 2000;
+/** Missing folds are named one by one up to this many; past it only counted. */
+const MAX_MISSING_LISTED = 20;
 
 const shown = (value: unknown): string => String(JSON.stringify(value));
 const absent = (value: unknown): unknown => (value === null || value === '' ? undefined : value);
@@ -132,6 +134,15 @@ function numberedFolds(
       ctx.addIssue({ code: 'custom', path: ['folds', i, 'fold'], message: `fold ${fold} appears more than once` });
     else byFold.set(fold, value);
   });
+  if (expected - entries.length > MAX_MISSING_LISTED) {
+    // Never enumerate the missing folds of a count the sender made up: 2^31 - 1 of them exhaust memory.
+    ctx.addIssue({
+      code: 'custom',
+      path: ['folds'],
+      message: `protocol has ${expected} folds but only ${entries.length} were given`,
+    });
+    return [];
+  }
   const missing = Array.from({ length: expected }, (_, i) => i + 1).filter((f) => !byFold.has(f));
   if (missing.length > 0) {
     const many = missing.length > 1;
