@@ -1374,7 +1374,7 @@ export interface components {
                 scheme: string;
                 criterion: string;
                 family_criterion: string;
-                /** @description The nested model family chosen: track record (the history prior), + traits, + interactions, + signals. */
+                /** @description The nested model family chosen: track record (the history prior shrunk towards the traits), + interactions, + signals. */
                 family: string;
                 families: {
                     family: string;

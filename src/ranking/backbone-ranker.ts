@@ -88,19 +88,20 @@ export interface RankerOptions {
 type ColumnKind = 'backbone' | 'trait' | 'interaction' | 'signal';
 
 /**
- * Nested model families, simplest first: the first is the history prior (each backbone's shrunk,
- * noise-weighted mean z elsewhere); each next one lets one more part of the model in.
+ * Nested model families, simplest first; each next one lets one more part of the model in. The first
+ * is the history prior (each backbone's noise-weighted mean z elsewhere), shrunk towards what its
+ * traits predict: held-out rankings of measured backbones cannot tell whether traits help, and an
+ * unseen backbone has nothing else, so traits are in every family (their precision, from the
+ * predictive density, can still switch them practically off).
  */
-export const MODEL_FAMILIES = ['track record', '+ traits', '+ interactions', '+ signals'] as const;
+export const MODEL_FAMILIES = ['track record', '+ interactions', '+ signals'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 const FAMILY_PARTS: Record<ModelFamily, readonly ColumnKind[]> = {
-  'track record': ['backbone'],
-  '+ traits': ['backbone', 'trait'],
+  'track record': ['backbone', 'trait'],
   '+ interactions': ['backbone', 'trait', 'interaction'],
   '+ signals': ['backbone', 'trait', 'interaction', 'signal'],
 };
 const PRECISION_KEY = {
-  trait: 'traitPrecision',
   interaction: 'interactionPrecision',
   signal: 'signalPrecision',
 } as const;
@@ -651,9 +652,7 @@ function crossValidate(
     if (families.length > 0 && !parts.some((k) => present.has(k) && !FAMILY_PARTS[families.at(-1)!.family].includes(k)))
       continue;
     const fixed = Object.fromEntries(
-      (['trait', 'interaction', 'signal'] as const)
-        .filter((k) => !parts.includes(k))
-        .map((k) => [PRECISION_KEY[k], OFF]),
+      (['interaction', 'signal'] as const).filter((k) => !parts.includes(k)).map((k) => [PRECISION_KEY[k], OFF]),
     ) as Partial<RankerHyper>;
     const found = search(fixed);
     families.push({ family, hyper: found.hyper, score: found.score, weightedTau: rankingScore(found.hyper) });

@@ -333,7 +333,7 @@ export async function storedEvaluation(
     throw new AppError(
       'unprocessable',
       'No evaluation yet',
-      `model ${model.version.slice(0, 12)} has no stored evaluation yet: run \`transfer-atlas refit --evaluate\``,
+      `model ${model.version.slice(0, 12)} has no stored evaluation yet: the server queues a refit-ranker job that computes it at start-up (POST /v1/ranker/refits queues one too), or run \`transfer-atlas refit --evaluate\``,
     );
   return { version: model.version, evaluation: model.evaluation };
 }
