@@ -497,20 +497,31 @@ function posterior(stats: Statistics, prior: readonly number[]): Posterior {
   return { mean: cholesky.solve(stats.xty), cholesky };
 }
 
-/** Predictive mean and variance x'm and x'Σx + noise for each row. */
+/**
+ * Predictive mean and variance x'm and x'Σx + noise for each row; with Σ⁻¹ = LL', x'Σx is the squared
+ * norm of L⁻¹x, one forward substitution per row.
+ */
 function predictRows(
   post: Posterior,
   rows: readonly (readonly number[])[],
   noise: readonly number[],
 ): { mean: number; variance: number }[] {
   if (rows.length === 0) return [];
-  const X = new Matrix(rows.map((r) => [...r]));
-  const means = X.mmul(post.mean).getColumn(0);
-  const solved = post.cholesky.solve(X.transpose());
+  const L = post.cholesky.lowerTriangularMatrix.to2DArray();
+  const m = post.mean.getColumn(0);
+  const solved = new Float64Array(m.length);
   return rows.map((r, i) => {
+    let mean = 0;
     let quad = 0;
-    for (let j = 0; j < r.length; j++) quad += r[j]! * solved.get(j, i);
-    return { mean: means[i]!, variance: quad + noise[i]! };
+    for (let a = 0; a < m.length; a++) {
+      const La = L[a]!;
+      let v = r[a]!;
+      for (let b = 0; b < a; b++) v -= La[b]! * solved[b]!;
+      solved[a] = v / La[a]!;
+      quad += solved[a]! * solved[a]!;
+      mean += r[a]! * m[a]!;
+    }
+    return { mean, variance: quad + noise[i]! };
   });
 }
 
