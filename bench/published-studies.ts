@@ -78,8 +78,10 @@ export function loadPublished(registry: string): Evidence {
         ...(d.images ? { sourceImages: d.images } : {}),
         ...(d.origin ? { origin: d.origin } : {}),
         ...(d.modality ? { modality: d.modality } : {}),
+        ...(d.channels ? { colour: d.channels === 1 ? ('grey' as const) : ('colour' as const) } : {}),
       });
     }
+    const spread = new Map(study.spreads.map((s) => [`${s.backbone}\u0000${s.target}`, s.sd]));
     // The ranker compares backbones on the study's result per pair: the mean over its folds.
     const measured = study.runs.flatMap((r) =>
       r.backbone === null
@@ -89,6 +91,9 @@ export function loadPublished(registry: string): Evidence {
               backbone: r.backbone,
               target: r.target,
               value: r.folds.reduce((a, f) => a + f.value, 0) / r.folds.length,
+              ...(spread.has(`${r.backbone}\u0000${r.target}`)
+                ? { spread: spread.get(`${r.backbone}\u0000${r.target}`)! }
+                : {}),
             },
           ],
     );

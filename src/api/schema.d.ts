@@ -1357,15 +1357,32 @@ export interface components {
                 pairs: number;
                 targets: string[];
             };
+            /** @description A precision of 1e9 holds that part of the model at zero (switched off). */
             hyper: {
                 backbone_precision: number;
                 trait_precision: number;
+                interaction_precision: number;
                 signal_precision: number;
+                /** @description Noise common to every pair */
                 noise_variance: number;
+                /** @description Noise of one reported result, in the metric's units. */
+                measurement_noise: number;
+                /** @description 1 when that noise follows each pair's spread over hyper-parameter runs */
+                spread_exponent: number;
             };
             cross_validation: null | {
                 scheme: string;
                 criterion: string;
+                family_criterion: string;
+                /** @description The nested model family chosen: track record (the history prior shrunk towards the traits), + interactions, + signals. */
+                family: string;
+                families: {
+                    family: string;
+                    /** @description Mean negative log predictive density of its best configuration. */
+                    score: number;
+                    /** @description Mean weighted tau of its held-out rankings. */
+                    weighted_tau: number;
+                }[];
                 folds: number;
                 configurations: number;
                 score: number;

@@ -168,8 +168,11 @@ export function presentRanker(fitted: FittedRanker): Schemas['RankerSummary'] {
     hyper: {
       backbone_precision: model.hyper.backbonePrecision,
       trait_precision: model.hyper.traitPrecision,
+      interaction_precision: model.hyper.interactionPrecision,
       signal_precision: model.hyper.signalPrecision,
       noise_variance: model.hyper.noiseVariance,
+      measurement_noise: model.hyper.measurementNoise,
+      spread_exponent: model.hyper.spreadExponent,
     },
     cross_validation:
       cv === null
@@ -177,6 +180,9 @@ export function presentRanker(fitted: FittedRanker): Schemas['RankerSummary'] {
         : {
             scheme: cv.scheme,
             criterion: cv.criterion,
+            family_criterion: cv.familyCriterion,
+            family: cv.family,
+            families: cv.families.map((f) => ({ family: f.family, score: f.score, weighted_tau: f.weightedTau })),
             folds: cv.folds,
             configurations: cv.configurations,
             score: cv.score,

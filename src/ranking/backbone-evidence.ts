@@ -16,6 +16,11 @@ export interface Observation {
   readonly target: string;
   /** The study's metric (AUC, accuracy, ...), averaged over folds when it has several. */
   readonly value: number;
+  /**
+   * Standard deviation of the metric over the study's hyper-parameter runs for this pair, when it
+   * publishes one: how sensitive, and so how noisy, the single reported number is.
+   */
+  readonly spread?: number;
 }
 
 export interface BackboneTraits {
@@ -26,6 +31,8 @@ export interface BackboneTraits {
   readonly origin?: 'natural' | 'medical';
   readonly modality?: string;
   readonly architecture?: string;
+  /** Whether the source's images are grey or colour. */
+  readonly colour?: 'grey' | 'colour';
 }
 
 export interface TargetTraits {
@@ -65,6 +72,10 @@ export interface Group {
   readonly values: readonly number[];
   /** (value - group mean) / group sample standard deviation. */
   readonly z: readonly number[];
+  /** The group sample standard deviation, in the metric's units: what one z unit is worth. */
+  readonly sd: number;
+  /** Each observation's spread over hyper-parameter runs, where published. */
+  readonly spreads: readonly (number | undefined)[];
 }
 
 export function groupKey(study: string, target: string, candidateSet: string): string {
@@ -108,6 +119,8 @@ export function groupObservations(observations: readonly Observation[]): Group[]
       backbones: sorted.map((o) => o.backbone),
       values,
       z: values.map((v) => (v - mean) / sd),
+      sd,
+      spreads: sorted.map((o) => (o.spread !== undefined && o.spread > 0 ? o.spread : undefined)),
     });
   }
   return groups;

@@ -2,10 +2,19 @@
  * A hierarchical Bayesian linear model of how well a backbone fine-tunes on a target, on the z-score of
  * the metric within its group (study, target, candidate set):
  *
- *   z(b, t) = e_b + traits(b)·γ + interactions(b, t)·δ + signals(b, t)·β + ε,   ε ~ N(0, σ²)
+ *   z(b, t) = e_b + traits(b)·γ + interactions(b, t)·δ + signals(b, t)·β + ε
  *   e_b ~ N(0, τ²)       the backbone's own track record, beyond what its traits predict
- *   γ, δ ~ N(0, 1/λ_t)   so a backbone never measured still gets a prior from its traits
+ *   γ ~ N(0, 1/λ_t)      so a backbone never measured still gets a prior from its traits
+ *   δ ~ N(0, 1/λ_i)      traits of the pair: same modality, grey or colour on either side, sizes
  *   β ~ N(0, 1/λ_s)      pair signals, each z-scored within the group
+ *   ε ~ N(0, σ² + (η·r^p / s_g)²)
+ *
+ * The noise has a part common to all pairs (σ²) and a measurement part: η is the noise of one reported
+ * result in the metric's units, s_g the group's standard deviation (so a target whose backbones all
+ * score within a hair of each other says little about their order), and r the pair's spread over the
+ * study's hyper-parameter runs relative to the study's median spread (1 where none is published; p = 0
+ * ignores it). With τ² large and λ_t, λ_i, λ_s large the model is the history prior: each backbone's
+ * (weighted) mean z on the other targets.
  *
  * Marginally, a backbone's effect e_b + traits(b)·γ is shrunk towards the regression on its traits, the
  * more so the fewer targets it was measured on. Only differences within a group are observed, so every
@@ -15,6 +24,7 @@
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { invalid } from '../errors.js';
+import { weightedTau } from './weighted-tau.js';
 import {
   groupObservations,
   indexSignals,
@@ -32,27 +42,39 @@ const Z90 = 1.6448536269514722;
 export interface RankerHyper {
   /** 1/τ²: precision of a backbone's own effect. */
   readonly backbonePrecision: number;
-  /** λ_t: precision of each standardised trait and interaction weight. */
+  /** λ_t: precision of each standardised backbone-trait weight. */
   readonly traitPrecision: number;
+  /** λ_i: precision of each standardised interaction (pair-trait) weight. */
+  readonly interactionPrecision: number;
   /** λ_s: precision of each signal weight. */
   readonly signalPrecision: number;
   /** σ², in squared z units. */
   readonly noiseVariance: number;
+  /** η: noise of one reported result, in the metric's units. */
+  readonly measurementNoise: number;
+  /** p: 1 scales η by the pair's relative spread over hyper-parameter runs, 0 ignores spreads. */
+  readonly spreadExponent: number;
 }
 
 export interface HyperGrid {
   readonly backbonePrecision: readonly number[];
   readonly traitPrecision: readonly number[];
+  readonly interactionPrecision: readonly number[];
   readonly signalPrecision: readonly number[];
   readonly noiseVariance: readonly number[];
+  readonly measurementNoise: readonly number[];
+  readonly spreadExponent: readonly number[];
 }
 
 /** Each range reaches values that switch its part of the model practically off, so cross-validation can say a part does not help. */
 export const DEFAULT_GRID: HyperGrid = {
-  backbonePrecision: [0.5, 1, 2, 4, 8, 16, 32],
+  backbonePrecision: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
   traitPrecision: [0.1, 0.3, 1, 3, 10, 30, 100, 1000, 10000],
+  interactionPrecision: [0.1, 0.3, 1, 3, 10, 30, 100, 1000, 10000],
   signalPrecision: [0.3, 1, 3, 10, 30, 100, 1000, 10000],
   noiseVariance: [0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.75, 0.9],
+  measurementNoise: [0, 0.0005, 0.001, 0.002, 0.004, 0.008],
+  spreadExponent: [0, 1],
 };
 
 export interface RankerOptions {
@@ -64,6 +86,27 @@ export interface RankerOptions {
 }
 
 type ColumnKind = 'backbone' | 'trait' | 'interaction' | 'signal';
+
+/**
+ * Nested model families, simplest first; each next one lets one more part of the model in. The first
+ * is the history prior (each backbone's noise-weighted mean z elsewhere), shrunk towards what its
+ * traits predict: held-out rankings of measured backbones cannot tell whether traits help, and an
+ * unseen backbone has nothing else, so traits are in every family (their precision, from the
+ * predictive density, can still switch them practically off).
+ */
+export const MODEL_FAMILIES = ['track record', '+ interactions', '+ signals'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+const FAMILY_PARTS: Record<ModelFamily, readonly ColumnKind[]> = {
+  'track record': ['backbone', 'trait'],
+  '+ interactions': ['backbone', 'trait', 'interaction'],
+  '+ signals': ['backbone', 'trait', 'interaction', 'signal'],
+};
+const PRECISION_KEY = {
+  interaction: 'interactionPrecision',
+  signal: 'signalPrecision',
+} as const;
+/** A prior precision that holds a part of the model at zero: the part is switched off. */
+export const OFF = 1e9;
 
 interface Column {
   readonly name: string;
@@ -96,9 +139,21 @@ export interface MeasuredOn {
   readonly of: number;
 }
 
+export interface FamilyScore {
+  readonly family: ModelFamily;
+  /** Mean negative log predictive density of the family's best configuration. */
+  readonly score: number;
+  /** Mean weighted Kendall tau of its held-out rankings over the held-out groups. */
+  readonly weightedTau: number;
+}
+
 export interface CrossValidationSummary {
   readonly scheme: 'leave-one-target-out';
   readonly criterion: 'mean negative log predictive density';
+  /** How the family was chosen among the nested ones. */
+  readonly familyCriterion: 'mean weighted tau of held-out rankings; the simpler family on ties';
+  readonly family: ModelFamily;
+  readonly families: readonly FamilyScore[];
   readonly folds: number;
   readonly configurations: number;
   readonly score: number;
@@ -106,6 +161,8 @@ export interface CrossValidationSummary {
 
 export interface BackboneRanker {
   readonly hyper: RankerHyper;
+  /** Noise variance of a result on a target not yet measured (the training pairs' median). */
+  readonly predictiveNoiseVariance: number;
   readonly encoding: Encoding;
   readonly posteriorMean: readonly number[];
   readonly posteriorCovariance: readonly (readonly number[])[];
@@ -157,9 +214,17 @@ export interface BackbonePrediction {
 const INTERACTIONS = [
   'same modality',
   'natural source x grey target',
+  'grey source x grey target',
   'source size x grey target',
   'source size x target size',
 ] as const;
+
+/** A source may cover several modalities ("ct, mri, ultrasound"); a target matches any of them. */
+function sameModality(source: string | undefined, target: string | undefined): boolean {
+  if (source === undefined || target === undefined) return false;
+  const t = target.trim().toLowerCase();
+  return source.split(',').some((m) => m.trim().toLowerCase() === t);
+}
 
 function log10OrUndefined(v: number | undefined): number | undefined {
   return v !== undefined && v > 0 ? Math.log10(v) : undefined;
@@ -183,7 +248,6 @@ function lookup(evidence: Pick<Evidence, 'backbones' | 'targets' | 'signals'>): 
   };
 }
 
-/** Uncentred, unscaled values of every column but the signals for one pair. */
 /**
  * The track-record indicator of a backbone: its own context's when it has one there, else the average
  * of its contexts (a backbone ranked among new competitors keeps what it showed elsewhere).
@@ -199,6 +263,7 @@ export function contextOf(study: string, candidateSet: string): string {
   return `${study}/${candidateSet}`;
 }
 
+/** Uncentred, unscaled values of every column but the signals for one pair. */
 function rawColumns(
   enc: Omit<Encoding, 'columns' | 'scale'>,
   backboneId: string,
@@ -216,8 +281,9 @@ function rawColumns(
     natural,
     ...enc.architectures.map((a) => (backbone?.architecture === a ? 1 : 0)),
     ...enc.modalities.map((m) => (backbone?.modality === m ? 1 : 0)),
-    backbone?.modality !== undefined && backbone.modality === target?.modality ? 1 : 0,
+    sameModality(backbone?.modality, target?.modality) ? 1 : 0,
     natural * grey,
+    (backbone?.colour === 'grey' ? 1 : 0) * grey,
     size * grey,
     size * targetSize,
   ];
@@ -272,7 +338,7 @@ function buildEncoding(
   groups: readonly Group[],
   look: Lookup,
   options: RankerOptions,
-): { enc: Encoding; rows: number[][]; y: number[]; rowTargets: string[] } {
+): { enc: Encoding; rows: number[][]; y: number[]; rowTargets: string[]; rowGroups: string[]; noise: RowNoise[] } {
   const minGroups = options.minSignalGroups ?? 2;
   const minPairs = options.minSignalPairs ?? 10;
   const backboneIds = [...new Set(groups.flatMap((g) => g.backbones))].sort();
@@ -333,10 +399,29 @@ function buildEncoding(
   const rows: number[][] = [];
   const y: number[] = [];
   const rowTargets: string[] = [];
+  const rowGroups: string[] = [];
+  const noise: RowNoise[] = [];
+  const medianSpread = new Map(
+    [...new Set(groups.map((g) => g.study))].map((study) => {
+      const spreads = groups
+        .filter((g) => g.study === study)
+        .flatMap((g) => g.spreads.filter((v): v is number => v !== undefined))
+        .sort((a, b) => a - b);
+      return [study, spreads.length > 0 ? spreads[Math.floor(spreads.length / 2)]! : undefined] as const;
+    }),
+  );
   for (const g of groups) {
     rows.push(...centredRows(base, look, g.target, g.backbones, contextOf(g.study, g.candidateSet)));
     y.push(...g.z);
     rowTargets.push(...g.backbones.map(() => g.target));
+    rowGroups.push(...g.backbones.map(() => g.key));
+    const typical = medianSpread.get(g.study);
+    noise.push(
+      ...g.spreads.map((spread) => ({
+        perUnit: 1 / g.sd,
+        relativeSpread: spread !== undefined && typical !== undefined ? spread / typical : 1,
+      })),
+    );
   }
   // Traits and interactions are put on one scale so one prior precision suits them all; backbone
   // indicators and signals (already z-scores) keep theirs.
@@ -346,31 +431,56 @@ function buildEncoding(
     return sd > 1e-9 ? sd : 1;
   });
   for (const r of rows) for (let j = 0; j < r.length; j++) r[j]! /= scale[j]!;
-  return { enc: { ...base, columns, scale }, rows, y, rowTargets };
+  return { enc: { ...base, columns, scale }, rows, y, rowTargets, rowGroups, noise };
 }
 
 function priorPrecisions(columns: readonly Column[], hyper: RankerHyper): number[] {
-  return columns.map((c) =>
-    c.kind === 'backbone'
-      ? hyper.backbonePrecision
-      : c.kind === 'signal'
-        ? hyper.signalPrecision
-        : hyper.traitPrecision,
-  );
+  const precision: Record<ColumnKind, number> = {
+    backbone: hyper.backbonePrecision,
+    trait: hyper.traitPrecision,
+    interaction: hyper.interactionPrecision,
+    signal: hyper.signalPrecision,
+  };
+  return columns.map((c) => precision[c.kind]);
+}
+
+/** What a row's measurement noise depends on: z units per metric unit (1/s_g) and its relative spread r. */
+interface RowNoise {
+  readonly perUnit: number;
+  readonly relativeSpread: number;
+}
+
+/** σ² + (η·r^p / s_g)²: the noise variance of one observed z. */
+function rowVariance(hyper: RankerHyper, n: RowNoise): number {
+  const measurement = hyper.measurementNoise * n.relativeSpread ** hyper.spreadExponent * n.perUnit;
+  return hyper.noiseVariance + measurement * measurement;
+}
+
+/** The noise variance assumed for a target whose results are unknown: the median over the training pairs. */
+function typicalVariance(hyper: RankerHyper, noise: readonly RowNoise[]): number {
+  if (noise.length === 0) return hyper.noiseVariance;
+  const sorted = noise.map((n) => rowVariance(hyper, n)).sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }
 
 interface Statistics {
+  /** X'WX and X'Wy, W the inverse noise variances. */
   readonly xtx: Matrix;
   readonly xty: Matrix;
 }
 
-function statistics(rows: readonly (readonly number[])[], y: readonly number[], width: number): Statistics {
-  const X = rows.length > 0 ? new Matrix(rows.map((r) => [...r])) : Matrix.zeros(0, width);
-  const Xt = X.transpose();
-  return {
-    xtx: rows.length > 0 ? Xt.mmul(X) : Matrix.zeros(width, width),
-    xty: rows.length > 0 ? Xt.mmul(Matrix.columnVector([...y])) : Matrix.zeros(width, 1),
-  };
+function statistics(
+  rows: readonly (readonly number[])[],
+  y: readonly number[],
+  variances: readonly number[],
+  width: number,
+): Statistics {
+  if (rows.length === 0) return { xtx: Matrix.zeros(width, width), xty: Matrix.zeros(width, 1) };
+  // Rows scaled by the square root of their weight, so X'WX comes out exactly symmetric.
+  const root = variances.map((v) => 1 / Math.sqrt(v));
+  const Xs = new Matrix(rows.map((r, i) => r.map((v) => v * root[i]!)));
+  const Xst = Xs.transpose();
+  return { xtx: Xst.mmul(Xs), xty: Xst.mmul(Matrix.columnVector(y.map((v, i) => v * root[i]!))) };
 }
 
 interface Posterior {
@@ -378,64 +488,95 @@ interface Posterior {
   readonly cholesky: CholeskyDecomposition;
 }
 
-/** Posterior precision X'X/σ² + diag(prior), mean (precision)⁻¹ X'y/σ². */
-function posterior(stats: Statistics, prior: readonly number[], noiseVariance: number): Posterior {
-  const A = stats.xtx.clone().div(noiseVariance);
+/** Posterior precision X'WX + diag(prior), mean (precision)⁻¹ X'Wy. */
+function posterior(stats: Statistics, prior: readonly number[]): Posterior {
+  const A = stats.xtx.clone();
   prior.forEach((p, j) => A.set(j, j, A.get(j, j) + p));
   const cholesky = new CholeskyDecomposition(A);
   if (!cholesky.isPositiveDefinite()) throw new Error('posterior precision is not positive definite');
-  return { mean: cholesky.solve(stats.xty.clone().div(noiseVariance)), cholesky };
+  return { mean: cholesky.solve(stats.xty), cholesky };
 }
 
-/** Predictive mean and variance x'm and x'Σx + σ² for each row. */
+/**
+ * Predictive mean and variance x'm and x'Σx + noise for each row; with Σ⁻¹ = LL', x'Σx is the squared
+ * norm of L⁻¹x, one forward substitution per row.
+ */
 function predictRows(
   post: Posterior,
   rows: readonly (readonly number[])[],
-  noiseVariance: number,
+  noise: readonly number[],
 ): { mean: number; variance: number }[] {
   if (rows.length === 0) return [];
-  const X = new Matrix(rows.map((r) => [...r]));
-  const means = X.mmul(post.mean).getColumn(0);
-  const solved = post.cholesky.solve(X.transpose());
+  const L = post.cholesky.lowerTriangularMatrix.to2DArray();
+  const m = post.mean.getColumn(0);
+  const solved = new Float64Array(m.length);
   return rows.map((r, i) => {
+    let mean = 0;
     let quad = 0;
-    for (let j = 0; j < r.length; j++) quad += r[j]! * solved.get(j, i);
-    return { mean: means[i]!, variance: quad + noiseVariance };
+    for (let a = 0; a < m.length; a++) {
+      const La = L[a]!;
+      let v = r[a]!;
+      for (let b = 0; b < a; b++) v -= La[b]! * solved[b]!;
+      solved[a] = v / La[a]!;
+      quad += solved[a]! * solved[a]!;
+      mean += r[a]! * m[a]!;
+    }
+    return { mean, variance: quad + noise[i]! };
   });
 }
 
-const HYPER_KEYS = ['backbonePrecision', 'traitPrecision', 'signalPrecision', 'noiseVariance'] as const;
+const HYPER_KEYS = [
+  'backbonePrecision',
+  'traitPrecision',
+  'interactionPrecision',
+  'signalPrecision',
+  'noiseVariance',
+  'measurementNoise',
+  'spreadExponent',
+] as const;
 
 /**
  * Leave one training target out at a time; a fold's statistics are the total minus the held-out
- * target's, so the cost per configuration is one Cholesky factorisation per fold. The grid is searched
- * one hyper-parameter at a time from its middle, sweeping until no single change improves the score:
- * a few dozen configurations instead of the whole product.
+ * target's, so the cost per configuration is one Cholesky factorisation per fold (the statistics are
+ * recomputed only when the noise model changes). The grid is searched one hyper-parameter at a time
+ * from its middle, sweeping until no single change improves the score: a few dozen configurations
+ * instead of the whole product.
  */
 function crossValidate(
   enc: Encoding,
   rows: number[][],
   y: number[],
   rowTargets: string[],
+  rowGroups: string[],
+  noise: readonly RowNoise[],
   grid: HyperGrid,
 ): { hyper: RankerHyper; summary: CrossValidationSummary } | null {
   const targets = [...new Set(rowTargets)].sort();
   if (targets.length < 3 || HYPER_KEYS.every((key) => grid[key].length === 1)) return null;
   const width = enc.columns.length;
-  const total = statistics(rows, y, width);
-  const folds = targets.map((t) => {
-    const held = rows.flatMap((_, i) => (rowTargets[i] === t ? [i] : []));
-    const heldStats = statistics(
-      held.map((i) => rows[i]!),
-      held.map((i) => y[i]!),
-      width,
-    );
-    return {
-      stats: { xtx: total.xtx.clone().sub(heldStats.xtx), xty: total.xty.clone().sub(heldStats.xty) },
-      rows: held.map((i) => rows[i]!),
-      y: held.map((i) => y[i]!),
-    };
-  });
+  const heldRows = targets.map((t) => rows.flatMap((_, i) => (rowTargets[i] === t ? [i] : [])));
+  const foldCache = new Map<string, { stats: Statistics; variances: number[] }[]>();
+  const foldsFor = (hyper: RankerHyper) => {
+    const key = [hyper.noiseVariance, hyper.measurementNoise, hyper.spreadExponent].join(',');
+    const cached = foldCache.get(key);
+    if (cached !== undefined) return cached;
+    const variances = noise.map((n) => rowVariance(hyper, n));
+    const total = statistics(rows, y, variances, width);
+    const folds = heldRows.map((held) => {
+      const heldStats = statistics(
+        held.map((i) => rows[i]!),
+        held.map((i) => y[i]!),
+        held.map((i) => variances[i]!),
+        width,
+      );
+      return {
+        stats: { xtx: total.xtx.clone().sub(heldStats.xtx), xty: total.xty.clone().sub(heldStats.xty) },
+        variances: held.map((i) => variances[i]!),
+      };
+    });
+    foldCache.set(key, folds);
+    return folds;
+  };
   const scores = new Map<string, number>();
   const score = (hyper: RankerHyper): number => {
     const key = HYPER_KEYS.map((k) => hyper[k]).join(',');
@@ -444,46 +585,101 @@ function crossValidate(
     const prior = priorPrecisions(enc.columns, hyper);
     let nlpd = 0;
     let count = 0;
-    for (const fold of folds) {
-      const post = posterior(fold.stats, prior, hyper.noiseVariance);
-      predictRows(post, fold.rows, hyper.noiseVariance).forEach((p, i) => {
-        nlpd += 0.5 * Math.log(2 * Math.PI * p.variance) + (fold.y[i]! - p.mean) ** 2 / (2 * p.variance);
+    foldsFor(hyper).forEach((fold, f) => {
+      const held = heldRows[f]!;
+      const post = posterior(fold.stats, prior);
+      predictRows(
+        post,
+        held.map((i) => rows[i]!),
+        fold.variances,
+      ).forEach((p, i) => {
+        nlpd += 0.5 * Math.log(2 * Math.PI * p.variance) + (y[held[i]!]! - p.mean) ** 2 / (2 * p.variance);
         count++;
       });
-    }
+    });
     scores.set(key, nlpd / count);
     return nlpd / count;
   };
-  const middle = (values: readonly number[]) => values[Math.floor((values.length - 1) / 2)]!;
-  let best: RankerHyper = {
-    backbonePrecision: middle(grid.backbonePrecision),
-    traitPrecision: middle(grid.traitPrecision),
-    signalPrecision: middle(grid.signalPrecision),
-    noiseVariance: middle(grid.noiseVariance),
+  /** Held-out predicted means, for the ranking criterion. */
+  const heldOutMeans = (hyper: RankerHyper): number[] => {
+    const prior = priorPrecisions(enc.columns, hyper);
+    const means = new Array<number>(rows.length).fill(0);
+    foldsFor(hyper).forEach((fold, f) => {
+      const held = heldRows[f]!;
+      const post = posterior(fold.stats, prior);
+      predictRows(
+        post,
+        held.map((i) => rows[i]!),
+        fold.variances,
+      ).forEach((p, i) => (means[held[i]!] = p.mean));
+    });
+    return means;
   };
-  let bestScore = score(best);
-  for (let improved = true; improved;) {
-    improved = false;
-    for (const key of HYPER_KEYS) {
-      for (const value of grid[key]) {
-        const candidate = { ...best, [key]: value };
-        const s = score(candidate);
-        if (s < bestScore - 1e-12) {
-          best = candidate;
-          bestScore = s;
-          improved = true;
+  const groupRows = [...new Set(rowGroups)].map((g) => rows.flatMap((_, i) => (rowGroups[i] === g ? [i] : [])));
+  const rankingScore = (hyper: RankerHyper): number => {
+    const means = heldOutMeans(hyper);
+    const taus = groupRows.map(
+      (idx) =>
+        weightedTau(
+          idx.map((i) => means[i]!),
+          idx.map((i) => y[i]!),
+        ) ?? 0,
+    );
+    return taus.reduce((a, v) => a + v, 0) / taus.length;
+  };
+  const middle = (values: readonly number[]) => values[Math.floor((values.length - 1) / 2)]!;
+  /**
+   * Coordinate descent on the predictive density over the keys a family leaves free, from the middle
+   * of each range, so each family's choice is its own and not the path the search took.
+   */
+  const search = (fixed: Partial<RankerHyper>): { hyper: RankerHyper; score: number } => {
+    const free = HYPER_KEYS.filter((k) => !(k in fixed));
+    let best = {
+      ...(Object.fromEntries(HYPER_KEYS.map((k) => [k, middle(grid[k])])) as unknown as RankerHyper),
+      ...fixed,
+    };
+    let bestScore = score(best);
+    for (let improved = true; improved;) {
+      improved = false;
+      for (const key of free) {
+        for (const value of grid[key]) {
+          const candidate = { ...best, [key]: value };
+          const s = score(candidate);
+          if (s < bestScore - 1e-12) {
+            best = candidate;
+            bestScore = s;
+            improved = true;
+          }
         }
       }
     }
+    return { hyper: best, score: bestScore };
+  };
+  const present = new Set(enc.columns.map((c) => c.kind));
+  const families: (FamilyScore & { hyper: RankerHyper })[] = [];
+  for (const family of MODEL_FAMILIES) {
+    const parts = FAMILY_PARTS[family];
+    // A family that adds only parts this evidence has no columns for is the one before it.
+    if (families.length > 0 && !parts.some((k) => present.has(k) && !FAMILY_PARTS[families.at(-1)!.family].includes(k)))
+      continue;
+    const fixed = Object.fromEntries(
+      (['interaction', 'signal'] as const).filter((k) => !parts.includes(k)).map((k) => [PRECISION_KEY[k], OFF]),
+    ) as Partial<RankerHyper>;
+    const found = search(fixed);
+    families.push({ family, hyper: found.hyper, score: found.score, weightedTau: rankingScore(found.hyper) });
   }
+  const chosen = families.reduce((a, f) => (f.weightedTau > a.weightedTau + 1e-9 ? f : a));
   return {
-    hyper: best,
+    hyper: chosen.hyper,
     summary: {
       scheme: 'leave-one-target-out',
       criterion: 'mean negative log predictive density',
+      familyCriterion: 'mean weighted tau of held-out rankings; the simpler family on ties',
+      family: chosen.family,
+      families: families.map(({ family, score, weightedTau }) => ({ family, score, weightedTau })),
       folds: targets.length,
       configurations: scores.size,
-      score: bestScore,
+      score: chosen.score,
     },
   };
 }
@@ -517,23 +713,24 @@ export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {
       { field: 'observations', message: 'no comparable results' },
     ]);
   const look = lookup(evidence);
-  const { enc, rows, y, rowTargets } = buildEncoding(groups, look, options);
+  const { enc, rows, y, rowTargets, rowGroups, noise } = buildEncoding(groups, look, options);
   const grid = options.grid ?? DEFAULT_GRID;
-  const chosen = crossValidate(enc, rows, y, rowTargets, grid);
-  const hyper = chosen?.hyper ?? {
-    backbonePrecision: grid.backbonePrecision[0]!,
-    traitPrecision: grid.traitPrecision[0]!,
-    signalPrecision: grid.signalPrecision[0]!,
-    noiseVariance: grid.noiseVariance[0]!,
-  };
+  const chosen = crossValidate(enc, rows, y, rowTargets, rowGroups, noise, grid);
+  const hyper =
+    chosen?.hyper ?? (Object.fromEntries(HYPER_KEYS.map((k) => [k, grid[k][0]!])) as unknown as RankerHyper);
   const post = posterior(
-    statistics(rows, y, enc.columns.length),
+    statistics(
+      rows,
+      y,
+      noise.map((n) => rowVariance(hyper, n)),
+      enc.columns.length,
+    ),
     priorPrecisions(enc.columns, hyper),
-    hyper.noiseVariance,
   );
   const covariance = post.cholesky.solve(Matrix.eye(enc.columns.length));
   return {
     hyper,
+    predictiveNoiseVariance: typicalVariance(hyper, noise),
     encoding: enc,
     posteriorMean: post.mean.getColumn(0),
     posteriorCovariance: covariance.to2DArray(),
@@ -632,7 +829,7 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
   const covariance = model.posteriorCovariance;
   return ids.map((backbone, i) => {
     const row = rows[i]!;
-    let variance = model.hyper.noiseVariance;
+    let variance = model.predictiveNoiseVariance;
     for (let a = 0; a < row.length; a++) {
       if (row[a] === 0) continue;
       for (let b = 0; b < row.length; b++) variance += row[a]! * covariance[a]![b]! * row[b]!;

@@ -78,12 +78,16 @@ const embed: JobRunner<EmbedJobParams> = {
   },
 };
 
-/** Fits the ranker when the evidence changed; stored under its evidence version, so a retry finds it. */
+/**
+ * Fits the ranker when the evidence changed, and stores its leave-one-target-out evaluation when the
+ * model has none (a minute or more: too long for a request or for `seed`, so it is done here); both
+ * are stored under the evidence version, so a retry finds them.
+ */
 const refitRanker: JobRunner<Record<string, never>> = {
   check: async () => undefined,
   async run(ctx) {
     ctx.progress({ stage: 'fitting', done: 0, total: 1, imagesPerSecond: 0, etaSeconds: 0 });
-    await refit(ctx.db);
+    await refit(ctx.db, { evaluate: true });
     await ctx.db.knex.transaction((trx) => ctx.complete(trx, '/v1/ranker'));
   },
 };

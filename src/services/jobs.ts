@@ -29,6 +29,7 @@ import {
   getJob,
   heartbeat,
   insertJob,
+  latestRanker,
   listJobs,
   markSucceeded,
   requestCancel,
@@ -132,6 +133,20 @@ export function refitAfter(db: Knex, dispatcher: Dispatcher): (job: Job) => Prom
     if ((await listJobs(db, { kind: 'refit-ranker', state: 'queued', limit: 1, offset: 0 })).total > 0) return;
     await submitJob({ knex: db }, dispatcher, { kind: 'refit-ranker', params: {} });
   };
+}
+
+/**
+ * Queues a refit when the latest model has no stored evaluation and no refit is waiting or running:
+ * the server calls it at start-up, so that after `seed` on a clean store GET /v1/evaluation soon has
+ * one to serve. Says whether it queued one.
+ */
+export async function queueMissingEvaluation(db: Knex, dispatcher: Dispatcher): Promise<boolean> {
+  const latest = await latestRanker(db);
+  if (latest === undefined || (latest.summary as { evaluation?: unknown }).evaluation !== undefined) return false;
+  for (const state of ['queued', 'running'] as const)
+    if ((await listJobs(db, { kind: 'refit-ranker', state, limit: 1, offset: 0 })).total > 0) return false;
+  await submitJob({ knex: db }, dispatcher, { kind: 'refit-ranker', params: {} });
+  return true;
 }
 
 /** Checks the parameters, records the job queued, and hands it to the dispatcher. */

@@ -27,6 +27,7 @@ import {
   latestRanker,
   listBackbones,
   listPairSignals,
+  listSpreads,
   listStudies,
   saveRanker,
   updateRankerSummary,
@@ -38,7 +39,7 @@ import { firstPreferred, preferredProbes } from './default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
 import { definedOnly } from '../defaults.js';
 
-export const RANKER_FORMAT = 'backbone-ranker/1';
+export const RANKER_FORMAT = 'backbone-ranker/2';
 /** Results without a study are compared among themselves, all backbones in one candidate set. */
 export const CONTRIBUTED_STUDY = 'contributed';
 const ALL_BACKBONES = 'all';
@@ -80,7 +81,12 @@ function backboneTraits(b: StoredBackbone, source: Dataset | undefined): Backbon
     source: b.source,
     architecture: b.architecture,
     ...(source
-      ? { sourceImages: source.images, origin: source.origin as 'natural' | 'medical', modality: source.modality }
+      ? {
+          sourceImages: source.images,
+          origin: source.origin as 'natural' | 'medical',
+          modality: source.modality,
+          colour: source.channels === 1 ? ('grey' as const) : ('colour' as const),
+        }
       : {}),
   };
 }
@@ -190,14 +196,24 @@ export async function loadStoreEvidence(db: Db, options: { readonly study?: stri
       byKey.set(key, entry);
     }
   }
+  const spreads = new Map(
+    (await listSpreads(db.knex, options.study !== undefined ? { study: options.study } : {})).map((s) => [
+      JSON.stringify([s.study, s.backbone, s.target]),
+      s.sd,
+    ]),
+  );
   const observations: Observation[] = [...byKey.values()]
-    .map((o) => ({
-      study: o.study,
-      candidateSet: o.candidateSet,
-      backbone: o.backbone,
-      target: o.target,
-      value: o.values.reduce((a, v) => a + v, 0) / o.values.length,
-    }))
+    .map((o) => {
+      const spread = spreads.get(JSON.stringify([o.study, o.backbone, o.target]));
+      return {
+        study: o.study,
+        candidateSet: o.candidateSet,
+        backbone: o.backbone,
+        target: o.target,
+        value: o.values.reduce((a, v) => a + v, 0) / o.values.length,
+        ...(spread !== undefined && Number.isFinite(spread) ? { spread } : {}),
+      };
+    })
     .sort((a, b) =>
       a.study + a.candidateSet + a.target + a.backbone < b.study + b.candidateSet + b.target + b.backbone ? -1 : 1,
     );
@@ -318,7 +334,7 @@ export async function storedEvaluation(
     throw new AppError(
       'unprocessable',
       'No evaluation yet',
-      `model ${model.version.slice(0, 12)} has no stored evaluation yet: run \`transfer-atlas refit --evaluate\``,
+      `model ${model.version.slice(0, 12)} has no stored evaluation yet: the server queues a refit-ranker job that computes it at start-up (POST /v1/ranker/refits queues one too), or run \`transfer-atlas refit --evaluate\``,
     );
   return { version: model.version, evaluation: model.evaluation };
 }

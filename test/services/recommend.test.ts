@@ -9,6 +9,7 @@ import {
   seedRegistry,
   storedEvaluation,
 } from '../../src/services/index.js';
+import { queueMissingEvaluation, type Dispatcher } from '../../src/services/jobs.js';
 import { listRankers, type Store } from '../../src/store/index.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -137,5 +138,17 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
       storedEvaluation(store),
       (err: unknown) => err instanceof AppError && err.code === 'unprocessable',
     );
+  });
+
+  test('while the latest model has no stored evaluation, start-up queues one refit job for it, and only one', async () => {
+    const dispatched: string[] = [];
+    const dispatcher: Dispatcher = {
+      dispatch: async (job) => void dispatched.push(job.kind),
+      cancel: async () => undefined,
+      close: async () => undefined,
+    };
+    assert.equal(await queueMissingEvaluation(store.knex, dispatcher), true);
+    assert.equal(await queueMissingEvaluation(store.knex, dispatcher), false);
+    assert.deepEqual(dispatched, ['refit-ranker']);
   });
 });

@@ -155,6 +155,10 @@ describeEachStore('study and signal imports', (kind) => {
       importPairSignals(store, [{ ...rows[0]!, value: Number.NaN }], 'contributor:jdoe'),
       /field 'value'/,
     );
+    await assert.rejects(
+      importPairSignals(store, [rows[0]!, { ...rows[0]!, value: -0.3, where: 'body.signals[1]' }], 'contributor:jdoe'),
+      /body\.signals\[1\]: field 'signal': a second leep for backbone imagenet-resnet18 on breastmnist/,
+    );
     assert.deepEqual(await snapshot(store), before);
     assert.deepEqual(await importPairSignals(store, rows, 'contributor:jdoe'), { added: 2, updated: 0, unchanged: 0 });
     assert.deepEqual(await importPairSignals(store, [{ ...rows[0]!, value: -0.5 }], 'contributor:jdoe'), {

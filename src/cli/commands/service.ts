@@ -20,6 +20,7 @@ import { invalid } from '../../errors.js';
 import { printJson } from '../output.js';
 import type { JobBackend } from '../../jobs/index.js';
 import { startJobSystem } from '../../services/job-system.js';
+import { queueMissingEvaluation } from '../../services/jobs.js';
 import { createLogger } from '../../services/telemetry.js';
 import { shutdownGraceMs } from './jobs.js';
 
@@ -59,6 +60,8 @@ export function serveCommand(): Command {
         dataDir: ingestion.dataDir,
         logger,
       });
+      if (await queueMissingEvaluation(store.knex, jobs.dispatcher))
+        console.log('ranker evaluation: queued as a refit-ranker job (GET /v1/evaluation serves it once done)');
       const app = createApp({
         store,
         version: VERSION,
