@@ -41,14 +41,44 @@ export async function evidenceStamp(db: Knex): Promise<string> {
 /** Answers kept per evidence stamp; the oldest go first beyond this many. */
 const MAX_ANSWERS = 2000;
 
+const ignore = (): void => undefined;
+
 export class RecommendationCache {
   private stamp = '';
   private readonly answers = new Map<string, Promise<RecommendationResult>>();
+  /** The stamp query in flight, and the one that starts when it ends. */
+  private running: Promise<string> | undefined;
+  private queued: Promise<string> | undefined;
 
   constructor(private readonly db: Knex) {}
 
+  private startStamp(): Promise<string> {
+    const query = evidenceStamp(this.db);
+    this.running = query;
+    const clear = (): void => {
+      if (this.running === query) this.running = undefined;
+    };
+    query.then(clear, clear);
+    return query;
+  }
+
+  /**
+   * A stamp read by a query that started after this call, so that a client reading after its own
+   * write sees it; requests arriving while one query runs share the next, so that concurrent
+   * reads cost one query at a time instead of one each.
+   */
+  private freshStamp(): Promise<string> {
+    if (this.queued) return this.queued;
+    if (!this.running) return this.startStamp();
+    this.queued = this.running.then(ignore, ignore).then(() => {
+      this.queued = undefined;
+      return this.startStamp();
+    });
+    return this.queued;
+  }
+
   private async current(): Promise<void> {
-    const stamp = await evidenceStamp(this.db);
+    const stamp = await this.freshStamp();
     if (stamp === this.stamp) return;
     this.stamp = stamp;
     this.answers.clear();
