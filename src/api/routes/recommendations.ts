@@ -3,6 +3,13 @@ import { currentRanker } from '../../services/index.js';
 import { invalid } from '../../errors.js';
 import type { components } from '../schema.js';
 import type { Route } from '../route.js';
+import type { RecommendationResult } from '../../services/recommend.js';
+
+/**
+ * The JSON text of each cached answer, made once: the serving cache hands back the same result
+ * object for the same question until the evidence changes, so a read costs no presenting.
+ */
+const bodies = new WeakMap<RecommendationResult, string>();
 
 export const recommendationRoutes: Route[] = [
   {
@@ -29,7 +36,12 @@ export const recommendationRoutes: Route[] = [
           : {}),
         ...(body.top_k !== undefined ? { topK: body.top_k } : {}),
       });
-      res.json(presentRecommendations(result));
+      let text = bodies.get(result);
+      if (text === undefined) {
+        text = JSON.stringify(presentRecommendations(result));
+        bodies.set(result, text);
+      }
+      res.type('application/json').send(text);
     },
   },
 ];
