@@ -19,6 +19,9 @@ export interface AppOptions {
   readonly security?: SecurityConfig;
 }
 
+/** Methods that may change the evidence; a recommendation is a POST that only reads. */
+const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export function createApp(given: ApiContext, options: AppOptions = {}): Express {
   const ctx: ApiContext = {
     ...given,
@@ -31,6 +34,7 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
+      if (WRITES.has(req.method) && req.path !== '/v1/recommendations') ctx.recommendations!.changed();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route template, not the URL, so that ids do not explode the label set.
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';

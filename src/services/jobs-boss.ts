@@ -7,6 +7,7 @@
  * Queues: `ta-jobs` for any worker, `ta-jobs-<backend>` for jobs that require one backend; a
  * worker takes from the queue of its own backend first.
  */
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Knex } from 'knex';
 import { JOB_BACKENDS, type Job, type JobBackend } from '../jobs/index.js';
@@ -30,24 +31,43 @@ export interface BossOptions {
   readonly retryLimit: number;
 }
 
+/**
+ * Starts pg-boss and makes sure its queues exist. Processes starting together on a fresh database
+ * (an API replica and workers) take turns under an advisory lock: pg-boss's own installation and
+ * its queue creation (a partition of one shared table each) deadlock when run concurrently.
+ */
 export async function startBoss(
   config: Extract<StoreConfig, { client: 'postgres' }>,
   options: BossOptions,
 ): Promise<PgBoss> {
-  const boss = new PgBoss({ connectionString: config.connectionString, schema: bossSchema(config), max: 4 });
+  const schema = bossSchema(config);
+  const boss = new PgBoss({ connectionString: config.connectionString, schema, max: 4 });
   boss.on('error', (err) => process.stderr.write(`pg-boss: ${err.message}\n`));
-  await boss.start();
-  await boss.createQueue(DEAD);
-  for (const name of [ANY, ...JOB_BACKENDS.map((b) => queueOf(b))]) {
-    await boss.createQueue(name, {
-      name,
-      retryLimit: options.retryLimit,
-      retryDelay: options.retryDelaySeconds,
-      retryBackoff: true,
-      // The longest pg-boss allows; a dead worker is noticed long before by its missing heartbeat.
-      expireInSeconds: 23 * 3600,
-      deadLetter: DEAD,
-    });
+  const lock = new pg.Client({ connectionString: config.connectionString });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [`transfer-atlas set-up ${schema}`]);
+    await boss.start();
+    if (!(await boss.getQueue(DEAD))) await boss.createQueue(DEAD);
+    for (const name of [ANY, ...JOB_BACKENDS.map((b) => queueOf(b))]) {
+      if (await boss.getQueue(name)) continue;
+      await boss.createQueue(name, {
+        name,
+        retryLimit: options.retryLimit,
+        retryDelay: options.retryDelaySeconds,
+        retryBackoff: true,
+        // The longest pg-boss allows; a dead worker is noticed long before by its missing heartbeat.
+        expireInSeconds: 23 * 3600,
+        deadLetter: DEAD,
+      });
+    }
+  } catch (err) {
+    // A half-started pg-boss keeps timers and connections that would hold the process open.
+    await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
+    throw err;
+  } finally {
+    // Ending the session releases the advisory lock.
+    await lock.end();
   }
   return boss;
 }

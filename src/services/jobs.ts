@@ -230,6 +230,16 @@ export async function runToEnd(
   }
 }
 
+/** Follows a job another process runs until it ends, reporting its progress as its heartbeats record it. */
+export async function followJob(db: Db, id: string, onProgress: (p: JobProgress) => void, pollMs = 500): Promise<Job> {
+  for (;;) {
+    const job = await jobOrNotFound(db, id);
+    if (job.progress) onProgress(job.progress);
+    if (isTerminal(job.state)) return job;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 /** What an attempt came to, for the dispatcher: pg-boss retries only `retry`. */
 export type AttemptResult = 'succeeded' | 'failed' | 'cancelled' | 'retry' | 'handed-back' | 'not-ours';
 

@@ -41,14 +41,70 @@ export async function evidenceStamp(db: Knex): Promise<string> {
 /** Answers kept per evidence stamp; the oldest go first beyond this many. */
 const MAX_ANSWERS = 2000;
 
+const ignore = (): void => undefined;
+
+function stampReuseMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.TA_SERVING_STAMP_MS;
+  const n = raw === undefined || raw.trim() === '' ? 250 : Number(raw);
+  return Number.isFinite(n) && n >= 0 ? n : 250;
+}
+
 export class RecommendationCache {
   private stamp = '';
   private readonly answers = new Map<string, Promise<RecommendationResult>>();
+  /** The stamp query in flight, and the one that starts when it ends. */
+  private running: Promise<string> | undefined;
+  private queued: Promise<string> | undefined;
+  /** When the query behind the current stamp was asked for, and when this process last wrote. */
+  private checkedAt = -Infinity;
+  private lastChange = -Infinity;
 
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    /**
+     * How long a stamp is trusted without a query (TA_SERVING_STAMP_MS, default 250 ms): evidence
+     * that another process (a worker, another API replica) changes is served at most this late;
+     * a write through this process is seen at once (`changed`).
+     */
+    private readonly reuseMs = stampReuseMs(),
+  ) {}
+
+  /** A write in this process may have changed the evidence: the next read queries the stamp. */
+  changed(): void {
+    this.lastChange = performance.now();
+  }
+
+  private startStamp(): Promise<string> {
+    const query = evidenceStamp(this.db);
+    this.running = query;
+    const clear = (): void => {
+      if (this.running === query) this.running = undefined;
+    };
+    query.then(clear, clear);
+    return query;
+  }
+
+  /**
+   * A stamp read by a query that started after this call, so that a client reading after its own
+   * write sees it; requests arriving while one query runs share the next, so that concurrent
+   * reads cost one query at a time instead of one each.
+   */
+  private freshStamp(): Promise<string> {
+    if (this.queued) return this.queued;
+    if (!this.running) return this.startStamp();
+    this.queued = this.running.then(ignore, ignore).then(() => {
+      this.queued = undefined;
+      return this.startStamp();
+    });
+    return this.queued;
+  }
 
   private async current(): Promise<void> {
-    const stamp = await evidenceStamp(this.db);
+    const now = performance.now();
+    if (now - this.checkedAt < this.reuseMs && this.checkedAt > this.lastChange) return;
+    const stamp = await this.freshStamp();
+    // Dated from before the query, so that a write made while it ran is not taken as covered.
+    this.checkedAt = Math.max(this.checkedAt, now);
     if (stamp === this.stamp) return;
     this.stamp = stamp;
     this.answers.clear();

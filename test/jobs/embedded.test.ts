@@ -132,3 +132,32 @@ test('SIGTERM hands a running job back; the next start finishes it', async () =>
   // A hand-back is no failure: it used an attempt number but not one of the job's allowed failures.
   assert.deepEqual([handedBack.attempts, handedBack.max_attempts], [2, 4]);
 });
+
+test('a running job is cancelled at its next heartbeat: no embedding, and the worker takes the next job', async () => {
+  const submit = async (body: unknown) =>
+    (
+      (await (
+        await fetch(`${base()}/v1/datasets/breast/embeddings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        })
+      ).json()) as JobBody
+    ).id;
+  const seedsNow = async () =>
+    (
+      (await (await fetch(`${base()}/v1/datasets/breast/embeddings`)).json()) as { items: { seed: number }[] }
+    ).items.map((e) => e.seed);
+  const before = await seedsNow();
+  const id = await submit({ ...LONGER, seed: 5 });
+  const next = await submit({ ...TINY, seed: 6 });
+  await until(id, (j) => j.state === 'running' && j.progress !== null, 180_000);
+  const res = await fetch(`${base()}/v1/jobs/${id}`, { method: 'DELETE' });
+  assert.equal(res.status, 202);
+  const cancelled = await until(id, (j) => j.state !== 'running', 60_000);
+  assert.equal(cancelled.state, 'cancelled', outputs());
+  assert.equal(cancelled.result_url, null);
+  const after = await until(next, (j) => ['succeeded', 'failed', 'cancelled'].includes(j.state), 300_000);
+  assert.equal(after.state, 'succeeded', outputs());
+  assert.deepEqual((await seedsNow()).sort(), [...before, 6].sort());
+});

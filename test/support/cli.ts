@@ -3,7 +3,7 @@
  * kills it with everything it started, and the failure shows what it printed up to then: a hang
  * becomes a failing test in seconds instead of a CI run that sits until its limit.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -110,4 +110,33 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     return Promise.reject(new Error(`${CLI_PATH} is missing: run the tests with npm test, which builds first`));
   }
   return runProcess(process.execPath, [CLI_PATH, ...args], options);
+}
+
+/**
+ * A long-running `transfer-atlas <args>` (a server, a worker) from the build, in its own process group and
+ * killed with it when the test file ends; the caller reads its output and bounds how long it waits on it.
+ */
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv): ChildProcess {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run the tests with npm test, which builds first`);
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const pid = child.pid;
+  if (pid !== undefined) {
+    running.add(pid);
+    child.once('exit', () => running.delete(pid));
+  }
+  return child;
+}
+
+/** Sends `signal` to the process alone, or with `group` to everything it started too. */
+export function signalProcess(child: ChildProcess, signal: NodeJS.Signals, group = false): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(group ? -child.pid : child.pid, signal);
+  } catch {
+    // It ended between the check and the signal.
+  }
 }

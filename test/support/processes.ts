@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { signalProcess, spawnCli } from './cli.js';
 
 /**
- * A CLI process under test: killed (SIGKILL) when its time runs out, and its output kept so that a
- * failure shows what it said. No test waits on one without a deadline.
+ * A CLI process under test, run from the build: killed (SIGKILL, with its process group) when its time
+ * runs out or the test file ends, and its output kept so that a failure shows what it said. No test waits
+ * on one without a deadline.
  */
 export class CliProcess {
   readonly child: ChildProcess;
@@ -18,15 +20,12 @@ export class CliProcess {
     env: NodeJS.ProcessEnv,
     timeoutMs: number,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawnCli(args, { ...process.env, ...env });
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.child.stderr!.on('data', (d: Buffer) => (this.out += d.toString()));
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.child.kill('SIGKILL');
+      signalProcess(this.child, 'SIGKILL', true);
     }, timeoutMs);
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
@@ -61,8 +60,8 @@ export class CliProcess {
     signal: NodeJS.Signals = 'SIGTERM',
     ms = 15_000,
   ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const late = setTimeout(() => this.child.kill('SIGKILL'), ms);
+    signalProcess(this.child, signal);
+    const late = setTimeout(() => signalProcess(this.child, 'SIGKILL', true), ms);
     try {
       return await this.exited;
     } finally {

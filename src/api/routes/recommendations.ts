@@ -4,6 +4,13 @@ import { invalid } from '../../errors.js';
 import type { components } from '../schema.js';
 import type { Route } from '../route.js';
 import { definedOnly } from '../../defaults.js';
+import type { RecommendationResult } from '../../services/recommend.js';
+
+/**
+ * The JSON text of each cached answer, made once: the serving cache hands back the same result
+ * object for the same question until the evidence changes, so a read costs no presenting.
+ */
+const bodies = new WeakMap<RecommendationResult, string>();
 
 export const recommendationRoutes: Route[] = [
   {
@@ -30,7 +37,12 @@ export const recommendationRoutes: Route[] = [
           : {}),
         ...definedOnly({ topK: body.top_k }),
       });
-      res.json(presentRecommendations(result));
+      let text = bodies.get(result);
+      if (text === undefined) {
+        text = JSON.stringify(presentRecommendations(result));
+        bodies.set(result, text);
+      }
+      res.type('application/json').send(text);
     },
   },
 ];

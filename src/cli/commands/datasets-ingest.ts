@@ -19,6 +19,9 @@ import { printJson } from '../output.js';
 import { progressBar } from '../progress.js';
 import { formatProfile } from './profile-format.js';
 import { definedOnly } from '../../defaults.js';
+import { presentJob } from '../../presenters/jobs.js';
+import type { IngestJobParams } from '../../services/job-runners.js';
+import { detachOption, queueJob } from './jobs.js';
 
 function seed(value: string): number {
   const n = Number(value);
@@ -43,6 +46,7 @@ interface AddOptions {
   channels: 'auto' | '1' | '3';
   minClassSize?: number;
   splitSeed?: number;
+  detach?: boolean;
   json?: boolean;
 }
 
@@ -101,23 +105,26 @@ export function addDatasetCommand(): Command {
       'make a seeded stratified (group-aware where groups exist) split when the data gives none',
       seed,
     )
+    .addOption(detachOption())
     .option('--json', 'print JSON')
     .action(async (path: string, opts: AddOptions) => {
+      const request: IngestJobParams = {
+        // Absolute, because a worker reads it: on another machine it must be a path both see.
+        path: resolve(path),
+        displayName: path,
+        field: 'path',
+        metadata: metadataOf(opts),
+        options: optionsOf(opts),
+        limits: limitsForUpload(ingestionConfigFromEnv().maxUploadBytes),
+      };
+      if (opts.detach) {
+        const job = await withStore((store) => queueJob(store, { kind: 'ingest', params: { ...request } }));
+        if (opts.json) return printJson(presentJob(job));
+        return console.log(job.id);
+      }
       const bar = progressBar({ label: opts.name });
       const outcome = await withStore((store) =>
-        ingestIntoStore(
-          store,
-          {
-            path: resolve(path),
-            displayName: path,
-            field: 'path',
-            metadata: metadataOf(opts),
-            options: optionsOf(opts),
-            limits: limitsForUpload(ingestionConfigFromEnv().maxUploadBytes),
-          },
-          dataDir(),
-          (p) => bar.update(p),
-        ),
+        ingestIntoStore(store, request, dataDir(), (p) => bar.update(p)),
       ).finally(() => bar.finish());
       const shown = presentIngested(outcome);
       if (opts.json) return printJson(shown);

@@ -19,6 +19,7 @@ import {
   jobCounts,
   jobOrNotFound,
   listJobRecords,
+  followJob,
   runToEnd,
   submitJob,
   workerSettingsFromEnv,
@@ -88,7 +89,7 @@ export async function queueJob(store: Store, submission: Submission): Promise<Jo
 export const detachOption = () =>
   new Option(
     '--detach',
-    'queue the job and print its id instead of running it here (`transfer-atlas jobs show <id>` follows it)',
+    'queue the job for a server or worker and print its id instead of running it here (`transfer-atlas jobs wait <id>` follows it)',
   );
 export const backendOption = () =>
   new Option('--requires-backend <backend>', 'run only on a worker with this tensor backend (with --detach)').choices([
@@ -172,6 +173,20 @@ export function jobsCommand(): Command {
       const job = await withStore((store) => jobOrNotFound(store, id));
       if (o.json) return printJson(presentJob(job));
       console.log(describeJob(job));
+    });
+  jobs
+    .command('wait')
+    .description(
+      'follow a job (e.g. one queued with --detach) with a progress bar until it ends; exits 1 unless it succeeded',
+    )
+    .argument('<id>', 'job id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { json?: boolean }) => {
+      const bar = progressBar({ label: id.slice(0, 8) });
+      const job = await withStore((store) => followJob(store, id, (p) => bar.update(p))).finally(() => bar.finish());
+      if (o.json) printJson(presentJob(job));
+      else console.log(describeJob(job));
+      if (job.state !== 'succeeded') throw failedJobError(job);
     });
   jobs
     .command('cancel')

@@ -22,7 +22,8 @@ import type { JobBackend } from '../../jobs/index.js';
 import { startJobSystem } from '../../services/job-system.js';
 import { queueMissingEvaluation } from '../../services/jobs.js';
 import { createLogger } from '../../services/telemetry.js';
-import { shutdownGraceMs } from './jobs.js';
+import { detachOption, queueJob, shutdownGraceMs } from './jobs.js';
+import { presentJob } from '../../presenters/jobs.js';
 
 export const VERSION = (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
@@ -175,8 +176,18 @@ export function refitCommand(): Command {
       '--evaluate',
       'also run the leave-one-target-out evaluation and store it with the model for GET /v1/evaluation (minutes on the full registry)',
     )
+    .addOption(detachOption())
     .option('--json', 'print JSON')
-    .action(async (opts: { evaluate?: boolean; json?: boolean }) => {
+    .action(async (opts: { evaluate?: boolean; detach?: boolean; json?: boolean }) => {
+      if (opts.detach) {
+        if (opts.evaluate)
+          throw invalid('--evaluate runs here only; a queued refit fits the ranker without the evaluation', [
+            { field: 'evaluate', message: 'not with --detach' },
+          ]);
+        const job = await withStore((store) => queueJob(store, { kind: 'refit-ranker', params: {} }));
+        if (opts.json) return printJson(presentJob(job));
+        return console.log(job.id);
+      }
       const ranker = await withStore((store) => refitRanker(store, { evaluate: opts.evaluate === true }));
       if (opts.json)
         return printJson({ version: ranker.version, refitted: ranker.refitted, evaluated: ranker.evaluation !== null });
