@@ -219,11 +219,11 @@ test(
       body: { target: 'ui-breast' },
     });
     assert.equal(await page.inputValue('#target'), 'ui-breast');
-    assert.equal(await page.textContent('#ranking'), 'Sources for ui-breast');
+    assert.equal(await page.textContent('#ranking'), 'Backbones for ui-breast');
     const rows = await cellTexts(page, '#recommendation figure table');
     assert.deepEqual(
-      rows.map((r) => [r[1], r[4]]),
-      expected.items.map((i) => [i.source, i.predicted.mean.toFixed(2)]),
+      rows.map((r) => [r[1], r[3]]),
+      expected.items.map((i) => [i.backbone, i.predicted.mean.toFixed(2)]),
     );
     await assertHealthy(visit_, 1);
     await shot(page, 'recommend');
