@@ -129,6 +129,15 @@ async function assertHealthy({ page, problems }: Visit, minCharts: number): Prom
     () => document.body.innerText + [...document.querySelectorAll('svg')].map((s) => s.textContent).join(' '),
   );
   assert.doesNotMatch(text, /\bNaN\b|\bundefined\b/);
+  // Lazy images are brought into view first, so that a broken one shows as a zero natural width.
+  const broken = await page.$$eval('img', async (imgs) => {
+    for (const img of imgs) {
+      img.loading = 'eager';
+      await img.decode().catch(() => undefined);
+    }
+    return imgs.filter((img) => img.naturalWidth === 0).map((img) => img.src);
+  });
+  assert.deepEqual(broken, []);
   assert.deepEqual(problems, []);
 }
 
@@ -306,11 +315,28 @@ test(
     );
     assert.equal(matrix[0]![2], distance.value.toFixed(3));
 
-    // The model was refitted without its (minutes-long) evaluation: the page says how to get one and asks nothing more.
+    // Seeding may or may not store the ranker's (minutes-long) evaluation: the page shows the stored one with its
+    // intervals, or says how to compute it and asks nothing more.
     const ranker = await api<Schemas['RankerSummary']>('/v1/ranker');
-    assert.equal(ranker.evaluated, false);
-    await page.waitForSelector('#evaluation .no-evaluation');
-    assert.match((await page.textContent('#evaluation .no-evaluation')) ?? '', /transfer-atlas refit --evaluate/);
+    if (ranker.evaluated) {
+      const evaluation = await api<Schemas['Evaluation']>('/v1/evaluation');
+      const scope = evaluation.scopes.find((s) => s.scope === 'pooled') ?? evaluation.scopes[0]!;
+      const shownTau = (await cellTexts(page, '#evaluation table.evaluation')).map((r) => [r[0], r[1]]);
+      const tau = (m: (typeof scope.methods)[number]) => {
+        const v = m.metrics.weighted_tau;
+        return v.mean === null
+          ? '–'
+          : `${v.mean.toFixed(3)} [${v.lower?.toFixed(3) ?? '–'}, ${v.upper?.toFixed(3) ?? '–'}]`;
+      };
+      assert.deepEqual(
+        shownTau,
+        scope.methods.map((m) => [m.method, tau(m)]),
+      );
+      assert.ok(scope.methods.length > 1, 'the ranker is compared with at least one baseline');
+    } else {
+      await page.waitForSelector('#evaluation .no-evaluation');
+      assert.match((await page.textContent('#evaluation .no-evaluation')) ?? '', /transfer-atlas refit --evaluate/);
+    }
 
     await page.check('#proxy');
     await page.waitForFunction(() => document.querySelector('#correlations table')?.textContent?.includes('task2vec'));
@@ -345,6 +371,12 @@ test(
       (await cellTexts(page, 'table.registry')).map((r) => r[0]),
       [...natural.items].sort((x, y) => x.images - y.images).map((d) => d.id),
     );
+    await page.selectOption('#filter-origin', '');
+    await page.fill('#filter-text', 'ui-breast');
+    const preview = await page.$$eval('table.registry tbody tr', (rows) =>
+      rows.map((r) => [r.querySelector('td')?.textContent, r.querySelector('img.thumb-small')?.getAttribute('src')]),
+    );
+    assert.deepEqual(preview, [['ui-breast', '/v1/datasets/ui-breast/images/0?size=32']]);
     await assertHealthy(visit_, 0);
     await shot(page, 'datasets');
     await page.close();
@@ -359,7 +391,20 @@ test(
       (await detail.page.textContent('#dataset-detail .duplicates')) ?? '',
       new RegExp(`${profile.duplicates.groups} groups`),
     );
+    const sample = await api<Schemas['ThumbnailSample']>('/v1/datasets/ui-breast/thumbnails?per_class=6');
+    const shown = await detail.page.$$eval('#dataset-detail .thumbnails img', (imgs) =>
+      imgs.map((img) => new URL(img.getAttribute('src')!, location.href).pathname),
+    );
+    assert.deepEqual(
+      shown,
+      sample.items.map((i) => i.url),
+    );
+    assert.deepEqual(
+      await detail.page.$$eval('#dataset-detail .thumb-row', (rows) => rows.map((r) => r.getAttribute('data-class'))),
+      Object.keys(profile.class_counts).sort(),
+    );
     await assertHealthy(detail, 1);
+    await shot(detail.page, 'dataset-profile');
     await detail.page.close();
   },
 );
@@ -382,6 +427,10 @@ test(
     await page.fill('#architecture', 'resnet18');
     await page.fill('#folds', '0.91, 1.5, 0.93');
     await page.fill('#contributor', 'page-tester');
+    const sent: (string | null)[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().endsWith('/v1/results')) sent.push(r.headers()['authorization'] ?? null);
+    });
     await page.getByRole('button', { name: 'Submit result' }).click();
     await page.waitForSelector('#submit-form .status .error');
     assert.equal(await page.getAttribute('#folds', 'aria-invalid'), 'true');
@@ -389,6 +438,8 @@ test(
 
     await page.fill('#folds', '0.91, 0.92, 0.93');
     await page.fill('#doi', '10.1234/page-test');
+    // The server does not check tokens yet; the page must send a filled one as a bearer token either way.
+    await page.getByLabel('API token').fill('page-test-token');
     await page.getByRole('button', { name: 'Submit result' }).click();
     await page.waitForSelector('#submit-form .status:text-matches("^Stored as")');
     const id = ((await page.textContent('#submit-form .status')) ?? '').replace(/^Stored as |\.$/g, '');
@@ -397,6 +448,7 @@ test(
       [stored.source, stored.target, stored.architecture, stored.contributor, stored.folds.map((f) => f.value)],
       ['textures', 'chest', 'resnet18', 'page-tester', [0.91, 0.92, 0.93]],
     );
+    assert.deepEqual(sent, [null, 'Bearer page-test-token']);
     await page.waitForFunction(
       (n) => document.querySelectorAll('table.results tbody tr').length === n,
       listed.length + 1,
