@@ -129,6 +129,8 @@ async function assertHealthy({ page, problems }: Visit, minCharts: number): Prom
     () => document.body.innerText + [...document.querySelectorAll('svg')].map((s) => s.textContent).join(' '),
   );
   assert.doesNotMatch(text, /\bNaN\b|\bundefined\b/);
+  // Observable Plot draws a ⚠ in a chart whose data it had to second-guess.
+  assert.doesNotMatch(text, /⚠/);
   // Lazy images are brought into view first, so that a broken one shows as a zero natural width.
   const broken = await page.$$eval('img', async (imgs) => {
     for (const img of imgs) {
@@ -236,6 +238,8 @@ test(
     );
     await assertHealthy(visit_, 1);
     await shot(page, 'recommend');
+    // The whole page lists every backbone's details; the README shows the form and the chart at its top.
+    await page.screenshot({ path: join(SHOTS, 'recommend-top.png'), clip: { x: 0, y: 0, width: 1280, height: 1900 } });
     await page.close();
   },
 );

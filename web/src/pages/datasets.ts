@@ -60,7 +60,8 @@ function classChart(profile: Profile): HTMLElement {
     marginLeft: 12 + Math.max(...bars.map((b) => b.label.length), 4) * 7,
     height: 40 + 28 * Object.keys(profile.class_counts).length,
     x: { label: 'images →', grid: true },
-    y: { label: null },
+    // Class names are text even when they look like numbers ("0", "1"); the stated domain keeps their order.
+    y: { label: null, type: 'band', domain: Object.keys(profile.class_counts) },
     color: { legend: true, range: OKABE_ITO },
     marks: [
       Plot.barX(bars, {
