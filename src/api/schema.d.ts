@@ -255,6 +255,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/analysis/estimators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Do backbone transferability scores (LogME, LEEP, ...) track the fine-tuned result? Pearson and Spearman per score.
+         * @description Per study and target, the score and the study's metric are z-scores among the backbones of the largest
+         *     candidate set scored there (three or more, both varying); the points of all targets are pooled. p-values
+         *     and seeded bootstrap intervals as in `/v1/analysis/correlations`.
+         */
+        get: operations["getEstimatorCorrelations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/evaluation": {
         parameters: {
             query?: never;
@@ -1302,6 +1324,27 @@ export interface components {
                 reason: "self-pair" | "missing-distance";
             }[];
         };
+        EstimatorAnalysis: {
+            scale: components["schemas"]["Scale"];
+            signals: {
+                signal: string;
+                n: number;
+                /** @description (study */
+                groups: number;
+                pearson: components["schemas"]["Correlation"];
+                spearman: components["schemas"]["Correlation"];
+                used: {
+                    backbone: string;
+                    target: string;
+                    study: string;
+                    candidate_set: string;
+                    /** @description The score as stored. */
+                    value: number;
+                    signal_z: number;
+                    result_z: number;
+                }[];
+            }[];
+        };
         CorrelationAnalysis: {
             /** @description Measured (source */
             pairs: number;
@@ -2196,6 +2239,28 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    getEstimatorCorrelations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analysis. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimatorAnalysis"];
+                };
+            };
+            304: components["responses"]["NotModified"];
         };
     };
     getEvaluation: {

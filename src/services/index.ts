@@ -42,6 +42,7 @@ export {
   type WithTransferability,
 } from './transferability.js';
 export { correlationAnalysis, type AnalysisOptions } from './analysis.js';
+export { estimatorAnalysis } from './estimator-analysis.js';
 export { thumbnailImage, thumbnailSample, type ThumbnailSample } from './thumbnails.js';
 export {
   currentRanker,

@@ -1,5 +1,10 @@
-import { presentAnalysis, presentEvaluation } from '../../presenters/evidence.js';
-import { correlationAnalysis, storedEvaluation, transferabilityTable } from '../../services/index.js';
+import { presentAnalysis, presentEstimatorAnalysis, presentEvaluation } from '../../presenters/evidence.js';
+import {
+  correlationAnalysis,
+  estimatorAnalysis,
+  storedEvaluation,
+  transferabilityTable,
+} from '../../services/index.js';
 import { stringParam } from '../query.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
@@ -45,6 +50,13 @@ export const analysisRoutes: Route[] = [
         ...(architecture ? { architecture } : {}),
       });
       sendRead(req, res, presentAnalysis(analysis));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/analysis/estimators',
+    async handle(ctx, req, res) {
+      sendRead(req, res, presentEstimatorAnalysis(await estimatorAnalysis(ctx.store)));
     },
   },
   {
