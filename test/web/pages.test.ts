@@ -209,6 +209,11 @@ test(
     // The live region reports the jobs as the worker moves them on, before the end.
     await page.waitForSelector('#upload-form .status:text-matches("^(ingest|embed)")', { timeout: UPLOAD_TIMEOUT / 2 });
     await page.waitForSelector('#upload-form .status:text-matches("^Done in")', { timeout: UPLOAD_TIMEOUT - 30_000 });
+    assert.equal(
+      await page.isVisible('#upload-form .job-progress'),
+      false,
+      'the progress bar goes when the work is done',
+    );
     const dataset = await api<Schemas['Dataset']>('/v1/datasets/ui-breast');
     assert.deepEqual(
       [dataset.images, dataset.classes, dataset.modality, dataset.record_origin],
@@ -239,7 +244,11 @@ test(
     await assertHealthy(visit_, 1);
     await shot(page, 'recommend');
     // The whole page lists every backbone's details; the README shows the form and the chart at its top.
-    await page.screenshot({ path: join(SHOTS, 'recommend-top.png'), clip: { x: 0, y: 0, width: 1280, height: 1900 } });
+    await page.screenshot({
+      path: join(SHOTS, 'recommend-top.png'),
+      fullPage: true,
+      clip: { x: 0, y: 0, width: 1280, height: 1900 },
+    });
     await page.close();
   },
 );
@@ -294,6 +303,30 @@ test(
         ),
       );
     }
+    const estimators = await api<Schemas['EstimatorAnalysis']>('/v1/analysis/estimators');
+    assert.ok(estimators.signals.length > 0);
+    const shownEstimators = await cellTexts(page, '#estimators table.estimators');
+    const ci = (c: Schemas['Correlation']) => `[${c.interval.lower!.toFixed(3)}, ${c.interval.upper!.toFixed(3)}]`;
+    const p = (v: number | null) => (v === null ? '–' : v < 0.001 ? '< 0.001' : v.toFixed(3));
+    assert.deepEqual(
+      shownEstimators,
+      estimators.signals.map((e) => [
+        e.signal,
+        String(e.n),
+        String(e.groups),
+        e.pearson.coefficient!.toFixed(3),
+        p(e.pearson.p_value),
+        ci(e.pearson),
+        e.spearman.coefficient!.toFixed(3),
+        p(e.spearman.p_value),
+        ci(e.spearman),
+      ]),
+    );
+    for (const e of estimators.signals)
+      assert.equal(
+        (await cellTexts(page, `#estimators figure:has([data-estimator="${e.signal}"]) table`)).length,
+        e.used.length,
+      );
     const table = await api<Schemas['TransferabilityTable']>('/v1/transferability');
     const pairs = new Set(table.items.filter((r) => r.transferability).map((r) => `${r.source}→${r.target}`));
     assert.equal((await cellTexts(page, '#results-heatmap figure table')).length, pairs.size);
@@ -344,7 +377,7 @@ test(
 
     await page.check('#proxy');
     await page.waitForFunction(() => document.querySelector('#correlations table')?.textContent?.includes('task2vec'));
-    await assertHealthy(visit_, 2);
+    await assertHealthy(visit_, 2 + estimators.signals.length);
     await shot(page, 'evidence');
     await page.close();
   },
