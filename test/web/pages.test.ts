@@ -280,7 +280,7 @@ test(
 );
 
 test(
-  "Evidence: heatmap, correlations and distances show the API's numbers; the evaluation section says when there is none stored",
+  "Evidence: heatmap, distance and score correlations and distances show the API's numbers; the evaluation shows the stored one or says how to compute it",
   { timeout: TEST_TIMEOUT },
   async () => {
     const visit_ = await visit('evidence');
