@@ -72,6 +72,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/datasets/{id}/thumbnails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A seeded sample of an ingested dataset's stored images, a few per class, to preview.
+         * @description The same images on every call (seeded, stratified by class), ordered by class. Each item's `url` serves
+         *     the image as a small PNG. Datasets registered without images have none (`404`).
+         */
+        get: operations["listDatasetThumbnails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/datasets/{id}/images/{index}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One stored image of an ingested dataset as a small PNG (the normalised image, resized). */
+        get: operations["getDatasetImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/datasets/uploads": {
         parameters: {
             query?: never;
@@ -209,6 +247,28 @@ export interface paths {
          *     percentile bootstraps. Every measured pair not used is listed with the reason.
          */
         get: operations["getCorrelations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/analysis/estimators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Do backbone transferability scores (LogME, LEEP, ...) track the fine-tuned result? Pearson and Spearman per score.
+         * @description Per study and target, the score and the study's metric are z-scores among the backbones of the largest
+         *     candidate set scored there (three or more, both varying); the points of all targets are pooled. p-values
+         *     and seeded bootstrap intervals as in `/v1/analysis/correlations`.
+         */
+        get: operations["getEstimatorCorrelations"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1044,6 +1104,20 @@ export interface components {
             code: string;
             reason: string;
         };
+        ThumbnailSample: {
+            dataset: string;
+            /** @description Images the dataset holds. */
+            images: number;
+            items: {
+                index: number;
+                /** @description The image's class. */
+                label: string;
+                /** @enum {string|null} */
+                split: "train" | "val" | "test" | null;
+                /** @description Where the PNG is served: /v1/datasets/{id}/images/{index}. */
+                url: string;
+            }[];
+        };
         DatasetProfile: {
             image_count: number;
             class_count: number;
@@ -1248,6 +1322,27 @@ export interface components {
                 target: string;
                 /** @enum {string} */
                 reason: "self-pair" | "missing-distance";
+            }[];
+        };
+        EstimatorAnalysis: {
+            scale: components["schemas"]["Scale"];
+            signals: {
+                signal: string;
+                n: number;
+                /** @description (study */
+                groups: number;
+                pearson: components["schemas"]["Correlation"];
+                spearman: components["schemas"]["Correlation"];
+                used: {
+                    backbone: string;
+                    target: string;
+                    study: string;
+                    candidate_set: string;
+                    /** @description The score as stored. */
+                    value: number;
+                    signal_z: number;
+                    result_z: number;
+                }[];
             }[];
         };
         CorrelationAnalysis: {
@@ -1858,6 +1953,65 @@ export interface operations {
             404: components["responses"]["Problem"];
         };
     };
+    listDatasetThumbnails: {
+        parameters: {
+            query?: {
+                per_class?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sample. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailSample"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
+    getDatasetImage: {
+        parameters: {
+            query?: {
+                /** @description Width and height of the PNG in pixels. */
+                size?: number;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["DatasetId"];
+                /** @description The image's position in the stored dataset, from 0. */
+                index: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+        };
+    };
     uploadDataset: {
         parameters: {
             query?: never;
@@ -2102,6 +2256,28 @@ export interface operations {
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
+        };
+    };
+    getEstimatorCorrelations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The analysis. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EstimatorAnalysis"];
+                };
+            };
+            304: components["responses"]["NotModified"];
         };
     };
     getEvaluation: {

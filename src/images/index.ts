@@ -16,3 +16,4 @@ export { parseNpy, encodeNpy, encodeNpyFloat32, toFloat64, NpyFormatError } from
 export type { NpyArray, NpyData, NpyDtype } from './npy.js';
 export type { LabelledImages } from './labelled.js';
 export { sweepLeftovers, ownedPrefix, UPLOAD_PREFIX, INGEST_PREFIX, STAGING_PREFIX } from './leftovers.js';
+export { thumbnailPng, THUMBNAIL_SIZES } from './thumbnail.js';

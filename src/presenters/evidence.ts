@@ -5,6 +5,7 @@ import {
   type BootstrapInterval,
   type CorrelationAnalysis,
   type CorrelationTest,
+  type EstimatorCorrelation,
   type MeasuredOn,
   type Metric,
   type RankerEvaluation,
@@ -102,6 +103,28 @@ export function presentAnalysis(
         ...definedOnly({ proxied_via: u.proxiedVia ? { ...u.proxiedVia } : undefined }),
       })),
       left_out: s.leftOut.map((l) => ({ ...l })),
+    })),
+  };
+}
+
+export function presentEstimatorAnalysis(signals: readonly EstimatorCorrelation[]): Schemas['EstimatorAnalysis'] {
+  return {
+    scale: 'z-within-group',
+    signals: signals.map((s) => ({
+      signal: s.signal,
+      n: s.n,
+      groups: s.groups,
+      pearson: correlation(s.pearson),
+      spearman: correlation(s.spearman),
+      used: s.used.map((p) => ({
+        backbone: p.backbone,
+        target: p.target,
+        study: p.study,
+        candidate_set: p.candidateSet,
+        value: p.value,
+        signal_z: p.signalZ,
+        result_z: p.resultZ,
+      })),
     })),
   };
 }

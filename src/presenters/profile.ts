@@ -1,7 +1,7 @@
 /** Ingestion results in the API's snake_case shapes (openapi.yaml's DatasetProfile and IngestedDataset). */
 import type { components } from '../api/schema.js';
 import type { DatasetProfile } from '../images/index.js';
-import type { IngestOutcome } from '../services/index.js';
+import type { IngestOutcome, ThumbnailSample } from '../services/index.js';
 
 type Schemas = components['schemas'];
 
@@ -48,5 +48,19 @@ export function presentIngested(outcome: IngestOutcome): Schemas['IngestedDatase
       stored_bytes: i.storedBytes,
       seconds: i.seconds,
     },
+  };
+}
+
+/** Each sampled image with where its PNG is served. */
+export function presentThumbnails(sample: ThumbnailSample): Schemas['ThumbnailSample'] {
+  return {
+    dataset: sample.dataset,
+    images: sample.images,
+    items: sample.items.map((i) => ({
+      index: i.index,
+      label: i.label,
+      split: i.split,
+      url: `/v1/datasets/${sample.dataset}/images/${i.index}`,
+    })),
   };
 }

@@ -7,6 +7,7 @@ export type { BootstrapInterval, BootstrapOptions } from './bootstrap.js';
 export { distanceSignals, indexDistances, resolveDistance } from './distances.js';
 export type { DistanceIndex, DistanceProxy, PairDistance, ResolvedDistance } from './distances.js';
 export { analyseCorrelations, analyseSignal } from './correlation-analysis.js';
+export { analyseEstimators, type EstimatorCorrelation, type EstimatorPoint } from './estimator-correlation.js';
 export type {
   CorrelationAnalysis,
   CorrelationAnalysisInput,

@@ -35,6 +35,8 @@ export { CONTRIBUTOR_ID, withdrawResult } from './contribute.js';
 export type { Reply } from './idempotency.js';
 export { transferabilityTable, withTransferability, type WithTransferability } from './transferability.js';
 export { correlationAnalysis, type AnalysisOptions } from './analysis.js';
+export { estimatorAnalysis } from './estimator-analysis.js';
+export { thumbnailImage, thumbnailSample, type ThumbnailSample } from './thumbnails.js';
 export {
   currentRanker,
   evaluateEvidence,

@@ -1,5 +1,15 @@
-import { presentAnalysis, presentEvaluation, presentTransferabilityRow } from '../../presenters/evidence.js';
-import { correlationAnalysis, storedEvaluation, transferabilityTable } from '../../services/index.js';
+import {
+  presentAnalysis,
+  presentEstimatorAnalysis,
+  presentEvaluation,
+  presentTransferabilityRow,
+} from '../../presenters/evidence.js';
+import {
+  correlationAnalysis,
+  estimatorAnalysis,
+  storedEvaluation,
+  transferabilityTable,
+} from '../../services/index.js';
 import { stringParam } from '../query.js';
 import { sendRead } from '../conditional.js';
 import type { Route } from '../route.js';
@@ -35,6 +45,13 @@ export const analysisRoutes: Route[] = [
         ...definedOnly({ architecture: architecture || undefined }),
       });
       sendRead(req, res, presentAnalysis(analysis));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/analysis/estimators',
+    async handle(ctx, req, res) {
+      sendRead(req, res, presentEstimatorAnalysis(await estimatorAnalysis(ctx.store)));
     },
   },
   {

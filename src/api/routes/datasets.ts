@@ -1,8 +1,10 @@
-import { datasetById, listDatasets, registerDataset } from '../../services/index.js';
+import { datasetById, listDatasets, registerDataset, thumbnailImage, thumbnailSample } from '../../services/index.js';
+import { presentThumbnails } from '../../presenters/profile.js';
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
-import { sendRead } from '../conditional.js';
+import { sendBytes, sendRead } from '../conditional.js';
 import { definedOnly } from '../../defaults.js';
+import { ingestionSettings } from '../uploads.js';
 
 export const datasetRoutes: Route[] = [
   {
@@ -35,6 +37,31 @@ export const datasetRoutes: Route[] = [
     async handle(ctx, req, res) {
       const dataset = await registerDataset(ctx.store, req.body);
       res.status(201).location(`/v1/datasets/${dataset.id}`).json(dataset);
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{id}/thumbnails',
+    async handle(ctx, req, res) {
+      const id = String(req.params.id);
+      const perClass = Number((req.query as Record<string, unknown>).per_class ?? 4);
+      const sample = await thumbnailSample(ctx.store, id, perClass, ingestionSettings(ctx).dataDir);
+      sendRead(req, res, presentThumbnails(sample));
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{id}/images/{index}',
+    async handle(ctx, req, res) {
+      const size = (req.query as Record<string, unknown>).size;
+      const png = await thumbnailImage(
+        ctx.store,
+        String(req.params.id),
+        Number(req.params.index),
+        size === undefined ? undefined : Number(size),
+        ingestionSettings(ctx).dataDir,
+      );
+      sendBytes(req, res, 'image/png', png);
     },
   },
 ];

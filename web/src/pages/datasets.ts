@@ -30,6 +30,21 @@ function registryTable(rows: readonly Row[], sort: SortState): HTMLTableElement 
       { label: 'licence', value: (r) => r.dataset.licence },
       { label: 'embeddings under', value: (r) => r.probes.join(', ') || null },
       { label: 'record', value: (r) => r.dataset.record_origin },
+      {
+        label: 'preview',
+        value: (r) => (r.dataset.record_origin === 'ingested' ? 1 : 0),
+        // Only ingested datasets have images on the service; the first image of the preview sample stands for them.
+        render: (r) =>
+          r.dataset.record_origin === 'ingested'
+            ? h('img', {
+                class: 'thumb-small',
+                src: `/v1/datasets/${encodeURIComponent(r.dataset.id)}/images/0?size=32`,
+                alt: `an image of ${r.dataset.id}`,
+                width: 32,
+                height: 32,
+              })
+            : '–',
+      },
     ],
     rows,
     { sortable: true, className: 'registry', sort },
@@ -45,7 +60,8 @@ function classChart(profile: Profile): HTMLElement {
     marginLeft: 12 + Math.max(...bars.map((b) => b.label.length), 4) * 7,
     height: 40 + 28 * Object.keys(profile.class_counts).length,
     x: { label: 'images →', grid: true },
-    y: { label: null },
+    // Class names are text even when they look like numbers ("0", "1"); the stated domain keeps their order.
+    y: { label: null, type: 'band', domain: Object.keys(profile.class_counts) },
     color: { legend: true, range: OKABE_ITO },
     marks: [
       Plot.barX(bars, {
@@ -114,6 +130,45 @@ function profileView(profile: Profile): HTMLElement {
   );
 }
 
+/** A few stored images of each class, as the API samples them. */
+async function gallery(dataset: Dataset): Promise<HTMLElement> {
+  const sample = await getJson<Schemas['ThumbnailSample']>(
+    `/v1/datasets/${encodeURIComponent(dataset.id)}/thumbnails`,
+    { per_class: 6 },
+  );
+  const byClass = new Map<string, Schemas['ThumbnailSample']['items']>();
+  for (const item of sample.items) byClass.set(item.label, [...(byClass.get(item.label) ?? []), item]);
+  return h(
+    'div',
+    { class: 'thumbnails' },
+    h('h3', {}, `Sample images (${sample.items.length} of ${sample.images})`),
+    ...[...byClass].map(([label, items]) =>
+      h(
+        'figure',
+        { class: 'thumb-row', 'data-class': label },
+        h('figcaption', {}, `${label}`),
+        h(
+          'ul',
+          {},
+          ...items.map((item) =>
+            h(
+              'li',
+              {},
+              h('img', {
+                src: `${item.url}?size=96`,
+                alt: `${label}, image ${item.index}${item.split ? ` (${item.split} split)` : ''}`,
+                width: 96,
+                height: 96,
+                loading: 'lazy',
+              }),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
 async function detail(dataset: Dataset): Promise<HTMLElement> {
   const out = h(
     'section',
@@ -132,6 +187,7 @@ async function detail(dataset: Dataset): Promise<HTMLElement> {
     out.append(
       h('h3', {}, 'Profile of the stored images'),
       profileView(await getJson<Profile>(`/v1/datasets/${dataset.id}/profile`)),
+      await gallery(dataset),
     );
   } catch (err) {
     // Registry datasets are described, not held: only ingested ones have images and a profile.
@@ -200,7 +256,6 @@ export async function datasetsPage(section: HTMLElement, params: URLSearchParams
       h('label', { for: 'filter-modality' }, 'Modality', modality),
     ),
     view,
-    h('p', { class: 'note' }, 'Sample thumbnails need an endpoint that serves stored images; the API has none yet.'),
   );
   const chosen = datasets.find((d) => d.id === params.get('id'));
   if (chosen) {

@@ -196,6 +196,94 @@ async function correlationSection(out: HTMLElement, proxy: boolean): Promise<voi
   replace(out, summary, h('div', { class: 'grid' }, ...analysis.signals.map(signalFigure)));
 }
 
+type Estimators = Schemas['EstimatorAnalysis'];
+type Estimator = Estimators['signals'][number];
+type Point = Estimator['used'][number];
+
+function estimatorScatter(e: Estimator): Element {
+  return Plot.plot({
+    ariaLabel: `Result against ${e.signal} score for each backbone and target, both as z within the target, with the least-squares line`,
+    height: 260,
+    grid: true,
+    x: { label: `${e.signal} score, z within target →` },
+    y: { label: '↑ result, z within target' },
+    marks: [
+      Plot.linearRegressionY(e.used, {
+        x: 'signal_z',
+        y: 'result_z',
+        stroke: OKABE_ITO[1],
+        fill: OKABE_ITO[1],
+        ci: 0.95,
+      }),
+      Plot.dot(e.used, {
+        x: 'signal_z',
+        y: 'result_z',
+        stroke: OKABE_ITO[0],
+        r: 2.5,
+        title: (p: Point) => `${p.backbone} on ${p.target}`,
+      }),
+    ],
+  });
+}
+
+function estimatorFigure(e: Estimator): HTMLElement {
+  const caption = h(
+    'span',
+    { 'data-estimator': e.signal },
+    h('strong', {}, e.signal),
+    ` (n = ${e.n} over ${e.groups} targets): `,
+    h('span', { class: 'pearson' }, statistic('Pearson', 'r', e.pearson)),
+    '; ',
+    h('span', { class: 'spearman' }, statistic('Spearman', 'ρ', e.spearman)),
+    '.',
+  );
+  const points = dataTable(
+    `Backbones and targets used for ${e.signal}`,
+    [
+      { label: 'backbone', value: (p: Point) => p.backbone },
+      { label: 'target', value: (p) => p.target },
+      { label: 'score', value: (p) => fixed(p.value, 4), numeric: true },
+      { label: 'score z', value: (p) => fixed(p.signal_z), numeric: true },
+      { label: 'result z', value: (p) => fixed(p.result_z), numeric: true },
+    ],
+    e.used,
+  );
+  return e.used.length >= 2 ? chartFigure(caption, estimatorScatter(e), points) : h('p', {}, caption);
+}
+
+async function estimatorSection(out: HTMLElement): Promise<void> {
+  const analysis = await getJson<Estimators>('/v1/analysis/estimators');
+  if (analysis.signals.length === 0) {
+    replace(out, h('p', { class: 'note' }, 'No backbone scores are stored.'));
+    return;
+  }
+  const summary = dataTable(
+    'Each score against the fine-tuned result, both z-scored among the backbones of one target',
+    [
+      { label: 'score', value: (e: Estimator) => e.signal },
+      { label: 'n', value: (e) => e.n, numeric: true },
+      { label: 'targets', value: (e) => e.groups, numeric: true },
+      { label: 'Pearson r', value: (e) => fixed(e.pearson.coefficient, 3), numeric: true },
+      { label: 'p', value: (e) => pValue(e.pearson.p_value), numeric: true },
+      {
+        label: '95 % CI',
+        value: (e) => interval(e.pearson.interval.lower, e.pearson.interval.upper, 3),
+        numeric: true,
+      },
+      { label: 'Spearman ρ', value: (e) => fixed(e.spearman.coefficient, 3), numeric: true },
+      { label: 'p', value: (e) => pValue(e.spearman.p_value), numeric: true },
+      {
+        label: '95 % CI',
+        value: (e) => interval(e.spearman.interval.lower, e.spearman.interval.upper, 3),
+        numeric: true,
+      },
+    ],
+    analysis.signals,
+    { className: 'estimators', sortable: true },
+  );
+  replace(out, summary, h('div', { class: 'grid' }, ...analysis.signals.map(estimatorFigure)));
+}
+
 async function distanceSection(out: HTMLElement, datasets: readonly Schemas['Dataset'][]): Promise<void> {
   const probes = (await getJson<Schemas['ProbeList']>('/v1/probes')).items;
   const embedded = new Map<string, string[]>(probes.map((p) => [p.id, []]));
@@ -395,6 +483,7 @@ export async function evidencePage(section: HTMLElement): Promise<void> {
     { 'aria-labelledby': 'distances-title', id: 'distances' },
     h('h2', { id: 'distances-title' }, 'Distances between datasets'),
   );
+  const estimators = h('div', { id: 'estimators' });
   const evaluation = h('div', { id: 'evaluation' });
   proxy.addEventListener('change', () => void settle(correlations, correlationSection(correlations, proxy.checked)));
   section.append(
@@ -418,6 +507,17 @@ export async function evidencePage(section: HTMLElement): Promise<void> {
       ),
       correlations,
     ),
+    h(
+      'section',
+      { 'aria-labelledby': 'estimators-title' },
+      h('h2', { id: 'estimators-title' }, 'Do transferability scores predict the result?'),
+      h(
+        'p',
+        { class: 'note' },
+        "Each backbone's published score (LogME, LEEP, …) on a target against its fine-tuned result there; both are z-scores among the backbones one study ranked on that target, so targets of different difficulty pool. Points of all targets, the least-squares line and its 95 % band.",
+      ),
+      estimators,
+    ),
     distances,
     h(
       'section',
@@ -435,6 +535,7 @@ export async function evidencePage(section: HTMLElement): Promise<void> {
   await Promise.all([
     settle(results, resultsSection(results)),
     settle(correlations, correlationSection(correlations, false)),
+    settle(estimators, estimatorSection(estimators)),
     settle(distances, distanceSection(distances, datasets)),
     settle(evaluation, evaluationSection(evaluation)),
   ]);

@@ -74,6 +74,14 @@ function submitForm(datasets: readonly Schemas['Dataset'][], onStored: () => Pro
     }),
     doi: h('input', { id: 'doi', name: 'doi' }),
     url: h('input', { id: 'url', name: 'url', type: 'url' }),
+    token: h('input', {
+      id: 'token',
+      name: 'token',
+      type: 'password',
+      autocomplete: 'off',
+      spellcheck: false,
+      'aria-describedby': 'token-help',
+    }),
   };
   fields.target.required = true;
   const label = (text: string, control: HTMLElement) => h('label', { for: control.id }, text, control);
@@ -101,6 +109,12 @@ function submitForm(datasets: readonly Schemas['Dataset'][], onStored: () => Pro
       label('DOI (optional)', fields.doi),
       label('URL (optional)', fields.url),
     ),
+    label('API token', fields.token),
+    h(
+      'p',
+      { id: 'token-help', class: 'note' },
+      'Sent as an Authorization: Bearer header when filled; kept only in this form. Servers that require tokens refuse a submission without one.',
+    ),
     h('button', { type: 'submit' }, 'Submit result'),
     status,
   );
@@ -125,7 +139,11 @@ function submitForm(datasets: readonly Schemas['Dataset'][], onStored: () => Pro
       },
     };
     status.textContent = 'Submitting…';
-    postJson<Result>('/v1/results', body, { 'idempotency-key': crypto.randomUUID() })
+    const token = fields.token.value.trim();
+    postJson<Result>('/v1/results', body, {
+      'idempotency-key': crypto.randomUUID(),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    })
       .then(async (stored) => {
         status.textContent = `Stored as ${stored.id}.`;
         await onStored();
@@ -138,6 +156,8 @@ function submitForm(datasets: readonly Schemas['Dataset'][], onStored: () => Pro
           const name = head === 'provenance' ? next : head === 'protocol' ? 'folds' : head;
           if (name && name in fields) fields[name as keyof typeof fields].setAttribute('aria-invalid', 'true');
         }
+        if (err instanceof ApiError && (err.problem.status === 401 || err.problem.status === 403))
+          fields.token.setAttribute('aria-invalid', 'true');
         replace(status, h('span', { class: 'error', role: 'alert' }, describeError(err)));
       });
   });
