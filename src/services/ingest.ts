@@ -14,6 +14,7 @@ import {
   type DatasetProfile,
   type IngestionInput,
   type IngestionLimits,
+  type OptionStyle,
   type IngestionResult,
   type ProgressCallback,
 } from '../images/index.js';
@@ -50,6 +51,8 @@ export interface IngestRequest {
   readonly options?: IngestOptions;
   /** Expansion and entry limits; `limitsForUpload` ties them to the deployment's upload limit. */
   readonly limits?: Partial<IngestionLimits>;
+  /** `flag` when the user typed a command, so that a refusal names the fix as `--channels 1`. */
+  readonly optionStyle?: OptionStyle;
 }
 
 export interface IngestOutcome {
@@ -153,6 +156,7 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
     ...(o.minClassSize !== undefined ? { minClassSize: o.minClassSize } : {}),
     ...(o.splitSeed !== undefined ? { split: { seed: o.splitSeed } } : {}),
     ...(request.limits !== undefined ? { limits: request.limits } : {}),
+    ...(request.optionStyle !== undefined ? { optionStyle: request.optionStyle } : {}),
   };
 }
 
