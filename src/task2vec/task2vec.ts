@@ -15,7 +15,8 @@ import { batchesPerEpoch, fitClassifier, initClassifier, type Classifier } from 
 import type { Task2VecEmbedding } from './embedding.js';
 import { timedInputs, units, type Task2VecEngine } from './engine.js';
 import { OrderedMean, embeddingLength, planMontecarlo, type InputBatch, type MontecarloPlan } from './fisher.js';
-import { checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
+import { checkImageShape, checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
+import { streamOf, type StreamedImages } from '../images/index.js';
 import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from './options.js';
 import { poolEngine, type ProbeSource } from './pool.js';
 import { classBalancedSampler, createRng, deriveSeed, uniformSampler, type IndexSampler } from './random.js';
@@ -120,10 +121,21 @@ interface Prepared {
   readonly sampler: IndexSampler;
 }
 
-function prepare(images: LabelledImages, optionsInput: Task2VecOptionsInput): Prepared {
+/** Held pixels are checked against the sizes; streamed ones are read as the sizes say. */
+function checkImages(images: LabelledImages | StreamedImages): void {
+  if ('pixels' in images) checkLabelledImages(images);
+  else checkImageShape(images);
+}
+
+/** Workers receive each batch's pixels, read when it is sent, from a stream or from held pixels. */
+function asStream(images: LabelledImages | StreamedImages): StreamedImages {
+  return 'pixels' in images ? streamOf(images) : images;
+}
+
+function prepare(images: LabelledImages | StreamedImages, optionsInput: Task2VecOptionsInput): Prepared {
   const started = performance.now();
   const options = resolveOptions(optionsInput);
-  checkLabelledImages(images);
+  checkImages(images);
   const classes = indexClasses(images);
   const sampler = options.balanced
     ? classBalancedSampler(classes.labels, classes.classCount)
@@ -177,7 +189,7 @@ interface Timings {
 
 function assemble(
   prepared: Prepared,
-  images: LabelledImages,
+  images: Pick<LabelledImages, 'id' | 'count'>,
   identity: ProbeIdentity,
   fisher: Float64Array,
   t: Timings,
@@ -250,7 +262,7 @@ export type FeaturesCallback = (features: Float32Array, featureSize: number) => 
 
 async function runOnEngine(
   engine: Task2VecEngine,
-  images: LabelledImages,
+  images: Pick<LabelledImages, 'id' | 'count'>,
   prepared: Prepared,
   onProgress: ProgressCallback | undefined,
   onFeatures: FeaturesCallback | undefined,
@@ -318,7 +330,7 @@ function currentBackendChoice(): BackendChoice {
  */
 export async function embedParallel(
   source: ProbeSource,
-  images: LabelledImages,
+  images: LabelledImages | StreamedImages,
   optionsInput: Task2VecOptionsInput = {},
   run: ParallelRun = {},
 ): Promise<Task2VecEmbedding> {
@@ -326,7 +338,7 @@ export async function embedParallel(
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   const prepared = prepare(images, optionsInput);
-  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  const engine = await poolEngine(source, asStream(images), workers, currentBackendChoice());
   try {
     return await runOnEngine(engine, images, prepared, run.onProgress, run.onFeatures);
   } finally {
@@ -340,15 +352,15 @@ export async function embedParallel(
  */
 export async function probeFeatures(
   source: ProbeSource,
-  images: LabelledImages,
+  images: LabelledImages | StreamedImages,
   batchSize: number,
   run: Omit<ParallelRun, 'onFeatures'> = {},
 ): Promise<{ features: Float32Array; featureSize: number; identity: ProbeIdentity }> {
   const workers = run.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
-  checkLabelledImages(images);
-  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  checkImages(images);
+  const engine = await poolEngine(source, asStream(images), workers, currentBackendChoice());
   try {
     const features = new Float32Array(images.count * engine.featureSize);
     const batches = featureBatches(images.count, batchSize);
