@@ -1016,7 +1016,7 @@ export interface components {
              */
             size: number;
             /**
-             * @description auto keeps grey or colour and refuses a mix; 1 or 3 converts every image.
+             * @description auto keeps grey or colour, converts a minority of at most 10 % to the majority (with a warning) and refuses a more even mix; 1 or 3 converts every image.
              * @default auto
              * @enum {string}
              */
@@ -1069,7 +1069,7 @@ export interface components {
              */
             size: number;
             /**
-             * @description auto keeps grey or colour and refuses a mix; 1 or 3 converts every image.
+             * @description auto keeps grey or colour, converts a minority of at most 10 % to the majority (with a warning) and refuses a more even mix; 1 or 3 converts every image.
              * @default auto
              * @enum {string}
              */
@@ -1172,6 +1172,11 @@ export interface components {
                 channels: 1 | 3;
                 /** @enum {string} */
                 fit: "cover" | "contain" | "fill";
+                /**
+                 * @description How the channel count was chosen: every image had it, at least 90 % did and the rest were converted (see the CONVERTED_CHANNELS warning), or the channels option asked for it. Absent in profiles stored before it was recorded.
+                 * @enum {string}
+                 */
+                channels_choice?: "images" | "majority" | "option";
             };
             skipped: components["schemas"]["ImageIssue"][];
             warnings: {
@@ -1564,6 +1569,7 @@ export interface components {
         };
         Recommendations: {
             target: string;
+            target_traits: components["schemas"]["TargetTraits"];
             scale: components["schemas"]["Scale"];
             probe: string | null;
             /** @description Whether the target has a Task2Vec embedding under the probe. */
@@ -1572,6 +1578,47 @@ export interface components {
             without_embedding: string[];
             model: components["schemas"]["RankerSummary"];
             items: components["schemas"]["RecommendedBackbone"][];
+        };
+        /** @description What the ranking knows about the target, and what it goes without. */
+        TargetTraits: {
+            /**
+             * @description From the stored images.
+             * @enum {string}
+             */
+            colour: "grey" | "colour";
+            /** @description From the data. */
+            classes: number;
+            /** @description From the data. */
+            images: number;
+            /** @description From the data: WxH, or 'variable'. */
+            image_size: string;
+            origin: components["schemas"]["Origin"];
+            /** @description As given when the data was added; null when nobody gave one. */
+            modality: string | null;
+            expert_features: {
+                /**
+                 * @description derived: only what the images settle (colour, class band), filled in automatically.
+                 * @enum {string}
+                 */
+                source: "observers" | "registry" | "derived";
+                features: components["schemas"]["PartialExpertFeatures"];
+                missing: ("origin" | "colour" | "content" | "kind" | "diversity" | "classes")[];
+            };
+            /** @description One sentence per signal or term the ranking goes without, and what would bring it in. */
+            left_out: string[];
+        };
+        PartialExpertFeatures: {
+            /** @enum {string} */
+            origin?: "natural" | "medical";
+            /** @enum {string} */
+            colour?: "grey" | "colour";
+            /** @enum {string} */
+            content?: "objects" | "textures";
+            kind?: string;
+            /** @enum {string} */
+            diversity?: "low" | "medium" | "high";
+            /** @enum {string} */
+            classes?: "2" | "3-10" | "11-100" | "over-100";
         };
         ProbeRecord: {
             /** @description Hash of topology */

@@ -11,3 +11,4 @@ export {
   type ExpertDistance,
   type ExpertDistanceSource,
 } from './distance.js';
+export { classBandOf, expertFeaturesFromData } from './derived.js';

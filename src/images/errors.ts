@@ -74,7 +74,7 @@ const APP_CODE: Record<IngestionErrorCode, ErrorCode | null> = {
 };
 
 /** How many offending files a message names before summarising; `details` always holds them all. */
-const MESSAGE_LIST_LIMIT = 20;
+const MESSAGE_LIST_LIMIT = 3;
 
 export class IngestionError extends Error {
   override readonly name = 'IngestionError';
@@ -117,11 +117,11 @@ export function listForMessage(items: readonly string[]): string {
   return rest > 0 ? `${shown} and ${rest} more` : shown;
 }
 
-export function badImagesError(issues: readonly ImageIssue[]): IngestionError {
+export function badImagesError(issues: readonly ImageIssue[], skipBad = 'skip-bad'): IngestionError {
   const lines = issues.map((i) => `${i.file} (${i.reason})`);
   return new IngestionError(
     'BAD_IMAGES',
-    `${issues.length} image(s) could not be used: ${listForMessage(lines)}. Fix or remove them, or ingest with skip-bad to leave them out.`,
+    `${issues.length} image(s) could not be used: ${listForMessage(lines)}. Fix or remove them, or ingest with ${skipBad} to leave them out.`,
     { details: issues, ...(issues.length === 1 ? { file: issues[0]!.file } : {}) },
   );
 }

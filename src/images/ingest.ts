@@ -24,6 +24,7 @@ import {
   DEFAULT_THRESHOLDS,
   type DatasetProfile,
   type ProfileThresholds,
+  type ChannelsChoice,
   type ProfileWarning,
 } from './profile.js';
 import { ProgressMeter, type ProgressCallback } from './progress.js';
@@ -90,6 +91,18 @@ export interface IngestionInput {
   readonly thresholds?: Partial<ProfileThresholds>;
   /** Images decoded at once. Default: twice the available cores. */
   readonly concurrency?: number;
+  /**
+   * How the fix a message names is spelled: command-line flags (`--channels`, `--skip-bad`) or
+   * request fields (`channels`, `skip_bad`, the default).
+   */
+  readonly optionStyle?: OptionStyle;
+}
+
+export type OptionStyle = 'flag' | 'field';
+type OptionName = (option: 'channels' | 'skip-bad') => string;
+
+function optionNamer(style: OptionStyle): OptionName {
+  return style === 'flag' ? (o) => `--${o}` : (o) => o.replace(/-/g, '_');
 }
 
 export interface IngestionTarget {
@@ -320,32 +333,62 @@ async function probeAll(
   return out;
 }
 
+/** Share of images with one channel count above which the rest are converted to it rather than refused. */
+export const MAJORITY_CHANNELS_SHARE = 0.9;
+
+interface ChannelsChosen {
+  readonly channels: 1 | 3;
+  readonly choice: ChannelsChoice;
+  /** Set when a minority was converted to the majority's channel count. */
+  readonly warning?: ProfileWarning;
+}
+
+/**
+ * With `auto`, a dataset whose images overwhelmingly share one channel count (a grey X-ray folder
+ * with a few RGB figures) is stored with that count and the rest converted, with a warning; a real
+ * mix is refused, naming the fix.
+ */
 function chooseChannels(
   items: readonly ListedItem[],
   probed: readonly Probed[],
   wanted: IngestionInput['channels'],
-): 1 | 3 {
-  if (wanted === 1 || wanted === 3) return wanted;
+  optionName: OptionName,
+): ChannelsChosen {
+  if (wanted === 1 || wanted === 3) return { channels: wanted, choice: 'option' };
   const byChannels: Record<1 | 3, string[]> = { 1: [], 3: [] };
   probed.forEach((p, i) => {
     if (p.ok) byChannels[p.info.channels].push(items[i]!.ref);
   });
-  if (byChannels[1].length > 0 && byChannels[3].length > 0) {
-    const [fewer, count] = byChannels[1].length <= byChannels[3].length ? [byChannels[1], 1] : [byChannels[3], 3];
-    throw new IngestionError(
-      'MIXED_CHANNELS',
-      `${byChannels[1].length} greyscale and ${byChannels[3].length} colour images; the ${fewer.length} with ${count} channel(s): ${listForMessage(fewer)}. Choose channels 1 or 3 to convert them all.`,
-      {
-        file: fewer[0]!,
-        details: fewer.map((f) => ({
-          file: f,
-          code: 'CHANNEL_MISMATCH' as const,
-          reason: `${count} channel(s) in a dataset of ${count === 1 ? 3 : 1}`,
-        })),
+  if (byChannels[1].length === 0 || byChannels[3].length === 0)
+    return { channels: byChannels[1].length > 0 ? 1 : 3, choice: 'images' };
+  const count: 1 | 3 = byChannels[1].length <= byChannels[3].length ? 1 : 3;
+  const fewer = byChannels[count];
+  const majority = count === 1 ? 3 : 1;
+  const total = byChannels[1].length + byChannels[3].length;
+  const word = (n: 1 | 3) => (n === 1 ? 'greyscale' : 'colour');
+  const sorted = [...fewer].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if ((total - fewer.length) / total >= MAJORITY_CHANNELS_SHARE) {
+    return {
+      channels: majority,
+      choice: 'majority',
+      warning: {
+        code: 'CONVERTED_CHANNELS',
+        message: `${fewer.length} of ${total} images were ${word(count)} and were converted to ${word(majority)} like the rest: ${listForMessage(sorted)}; give ${optionName('channels')} ${count} to keep ${word(count)} instead`,
       },
-    );
+    };
   }
-  return byChannels[1].length > 0 ? 1 : 3;
+  throw new IngestionError(
+    'MIXED_CHANNELS',
+    `${byChannels[1].length} greyscale and ${byChannels[3].length} colour images, too even a mix to pick one (the ${fewer.length} ${word(count)}: ${listForMessage(sorted)}); give ${optionName('channels')} 1 (greyscale) or ${optionName('channels')} 3 (colour) to convert them all`,
+    {
+      file: sorted[0]!,
+      details: sorted.map((f) => ({
+        file: f,
+        code: 'CHANNEL_MISMATCH' as const,
+        reason: `${count} channel(s) in a dataset of ${majority}`,
+      })),
+    },
+  );
 }
 
 function assignSplits(
@@ -386,6 +429,7 @@ export async function ingestDataset(
 ): Promise<IngestionResult> {
   const { size, minClassSize, concurrency, limits } = validate(input);
   const fit = input.fit ?? 'cover';
+  const optionName = optionNamer(input.optionStyle ?? 'field');
   const thresholds = withDefaults(DEFAULT_THRESHOLDS, input.thresholds ?? {});
   const stagingEntries = await readdir(target.stagingDir).catch(() => undefined);
   if (!stagingEntries) throw optionsError(`staging folder ${target.stagingDir} does not exist`);
@@ -403,7 +447,11 @@ export async function ingestDataset(
 
     const probed = await probeAll(items, listing.format === 'dicom', limits.maxPixels, concurrency, onProgress);
     const issues: ImageIssue[] = probed.flatMap((p) => (p.ok ? [] : [p.issue]));
-    const channels = chooseChannels(items, probed, input.channels ?? 'auto');
+    const {
+      channels,
+      choice: channelsChoice,
+      warning: channelsWarning,
+    } = chooseChannels(items, probed, input.channels ?? 'auto', optionName);
     const normaliseOptions = { size, fit, maxPixels: limits.maxPixels };
     const failing = () => issues.length > 0 && !input.skipBad;
 
@@ -454,10 +502,13 @@ export async function ingestDataset(
     );
     await writer.close();
     if (failing())
-      throw badImagesError([...issues].sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true })));
+      throw badImagesError(
+        [...issues].sort((a, b) => a.file.localeCompare(b.file, 'en', { numeric: true })),
+        optionName('skip-bad'),
+      );
     checkClasses(countLabels(accepted.map((i) => i.label)), minClassSize, ' after leaving out unusable images');
 
-    const warnings: ProfileWarning[] = [...listing.warnings];
+    const warnings: ProfileWarning[] = [...listing.warnings, ...(channelsWarning ? [channelsWarning] : [])];
     const present = new Set(accepted.map((i) => i.label));
     let classNames = sortedClasses(present);
     if (listing.classOrder) {
@@ -475,7 +526,7 @@ export async function ingestDataset(
     const built = profile.build({
       classNames,
       splits,
-      normalised: { size, channels, fit },
+      normalised: { size, channels, fit, channelsChoice },
       skipped: issues,
       extraWarnings: warnings,
       thresholds,

@@ -14,3 +14,31 @@ export interface LabelledImages {
   /** One class label per image: any non-negative integers; they need not be contiguous. */
   readonly labels: Int32Array;
 }
+
+/**
+ * The same dataset with its pixels read a batch at a time instead of held in memory, so that
+ * embedding thousands of images costs the memory of the batches in flight.
+ */
+export interface StreamedImages extends Omit<LabelledImages, 'pixels'> {
+  /** The pixels of the images at `indices` (0..count-1, repeats allowed), image after image, in a new buffer. */
+  read(indices: ArrayLike<number>): Promise<Uint8Array>;
+}
+
+/** A held dataset read as a stream: every read copies the chosen images into a new buffer. */
+export function streamOf(images: LabelledImages): StreamedImages {
+  const { pixels, ...rest } = images;
+  const size = images.height * images.width * images.channels;
+  return {
+    ...rest,
+    read: (indices) => {
+      const out = new Uint8Array(indices.length * size);
+      for (let i = 0; i < indices.length; i++) {
+        const index = indices[i]!;
+        if (!Number.isInteger(index) || index < 0 || index >= images.count)
+          return Promise.reject(new RangeError(`image index ${index} out of range 0..${images.count - 1}`));
+        out.set(pixels.subarray(index * size, (index + 1) * size), i * size);
+      }
+      return Promise.resolve(out);
+    },
+  };
+}

@@ -16,7 +16,14 @@ export type ProfileWarningCode =
   | 'SKIPPED_IMAGES'
   | 'UPSCALED_IMAGES'
   | 'IGNORED_FILES'
-  | 'SPLIT_REQUEST_IGNORED';
+  | 'SPLIT_REQUEST_IGNORED'
+  | 'CONVERTED_CHANNELS';
+
+/**
+ * How the stored channel count was chosen: every image already had it (`images`), most did and
+ * the rest were converted (`majority`), or the user asked for it (`option`).
+ */
+export type ChannelsChoice = 'images' | 'majority' | 'option';
 
 export interface ProfileWarning {
   readonly code: ProfileWarningCode;
@@ -59,7 +66,13 @@ export interface DatasetProfile {
     readonly examples: readonly (readonly string[])[];
   };
   readonly nearConstant: { readonly count: number; readonly examples: readonly string[] };
-  readonly normalised: { readonly size: number; readonly channels: 1 | 3; readonly fit: Fit };
+  readonly normalised: {
+    readonly size: number;
+    readonly channels: 1 | 3;
+    readonly fit: Fit;
+    /** Absent in profiles stored before the choice was recorded. */
+    readonly channelsChoice?: ChannelsChoice;
+  };
   readonly skipped: readonly ImageIssue[];
   readonly warnings: readonly ProfileWarning[];
 }

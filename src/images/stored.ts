@@ -11,7 +11,7 @@ import { IngestionError } from './errors.js';
 import type { DatasetProfile } from './profile.js';
 import { seededRandom } from '../random.js';
 import { shuffled, type Split } from './split.js';
-import type { LabelledImages } from './labelled.js';
+import type { LabelledImages, StreamedImages } from './labelled.js';
 
 export const PIXELS_FILE = 'pixels.u8';
 export const MANIFEST_FILE = 'manifest.json';
@@ -215,6 +215,32 @@ export class StoredDataset {
       labels: batch.labels,
       indices: batch.indices,
       classNames: this.manifest.classNames,
+    };
+  }
+
+  /**
+   * The selected images as a stream: labels now, pixels read from the file a batch at a time while
+   * the dataset stays open. Labels are class indices into `manifest.classNames`.
+   */
+  stream(id: string, options: SelectOptions = {}): StreamedImages & { readonly indices: readonly number[] } {
+    const indices = this.select(options);
+    const m = this.manifest;
+    return {
+      id,
+      count: indices.length,
+      height: m.size,
+      width: m.size,
+      channels: m.channels,
+      labels: Int32Array.from(indices, (i) => m.labels[i]!),
+      indices,
+      read: async (wanted) => {
+        const stored = Array.from(wanted, (k) => {
+          const i = indices[k];
+          if (i === undefined) throw new RangeError(`image index ${k} out of range 0..${indices.length - 1}`);
+          return i;
+        });
+        return (await this.readBatch(stored)).images;
+      },
     };
   }
 

@@ -221,6 +221,20 @@ function measuredOn(m: MeasuredOn): Schemas['MeasuredOn'] {
 export function presentRecommendations(result: RecommendationResult): Schemas['Recommendations'] {
   return {
     target: result.target,
+    target_traits: {
+      colour: result.traits.colour,
+      classes: result.traits.classes,
+      images: result.traits.images,
+      image_size: result.traits.imageSize,
+      origin: result.traits.origin,
+      modality: result.traits.modality,
+      expert_features: {
+        source: result.traits.expertFeatures.source,
+        features: { ...result.traits.expertFeatures.features },
+        missing: [...result.traits.expertFeatures.missing],
+      },
+      left_out: [...result.traits.leftOut],
+    },
     scale: result.scale,
     probe: result.probe,
     target_embedded: result.targetEmbedded,

@@ -29,7 +29,12 @@ export function presentProfile(p: DatasetProfile): Schemas['DatasetProfile'] {
       examples: p.duplicates.examples.map((set) => [...set]),
     },
     near_constant: { count: p.nearConstant.count, examples: [...p.nearConstant.examples] },
-    normalised: { size: p.normalised.size, channels: p.normalised.channels, fit: p.normalised.fit },
+    normalised: {
+      size: p.normalised.size,
+      channels: p.normalised.channels,
+      fit: p.normalised.fit,
+      ...(p.normalised.channelsChoice !== undefined ? { channels_choice: p.normalised.channelsChoice } : {}),
+    },
     skipped: p.skipped.map((s) => ({ file: s.file, code: s.code, reason: s.reason })),
     warnings: p.warnings.map((w) => ({ code: w.code, message: w.message })),
   };

@@ -7,13 +7,12 @@ import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { initCompute } from '../compute/index.js';
 import { AppError, notFound } from '../errors.js';
-import { loadStoredImages } from '../images/index.js';
+import { StoredDataset } from '../images/index.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
 import { dataDir } from '../store/config.js';
 import { getDataset, getDatasetStorage } from '../store/datasets.js';
 import { getEmbedding, insertEmbedding, listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
 import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
-import type { LabelledImages } from '../task2vec/images.js';
 import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
 import { embedParallel, type ProgressCallback } from '../task2vec/task2vec.js';
 import { upsertPairSignals } from '../store/pair-signals.js';
@@ -80,27 +79,25 @@ export async function computeEmbedding(
   const options = resolveOptions(request.options);
   const dir = await storedImagesDir(db.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(db, request.probe, request.inputSize);
-  const batch = await loadStoredImages(dir, request.dataset, {
+  // Streamed from the stored file a batch at a time: thousands of images never sit in memory at once.
+  const stored = await StoredDataset.open(dir);
+  let cached: { features: Float32Array; featureSize: number } | undefined;
+  const images = stored.stream(request.dataset, {
     seed: options.seed,
     ...definedOnly({ limit: request.maxImages }),
   });
-  const images: LabelledImages = {
-    id: batch.id,
-    count: batch.count,
-    height: batch.height,
-    width: batch.width,
-    channels: batch.channels,
-    pixels: batch.pixels,
-    labels: batch.labels,
-  };
-  await initCompute();
-  let cached: { features: Float32Array; featureSize: number } | undefined;
-  const e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
-    ...definedOnly({ onProgress: onProgress || undefined }),
-    onFeatures: (features, featureSize) => {
-      cached = { features, featureSize };
-    },
-  });
+  let e: Awaited<ReturnType<typeof embedParallel>>;
+  try {
+    await initCompute();
+    e = await embedParallel({ folder: source.folder, meta: source.meta }, images, options, {
+      ...definedOnly({ onProgress: onProgress || undefined }),
+      onFeatures: (features, featureSize) => {
+        cached = { features, featureSize };
+      },
+    });
+  } finally {
+    await stored.close();
+  }
   const record = probeRecordOf(e.probe, source.location);
   const estimators = scoresFromFeatures(images, e.probe, cached!.features, cached!.featureSize);
   // The embedding, its estimator scores and whatever the caller records with it (a job's completion) commit together.

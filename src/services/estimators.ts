@@ -9,7 +9,7 @@ import { initCompute } from '../compute/backend.js';
 import { notFound } from '../errors.js';
 import { estimatorScores, type EstimatorScores } from '../estimators/index.js';
 import { estimatorPairSignals, type EstimatorPairSignal } from '../estimators/signals.js';
-import { loadStoredImages } from '../images/stored.js';
+import { StoredDataset } from '../images/stored.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
 import type { ProbeIdentity } from '../probes/probe.js';
 import { dataDir } from '../store/config.js';
@@ -43,7 +43,7 @@ export interface EstimatorOutcome extends EstimatorScores {
 
 /** Scores from features already computed (by an embedding's feature stage, for instance). */
 export function scoresFromFeatures(
-  images: LabelledImages,
+  images: Pick<LabelledImages, 'id' | 'count' | 'labels'>,
   probe: ProbeIdentity,
   features: Float32Array,
   featureSize: number,
@@ -75,17 +75,22 @@ export async function computeEstimatorScores(
   const dir = await storedImagesDir(store.knex, request.dataset, request.dataDir ?? dataDir());
   const source = await resolveProbeSource(store, request.probe, request.inputSize);
   const seed = request.seed ?? DEFAULT_OPTIONS.seed;
-  const images = await loadStoredImages(dir, request.dataset, {
-    seed,
-    ...definedOnly({ limit: request.maxImages }),
-  });
-  await initCompute();
-  const { features, featureSize, identity } = await probeFeatures(
-    { folder: source.folder, meta: source.meta },
-    images,
-    DEFAULT_OPTIONS.batchSize,
-    onProgress ? { onProgress } : {},
-  );
-  await ensureProbe(store.knex, probeRecordOf(identity, source.location));
-  return scoresFromFeatures(images, identity, features, featureSize);
+  const stored = await StoredDataset.open(dir);
+  try {
+    const images = stored.stream(request.dataset, {
+      seed,
+      ...definedOnly({ limit: request.maxImages }),
+    });
+    await initCompute();
+    const { features, featureSize, identity } = await probeFeatures(
+      { folder: source.folder, meta: source.meta },
+      images,
+      DEFAULT_OPTIONS.batchSize,
+      onProgress ? { onProgress } : {},
+    );
+    await ensureProbe(store.knex, probeRecordOf(identity, source.location));
+    return scoresFromFeatures(images, identity, features, featureSize);
+  } finally {
+    await stored.close();
+  }
 }

@@ -98,6 +98,11 @@ async function featuresOrUndefined(
   return { dataset, source: 'registry', features: registered, observers: 0, votes: null, agreement: null };
 }
 
+/** A dataset's expert features, or null when no observer answered and its registry file records none. */
+export async function expertFeaturesOrNull({ knex: db }: Db, dataset: string): Promise<DatasetExpertFeatures | null> {
+  return (await featuresOrUndefined(db, dataset, await answersByDataset(db))) ?? null;
+}
+
 export async function datasetExpertFeatures({ knex: db }: Db, dataset: string): Promise<DatasetExpertFeatures> {
   if (!(await getDataset(db, dataset))) throw notFound('dataset', dataset);
   const found = await featuresOrUndefined(db, dataset, await answersByDataset(db));

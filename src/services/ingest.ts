@@ -14,6 +14,7 @@ import {
   type DatasetProfile,
   type IngestionInput,
   type IngestionLimits,
+  type OptionStyle,
   type IngestionResult,
   type ProgressCallback,
 } from '../images/index.js';
@@ -51,6 +52,8 @@ export interface IngestRequest {
   readonly options?: IngestOptions;
   /** Expansion and entry limits; `limitsForUpload` ties them to the deployment's upload limit. */
   readonly limits?: Partial<IngestionLimits>;
+  /** `flag` when the user typed a command, so that a refusal names the fix as `--channels 1`. */
+  readonly optionStyle?: OptionStyle;
 }
 
 export interface IngestOutcome {
@@ -155,6 +158,7 @@ function ingestionInput(request: IngestRequest, display: string): IngestionInput
       minClassSize: o.minClassSize,
       split: o.splitSeed === undefined ? undefined : { seed: o.splitSeed },
       limits: request.limits,
+      optionStyle: request.optionStyle,
     }),
   };
 }

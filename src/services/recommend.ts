@@ -7,6 +7,15 @@ import type { Db } from './session.js';
 import { invalid, notFound } from '../errors.js';
 import { rankBackbones, type BackbonePrediction, type BackboneTraits } from '../ranking/index.js';
 import type { BackboneWeights } from '../store/index.js';
+import type { Dataset } from '../registry/dataset.js';
+import {
+  EXPERT_PROPERTIES,
+  expertFeaturesFromData,
+  type ExpertFeatures,
+  type ExpertProperty,
+} from '../experts/index.js';
+import { expertFeaturesOrNull } from './experts.js';
+import { DEFAULT_MODALITY } from './ingest.js';
 import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
 import { definedOnly } from '../defaults.js';
 
@@ -37,8 +46,32 @@ export interface RecommendedBackbone extends BackbonePrediction {
   readonly reason: string;
 }
 
+/**
+ * What the ranking knows about the target: traits read from its images, traits only a person can
+ * give (origin, modality), its expert features (answered, or the part the images settle, marked
+ * derived), and every signal the ranking goes without because something is missing.
+ */
+export interface TargetTraitsView {
+  readonly colour: 'grey' | 'colour';
+  readonly classes: number;
+  readonly images: number;
+  readonly imageSize: string;
+  readonly origin: 'natural' | 'medical';
+  /** Null when nobody gave one. */
+  readonly modality: string | null;
+  readonly expertFeatures: {
+    /** `derived`: only what the images settle, filled in automatically. */
+    readonly source: 'observers' | 'registry' | 'derived';
+    readonly features: Partial<ExpertFeatures>;
+    readonly missing: readonly ExpertProperty[];
+  };
+  /** One sentence per signal or term left out, saying what would bring it in. */
+  readonly leftOut: readonly string[];
+}
+
 export interface RecommendationResult {
   readonly target: string;
+  readonly traits: TargetTraitsView;
   readonly scale: 'z-within-group';
   readonly ranker: FittedRanker;
   readonly probe: string | null;
@@ -73,6 +106,37 @@ function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[]): s
       ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups`
       : '; never measured, traits only';
   return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}`;
+}
+
+async function traitsOf(db: Db, target: Dataset, embedded: boolean, probe: string | null): Promise<TargetTraitsView> {
+  const modality = target.modality === DEFAULT_MODALITY ? null : target.modality;
+  const answered = await expertFeaturesOrNull(db, target.id);
+  const features: Partial<ExpertFeatures> =
+    answered?.features ?? expertFeaturesFromData(target.channels, target.classes);
+  const missing = EXPERT_PROPERTIES.filter((p) => features[p] === undefined);
+  const leftOut: string[] = [];
+  if (modality === null)
+    leftOut.push(
+      "modality: not given (--modality, or 'modality' on upload), so the same-modality term counts every source as another modality and similar measured targets are matched without it",
+    );
+  if (missing.length > 0)
+    leftOut.push(
+      `expert distance: ${missing.join(', ')} unknown (the images settle only ${Object.keys(features).join(' and ')}); answer them with transfer-atlas experts answer ${target.id}`,
+    );
+  if (!embedded)
+    leftOut.push(
+      `Task2Vec distances and estimator scores: no embedding under probe ${probe?.slice(0, 12) ?? '(none)'}; compute one with transfer-atlas embed ${target.id}`,
+    );
+  return {
+    colour: target.channels === 1 ? 'grey' : 'colour',
+    classes: target.classes,
+    images: target.images,
+    imageSize: target.image_size,
+    origin: target.origin,
+    modality,
+    expertFeatures: { source: answered?.source ?? 'derived', features, missing },
+    leftOut,
+  };
 }
 
 export async function recommend(db: Db, request: RecommendationRequest): Promise<RecommendationResult> {
@@ -149,6 +213,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
   return {
     target: target.id,
+    traits: await traitsOf(db, target, targetEmbedded, store.probe),
     scale: 'z-within-group',
     ranker,
     probe: store.probe,

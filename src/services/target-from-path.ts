@@ -25,6 +25,11 @@ import { definedOnly } from '../defaults.js';
 export interface PathTarget {
   readonly path: string;
   readonly name?: string;
+  /** The dataset id; by default one made from the name and the data's fingerprint, so that re-running reuses it. */
+  readonly id?: string;
+  /** What only the user can say about the images; the registry's defaults otherwise. */
+  readonly origin?: 'natural' | 'medical';
+  readonly modality?: string;
   readonly ingest?: IngestOptions;
   readonly embed?: Task2VecOptionsInput;
   readonly maxImages?: number;
@@ -42,11 +47,17 @@ async function hashFile(path: string, hash = createHash('sha256')): Promise<Retu
   return hash;
 }
 
-/** Content of a file; for a folder, every file's relative path, size and modification time. */
-async function fingerprint(path: string): Promise<string> {
+/**
+ * Content of a file; for a folder, every file's relative path, size and modification time. Ingest
+ * options that change the stored images (size, channels, ...) join in when given, so that the same
+ * data read another way is another dataset; without them the id stays what earlier versions made.
+ */
+async function fingerprint(path: string, options: IngestOptions | undefined): Promise<string> {
+  const optionText = options !== undefined && Object.keys(options).length > 0 ? canonicalJson(options) : '';
   const info = await stat(path);
-  if (info.isFile()) return (await hashFile(path)).digest('hex');
-  const hash = createHash('sha256');
+  const hash = info.isFile() ? await hashFile(path) : createHash('sha256');
+  if (optionText !== '') hash.update(`\0options\0${optionText}`);
+  if (info.isFile()) return hash.digest('hex').slice(0, 8);
   const walk = async (dir: string): Promise<void> => {
     const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
@@ -59,7 +70,7 @@ async function fingerprint(path: string): Promise<string> {
     }
   };
   await walk(path);
-  return hash.digest('hex');
+  return hash.digest('hex').slice(0, 8);
 }
 
 const COMPARED_OPTIONS: readonly (keyof Task2VecOptions)[] = [
@@ -87,17 +98,25 @@ export async function prepareTargetFromPath(
   progress: { ingest?: IngestProgress; embed?: EmbedProgress } = {},
 ): Promise<PreparedTarget> {
   const name = target.name ?? basename(target.path, extname(target.path));
-  const id = `${datasetIdFromName(name).slice(0, 50)}-${(await fingerprint(target.path)).slice(0, 8)}`;
+  const id = target.id ?? `${datasetIdFromName(name).slice(0, 50)}-${await fingerprint(target.path, target.ingest)}`;
 
   let ingested = false;
   const existing = await getDataset(db.knex, id);
+  if (existing && target.id !== undefined) {
+    // A chosen id says nothing about which data it holds, so the data is not assumed to be the same.
+    throw conflict(
+      `dataset '${id}' already exists; rank it with transfer-atlas recommend ${id}, or choose another --id`,
+      [{ field: 'id', message: 'already registered' }],
+    );
+  }
   if (!existing) {
     await ingestIntoStore(
       db,
       {
         path: target.path,
         field: 'path',
-        metadata: { id, name },
+        optionStyle: 'flag',
+        metadata: { id, name, ...definedOnly({ origin: target.origin, modality: target.modality }) },
         ...definedOnly({ options: target.ingest || undefined }),
       },
       dataDir,

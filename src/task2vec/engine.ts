@@ -1,6 +1,13 @@
 import type { Probe, ProbeIdentity, ProbeInput } from '../probes/index.js';
 import type { Classifier } from './classifier.js';
-import { embeddingLength, exactExample, montecarloBatch, type InputBatch, type MontecarloPlan } from './fisher.js';
+import {
+  embeddingLength,
+  exactExample,
+  microBatchSize,
+  montecarloBatch,
+  type InputBatch,
+  type MontecarloPlan,
+} from './fisher.js';
 import type { LabelledImages } from './images.js';
 import { preprocess } from './preprocess.js';
 import { valuesOf } from './tensors.js';
@@ -45,8 +52,23 @@ function withInput<T>(inputs: InputBatch, indices: Int32Array, f: (x: ProbeInput
 
 /** The work of one unit, shared by `embed` on the calling thread and by the pool's workers. */
 export const units = {
-  features: (probe: Probe, inputs: InputBatch, indices: Int32Array): Float32Array =>
-    withInput(inputs, indices, (x) => valuesOf(() => probe.features(x))),
+  /**
+   * Features do not depend on the other images of a batch (batch norm runs on its stored
+   * statistics), so a batch goes through the probe a micro-batch at a time: the memory of one
+   * micro-batch's activations, and the same features.
+   */
+  features: (probe: Probe, inputs: InputBatch, indices: Int32Array): Float32Array => {
+    const micro = microBatchSize(probe.identity.inputSize, probe.identity.inputSize);
+    const out = new Float32Array(indices.length * probe.featureSize);
+    for (let start = 0; start < indices.length; start += micro) {
+      const part = indices.subarray(start, start + micro);
+      out.set(
+        withInput(inputs, part, (x) => valuesOf(() => probe.features(x))),
+        start * probe.featureSize,
+      );
+    }
+    return out;
+  },
   montecarlo: (
     probe: Probe,
     inputs: InputBatch,

@@ -69,11 +69,12 @@ export function planMontecarlo(sampler: IndexSampler, rng: Rng, seed: number, op
 }
 
 /**
- * Pixels of input that one backward pass may hold. The gradient tape of the default probe keeps
- * about 48 MB per 224 px image, and a wasm heap stops at 4 GB, so a batch of 100 at 224 px cannot
- * be differentiated in one pass; 1.3 M pixels (25 images at 224 px, 141 at 96 px) stays near 1.2 GB.
+ * Pixels of input that one pass through the probe may hold. The gradient tape of the default
+ * probe keeps about 48 MB per 224 px image, and a wasm heap never shrinks once grown, in every
+ * worker; 8 images at 224 px (43 at 96 px) keep each worker's heap near 400 MB, so that a
+ * two-worker embedding of thousands of images stays well under 1.5 GB.
  */
-const PIXELS_PER_BACKWARD_PASS = 1_300_000;
+const PIXELS_PER_BACKWARD_PASS = 8 * 224 * 224;
 
 /** The micro-batch a batch is split into; fixed by the input size, so embeddings stay reproducible. */
 export function microBatchSize(inputHeight: number, inputWidth: number): number {

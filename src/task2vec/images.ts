@@ -12,8 +12,8 @@ export interface ClassIndex {
   readonly perClass: readonly number[];
 }
 
-export function checkLabelledImages(images: LabelledImages): void {
-  const { count, height, width, channels, pixels, labels } = images;
+function checkSizes(images: Omit<LabelledImages, 'pixels' | 'labels'>): void {
+  const { count, height, width, channels } = images;
   for (const [name, v] of [
     ['count', count],
     ['height', height],
@@ -24,16 +24,32 @@ export function checkLabelledImages(images: LabelledImages): void {
   }
   if (channels !== 1 && channels !== 3)
     throw invalid(`dataset '${images.id}': images must have 1 or 3 channels, got ${String(channels)}`);
+}
+
+function checkLabels(images: Pick<LabelledImages, 'id' | 'count' | 'labels'>): void {
+  const { count, labels } = images;
+  if (labels.length !== count) throw invalid(`dataset '${images.id}': ${labels.length} labels for ${count} images`);
+  for (let i = 0; i < labels.length; i++) {
+    if (labels[i]! < 0) throw invalid(`dataset '${images.id}': label ${labels[i]} of image ${i} is negative`);
+  }
+}
+
+/** Counts, sizes, channels and labels of a dataset whose pixels are streamed rather than held. */
+export function checkImageShape(images: Omit<LabelledImages, 'pixels'>): void {
+  checkSizes(images);
+  checkLabels(images);
+}
+
+export function checkLabelledImages(images: LabelledImages): void {
+  checkSizes(images);
+  const { count, height, width, channels, pixels } = images;
   const expected = count * height * width * channels;
   if (pixels.length !== expected) {
     throw invalid(
       `dataset '${images.id}': ${pixels.length} pixel bytes for ${count} images of ${height}x${width}x${channels} (expected ${expected})`,
     );
   }
-  if (labels.length !== count) throw invalid(`dataset '${images.id}': ${labels.length} labels for ${count} images`);
-  for (let i = 0; i < labels.length; i++) {
-    if (labels[i]! < 0) throw invalid(`dataset '${images.id}': label ${labels[i]} of image ${i} is negative`);
-  }
+  checkLabels(images);
 }
 
 /**
@@ -42,7 +58,7 @@ export function checkLabelledImages(images: LabelledImages): void {
  * A dataset with a single class has no classification task, hence no Fisher information to
  * speak of, and is refused.
  */
-export function indexClasses(images: LabelledImages): ClassIndex {
+export function indexClasses(images: Pick<LabelledImages, 'id' | 'labels'>): ClassIndex {
   const counts = new Map<number, number>();
   for (const label of images.labels) counts.set(label, (counts.get(label) ?? 0) + 1);
   const originalLabels = [...counts.keys()].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 /**
  * Entry point of one Task2Vec worker thread: its own compute backend and its own copy of the
- * probe, the dataset's pixels shared with the parent, one unit of work per message.
+ * probe; each message brings one unit of work with the pixels of its images.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { initCompute, type BackendChoice } from '../compute/index.js';
@@ -8,13 +8,13 @@ import { loadProbe, type LayersProbeMeta } from '../probes/index.js';
 import { embeddingLength } from './fisher.js';
 import { timedInputs, units } from './engine.js';
 import type { LabelledImages } from './images.js';
-import type { PoolReply, PoolTask } from './pool-protocol.js';
+import type { PoolImageShape, PoolReply, PoolTask } from './pool-protocol.js';
 
 interface Setup {
   readonly backend: BackendChoice;
   readonly folder: string;
   readonly meta: Partial<LayersProbeMeta>;
-  readonly images: LabelledImages;
+  readonly shape: PoolImageShape;
 }
 
 const port = parentPort;
@@ -27,16 +27,24 @@ try {
   await initCompute(setup.backend, () => {});
   const probe = await loadProbe(setup.folder, setup.meta);
   const clock = { ms: 0 };
-  const inputs = timedInputs(setup.images, probe.identity, clock);
   port.on('message', (task: PoolTask) => {
     try {
       const before = clock.ms;
+      // The unit's images are the whole of this small dataset, in the unit's order.
+      const batch: LabelledImages = {
+        ...setup.shape,
+        count: task.count,
+        pixels: task.pixels,
+        labels: new Int32Array(task.count),
+      };
+      const inputs = timedInputs(batch, probe.identity, clock);
+      const order = Int32Array.from({ length: task.count }, (_, i) => i);
       const values =
         task.kind === 'features'
-          ? units.features(probe, inputs, task.indices)
+          ? units.features(probe, inputs, order)
           : task.kind === 'montecarlo'
-            ? units.montecarlo(probe, inputs, task.indices, task.head, task.labelSeed)
-            : units.exact(probe, inputs, task.index, task.head);
+            ? units.montecarlo(probe, inputs, order, task.head, task.labelSeed)
+            : units.exact(probe, inputs, 0, task.head);
       post({ kind: 'done', unit: task.unit, values, preprocessMs: clock.ms - before });
     } catch (e) {
       post({ kind: 'failed', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

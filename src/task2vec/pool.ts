@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { BackendChoice } from '../compute/index.js';
 import type { LayersProbeMeta, ProbeIdentity } from '../probes/index.js';
+import type { Classifier } from './classifier.js';
 import type { Task2VecEngine, UnitDone } from './engine.js';
-import type { LabelledImages } from './images.js';
-import type { PoolReply, PoolTask } from './pool-protocol.js';
+import type { StreamedImages } from '../images/index.js';
+import type { PoolImageShape, PoolReply, PoolTask } from './pool-protocol.js';
 
 /** A probe that each worker thread loads for itself: a LayersModel folder, as loadProbe reads it. */
 export interface ProbeSource {
@@ -27,12 +28,6 @@ function workerSource(): string {
   return typescript
     ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`
     : `import(${entry})`;
-}
-
-function sharedCopy(images: LabelledImages): LabelledImages {
-  const pixels = new Uint8Array(new SharedArrayBuffer(images.pixels.byteLength));
-  pixels.set(images.pixels);
-  return { ...images, pixels };
 }
 
 function start(setup: unknown): Slot {
@@ -64,19 +59,41 @@ function ready(slot: Slot): Promise<Extract<PoolReply, { kind: 'ready' }>> {
   });
 }
 
+/** A unit of work before its pixels are read: which images it needs, and the rest of its message. */
+type PendingTask = { readonly indices: ArrayLike<number> } & (
+  | { readonly kind: 'features'; readonly unit: number }
+  | { readonly kind: 'montecarlo'; readonly unit: number; readonly head: Classifier; readonly labelSeed: number }
+  | { readonly kind: 'exact'; readonly unit: number; readonly head: Classifier }
+);
+
+/** The message for a unit, its pixels handed over to the worker rather than copied. */
+function message(task: PendingTask, pixels: Uint8Array): { task: PoolTask; transfer: ArrayBuffer[] } {
+  const { indices, ...rest } = task;
+  const owned = pixels.byteOffset === 0 && pixels.byteLength === pixels.buffer.byteLength;
+  const transfer = owned && pixels.buffer instanceof ArrayBuffer ? [pixels.buffer] : [];
+  return { task: { ...rest, count: indices.length, pixels } as PoolTask, transfer };
+}
+
 /**
  * An engine over `count` worker threads, each with its own backend and probe: the wasm backend
  * runs one thread per module under Node, so separate workers are how several cores are used.
- * Units go to whichever worker is free; results are keyed by unit, so the embedding does not
- * depend on the number of workers.
+ * Units go to whichever worker is free, each with the pixels of its images read just before it is
+ * sent, so memory holds the batches in flight and never the dataset; results are keyed by unit, so
+ * the embedding does not depend on the number of workers.
  */
 export async function poolEngine(
   source: ProbeSource,
-  images: LabelledImages,
+  images: StreamedImages,
   count: number,
   backend: BackendChoice,
 ): Promise<Task2VecEngine & { close(): Promise<void> }> {
-  const setup = { backend, folder: source.folder, meta: source.meta ?? {}, images: sharedCopy(images) };
+  const shape: PoolImageShape = {
+    id: images.id,
+    height: images.height,
+    width: images.width,
+    channels: images.channels,
+  };
+  const setup = { backend, folder: source.folder, meta: source.meta ?? {}, shape };
   const slots = Array.from({ length: count }, () => start(setup));
   const terminate = async (): Promise<void> => {
     for (const s of slots) {
@@ -104,7 +121,7 @@ export async function poolEngine(
   }
 
   let preprocessMs = 0;
-  const run = (tasks: readonly PoolTask[], sizes: readonly number[], done: UnitDone): Promise<void> =>
+  const run = (tasks: readonly PendingTask[], sizes: readonly number[], done: UnitDone): Promise<void> =>
     new Promise((resolve, reject) => {
       let next = 0;
       let finished = 0;
@@ -118,7 +135,11 @@ export async function poolEngine(
         const task = tasks[next];
         if (task === undefined || failed) return;
         next += 1;
-        slot.worker.postMessage(task);
+        images.read(task.indices).then((pixels) => {
+          if (failed) return;
+          const { task: sent, transfer } = message(task, pixels);
+          slot.worker.postMessage(sent, transfer);
+        }, fail);
       };
       for (const slot of slots) {
         slot.onFailure = fail;
@@ -168,7 +189,7 @@ export async function poolEngine(
       ),
     exact: (n, head, done) =>
       run(
-        Array.from({ length: n }, (_, unit) => ({ kind: 'exact', unit, index: unit, head })),
+        Array.from({ length: n }, (_, unit) => ({ kind: 'exact', unit, indices: [unit], head })),
         new Array<number>(n).fill(1),
         done,
       ),

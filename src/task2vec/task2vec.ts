@@ -16,7 +16,8 @@ import { batchesPerEpoch, fitClassifier, initClassifier, type Classifier } from 
 import type { Task2VecEmbedding } from './embedding.js';
 import { localEngine, timedInputs, type Task2VecEngine } from './engine.js';
 import { OrderedMean, planMontecarlo, type InputBatch, type MontecarloPlan } from './fisher.js';
-import { checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
+import { checkImageShape, checkLabelledImages, indexClasses, type ClassIndex, type LabelledImages } from './images.js';
+import { streamOf, type StreamedImages } from '../images/index.js';
 import { resolveOptions, type Task2VecOptions, type Task2VecOptionsInput } from './options.js';
 import { poolEngine, type ProbeSource } from './pool.js';
 import { classBalancedSampler, createRng, deriveSeed, uniformSampler, type IndexSampler } from './random.js';
@@ -171,10 +172,21 @@ interface Prepared {
   readonly sampler: IndexSampler;
 }
 
-function prepare(images: LabelledImages, optionsInput: Task2VecOptionsInput): Prepared {
+/** Held pixels are checked against the sizes; streamed ones are read as the sizes say. */
+function checkImages(images: LabelledImages | StreamedImages): void {
+  if ('pixels' in images) checkLabelledImages(images);
+  else checkImageShape(images);
+}
+
+/** Workers receive each batch's pixels, read when it is sent, from a stream or from held pixels. */
+function asStream(images: LabelledImages | StreamedImages): StreamedImages {
+  return 'pixels' in images ? streamOf(images) : images;
+}
+
+function prepare(images: LabelledImages | StreamedImages, optionsInput: Task2VecOptionsInput): Prepared {
   const started = performance.now();
   const options = resolveOptions(optionsInput);
-  checkLabelledImages(images);
+  checkImages(images);
   const classes = indexClasses(images);
   const sampler = options.balanced
     ? classBalancedSampler(classes.labels, classes.classCount)
@@ -228,7 +240,7 @@ interface Timings {
 
 function assemble(
   prepared: Prepared,
-  images: LabelledImages,
+  images: Pick<LabelledImages, 'id' | 'count'>,
   identity: ProbeIdentity,
   fisher: Float64Array,
   t: Timings,
@@ -260,7 +272,7 @@ export type FeaturesCallback = (features: Float32Array, featureSize: number) => 
 /** Task2Vec's stages in order: features (preprocessing on the way), the head, the Fisher, the embedding. */
 function* pipeline<Done extends void | Promise<void>>(
   engine: Task2VecEngine<Done>,
-  images: LabelledImages,
+  images: Pick<LabelledImages, 'id' | 'count'>,
   prepared: Prepared,
   onProgress: ProgressCallback | undefined,
   onFeatures: FeaturesCallback | undefined,
@@ -333,7 +345,7 @@ function currentBackendChoice(): BackendChoice {
  */
 export async function embedParallel(
   source: ProbeSource,
-  images: LabelledImages,
+  images: LabelledImages | StreamedImages,
   optionsInput: Task2VecOptionsInput = {},
   run: ParallelRun = {},
 ): Promise<Task2VecEmbedding> {
@@ -341,7 +353,7 @@ export async function embedParallel(
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
   const prepared = prepare(images, optionsInput);
-  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  const engine = await poolEngine(source, asStream(images), workers, currentBackendChoice());
   try {
     return await runAwaiting(pipeline(engine, images, prepared, run.onProgress, run.onFeatures));
   } finally {
@@ -355,15 +367,15 @@ export async function embedParallel(
  */
 export async function probeFeatures(
   source: ProbeSource,
-  images: LabelledImages,
+  images: LabelledImages | StreamedImages,
   batchSize: number,
   run: Omit<ParallelRun, 'onFeatures'> = {},
 ): Promise<{ features: Float32Array; featureSize: number; identity: ProbeIdentity }> {
   const workers = run.workers ?? availableParallelism();
   if (!Number.isInteger(workers) || workers < 1)
     throw new RangeError(`workers must be a positive integer, got ${workers}`);
-  checkLabelledImages(images);
-  const engine = await poolEngine(source, images, workers, currentBackendChoice());
+  checkImages(images);
+  const engine = await poolEngine(source, asStream(images), workers, currentBackendChoice());
   try {
     const features = await runAwaiting(
       featureStage(engine, images.count, batchSize, stageReporter('features', images.count, run.onProgress)),

@@ -267,6 +267,15 @@ describeEachStore('api analysis and recommendations', (kind) => {
     const body = (await res.json()) as Schemas['Recommendations'];
     assert.deepEqual([body.target_embedded, body.probe], [false, PROBE]);
     assert.deepEqual(body.without_embedding, ['chest', 'imagenet', 'kimia', 'stl10']);
+    // The registry's traits and expert features: nothing derived, and only the missing embedding left out.
+    const traits = body.target_traits;
+    assert.deepEqual(
+      [traits.colour, traits.classes, traits.images, traits.origin, traits.modality],
+      ['grey', 2, 780, 'medical', 'ultrasound'],
+    );
+    assert.deepEqual([traits.expert_features.source, traits.expert_features.missing], ['registry', []]);
+    assert.equal(traits.left_out.length, 1);
+    assert.match(traits.left_out[0]!, /^Task2Vec distances and estimator scores: no embedding under probe/);
     assert.equal(body.items.length, 2);
     for (const item of body.items) {
       const t2v = item.explanation.signals.find((x) => x.signal === `task2vec_cosine@${PROBE}`);

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
+import { chestFolder } from '../support/mixed-chest.js';
 
 const work = mkdtempSync(join(tmpdir(), 'ta-recommend-'));
 const env = { ...process.env, TA_DATA_DIR: work, DATABASE_URL: '' };
@@ -15,6 +16,14 @@ function cli(...args: string[]) {
 
 interface Recommendation {
   target: string;
+  target_traits: {
+    colour: string;
+    classes: number;
+    images: number;
+    modality: string | null;
+    expert_features: { source: string; features: Record<string, string>; missing: string[] };
+    left_out: string[];
+  };
   scale: string;
   target_embedded: boolean;
   without_embedding: string[];
@@ -66,6 +75,21 @@ test('recommend on a path ingests and embeds the bundled example once, then rank
   // Embedded under the bundled probe, not the sources' published one: no Task2Vec distance to any source, and it says so.
   assert.equal(result.target_embedded, false);
   assert.ok(result.without_embedding.includes('imagenet'));
+  // Traits from the data, expert features derived from them, and what the missing modality leaves out.
+  const traits = result.target_traits;
+  assert.deepEqual([traits.colour, traits.classes, traits.images], ['grey', 2, 780]);
+  assert.equal(traits.modality, null);
+  assert.deepEqual(traits.expert_features, {
+    source: 'derived',
+    features: { colour: 'grey', classes: '2' },
+    missing: ['origin', 'content', 'kind', 'diversity'],
+  });
+  assert.ok(
+    traits.left_out.some((l) => l.startsWith('modality: not given')),
+    traits.left_out.join('\n'),
+  );
+  assert.ok(traits.left_out.some((l) => l.startsWith('expert distance: origin, content, kind, diversity unknown')));
+  assert.match(first.stderr, /origin not given \(--origin natural or medical\), recorded as medical/);
 
   const again = await cli(...args);
   assert.equal(again.code, 0, again.stderr);
@@ -78,4 +102,55 @@ test('recommend on a path that holds no images exits 2 with one line', async () 
   assert.equal(r.code, 2, r.stderr);
   assert.deepEqual(r.stderr.trim().split('\n').length, 1, r.stderr);
   assert.match(r.stderr, /^transfer-atlas: README\.md is not a supported dataset/);
+});
+
+test('recommend alone takes a grey X-ray folder with a few RGB JPEGs: stored grey with a warning, the modality given', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ta-mixed-'));
+  try {
+    await chestFolder(root, 12, 2);
+    const args = ['recommend', root, '--id', 'mixed-chest', '--modality', 'x-ray', '--samples', '40', '--json'];
+    const r = await cli(...args, '--max-images', '20');
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as Recommendation;
+    assert.equal(result.target, 'mixed-chest');
+    assert.equal(result.target_traits.colour, 'grey');
+    assert.equal(result.target_traits.modality, 'x-ray');
+    assert.ok(!result.target_traits.left_out.some((l) => l.startsWith('modality')));
+    const profile = JSON.parse((await cli('datasets', 'profile', 'mixed-chest', '--json')).stdout) as {
+      channels: Record<string, number>;
+      normalised: { channels: number; channels_choice: string };
+      warnings: { code: string; message: string }[];
+    };
+    assert.deepEqual(profile.channels, { '1': 24, '3': 2 });
+    assert.deepEqual([profile.normalised.channels, profile.normalised.channels_choice], [1, 'majority']);
+    assert.ok(
+      profile.warnings.some((w) => w.code === 'CONVERTED_CHANNELS' && /--channels 3 to keep colour/.test(w.message)),
+    );
+
+    // A chosen id is not assumed to hold the same data again.
+    const again = await cli(...args);
+    assert.equal(again.code, 2, again.stderr);
+    assert.match(
+      again.stderr,
+      /^transfer-atlas: dataset 'mixed-chest' already exists; rank it with transfer-atlas recommend mixed-chest, or choose another --id$/m,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('recommend on an even grey and colour mix exits 2 with one line naming --channels', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'ta-mixed-'));
+  try {
+    await chestFolder(root, 5, 6);
+    const r = await cli('recommend', root);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /10 greyscale and 6 colour images, .* and 3 more\); give --channels 1 \(greyscale\) or --channels 3 \(colour\) to convert them all$/m,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });

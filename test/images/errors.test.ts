@@ -194,20 +194,23 @@ test('a manifest without the needed columns, or pointing outside its folder, is 
   );
 });
 
-test('mixed channel counts are refused by default, naming the minority; channels 3 converts them', async (t) => {
+test('an even mix of channel counts is refused by default, naming the minority; channels 3 converts them', async (t) => {
   const root = await tempDir(t);
   await classFolder(root, { a: 5, b: 5 }, { channels: 3 });
   await writeImage(join(root, 'b', 'grey.png'), 'png', 12, 12, 1, 500);
+  await writeImage(join(root, 'a', 'grey.png'), 'png', 12, 12, 1, 501);
   await assert.rejects(
     ingestDataset({ path: root, size: 8 }, { stagingDir: await tempDir(t) }),
     code('MIXED_CHANNELS', (e) => {
-      assert.equal(e.file, 'b/grey.png');
-      assert.match(e.message, /1 greyscale and 10 colour/);
+      assert.equal(e.file, 'a/grey.png');
+      assert.match(e.message, /2 greyscale and 10 colour/);
+      assert.match(e.message, /give channels 1 \(greyscale\) or channels 3 \(colour\)/);
     }),
   );
   const result = await ingestDataset({ path: root, size: 8, channels: 3 }, { stagingDir: await tempDir(t) });
   assert.equal(result.channels, 3);
-  assert.deepEqual(result.profile.channels, { '1': 1, '3': 10 });
+  assert.deepEqual(result.profile.channels, { '1': 2, '3': 10 });
+  assert.equal(result.profile.normalised.channelsChoice, 'option');
 });
 
 test('images over the pixel limit (decompression bombs) are refused before decoding', async (t) => {

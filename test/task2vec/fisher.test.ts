@@ -119,8 +119,8 @@ test('a Monte Carlo batch split into micro-batches gives the batch-mean gradient
   );
 });
 
-test('the micro-batch keeps a 224 px backward pass near 25 images and never falls below one', () => {
-  assert.equal(microBatchSize(224, 224), 25);
-  assert.equal(microBatchSize(96, 96), 141);
+test('the micro-batch keeps a 224 px backward pass at 8 images and never falls below one', () => {
+  assert.equal(microBatchSize(224, 224), 8);
+  assert.equal(microBatchSize(96, 96), 43);
   assert.equal(microBatchSize(4096, 4096), 1);
 });

@@ -95,7 +95,10 @@ export function addDatasetCommand(): Command {
     .option('--ignore-unlabelled', 'ignore image files that no label names instead of failing')
     .option('--size <px>', 'working size: images are stored as size x size', positiveInt, 224)
     .addOption(
-      new Option('--channels <n>', 'auto keeps grey or colour and refuses a mix; 1 or 3 converts every image')
+      new Option(
+        '--channels <n>',
+        'auto keeps grey or colour, converting a minority of at most 10 %; 1 or 3 converts every image',
+      )
         .choices(['auto', '1', '3'])
         .default('auto'),
     )
@@ -124,7 +127,20 @@ export function addDatasetCommand(): Command {
       }
       const bar = progressBar({ label: opts.name });
       const outcome = await withStore((store) =>
-        ingestIntoStore(store, request, dataDir(), (p) => bar.update(p)),
+        ingestIntoStore(
+          store,
+          {
+            path: resolve(path),
+            displayName: path,
+            field: 'path',
+            optionStyle: 'flag',
+            metadata: metadataOf(opts),
+            options: optionsOf(opts),
+            limits: limitsForUpload(ingestionConfigFromEnv().maxUploadBytes),
+          },
+          dataDir(),
+          (p) => bar.update(p),
+        ),
       ).finally(() => bar.finish());
       const shown = presentIngested(outcome);
       if (opts.json) return printJson(shown);

@@ -39,7 +39,7 @@ export function formatProfile(p: Profile): string {
     `channels         ${tally(p.channels)}`,
     `bit depth        ${tally(p.bit_depths)}`,
     `formats          ${tally(p.formats)}`,
-    `stored as        ${p.normalised.size}x${p.normalised.size}, ${p.normalised.channels} channel(s), fit ${p.normalised.fit}`,
+    `stored as        ${p.normalised.size}x${p.normalised.size}, ${p.normalised.channels} channel(s)${p.normalised.channels_choice === 'majority' ? ' (the majority; the rest converted)' : ''}, fit ${p.normalised.fit}`,
     `duplicates       ${d.groups === 0 ? 'none' : `${d.groups} set(s) of identical images, ${d.redundant_images} redundant, ${d.cross_split_groups} across splits`}`,
     `near-constant    ${p.near_constant.count === 0 ? 'none' : `${p.near_constant.count}, e.g. ${p.near_constant.examples.slice(0, 5).join(', ')}`}`,
     `skipped          ${p.skipped.length === 0 ? 'none' : p.skipped.length}`,

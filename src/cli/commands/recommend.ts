@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { presentRecommendations } from '../../presenters/evidence.js';
-import { dataDir, prepareTargetFromPath, recommend, withStore } from '../../services/index.js';
+import { dataDir, prepareTargetFromPath, recommend, withStore, type IngestOptions } from '../../services/index.js';
 import { progressBar } from '../progress.js';
 import { printJson, table } from '../output.js';
 import { positiveInt } from '../options.js';
@@ -21,9 +21,37 @@ interface RecommendOptions {
   explain?: boolean;
   json?: boolean;
   name?: string;
+  id?: string;
+  origin?: 'natural' | 'medical';
+  modality?: string;
+  size?: number;
+  channels?: 'auto' | '1' | '3';
   samples?: number;
   maxImages?: number;
   skipBad?: boolean;
+}
+
+/** Only the options the user gave: defaults left to ingestion keep the data's id what it was. */
+function ingestOptionsOf(opts: RecommendOptions): IngestOptions | undefined {
+  const o: IngestOptions = {
+    ...(opts.skipBad ? { skipBad: true } : {}),
+    ...(opts.size !== undefined ? { size: opts.size } : {}),
+    ...(opts.channels !== undefined
+      ? { channels: opts.channels === 'auto' ? 'auto' : (Number(opts.channels) as 1 | 3) }
+      : {}),
+  };
+  return Object.keys(o).length > 0 ? o : undefined;
+}
+
+function printTraits(t: ReturnType<typeof presentRecommendations>['target_traits']): void {
+  const e = t.expert_features;
+  const features = Object.entries(e.features)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  console.log(
+    `target: ${t.images} images, ${t.classes} classes, ${t.colour}, ${t.image_size} (from the data); origin ${t.origin}, modality ${t.modality ?? 'not given'}; expert features ${e.source === 'derived' ? `derived from the data: ${features}` : `from ${e.source}: ${features}`}`,
+  );
+  for (const l of t.left_out) console.log(`left out: ${l}`);
 }
 
 /** Ingests and embeds the data at `path` (each step skipped when already done) and returns its dataset id. */
@@ -33,14 +61,19 @@ async function targetOfPath(
   opts: RecommendOptions,
 ): Promise<string> {
   const bar = progressBar({ label: opts.name ?? path });
+  const ingest = ingestOptionsOf(opts);
   try {
     const prepared = await prepareTargetFromPath(
       db,
       dataDir(),
       {
         path: resolve(path),
-        ...definedOnly({ name: opts.name || undefined, ingest: opts.skipBad ? { skipBad: true } : undefined }),
         ...definedOnly({
+          name: opts.name || undefined,
+          id: opts.id,
+          origin: opts.origin,
+          modality: opts.modality,
+          ingest,
           embed: opts.samples === undefined ? undefined : { samples: opts.samples },
           maxImages: opts.maxImages,
         }),
@@ -55,6 +88,8 @@ async function targetOfPath(
     process.stderr.write(
       `${path}: dataset '${prepared.dataset}' (${steps.join(', ')}; embedding ${prepared.embedding.id} under probe ${prepared.embedding.probe.name})\n`,
     );
+    if (prepared.ingested && opts.origin === undefined)
+      process.stderr.write(`${path}: origin not given (--origin natural or medical), recorded as medical\n`);
     return prepared.dataset;
   } catch (err) {
     bar.finish();
@@ -74,6 +109,24 @@ export function recommendCommand(): Command {
     .option('--name <name>', 'for a path: the name to register the data under (default: the file or folder name)')
     .option('--samples <n>', 'for a path: Monte Carlo Fisher samples of its Task2Vec embedding', positiveInt)
     .option('--max-images <n>', 'for a path: embed at most this many images (stratified by class)', positiveInt)
+    .option(
+      '--id <id>',
+      'for a path: the dataset id (default: made from the name and the data, so re-running reuses it)',
+    )
+    .addOption(
+      new Option('--origin <origin>', 'for a path: natural or medical images (default: medical)').choices([
+        'natural',
+        'medical',
+      ]),
+    )
+    .option('--modality <modality>', 'for a path: for example x-ray, ultrasound, dermoscopy (the data cannot tell)')
+    .option('--size <px>', 'for a path: working size, images are stored as size x size (default 224)', positiveInt)
+    .addOption(
+      new Option(
+        '--channels <n>',
+        'for a path: auto keeps grey or colour (converting a small minority); 1 or 3 converts every image',
+      ).choices(['auto', '1', '3']),
+    )
     .option('--skip-bad', 'for a path: skip unreadable images instead of refusing the data')
     .option('--top <k>', 'show the best k backbones', positiveInt)
     .option('--candidates <ids>', 'comma-separated backbones to rank (default: every backbone with a track record)')
@@ -106,6 +159,7 @@ export function recommendCommand(): Command {
         ),
       );
       if (opts.json) return printJson(result);
+      printTraits(result.target_traits);
       console.log(
         `backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`,
       );
