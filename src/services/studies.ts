@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { invalid, notFound } from '../errors.js';
+import { AppError, invalid, notFound } from '../errors.js';
 import { canonicalJson } from '../store/canonical.js';
 import { ensureContributor } from '../store/contributors.js';
 import { upsertDataset, existingDatasetIds, type UpsertOutcome } from '../store/datasets.js';
@@ -316,8 +316,17 @@ export async function importPairSignals(
   db: Db,
   raw: readonly (RawSignal & { where: string; field?: string })[],
   defaultProvenance?: string,
+  onlyProvenance?: string,
 ): Promise<SignalImportOutcome> {
   const rows = checkSignalRows(raw, await declaredSignals(db.knex), defaultProvenance);
+  const foreign = onlyProvenance === undefined ? undefined : rows.find((r) => r.provenance !== onlyProvenance);
+  if (foreign !== undefined)
+    throw new AppError(
+      'forbidden',
+      'Provenance not yours',
+      `${foreign.field ?? foreign.where}: signals from this token are recorded as '${onlyProvenance}'; only an admin may give another provenance`,
+      [{ field: foreign.field ? `${foreign.field}.provenance` : 'provenance', message: `must be '${onlyProvenance}'` }],
+    );
   const ids = rows.flatMap((r) => (r.subject_kind === 'source' ? [r.subject, r.target] : [r.target]));
   checkSignalIds(rows, {
     datasets: await existingDatasetIds(db.knex, ids),

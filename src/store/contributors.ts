@@ -9,7 +9,10 @@ export interface Contributor {
   readonly role: Role;
 }
 
+/** Records a contributor unless known; concurrent first writes by one contributor both succeed. */
 export async function ensureContributor(db: Knex, contributor: Contributor): Promise<void> {
-  const existing = await db('contributors').where({ id: contributor.id }).first('id');
-  if (!existing) await db('contributors').insert({ ...contributor, created_at: nowIso() });
+  await db('contributors')
+    .insert({ ...contributor, created_at: nowIso() })
+    .onConflict('id')
+    .ignore();
 }

@@ -2,10 +2,12 @@ import { presentResult } from '../../presenters/evidence.js';
 import {
   contributeResults,
   fromWireInput,
+  restoreResult,
   wireField,
   withdrawResult,
   withTransferability,
 } from '../../services/index.js';
+import { callerOf } from '../access.js';
 import type { Route } from '../route.js';
 
 /** The body is either one result or `{results: [...]}`; the spec has told the two apart already. */
@@ -19,14 +21,17 @@ export const contributionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/results',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as Record<string, unknown>;
       const { items, batch } = itemsOf(body);
       const field = (path: string) => (batch ? wireField(path, 'results') : wireField(path.replace(/^\[0\]/, ''), ''));
       const key = req.get('idempotency-key');
+      const caller = callerOf(res);
       const reply = await contributeResults(ctx.store, {
         items: items.map(fromWireInput),
         field,
+        sender: { owner: caller.owner, admin: caller.admin, authenticated: caller.via === 'token' },
         ...(key === undefined ? {} : { idempotencyKey: key }),
         request: body,
         reply: (stored) => ({
@@ -42,9 +47,18 @@ export const contributionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/results/{id}/withdraw',
+    scope: 'contribute',
     async handle(ctx, req, res) {
-      const { contributor } = req.body as { contributor: string };
-      const run = await withdrawResult(ctx.store, String(req.params.id), contributor);
+      const run = await withdrawResult(ctx.store, String(req.params.id), callerOf(res));
+      res.json(presentResult((await withTransferability(ctx.store, [run]))[0]!));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/results/{id}/restore',
+    scope: 'contribute',
+    async handle(ctx, req, res) {
+      const run = await restoreResult(ctx.store, String(req.params.id), callerOf(res));
       res.json(presentResult((await withTransferability(ctx.store, [run]))[0]!));
     },
   },

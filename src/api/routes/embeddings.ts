@@ -14,6 +14,7 @@ import { acceptJob } from './jobs.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
 import { ingestionSettings } from '../uploads.js';
+import { callerOf, contributorOf } from '../access.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 
@@ -30,6 +31,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/probes',
+    scope: 'admin',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['ProbeRegistration'];
       const folder = await resolveInsideRoots(body.folder, ingestionSettings(ctx).dataRoots, 'folder');
@@ -55,6 +57,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets/{id}/embeddings',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
       const params: EmbedJobParams = {
@@ -81,6 +84,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/embeddings',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['EmbeddingImport'];
       const view = await importEmbedding(ctx.store, {
@@ -94,7 +98,7 @@ export const embeddingRoutes: Route[] = [
         },
         ...(body.method !== undefined ? { method: body.method } : {}),
         ...(body.options !== undefined ? { options: body.options } : {}),
-        ...(body.contributor !== undefined ? { contributor: body.contributor } : {}),
+        ...contributorOf(callerOf(res), body.contributor),
         npy: Buffer.from(body.hessian, 'base64'),
       });
       res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));

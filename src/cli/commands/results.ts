@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { fixed, printJson, table } from '../output.js';
 import { allResults, withStore } from '../../services/index.js';
 import { transferabilityCell } from './results-format.js';
-import { importCommand, withdrawCommand } from './results-write.js';
+import { importCommand, restoreCommand, withdrawCommand } from './results-write.js';
 
 export function resultsCommand(): Command {
   const results = new Command('results').description('transfer results: a source fine-tuned on a target, fold by fold');
@@ -45,6 +45,7 @@ export function resultsCommand(): Command {
 
   results.addCommand(importCommand());
   results.addCommand(withdrawCommand());
+  results.addCommand(restoreCommand());
 
   return results;
 }
