@@ -30,10 +30,18 @@ export const DEFAULT_ACCESS: AccessConfig = { reads: 'public', requireTokens: fa
 export function accessConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AccessConfig {
   const reads = (env.TA_READS ?? '').trim() || 'public';
   if (reads !== 'public' && reads !== 'token')
-    throw invalid(`TA_READS must be 'public' or 'token' (got '${reads}')`, [{ field: 'TA_READS', message: 'public or token' }], 'TA_READS');
+    throw invalid(
+      `TA_READS must be 'public' or 'token' (got '${reads}')`,
+      [{ field: 'TA_READS', message: 'public or token' }],
+      'TA_READS',
+    );
   const require = (env.TA_REQUIRE_TOKENS ?? '').trim();
   if (!['', '0', '1'].includes(require))
-    throw invalid(`TA_REQUIRE_TOKENS must be 0 or 1 (got '${require}')`, [{ field: 'TA_REQUIRE_TOKENS', message: '0 or 1' }], 'TA_REQUIRE_TOKENS');
+    throw invalid(
+      `TA_REQUIRE_TOKENS must be 0 or 1 (got '${require}')`,
+      [{ field: 'TA_REQUIRE_TOKENS', message: '0 or 1' }],
+      'TA_REQUIRE_TOKENS',
+    );
   return { reads, requireTokens: require === '1' };
 }
 
@@ -84,7 +92,8 @@ export function guardRoutes(ctx: ApiContext, config: AccessConfig, routes: reado
         caller = await callerOfToken(ctx.store, token);
       } else if (scope !== 'read' || config.reads === 'token') {
         caller = await localCaller(ctx, config, req, seen);
-        if (caller === undefined) throw unauthenticated(`this operation needs a bearer token with the '${scope}' scope`);
+        if (caller === undefined)
+          throw unauthenticated(`this operation needs a bearer token with the '${scope}' scope`);
       }
       if (caller !== undefined && !grants(caller.scopes, scope))
         throw new AppError(
@@ -112,11 +121,16 @@ export function callerOf(res: Response): Caller {
 }
 
 /** The contributor a write records: a token's owner (a different name given is refused), else the name given. */
-export function contributorOf(caller: Caller, given: string | undefined, field = 'contributor'): { contributor?: string } {
+export function contributorOf(
+  caller: Caller,
+  given: string | undefined,
+  field = 'contributor',
+): { contributor?: string } {
   if (caller.via === 'local') return given !== undefined ? { contributor: given } : {};
   if (given !== undefined && given !== caller.owner)
-    throw invalid(`${field}: a contribution is recorded under its token's owner ('${caller.owner}'); leave ${field} out or give that name`, [
-      { field, message: "must be left out or be the token's owner" },
-    ]);
+    throw invalid(
+      `${field}: a contribution is recorded under its token's owner ('${caller.owner}'); leave ${field} out or give that name`,
+      [{ field, message: "must be left out or be the token's owner" }],
+    );
   return { contributor: caller.owner };
 }

@@ -191,7 +191,8 @@ export async function attribute(
     const cited = items.flatMap((item, i) => {
       const p = provenanceOf(item);
       const doi = typeof p?.['doi'] === 'string' && dois.has(doiKey(p['doi'])) ? 'doi' : undefined;
-      const url = typeof p?.['url'] === 'string' && (urls.has(p['url'].trim()) || dois.has(doiKey(p['url']))) ? 'url' : undefined;
+      const url =
+        typeof p?.['url'] === 'string' && (urls.has(p['url'].trim()) || dois.has(doiKey(p['url']))) ? 'url' : undefined;
       const which = doi ?? url;
       return which ? [{ field: field(`[${i}].provenance.${which}`), message: "a published study's reference" }] : [];
     });
@@ -236,7 +237,7 @@ async function changeWithdrawal(db: Knex, id: string, by: Actor, action: 'withdr
       run.study !== undefined
         ? `result ${id} belongs to a published study; only an admin can ${action} it`
         : `result ${id} was contributed by someone else; only its contributor or an admin can ${action} it`,
-      [{ field: 'id', message: run.study !== undefined ? 'a published study\'s result' : 'not your result' }],
+      [{ field: 'id', message: run.study !== undefined ? "a published study's result" : 'not your result' }],
     );
   if (action === 'withdraw' && run.withdrawn_at !== undefined)
     throw conflict(`result ${id} was already withdrawn at ${run.withdrawn_at}`, [

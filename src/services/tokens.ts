@@ -49,10 +49,13 @@ export function grants(scopes: readonly Scope[], wanted: Scope): boolean {
 
 export function parseScopes(raw: string | readonly string[], field = 'scope'): Scope[] {
   const parts = (typeof raw === 'string' ? raw.split(',') : [...raw]).map((s) => s.trim()).filter((s) => s !== '');
-  if (parts.length === 0) throw invalid(`${field}: name at least one scope (${SCOPES.join(', ')})`, [{ field, message: 'empty' }]);
+  if (parts.length === 0)
+    throw invalid(`${field}: name at least one scope (${SCOPES.join(', ')})`, [{ field, message: 'empty' }]);
   for (const p of parts)
     if (!(SCOPES as readonly string[]).includes(p))
-      throw invalid(`${field}: '${p}' is not a scope (${SCOPES.join(', ')})`, [{ field, message: `unknown scope '${p}'` }]);
+      throw invalid(`${field}: '${p}' is not a scope (${SCOPES.join(', ')})`, [
+        { field, message: `unknown scope '${p}'` },
+      ]);
   return SCOPES.filter((s) => parts.includes(s));
 }
 

@@ -115,7 +115,9 @@ async function insertNew(db: Knex, id: string, row: Record<string, unknown>): Pr
     await db('datasets').insert(row);
   } catch (err) {
     if (isUniqueViolation(err))
-      throw conflict(`dataset '${id}' already exists; choose another id`, [{ field: 'id', message: 'already registered' }]);
+      throw conflict(`dataset '${id}' already exists; choose another id`, [
+        { field: 'id', message: 'already registered' },
+      ]);
     throw err;
   }
 }

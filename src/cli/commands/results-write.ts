@@ -173,6 +173,8 @@ export function restoreCommand(): Command {
     .action(async (id: string, opts: { by: string; admin?: boolean; json?: boolean }) => {
       const run = await withStore((store) => restoreResult(store, id, { owner: opts.by, admin: opts.admin === true }));
       if (opts.json) return printJson(run);
-      console.log(`restored ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor})`);
+      console.log(
+        `restored ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.contributor})`,
+      );
     });
 }

@@ -5,7 +5,9 @@ import { printJson, table } from '../output.js';
 
 /** Token management works on the local store directly: whoever runs the CLI there administers the server. */
 export function tokensCommand(): Command {
-  const tokens = new Command('tokens').description("API tokens for the server's writes (and reads with TA_READS=token)");
+  const tokens = new Command('tokens').description(
+    "API tokens for the server's writes (and reads with TA_READS=token)",
+  );
 
   tokens
     .command('create')
