@@ -167,7 +167,7 @@ export async function signalsForTargets(
  * over folds; baselines (no backbone) say nothing about which backbone is better and are left out.
  */
 export async function loadStoreEvidence(db: Db, options: { readonly study?: string } = {}): Promise<StoreEvidence> {
-  const signals = await loadSignals(db);
+  const signals = await loadSignals(db, { registryEmbeddingsOnly: true });
   const datasets = new Map(signals.datasets.map((d) => [d.id, d]));
   const backbones = new Map((await listBackbones(db.knex)).map((b) => [b.id, b]));
   const studies = await listStudies(db.knex);
