@@ -231,3 +231,39 @@ describeEachStore('api tokens and who may write', (kind) => {
     }
   });
 });
+
+describeEachStore('api access before any token exists', (kind) => {
+  const registration = (id: string) => ({
+    id,
+    name: `Local ${id}`,
+    description: 'Registered without a token.',
+    origin: 'medical',
+    modality: 'x-ray',
+    images: 10,
+    classes: 2,
+    image_size: '28x28',
+    channels: 1,
+    licence: 'CC-BY-4.0',
+  });
+
+  test('TA_REQUIRE_TOKENS=1 refuses tokenless loopback writes that the default lets in', async () => {
+    const store = await kind.open();
+    const strict = await startApp(store, {}, NO_LIMITS, { reads: 'public', requireTokens: true });
+    const relaxed = await startApp(store);
+    try {
+      const post = (url: string, id: string) =>
+        fetch(`${url}/v1/datasets`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(registration(id)),
+        });
+      assert.equal((await post(strict.url, 'strict-set')).status, 401);
+      assert.equal((await post(relaxed.url, 'relaxed-set')).status, 201);
+      assert.equal((await fetch(`${strict.url}/v1/datasets/relaxed-set`)).status, 200);
+    } finally {
+      await strict.close();
+      await relaxed.close();
+      await store.close();
+    }
+  });
+});
