@@ -11,6 +11,7 @@ export interface FieldError {
 
 export const ERROR_CODES = [
   'invalid-request',
+  'unauthorized',
   'forbidden',
   'not-found',
   'conflict',

@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { OPENAPI_PATH } from '../paths.js';
+import { accessConfigFromEnv, guardRoutes, type AccessConfig } from './access.js';
 import { applySecurity, securityConfigFromEnv, type SecurityConfig } from './security.js';
 import { declaredLength, loadSpec, malformedMultipart, plainInput } from './edge.js';
 import type { ApiContext } from './context.js';
@@ -17,6 +18,8 @@ export interface AppOptions {
   readonly validateResponses?: boolean;
   /** Headers, CORS and rate limits; read from the environment when not given. */
   readonly security?: SecurityConfig;
+  /** Whether reads need a token and whether loopback writes may go without; read from the environment when not given. */
+  readonly access?: AccessConfig;
 }
 
 /** Methods that may change the evidence; a recommendation is a POST that only reads. */
@@ -48,6 +51,8 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
   });
   applySecurity(app, options.security ?? securityConfigFromEnv());
   app.use(webPage());
+  // Before any body is read, so that a stranger's upload is refused without being stored.
+  app.use(guardRoutes(ctx, options.access ?? accessConfigFromEnv(), routes));
   const uploadLength = declaredLength(() => ingestionSettings(ctx).maxUploadBytes);
   app.use((req, res, next) =>
     req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next(),
@@ -61,6 +66,8 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
         validateRequests: { allowUnknownQueryParameters: false, coerceTypes },
         validateResponses: options.validateResponses ?? false,
         validateFormats: true,
+        // The access guard has checked the token before the body was read; the spec only documents it.
+        validateSecurity: false,
         ignoreUndocumented: false,
         fileUploader: uploaderOptions(ctx),
       }),

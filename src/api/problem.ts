@@ -54,6 +54,7 @@ type ProblemKind = ErrorCode | 'method-not-allowed' | 'internal';
  */
 const PROBLEMS: Record<ProblemKind, { readonly status: number; readonly title: string }> = {
   'invalid-request': { status: 400, title: 'Invalid request' },
+  unauthorized: { status: 401, title: 'Token required' },
   forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'No such route' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

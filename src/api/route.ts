@@ -7,6 +7,8 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface Route {
   readonly method: Method;
   readonly path: string;
+  /** What a caller's token must grant; reads (the default) are public unless TA_READS=token. */
+  readonly scope?: 'contribute' | 'admin';
   handle(ctx: ApiContext, req: Request, res: Response): Promise<void>;
 }
 

@@ -206,9 +206,29 @@ export interface paths {
         put?: never;
         /**
          * Withdraw a result. It is kept, with who sent and who withdrew it, but leaves listings, analyses and models.
-         * @description Only the result's contributor or an admin may withdraw it. Until API tokens arrive, the caller names themselves.
+         * @description Only the result's contributor (the token's owner) or an admin may withdraw it; a published study's result only an admin. A refusal never names the owner.
          */
         post: operations["withdrawResult"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/results/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring a withdrawn result back into listings, analyses and models.
+         * @description The same people as for withdrawal may restore it; a result that is not withdrawn is a `409`.
+         */
+        post: operations["restoreResult"];
         delete?: never;
         options?: never;
         head?: never;
@@ -702,6 +722,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every API token, revoked ones included, with owner, scopes, creation and last use; never the tokens themselves. */
+        get: operations["listTokens"];
+        put?: never;
+        /** Mint a token for an owner with scopes. The answer is the only time the token is shown; only its hash is stored. */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a token at once. It stays listed with its revocation time. */
+        delete: operations["revokeToken"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1250,8 +1305,8 @@ export interface components {
             notes?: string;
         };
         Provenance: {
-            /** @description Who sends the result: a handle, an e-mail address or an ORCID. */
-            contributor: string;
+            /** @description Who sends the result. With a token it is the token's owner: leave it out or repeat that name (another name is a 400). On a tokenless loopback server, the name given, else `local`. */
+            contributor?: string;
             doi?: string;
             /** Format: uri */
             url?: string;
@@ -1276,8 +1331,34 @@ export interface components {
             results: components["schemas"]["TransferResult"][];
         };
         Withdrawal: {
-            /** @description Who withdraws it; the result's contributor or an admin. */
-            contributor: string;
+            /** @description Ignored, kept for older clients: who withdraws is the token's owner. */
+            contributor?: string;
+        };
+        TokenRequest: {
+            /** @description The token's owner: the contributor its writes are recorded under. */
+            name: string;
+            scopes: ("read" | "contribute" | "admin")[];
+        };
+        Token: {
+            id: string;
+            owner: string;
+            scopes: ("read" | "contribute" | "admin")[];
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @description Refreshed at most once a minute.
+             */
+            last_used_at: string | null;
+            /** Format: date-time */
+            revoked_at: string | null;
+        };
+        CreatedToken: components["schemas"]["Token"] & {
+            /** @description The token itself */
+            token: string;
+        };
+        TokenList: {
+            items: components["schemas"]["Token"][];
         };
         TransferabilityRow: {
             result_id: string;
@@ -1876,6 +1957,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            401: components["responses"]["Problem"];
             /** @description The store does not answer; `Retry-After` says when to ask again. */
             503: {
                 headers: {
@@ -1917,6 +1999,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
         };
     };
     registerDataset: {
@@ -1944,6 +2027,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
         };
@@ -1971,6 +2056,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -1997,6 +2083,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2025,6 +2112,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2056,6 +2144,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2084,6 +2173,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
@@ -2115,6 +2206,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
@@ -2153,6 +2245,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2184,6 +2277,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
         };
@@ -2211,6 +2306,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2223,7 +2319,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["Withdrawal"];
             };
@@ -2239,10 +2335,38 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
+        };
+    };
+    restoreResult: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["ResultId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Restored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferResult"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
+            409: components["responses"]["Problem"];
         };
     };
     getTransferability: {
@@ -2270,6 +2394,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2302,6 +2427,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2325,6 +2451,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Problem"];
         };
     };
     getEvaluation: {
@@ -2347,6 +2474,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -2368,6 +2496,7 @@ export interface operations {
                     "application/json": components["schemas"]["RankerSummary"];
                 };
             };
+            401: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
     };
@@ -2394,6 +2523,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2419,6 +2549,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Problem"];
         };
     };
     registerProbe: {
@@ -2444,6 +2575,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
@@ -2475,6 +2607,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2505,6 +2638,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2535,6 +2670,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
@@ -2567,6 +2704,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2596,6 +2734,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
@@ -2624,6 +2763,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             409: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
@@ -2655,6 +2795,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
         };
@@ -2682,6 +2824,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2709,6 +2852,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
             422: components["responses"]["Problem"];
         };
@@ -2735,6 +2879,7 @@ export interface operations {
                 };
             };
             304: components["responses"]["NotModified"];
+            401: components["responses"]["Problem"];
         };
     };
     importStudy: {
@@ -2760,6 +2905,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             413: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
         };
@@ -2787,6 +2934,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2817,6 +2965,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             415: components["responses"]["Problem"];
         };
     };
@@ -2849,6 +2999,7 @@ export interface operations {
             };
             304: components["responses"]["NotModified"];
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2872,6 +3023,8 @@ export interface operations {
                     "application/json": components["schemas"]["Job"];
                 };
             };
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
         };
     };
     listJobs: {
@@ -2899,6 +3052,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
         };
     };
     getJob: {
@@ -2922,6 +3076,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2955,6 +3110,8 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -2979,6 +3136,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
             404: components["responses"]["Problem"];
         };
     };
@@ -3000,6 +3158,84 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Problem"];
+        };
+    };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tokens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            415: components["responses"]["Problem"];
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked (or already revoked). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
+            400: components["responses"]["Problem"];
+            401: components["responses"]["Problem"];
+            403: components["responses"]["Problem"];
+            404: components["responses"]["Problem"];
         };
     };
 }

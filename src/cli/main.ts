@@ -15,6 +15,7 @@ import { probesCommand } from './commands/probes.js';
 import { expertsCommand } from './commands/experts.js';
 import { signalsCommand, studiesCommand } from './commands/studies.js';
 import { jobsCommand, workerCommand } from './commands/jobs.js';
+import { tokensCommand } from './commands/tokens.js';
 
 /** Exit codes: 0 done, 1 the program failed, 2 the caller's arguments or files were wrong. */
 const BAD_INPUT = 2;
@@ -45,6 +46,7 @@ export function buildProgram(): Command {
     signalsCommand(),
     jobsCommand(),
     workerCommand(),
+    tokensCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -2,8 +2,9 @@
  * Contributions of transfer results: validated as a batch, checked against stored results for
  * duplicates, and written in one transaction, so a rejected batch stores nothing.
  *
- * Who sent a result is, for now, what its provenance says: API tokens arrive with a later change,
- * and until then the contributor row is created from the name given.
+ * Who sent a result is the caller (`attribute`): a token's owner, never a name in the body, which
+ * may only repeat it. Published studies belong to the registry: their results, and results citing a
+ * study's DOI or URL, are an admin's to write, withdraw and restore.
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -18,9 +19,13 @@ import {
   existingDatasetIds,
   getRun,
   insertRun,
+  isUniqueViolation,
+  listStudies,
+  restoreRun,
   withdrawRun,
 } from '../store/index.js';
 import { duplicateKey, validateBatch, type StoredResult, type TransferResult } from '../transfer/index.js';
+import type { Actor } from './tokens.js';
 
 export const CONTRIBUTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
@@ -96,11 +101,6 @@ async function storedDuplicates(db: Knex, results: readonly TransferResult[]): P
   return byKey;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /**
  * Stores validated results inside the caller's transaction. A result equal to an active stored one
  * (same source, target, architecture, protocol and values) refuses the whole batch, naming it.
@@ -150,30 +150,121 @@ export async function storeContributions(
   return runs;
 }
 
-/**
- * Withdrawal keeps the result (and who sent it) but takes it out of every listing, analysis and
- * model. Only its contributor or an admin may withdraw it.
- */
-export function withdrawResult(db: Db, id: string, by: string): Promise<StoredResult> {
-  return db.knex.transaction((trx) => withdraw(trx, id, by));
+/** Who is sending a contribution: a token's owner, or on a tokenless local server whoever the body names. */
+export interface Sender extends Actor {
+  /** A token's owner is the contributor; the body may only repeat the name. */
+  readonly authenticated: boolean;
 }
 
-async function withdraw(db: Knex, id: string, by: string): Promise<StoredResult> {
+function provenanceOf(item: unknown): Record<string, unknown> | undefined {
+  const p = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)['provenance'] : undefined;
+  return typeof p === 'object' && p !== null && !Array.isArray(p) ? (p as Record<string, unknown>) : undefined;
+}
+
+const doiKey = (doi: string) =>
+  doi
+    .trim()
+    .toLowerCase()
+    .replace(/^(https?:\/\/(dx\.)?doi\.org\/|doi:)/, '');
+
+/**
+ * Sets each raw contribution's contributor to its sender: an authenticated sender's owner (a
+ * different name in the body is refused), else the body's name or `local`. A sender who is no admin
+ * may not cite a published study's DOI or URL: those results are the registry's.
+ */
+export async function attribute(
+  { knex: db }: Db,
+  items: readonly unknown[],
+  sender: Sender,
+  field: (path: string) => string = (p) => p,
+): Promise<unknown[]> {
+  const named = items.flatMap((item, i) => {
+    const given = provenanceOf(item)?.['contributor'];
+    return sender.authenticated && given !== undefined && given !== sender.owner
+      ? [{ field: field(`[${i}].provenance.contributor`), message: "must be left out or be the token's owner" }]
+      : [];
+  });
+  if (named.length > 0)
+    throw invalid(
+      `${named[0]!.field}: a contribution is recorded under its token's owner ('${sender.owner}'); leave provenance.contributor out or give that name`,
+      named,
+    );
+  if (!sender.admin) {
+    const studies = await listStudies(db);
+    const dois = new Set(studies.flatMap((s) => (s.doi ? [doiKey(s.doi)] : [])));
+    const urls = new Set(studies.flatMap((s) => (s.url ? [s.url.trim()] : [])));
+    const cited = items.flatMap((item, i) => {
+      const p = provenanceOf(item);
+      const doi = typeof p?.['doi'] === 'string' && dois.has(doiKey(p['doi'])) ? 'doi' : undefined;
+      const url =
+        typeof p?.['url'] === 'string' && (urls.has(p['url'].trim()) || dois.has(doiKey(p['url']))) ? 'url' : undefined;
+      const which = doi ?? url;
+      return which ? [{ field: field(`[${i}].provenance.${which}`), message: "a published study's reference" }] : [];
+    });
+    if (cited.length > 0)
+      throw new AppError(
+        'forbidden',
+        'Registry evidence',
+        `${cited[0]!.field}: results under a published study's DOI or URL belong to the registry; only an admin may submit them`,
+        cited,
+      );
+  }
+  return items.map((item) => {
+    const p = provenanceOf(item);
+    if (p === undefined) return item;
+    const contributor = sender.authenticated ? sender.owner : (p['contributor'] ?? sender.owner);
+    return { ...(item as Record<string, unknown>), provenance: { ...p, contributor } };
+  });
+}
+
+/**
+ * Withdrawal keeps the result (and who sent it) but takes it out of every listing, analysis and
+ * model; restoring brings it back. A study's result is an admin's to change, any other its
+ * contributor's or an admin's; a refusal never names the owner.
+ */
+export function withdrawResult(db: Db, id: string, by: Actor): Promise<StoredResult> {
+  return db.knex.transaction((trx) => changeWithdrawal(trx, id, by, 'withdraw'));
+}
+
+export function restoreResult(db: Db, id: string, by: Actor): Promise<StoredResult> {
+  return db.knex.transaction((trx) => changeWithdrawal(trx, id, by, 'restore'));
+}
+
+async function changeWithdrawal(
+  db: Knex,
+  id: string,
+  by: Actor,
+  action: 'withdraw' | 'restore',
+): Promise<StoredResult> {
   const run = await getRun(db, id);
   if (!run) throw notFound('result', id);
-  if (run.withdrawnAt !== undefined)
+  const admin = by.admin || (await contributorRole(db, by.owner)) === 'admin';
+  const allowed = admin || (run.study === undefined && by.owner === run.provenance.contributor);
+  if (!allowed)
+    throw new AppError(
+      'forbidden',
+      `Not yours to ${action}`,
+      run.study !== undefined
+        ? `result ${id} belongs to a published study; only an admin can ${action} it`
+        : `result ${id} was contributed by someone else; only its contributor or an admin can ${action} it`,
+      [{ field: 'id', message: run.study !== undefined ? "a published study's result" : 'not your result' }],
+    );
+  if (action === 'withdraw' && run.withdrawnAt !== undefined)
     throw conflict(`result ${id} was already withdrawn at ${run.withdrawnAt}`, [
       { field: 'id', message: 'already withdrawn' },
     ]);
-  const contributor = run.provenance.contributor;
-  if (by !== contributor && (await contributorRole(db, by)) !== 'admin') {
-    throw new AppError(
-      'forbidden',
-      'Not yours to withdraw',
-      `result ${id} was contributed by '${contributor}'; only they or an admin can withdraw it, not '${by}'`,
-      [{ field: 'contributor', message: "neither the result's contributor nor an admin" }],
-    );
+  if (action === 'restore' && run.withdrawnAt === undefined)
+    throw conflict(`result ${id} is not withdrawn`, [{ field: 'id', message: 'not withdrawn' }]);
+  try {
+    if (action === 'withdraw') await withdrawRun(db, id, by.owner);
+    else await restoreRun(db, id);
+  } catch (err) {
+    // Restoring a result whose equal was contributed again meanwhile would make two active copies.
+    if (isUniqueViolation(err))
+      throw conflict(`result ${id} cannot be restored: an equal result is active`, [
+        { field: 'id', message: 'an equal result is active' },
+      ]);
+    throw err;
   }
-  await withdrawRun(db, id, by);
   return (await getRun(db, id))!;
 }

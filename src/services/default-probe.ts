@@ -34,13 +34,19 @@ export function firstPreferred(preferred: readonly string[], available: Iterable
   return preferred.find((id) => have.has(id)) ?? null;
 }
 
-/** One embedding per (dataset, probe): the latest stored, since a recomputation supersedes what it replaces. */
+/**
+ * One embedding per (dataset, probe): the registry's published one where there is one, since a
+ * contribution must not replace reviewed evidence every recommendation uses; else the latest
+ * stored, since a recomputation supersedes what it replaces.
+ */
 export function latestEmbeddings(embeddings: readonly StoredEmbedding[]): StoredEmbedding[] {
   const latest = new Map<string, StoredEmbedding>();
+  const rank = (e: StoredEmbedding): [number, number] => [e.origin === 'published' ? 1 : 0, e.id];
   for (const e of embeddings) {
     const key = JSON.stringify([e.datasetId, e.probeId]);
     const held = latest.get(key);
-    if (held === undefined || e.id > held.id) latest.set(key, e);
+    const [p, id] = rank(e);
+    if (held === undefined || p > rank(held)[0] || (p === rank(held)[0] && id > held.id)) latest.set(key, e);
   }
   return [...latest.values()];
 }

@@ -2,11 +2,18 @@
  * Idempotency-Key semantics for writes: the first successful response to a key is stored with a
  * hash of its request; a retry with the same request gets that response again, and the same key
  * on a different request is a conflict. Refusals are not stored, so a corrected retry may reuse a key.
+ *
+ * Concurrent requests with one key must all get the first answer: on PostgreSQL each takes a
+ * transaction-scoped advisory lock on the key before looking, so a second waits for the first to
+ * commit and then finds its answer; SQLite runs one write transaction at a time already.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict } from '../errors.js';
-import { canonicalJson, findIdempotentResponse, saveIdempotentResponse } from '../store/index.js';
+import { canonicalJson, findIdempotentResponse, isPostgres, saveIdempotentResponse } from '../store/index.js';
+
+/** The advisory-lock class of idempotency keys, so their locks never meet another use of advisory locks. */
+const IDEMPOTENCY_LOCK_CLASS = 0x7a1d;
 
 export interface Reply {
   readonly status: number;
@@ -26,6 +33,7 @@ export async function idempotent(
   const hash = requestHash(request);
   return db.transaction(async (trx) => {
     if (key !== undefined) {
+      if (isPostgres(trx)) await trx.raw('select pg_advisory_xact_lock(?, hashtext(?))', [IDEMPOTENCY_LOCK_CLASS, key]);
       const earlier = await findIdempotentResponse(trx, key);
       if (earlier) {
         if (earlier.requestHash !== hash) {

@@ -31,7 +31,20 @@ export {
   type QueryFields,
   type ResultView,
 } from './results.js';
-export { CONTRIBUTOR_ID, withdrawResult } from './contribute.js';
+export { CONTRIBUTOR_ID, attribute, restoreResult, withdrawResult, type Sender } from './contribute.js';
+export {
+  SCOPES,
+  LOCAL_OWNER,
+  apiTokens,
+  createToken,
+  parseScopes,
+  revokeApiToken,
+  type Actor,
+  type Caller,
+  type CreatedToken,
+  type Scope,
+  type StoredToken,
+} from './tokens.js';
 export type { Reply } from './idempotency.js';
 export { transferabilityTable, withTransferability, type WithTransferability } from './transferability.js';
 export { correlationAnalysis, type AnalysisOptions } from './analysis.js';

@@ -124,7 +124,17 @@ export function distanceSignals(
   return [...out.values()];
 }
 
-/** Published and imported pair signals for `targets`, with the direction the signal catalogue gives. */
+/**
+ * Signals under `contributor:<owner>` (what every non-admin import is recorded as) are stored and
+ * listed but never steer the ranker; published studies' and admins' provenances do.
+ */
+export function steersRanker(provenance: string): boolean {
+  return !provenance.startsWith(CONTRIBUTED_SIGNAL_PREFIX);
+}
+
+export const CONTRIBUTED_SIGNAL_PREFIX = 'contributor:';
+
+/** Published and admin-imported pair signals for `targets`, with the direction the signal catalogue gives. */
 async function tableSignals(
   db: Db,
   declared: Readonly<Record<string, SignalDefinition>>,
@@ -134,6 +144,7 @@ async function tableSignals(
   // One value per (subject, target, signal): where two provenances give one, the first in stored order stands.
   const out = new Map<string, PairSignal>();
   for (const r of rows) {
+    if (!steersRanker(r.provenance)) continue;
     if (targets !== null && !targets.has(r.target)) continue;
     const key = `${r.subject_kind}\u0000${r.subject}\u0000${r.target}\u0000${r.signal}`;
     if (out.has(key)) continue;
@@ -163,7 +174,7 @@ export async function signalsForTargets(
  * over folds; baselines (no backbone) say nothing about which backbone is better and are left out.
  */
 export async function loadStoreEvidence(db: Db, options: { readonly study?: string } = {}): Promise<StoreEvidence> {
-  const signals = await loadSignals(db);
+  const signals = await loadSignals(db, { registryEmbeddingsOnly: true });
   const datasets = new Map(signals.datasets.map((d) => [d.id, d]));
   const backbones = new Map((await listBackbones(db.knex)).map((b) => [b.id, b]));
   const studies = await listStudies(db.knex);

@@ -4,7 +4,7 @@
  */
 import { notFound } from '../errors.js';
 import { collectAll, getRun, listRuns, type PageOf, type PageRequest } from '../store/index.js';
-import { storeContributions, validateContributions } from './contribute.js';
+import { attribute, storeContributions, validateContributions, type Sender } from './contribute.js';
 import { idempotent, type Reply } from './idempotency.js';
 import { resultFilter, type ResultQuery } from './result-query.js';
 import type { Db } from './session.js';
@@ -54,6 +54,8 @@ export async function importResults(
 export interface Contribution {
   readonly items: readonly unknown[];
   readonly field: (path: string) => string;
+  /** Who sends it: the contributor of every result. */
+  readonly sender: Sender;
   /** The Idempotency-Key, and the request it keys: a retry of the same request gets the first reply again. */
   readonly idempotencyKey?: string;
   readonly request: unknown;
@@ -62,8 +64,10 @@ export interface Contribution {
 }
 
 export async function contributeResults(db: Db, c: Contribution): Promise<Reply & { readonly replayed: boolean }> {
-  const results = await validateContributions(db, c.items, { field: c.field });
-  return idempotent(db.knex, c.idempotencyKey, c.request, async (trx) =>
+  const items = await attribute(db, c.items, c.sender, c.field);
+  const results = await validateContributions(db, items, { field: c.field });
+  // Keyed by sender too: one owner's key never replays another's answer.
+  return idempotent(db.knex, c.idempotencyKey, { sender: c.sender.owner, request: c.request }, async (trx) =>
     c.reply(await withTransferability({ knex: trx }, await storeContributions(trx, results, c.field))),
   );
 }

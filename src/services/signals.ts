@@ -58,11 +58,14 @@ function latestPerProbe(embeddings: readonly StoredEmbedding[]): Map<string, Map
   return byProbe;
 }
 
-async function embeddingDistances(db: Knex): Promise<{ distances: PairDistance[]; probes: ProbeCoverage[] }> {
+async function embeddingDistances(
+  db: Knex,
+  keep: (e: StoredEmbedding) => boolean,
+): Promise<{ distances: PairDistance[]; probes: ProbeCoverage[] }> {
   const probes = new Map((await listProbes(db)).map((p) => [p.id, p]));
   const distances: PairDistance[] = [];
   const coverage: ProbeCoverage[] = [];
-  for (const [probeId, byDataset] of [...latestPerProbe(await listEmbeddings(db))].sort(([a], [b]) =>
+  for (const [probeId, byDataset] of [...latestPerProbe((await listEmbeddings(db)).filter(keep))].sort(([a], [b]) =>
     a.localeCompare(b),
   )) {
     const record = probes.get(probeId);
@@ -133,9 +136,21 @@ async function expertDistances(db: Knex, datasets: readonly Dataset[]): Promise<
   return out;
 }
 
-export async function loadSignals({ knex: db }: Db): Promise<Signals> {
+export interface SignalOptions {
+  /**
+   * Leave out embeddings imported for the registry's datasets: anyone with a contribute token may
+   * import one, and the ranker's distances between registry datasets steer every recommendation.
+   * A contributor's own dataset keeps its imported embedding.
+   */
+  readonly registryEmbeddingsOnly?: boolean;
+}
+
+export async function loadSignals({ knex: db }: Db, options: SignalOptions = {}): Promise<Signals> {
   const datasets = await collectAll((page) => listDatasets(db, {}, page));
-  const embedded = await embeddingDistances(db);
+  const registry = new Set(datasets.filter((d) => d.record_origin === 'registry').map((d) => d.id));
+  const embedded = await embeddingDistances(db, (e) =>
+    options.registryEmbeddingsOnly === true ? !(e.origin === 'imported' && registry.has(e.datasetId)) : true,
+  );
   return {
     datasets,
     distances: [...embedded.distances, ...(await expertDistances(db, datasets))],

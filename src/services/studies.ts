@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { invalid, notFound } from '../errors.js';
+import { AppError, invalid, notFound } from '../errors.js';
 import { definedOnly } from '../defaults.js';
 import { plainProblem } from '../plain.js';
 import { canonicalJson } from '../store/canonical.js';
@@ -315,6 +315,7 @@ export async function importPairSignals(
   db: Db,
   raw: readonly (RawSignal & { where: string; field?: string })[],
   defaultProvenance?: string,
+  onlyProvenance?: string,
 ): Promise<SignalImportOutcome> {
   for (const r of raw) {
     // Values are doubles in both stores; only the texts can hold what PostgreSQL refuses.
@@ -325,6 +326,14 @@ export async function importPairSignals(
     }
   }
   const rows = checkSignalRows(raw, await declaredSignals(db.knex), defaultProvenance);
+  const foreign = onlyProvenance === undefined ? undefined : rows.find((r) => r.provenance !== onlyProvenance);
+  if (foreign !== undefined)
+    throw new AppError(
+      'forbidden',
+      'Provenance not yours',
+      `${foreign.field ?? foreign.where}: signals from this token are recorded as '${onlyProvenance}'; only an admin may give another provenance`,
+      [{ field: foreign.field ? `${foreign.field}.provenance` : 'provenance', message: `must be '${onlyProvenance}'` }],
+    );
   const ids = rows.flatMap((r) => (r.subject_kind === 'source' ? [r.subject, r.target] : [r.target]));
   checkSignalIds(rows, {
     datasets: await existingDatasetIds(db.knex, ids),

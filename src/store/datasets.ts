@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Dataset, DatasetInput, RecordOrigin } from '../registry/index.js';
 import { conflict } from '../errors.js';
 import { canonicalJson } from './canonical.js';
-import { countOf, isoTime, nowIso, parseJsonColumn, type PageOf, type PageRequest } from './rows.js';
+import { countOf, isoTime, isUniqueViolation, nowIso, parseJsonColumn, type PageOf, type PageRequest } from './rows.js';
 import { definedOnly } from '../defaults.js';
 
 export interface DatasetFilter {
@@ -112,12 +112,25 @@ export async function existingDatasetIds(db: Knex, ids: readonly string[]): Prom
 }
 
 /** Registration through the API: a new id only, never an overwrite of someone else's record. */
+/** Inserts a dataset row; a concurrent writer of the same id that committed first makes this a conflict, not a crash. */
+async function insertNew(db: Knex, id: string, row: Record<string, unknown>): Promise<void> {
+  try {
+    await db('datasets').insert(row);
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw conflict(`dataset '${id}' already exists; choose another id`, [
+        { field: 'id', message: 'already registered' },
+      ]);
+    throw err;
+  }
+}
+
 export async function createDataset(db: Knex, input: DatasetInput, origin: RecordOrigin): Promise<Dataset> {
   if (await getDataset(db, input.id)) {
     throw conflict(`dataset '${input.id}' already exists`, [{ field: 'id', message: 'already registered' }]);
   }
   const now = nowIso();
-  await db('datasets').insert({ ...toRow(input, origin), created_at: now, updated_at: now });
+  await insertNew(db, input.id, { ...toRow(input, origin), created_at: now, updated_at: now });
   return (await getDataset(db, input.id))!;
 }
 
@@ -163,7 +176,7 @@ export async function createIngestedDataset(
     ]);
   }
   const now = nowIso();
-  await db('datasets').insert({
+  await insertNew(db, input.id, {
     ...toRow(input, 'ingested'),
     profile: JSON.stringify(profile),
     images_dir: imagesDir,

@@ -10,7 +10,7 @@ export {
 export { openStore, type Store } from './connect.js';
 export { migrateToLatest } from './migrations.js';
 export { canonicalJson } from './canonical.js';
-export { collectAll, type PageOf, type PageRequest } from './rows.js';
+export { collectAll, isPostgres, isUniqueViolation, type PageOf, type PageRequest } from './rows.js';
 export {
   listDatasets,
   getDataset,
@@ -29,6 +29,7 @@ export {
   getRun,
   insertRun,
   withdrawRun,
+  restoreRun,
   runIdForIdempotencyKey,
   type NewRun,
   type RunFilter,
@@ -116,3 +117,13 @@ export {
 } from './jobs.js';
 export { isStoreUnavailable, storeReachable, RETRY_AFTER_SECONDS } from './availability.js';
 export { listExpertAnswers, saveExpertAnswer, type StoredExpertAnswer } from './expert-answers.js';
+export {
+  insertToken,
+  activeTokenByHash,
+  getToken,
+  listTokens,
+  anyToken,
+  revokeToken,
+  touchToken,
+  type StoredToken,
+} from './tokens.js';

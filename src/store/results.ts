@@ -142,3 +142,7 @@ export async function insertRun(db: Knex, run: NewRun): Promise<void> {
 export async function withdrawRun(db: Knex, id: string, by: string): Promise<void> {
   await db('transfer_runs').where({ id }).update({ withdrawn_at: nowIso(), withdrawn_by: by });
 }
+
+export async function restoreRun(db: Knex, id: string): Promise<void> {
+  await db('transfer_runs').where({ id }).update({ withdrawn_at: null, withdrawn_by: null });
+}

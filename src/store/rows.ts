@@ -1,3 +1,5 @@
+import type { Knex } from 'knex';
+
 /** Column values come back as Date from PostgreSQL and as text from SQLite; callers always get ISO strings. */
 export function isoTime(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
@@ -43,4 +45,14 @@ export async function collectAll<T>(fetchPage: (page: PageRequest) => Promise<Pa
     items.push(...got.items);
     if (items.length >= got.total || got.items.length === 0) return items;
   }
+}
+
+/** A unique or primary-key violation: a concurrent writer stored the same key first. */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+export function isPostgres(db: Knex): boolean {
+  return (db.client as { config?: { client?: unknown } }).config?.client === 'pg';
 }

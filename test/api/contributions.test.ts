@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeEachStore } from '../support/stores.js';
 import { seededApp } from '../support/seeded-app.js';
-import { ensureContributor } from '../../src/store/index.js';
+import { bearer, mintToken } from '../support/tokens.js';
 
 interface Problem {
   type: string;
@@ -212,35 +212,41 @@ describeEachStore('api contributions', (kind) => {
     assert.equal(await stored(), count);
   });
 
+  // Runs last: the tokens it mints end the suite's tokenless loopback mode.
   test('withdrawal: by the contributor or an admin only; the result stays but leaves listings', async () => {
+    const alice = bearer(await mintToken(env.store, 'alice', 'contribute'));
+    const mallory = bearer(await mintToken(env.store, 'mallory', 'contribute'));
+    const admin = bearer(await mintToken(env.store, `admin-${kind.name}`, 'admin'));
     const created = (await (
-      await post('/v1/results', {
-        ...kimiaToIsic,
-        source: 'kimia',
-        target: 'chest',
-        provenance: { contributor: 'alice' },
-      })
+      await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', provenance: {} }, alice)
     ).json()) as Result;
     const other = (await (
-      await post('/v1/results', {
-        ...kimiaToIsic,
-        source: 'kimia',
-        target: 'chest',
-        folds: folds(0.5, 0.5, 0.5, 0.5, 0.5),
-        provenance: { contributor: 'alice' },
-      })
+      await post(
+        '/v1/results',
+        {
+          ...kimiaToIsic,
+          source: 'kimia',
+          target: 'chest',
+          folds: folds(0.5, 0.5, 0.5, 0.5, 0.5),
+          provenance: { contributor: 'alice' },
+        },
+        alice,
+      )
     ).json()) as Result;
-    const mallory = await post(`/v1/results/${created.id}/withdraw`, { contributor: 'mallory' });
-    assert.equal(mallory.status, 403);
-    assert.equal((await problemOf(mallory)).field, 'contributor');
+    // The name in the body no longer says who withdraws: the token does.
+    const refused = await post(`/v1/results/${created.id}/withdraw`, { contributor: 'alice' }, mallory);
+    assert.equal(refused.status, 403);
+    const problem = await problemOf(refused);
+    assert.equal(problem.field, 'id');
+    assert.doesNotMatch(JSON.stringify(problem), /alice/);
 
-    const done = await post(`/v1/results/${created.id}/withdraw`, { contributor: 'alice' });
+    const done = await post(`/v1/results/${created.id}/withdraw`, {}, alice);
     assert.equal(done.status, 200);
     const withdrawn = (await done.json()) as Result;
     assert.ok(withdrawn.withdrawn_at);
     assert.equal(withdrawn.contributor, 'alice');
-    assert.equal((await post(`/v1/results/${created.id}/withdraw`, { contributor: 'alice' })).status, 409);
-    assert.equal((await post('/v1/results/r_nothing/withdraw', { contributor: 'alice' })).status, 404);
+    assert.equal((await post(`/v1/results/${created.id}/withdraw`, {}, alice)).status, 409);
+    assert.equal((await post('/v1/results/r_nothing/withdraw', {}, alice)).status, 404);
 
     const listed = (await (await fetch(`${env.app.url}/v1/results?target=chest&source=kimia`)).json()) as {
       items: Result[];
@@ -254,18 +260,10 @@ describeEachStore('api contributions', (kind) => {
     ).json()) as { items: Result[] };
     assert.deepEqual(all.items.map((r) => r.id).sort(), [created.id, other.id].sort());
 
-    await ensureContributor(env.store.knex, { id: `admin-${kind.name}`, name: 'Admin', role: 'admin' });
-    assert.equal((await post(`/v1/results/${other.id}/withdraw`, { contributor: `admin-${kind.name}` })).status, 200);
+    assert.equal((await post(`/v1/results/${other.id}/withdraw`, {}, admin)).status, 200);
     // Once withdrawn, the same values may be contributed again.
     assert.equal(
-      (
-        await post('/v1/results', {
-          ...kimiaToIsic,
-          source: 'kimia',
-          target: 'chest',
-          provenance: { contributor: 'alice' },
-        })
-      ).status,
+      (await post('/v1/results', { ...kimiaToIsic, source: 'kimia', target: 'chest', provenance: {} }, alice)).status,
       201,
     );
   });

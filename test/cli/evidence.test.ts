@@ -133,7 +133,7 @@ test('a good CSV and a JSON file are stored with transferability, and can be wit
   assert.match(list.stdout, /^isic +\(baseline\) .* \(baseline\)$/m);
   assert.match(list.stdout, /^isic +kimia +resnet50 /m);
 
-  oneLineExit2(await cli('results', 'withdraw', id!, '--by', 'mallory'), /only they or an admin/);
+  oneLineExit2(await cli('results', 'withdraw', id!, '--by', 'mallory'), /only its contributor or an admin/);
   const done = await cli('results', 'withdraw', id!, '--by', 'jdoe');
   assert.equal(done.code, 0, done.stderr);
   assert.doesNotMatch((await cli('results', 'list', '--target', 'isic')).stdout, /^isic +kimia /m);

@@ -6,6 +6,7 @@ import { EmbeddedWorker } from '../../src/services/jobs-local.js';
 import { workerSettingsFromEnv } from '../../src/services/jobs.js';
 import { silentLogger } from '../../src/services/telemetry.js';
 import { DEFAULT_SECURITY, type SecurityConfig } from '../../src/api/security.js';
+import { DEFAULT_ACCESS, type AccessConfig } from '../../src/api/access.js';
 
 /** Suites send bursts no client would; the limits have their own test. */
 export const NO_LIMITS: SecurityConfig = { ...DEFAULT_SECURITY, perMinute: 0, writesPerMinute: 0 };
@@ -20,6 +21,7 @@ export async function startApp(
   store: Store,
   context: Pick<ApiContext, 'ingestion'> = {},
   security: SecurityConfig = NO_LIMITS,
+  access: AccessConfig = DEFAULT_ACCESS,
 ): Promise<RunningApp> {
   const settings = workerSettingsFromEnv(
     { dataDir: context.ingestion?.dataDir ?? dataDir(), backend: 'wasm', logger: silentLogger },
@@ -29,7 +31,7 @@ export async function startApp(
   await worker.start();
   const app = createApp(
     { store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context },
-    { validateResponses: true, security },
+    { validateResponses: true, security, access },
   );
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

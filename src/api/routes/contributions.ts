@@ -1,6 +1,7 @@
 import { definedOnly } from '../../defaults.js';
 import { presentResult } from '../../presenters/evidence.js';
-import { contributeResults, withdrawResult, withTransferability } from '../../services/index.js';
+import { contributeResults, restoreResult, withdrawResult, withTransferability } from '../../services/index.js';
+import { callerOf } from '../access.js';
 import type { Route } from '../route.js';
 
 /** `[2].protocol.image_size` becomes `results.2.protocol.image_size`: the field as the sender wrote it. */
@@ -21,14 +22,17 @@ export const contributionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/results',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as Record<string, unknown>;
       const { items, batch } = itemsOf(body);
       const field = (path: string) => (batch ? wireField(path, 'results') : wireField(path.replace(/^\[0\]/, ''), ''));
       const key = req.get('idempotency-key');
+      const caller = callerOf(res);
       const reply = await contributeResults(ctx.store, {
         items,
         field,
+        sender: { owner: caller.owner, admin: caller.admin, authenticated: caller.via === 'token' },
         ...definedOnly({ idempotencyKey: key }),
         request: body,
         reply: (stored) => ({
@@ -44,9 +48,18 @@ export const contributionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/results/{id}/withdraw',
+    scope: 'contribute',
     async handle(ctx, req, res) {
-      const { contributor } = req.body as { contributor: string };
-      const run = await withdrawResult(ctx.store, String(req.params.id), contributor);
+      const run = await withdrawResult(ctx.store, String(req.params.id), callerOf(res));
+      res.json(presentResult((await withTransferability(ctx.store, [run]))[0]!));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/results/{id}/restore',
+    scope: 'contribute',
+    async handle(ctx, req, res) {
+      const run = await restoreResult(ctx.store, String(req.params.id), callerOf(res));
       res.json(presentResult((await withTransferability(ctx.store, [run]))[0]!));
     },
   },

@@ -34,6 +34,7 @@ export const datasetRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const dataset = await registerDataset(ctx.store, req.body);
       res.status(201).location(`/v1/datasets/${dataset.id}`).json(dataset);

@@ -14,6 +14,7 @@ import { acceptJob } from './jobs.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
 import { ingestionSettings } from '../uploads.js';
+import { callerOf, contributorOf } from '../access.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 import { definedOnly } from '../../defaults.js';
@@ -31,6 +32,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/probes',
+    scope: 'admin',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['ProbeRegistration'];
       const folder = await resolveInsideRoots(body.folder, ingestionSettings(ctx).dataRoots, 'folder');
@@ -58,6 +60,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets/{id}/embeddings',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = (req.body ?? {}) as Schemas['EmbeddingRequest'];
       const params: EmbedJobParams = {
@@ -84,6 +87,7 @@ export const embeddingRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/embeddings',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['EmbeddingImport'];
       const view = await importEmbedding(ctx.store, {
@@ -95,7 +99,8 @@ export const embeddingRoutes: Route[] = [
           inputSize: body.probe.input_size,
           pixelScaling: body.probe.pixel_scaling,
         },
-        ...definedOnly({ method: body.method, options: body.options, contributor: body.contributor }),
+        ...definedOnly({ method: body.method, options: body.options }),
+        ...contributorOf(callerOf(res), body.contributor),
         npy: Buffer.from(body.hessian, 'base64'),
       });
       res.status(201).location(`/v1/embeddings/${view.id}`).json(presentEmbedding(view));

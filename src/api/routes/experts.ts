@@ -9,6 +9,7 @@ export const expertRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets/{id}/expert-answers',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['ExpertAnswerSubmission'];
       const receipt = await submitExpertAnswer(ctx.store, String(req.params.id), body.observer, body.answers);

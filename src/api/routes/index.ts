@@ -11,6 +11,7 @@ import { distanceRoutes } from './distances.js';
 import { expertRoutes } from './experts.js';
 import { studyRoutes } from './studies.js';
 import { jobRoutes } from './jobs.js';
+import { tokenRoutes } from './tokens.js';
 
 /** Every operation the service serves; the contract test holds this list and openapi.yaml equal. */
 export const routes: readonly Route[] = [
@@ -26,4 +27,5 @@ export const routes: readonly Route[] = [
   ...expertRoutes,
   ...studyRoutes,
   ...jobRoutes,
+  ...tokenRoutes,
 ];

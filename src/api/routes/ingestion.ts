@@ -41,6 +41,7 @@ export const ingestionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets/uploads',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const upload = uploadedFile(req);
       const body = req.body as Fields;
@@ -67,6 +68,7 @@ export const ingestionRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/datasets/ingestions',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['DatasetIngestion'];
       const settings = ingestionSettings(ctx);

@@ -85,6 +85,7 @@ export const jobRoutes: Route[] = [
   {
     method: 'delete',
     path: '/v1/jobs/{id}',
+    scope: 'admin',
     async handle(ctx, req, res) {
       const job = await cancelJob(ctx.store, ctx.jobs, String(req.params.id));
       res.status(isTerminal(job.state) ? 200 : 202).json(presentJob(job));
@@ -100,6 +101,7 @@ export const jobRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/ranker/refits',
+    scope: 'admin',
     async handle(ctx, _req, res) {
       await acceptJob(ctx, res, { kind: 'refit-ranker', params: {} });
     },

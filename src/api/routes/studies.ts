@@ -9,6 +9,7 @@ import {
 import type { StudyFolder } from '../../studies/index.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
+import { callerOf } from '../access.js';
 import type { Route } from '../route.js';
 import type { components } from '../schema.js';
 import { definedOnly } from '../../defaults.js';
@@ -40,6 +41,7 @@ export const studyRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/studies',
+    scope: 'admin',
     async handle(ctx, req, res) {
       const summary = await importStudy(ctx.store, folderOf(req.body as Schemas['StudyUpload']));
       res.location(`/v1/studies/${summary.study}`);
@@ -49,10 +51,14 @@ export const studyRoutes: Route[] = [
   {
     method: 'post',
     path: '/v1/signals',
+    scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as Schemas['SignalImport'];
       const rows = body.signals.map((s, i) => ({ ...s, where: 'request body', field: `signals[${i}]` }));
-      res.json(await importPairSignals(ctx.store, rows, body.provenance));
+      const caller = callerOf(res);
+      // A contributor's signals are theirs by name, which keeps them out of the ranker until an admin vouches.
+      const own = caller.admin ? undefined : `contributor:${caller.owner}`;
+      res.json(await importPairSignals(ctx.store, rows, body.provenance ?? own, own));
     },
   },
   {

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { invalid } from '../../errors.js';
 import { definedOnly } from '../../defaults.js';
 import { presentResult, presentStoredResult } from '../../presenters/evidence.js';
-import { importResults, withdrawResult, withStore } from '../../services/index.js';
+import { importResults, restoreResult, withdrawResult, withStore } from '../../services/index.js';
 import { contributionsFromCsv, type CsvDefaults } from '../../transfer/index.js';
 import { printJson, table } from '../output.js';
 import { transferabilityCell } from './results-format.js';
@@ -147,12 +147,29 @@ export function withdrawCommand(): Command {
     )
     .argument('<id>', 'result id')
     .requiredOption('--by <contributor>', 'who withdraws it')
+    .option('--admin', "act as the store's admin (needed for a published study's result)")
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { by: string; json?: boolean }) => {
-      const run = await withStore((store) => withdrawResult(store, id, opts.by));
+    .action(async (id: string, opts: { by: string; admin?: boolean; json?: boolean }) => {
+      const run = await withStore((store) => withdrawResult(store, id, { owner: opts.by, admin: opts.admin === true }));
       if (opts.json) return printJson(presentStoredResult(run));
       console.log(
         `withdrew ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.provenance.contributor}) at ${run.withdrawnAt}`,
+      );
+    });
+}
+
+export function restoreCommand(): Command {
+  return new Command('restore')
+    .description('bring a withdrawn result back into listings, analyses and models; its contributor or an admin may')
+    .argument('<id>', 'result id')
+    .requiredOption('--by <contributor>', 'who restores it')
+    .option('--admin', "act as the store's admin (needed for a published study's result)")
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { by: string; admin?: boolean; json?: boolean }) => {
+      const run = await withStore((store) => restoreResult(store, id, { owner: opts.by, admin: opts.admin === true }));
+      if (opts.json) return printJson(presentStoredResult(run));
+      console.log(
+        `restored ${run.id} (${run.source ?? 'baseline'} -> ${run.target}, contributed by ${run.provenance.contributor})`,
       );
     });
 }

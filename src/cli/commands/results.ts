@@ -3,7 +3,7 @@ import { fixed, printJson, table } from '../output.js';
 import { presentResult } from '../../presenters/evidence.js';
 import { allResults, withStore } from '../../services/index.js';
 import { transferabilityCell } from './results-format.js';
-import { importCommand, withdrawCommand } from './results-write.js';
+import { importCommand, restoreCommand, withdrawCommand } from './results-write.js';
 
 export function resultsCommand(): Command {
   const results = new Command('results').description('transfer results: a source fine-tuned on a target, fold by fold');
@@ -46,6 +46,7 @@ export function resultsCommand(): Command {
 
   results.addCommand(importCommand());
   results.addCommand(withdrawCommand());
+  results.addCommand(restoreCommand());
 
   return results;
 }
