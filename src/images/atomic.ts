@@ -25,7 +25,17 @@ export async function commitStaged(stagingDir: string, finalDir: string): Promis
     });
   }
   await mkdir(dirname(finalDir), { recursive: true });
-  await rename(stagingDir, finalDir);
+  try {
+    await rename(stagingDir, finalDir);
+  } catch (e) {
+    // A parallel ingestion of the same id can land between the check above and this rename.
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTEMPTY' || code === 'EEXIST')
+      throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
+        file: finalDir,
+      });
+    throw e;
+  }
 }
 
 export async function discardDir(dir: string): Promise<void> {
