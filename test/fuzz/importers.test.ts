@@ -193,7 +193,7 @@ describe('fuzzed imports on SQLite and PostgreSQL', () => {
     const results: [unknown, string][] = [
       [{ ...item, source: 'a\u0000b' }, '[0].source'],
       [{ ...item, protocol: { ...item.protocol, notes: 'a\u0000b' } }, '[0].protocol.notes'],
-      [{ ...item, protocol: { ...item.protocol, image_size: 2 ** 31 } }, '[0].protocol.imageSize'],
+      [{ ...item, protocol: { ...item.protocol, image_size: 2 ** 31 } }, '[0].protocol.image_size'],
       [{ ...item, protocol: { ...item.protocol, epochs: 2 ** 40 } }, '[0].protocol.epochs'],
       [{ ...item, architecture: 'res\u0000net' }, '[0].architecture'],
       [{ ...item, provenance: { contributor: 'fuzz', doi: '10.1234/\u0000' } }, '[0].provenance.doi'],
