@@ -175,8 +175,10 @@ describe('SIGKILL of the server on PostgreSQL', { skip: problem !== undefined },
     ]);
 
     // Sending it again is a conflict: one stored effect.
-    const again = await upload(restarted.url);
-    assert.equal(again.status, 409, await again.text());
+    // The server may refuse before it has read the whole body and close the connection, which a client
+    // still sending sees as a reset rather than the 409; either way nothing more may be stored.
+    const again = await upload(restarted.url).catch((e: unknown) => e as Error);
+    if (!(again instanceof Error)) assert.equal(again.status, 409, await again.text());
     assert.deepEqual(filesUnder(data), [
       'datasets/crashed/manifest.json',
       'datasets/crashed/pixels.u8',
