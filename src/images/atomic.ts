@@ -17,23 +17,22 @@ export async function createStagingDir(root: string): Promise<string> {
   return mkdtemp(join(root, ownedPrefix(STAGING_PREFIX)));
 }
 
+function targetExists(finalDir: string): IngestionError {
+  return new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
+    file: finalDir,
+  });
+}
+
 /** Moves a staged dataset into place with one rename; refuses to replace an existing folder. */
 export async function commitStaged(stagingDir: string, finalDir: string): Promise<void> {
-  if (await stat(finalDir).catch(() => undefined)) {
-    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
-      file: finalDir,
-    });
-  }
+  if (await stat(finalDir).catch(() => undefined)) throw targetExists(finalDir);
   await mkdir(dirname(finalDir), { recursive: true });
   try {
     await rename(stagingDir, finalDir);
   } catch (e) {
     // A parallel ingestion of the same id can land between the check above and this rename.
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTEMPTY' || code === 'EEXIST')
-      throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
-        file: finalDir,
-      });
+    if (code === 'ENOTEMPTY' || code === 'EEXIST') throw targetExists(finalDir);
     throw e;
   }
 }
@@ -64,11 +63,7 @@ export async function ingestAndStore<T>(
   if (target.name === '' || /[\\/]|^\.\.?$/.test(target.name))
     throw new IngestionError('BAD_OPTIONS', `'${target.name}' is not a plain folder name`);
   const finalDir = join(target.datasetsRoot, target.name);
-  if (await stat(finalDir).catch(() => undefined)) {
-    throw new IngestionError('TARGET_EXISTS', `${finalDir} already exists; a stored dataset is never overwritten`, {
-      file: finalDir,
-    });
-  }
+  if (await stat(finalDir).catch(() => undefined)) throw targetExists(finalDir);
   const staging = await createStagingDir(target.datasetsRoot);
   let committed = false;
   try {

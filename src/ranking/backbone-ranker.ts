@@ -577,42 +577,34 @@ function crossValidate(
     foldCache.set(key, folds);
     return folds;
   };
+  /** Each row's prediction from the fold that holds it out, fold by fold. */
+  const heldOut = (hyper: RankerHyper): { row: number; mean: number; variance: number }[] => {
+    const prior = priorPrecisions(enc.columns, hyper);
+    return foldsFor(hyper).flatMap((fold, f) => {
+      const held = heldRows[f]!;
+      return predictRows(
+        posterior(fold.stats, prior),
+        held.map((i) => rows[i]!),
+        fold.variances,
+      ).map((p, i) => ({ row: held[i]!, mean: p.mean, variance: p.variance }));
+    });
+  };
   const scores = new Map<string, number>();
   const score = (hyper: RankerHyper): number => {
     const key = HYPER_KEYS.map((k) => hyper[k]).join(',');
     const known = scores.get(key);
     if (known !== undefined) return known;
-    const prior = priorPrecisions(enc.columns, hyper);
     let nlpd = 0;
-    let count = 0;
-    foldsFor(hyper).forEach((fold, f) => {
-      const held = heldRows[f]!;
-      const post = posterior(fold.stats, prior);
-      predictRows(
-        post,
-        held.map((i) => rows[i]!),
-        fold.variances,
-      ).forEach((p, i) => {
-        nlpd += 0.5 * Math.log(2 * Math.PI * p.variance) + (y[held[i]!]! - p.mean) ** 2 / (2 * p.variance);
-        count++;
-      });
-    });
-    scores.set(key, nlpd / count);
-    return nlpd / count;
+    const predicted = heldOut(hyper);
+    for (const { row, mean, variance } of predicted)
+      nlpd += 0.5 * Math.log(2 * Math.PI * variance) + (y[row]! - mean) ** 2 / (2 * variance);
+    scores.set(key, nlpd / predicted.length);
+    return nlpd / predicted.length;
   };
   /** Held-out predicted means, for the ranking criterion. */
   const heldOutMeans = (hyper: RankerHyper): number[] => {
-    const prior = priorPrecisions(enc.columns, hyper);
     const means = new Array<number>(rows.length).fill(0);
-    foldsFor(hyper).forEach((fold, f) => {
-      const held = heldRows[f]!;
-      const post = posterior(fold.stats, prior);
-      predictRows(
-        post,
-        held.map((i) => rows[i]!),
-        fold.variances,
-      ).forEach((p, i) => (means[held[i]!] = p.mean));
-    });
+    for (const { row, mean } of heldOut(hyper)) means[row] = mean;
     return means;
   };
   const groupRows = [...new Set(rowGroups)].map((g) => rows.flatMap((_, i) => (rowGroups[i] === g ? [i] : [])));

@@ -143,24 +143,25 @@ function numberedFolds(
     });
     return [];
   }
-  const missing = Array.from({ length: expected }, (_, i) => i + 1).filter((f) => !byFold.has(f));
-  if (missing.length > 0) {
-    const many = missing.length > 1;
+  const foldCount = (folds: number[], present: string, past: string): void => {
+    if (folds.length === 0) return;
+    const many = folds.length > 1;
     ctx.addIssue({
       code: 'custom',
       path: ['folds'],
-      message: `protocol has ${expected} folds but fold${many ? 's' : ''} ${missing.join(', ')} ${many ? 'are' : 'is'} missing`,
+      message: `protocol has ${expected} folds but fold${many ? 's' : ''} ${folds.join(', ')} ${many ? present : past}`,
     });
-  }
-  const extra = [...byFold.keys()].filter((f) => f > expected).sort((a, b) => a - b);
-  if (extra.length > 0) {
-    const many = extra.length > 1;
-    ctx.addIssue({
-      code: 'custom',
-      path: ['folds'],
-      message: `protocol has ${expected} folds but fold${many ? 's' : ''} ${extra.join(', ')} ${many ? 'were' : 'was'} given`,
-    });
-  }
+  };
+  foldCount(
+    Array.from({ length: expected }, (_, i) => i + 1).filter((f) => !byFold.has(f)),
+    'are missing',
+    'is missing',
+  );
+  foldCount(
+    [...byFold.keys()].filter((f) => f > expected).sort((a, b) => a - b),
+    'were given',
+    'was given',
+  );
   return Array.from({ length: expected }, (_, i) => byFold.get(i + 1)!);
 }
 

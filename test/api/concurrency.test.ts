@@ -9,6 +9,7 @@ import { bearer, mintToken } from '../support/tokens.js';
 import { AppError } from '../../src/errors.js';
 import { ingestIntoStore } from '../../src/services/index.js';
 import type { components } from '../../src/api/schema.js';
+import { datasetRegistration } from '../support/bodies.js';
 
 type Result = components['schemas']['TransferResult'];
 
@@ -22,18 +23,7 @@ const result = (target: string, values: number[]) => ({
   folds: folds(...values),
   provenance: {},
 });
-const dataset = (id: string) => ({
-  id,
-  name: `Raced ${id}`,
-  description: 'Registered by many at once.',
-  origin: 'medical',
-  modality: 'x-ray',
-  images: 10,
-  classes: 2,
-  image_size: '28x28',
-  channels: 1,
-  licence: 'CC-BY-4.0',
-});
+const dataset = (id: string) => datasetRegistration(id, `Raced ${id}`, 'Registered by many at once.');
 
 /** Case 8 of issue 13: writes racing each other get the answers a single writer would, never a 500. */
 describeEachStore('api concurrent writes', (kind) => {

@@ -8,6 +8,7 @@ import { NO_LIMITS } from '../support/app.js';
 import { bearer, mintToken } from '../support/tokens.js';
 import { refitRanker } from '../../src/services/index.js';
 import type { components } from '../../src/api/schema.js';
+import { datasetRegistration } from '../support/bodies.js';
 
 type Schemas = components['schemas'];
 
@@ -233,18 +234,7 @@ describeEachStore('api tokens and who may write', (kind) => {
 });
 
 describeEachStore('api access before any token exists', (kind) => {
-  const registration = (id: string) => ({
-    id,
-    name: `Local ${id}`,
-    description: 'Registered without a token.',
-    origin: 'medical',
-    modality: 'x-ray',
-    images: 10,
-    classes: 2,
-    image_size: '28x28',
-    channels: 1,
-    licence: 'CC-BY-4.0',
-  });
+  const registration = (id: string) => datasetRegistration(id, `Local ${id}`, 'Registered without a token.');
 
   test('TA_REQUIRE_TOKENS=1 refuses tokenless loopback writes that the default lets in', async () => {
     const store = await kind.open();

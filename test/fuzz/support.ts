@@ -125,15 +125,8 @@ function apply(bytes: Uint8Array, m: Mutation): Uint8Array {
   }
 }
 
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
+// A copy in a fresh buffer: mutations write into their own bytes, never a shared example's.
+const concat = (...parts: Uint8Array[]): Uint8Array => new Uint8Array(Buffer.concat(parts));
 
 /** One of the valid examples with one to eight byte-level mutations, or (one in five) random bytes. */
 export function mutatedBytes(examples: readonly Uint8Array[], maxRandom = 4096): fc.Arbitrary<Uint8Array> {
