@@ -9,8 +9,6 @@ import type { Db } from './session.js';
 import { AppError, invalid } from '../errors.js';
 import {
   DEFAULT_GRID,
-  evaluateRanker,
-  fitBackboneRanker,
   type BackboneRanker,
   type BackboneTraits,
   type Evidence,
@@ -34,6 +32,7 @@ import {
   type StoredBackbone,
   type StoredRanker,
 } from '../store/index.js';
+import { evaluateInThread, fitInThread } from './ranker-thread.js';
 import { signalDefinition, type SignalDefinition } from '../studies/index.js';
 import { firstPreferred, preferredProbes } from './default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
@@ -298,7 +297,7 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
         'Not enough results',
         'the ranker needs results of two or more backbones on a target: load a study (transfer-atlas seed, transfer-atlas studies import) or contribute results',
       );
-    const model = fitBackboneRanker(store.evidence);
+    const model = await fitInThread(store.evidence);
     stored = await saveRanker(db.knex, {
       version,
       trainingHash: version,
@@ -316,7 +315,7 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
     });
   }
   if (options.evaluate && (stored.summary as { evaluation?: unknown }).evaluation === undefined) {
-    const summary = { ...stored.summary, evaluation: evaluateRanker(store.evidence) };
+    const summary = { ...stored.summary, evaluation: await evaluateInThread(store.evidence) };
     await updateRankerSummary(db.knex, stored.version, summary);
     stored = { ...stored, summary };
   }
@@ -358,7 +357,7 @@ export async function evaluateEvidence(
   const store = await loadStoreEvidence(db, options.study !== undefined ? { study: options.study } : {});
   if (store.evidence.observations.length === 0)
     throw invalid('no results to evaluate the ranker on', [{ field: 'study', message: 'no results' }]);
-  return evaluateRanker(store.evidence, {
+  return evaluateInThread(store.evidence, {
     ...definedOnly({ bootstrapResamples: options.bootstrapResamples, nullRepeats: options.nullRepeats }),
   });
 }
