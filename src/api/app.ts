@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { OPENAPI_PATH } from '../paths.js';
 import { accessConfigFromEnv, guardRoutes, type AccessConfig } from './access.js';
-import { applySecurity, securityConfigFromEnv, type SecurityConfig } from './security.js';
+import { applySecurity, securityConfigFromEnv, tokenLimits, type SecurityConfig } from './security.js';
 import { declaredLength, loadSpec, malformedMultipart, plainInput } from './edge.js';
 import type { ApiContext } from './context.js';
 import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
@@ -49,10 +49,12 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
     });
     next();
   });
-  applySecurity(app, options.security ?? securityConfigFromEnv());
+  const security = options.security ?? securityConfigFromEnv();
+  applySecurity(app, security);
   app.use(webPage());
   // Before any body is read, so that a stranger's upload is refused without being stored.
   app.use(guardRoutes(ctx, options.access ?? accessConfigFromEnv(), routes));
+  for (const limit of tokenLimits(security)) app.use(limit);
   const uploadLength = declaredLength(() => ingestionSettings(ctx).maxUploadBytes);
   app.use((req, res, next) =>
     req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next(),

@@ -3,10 +3,11 @@
  * middleware; the numbers come from the environment so a deployment can change them.
  */
 import cors from 'cors';
-import type { Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { invalid } from '../errors.js';
+import type { Caller } from '../services/tokens.js';
 import { PROBLEM_TYPE_PREFIX, sendProblem } from './problem.js';
 
 export interface SecurityConfig {
@@ -16,9 +17,19 @@ export interface SecurityConfig {
   readonly perMinute: number;
   /** TA_WRITE_RATE_LIMIT: POST requests per minute from one address; 0 turns the limit off. */
   readonly writesPerMinute: number;
+  /** TA_TOKEN_RATE_LIMIT: requests per minute with one token (without a token, from one address); 0 turns it off. */
+  readonly perTokenPerMinute: number;
+  /** TA_TOKEN_WRITE_RATE_LIMIT: POST requests per minute with one token (else from one address); 0 turns it off. */
+  readonly writesPerTokenPerMinute: number;
 }
 
-export const DEFAULT_SECURITY: SecurityConfig = { corsOrigins: [], perMinute: 1200, writesPerMinute: 300 };
+export const DEFAULT_SECURITY: SecurityConfig = {
+  corsOrigins: [],
+  perMinute: 1200,
+  writesPerMinute: 300,
+  perTokenPerMinute: 1200,
+  writesPerTokenPerMinute: 300,
+};
 
 function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
@@ -42,27 +53,44 @@ export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sec
     corsOrigins: origins,
     perMinute: count(env, 'TA_RATE_LIMIT', DEFAULT_SECURITY.perMinute),
     writesPerMinute: count(env, 'TA_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerMinute),
+    perTokenPerMinute: count(env, 'TA_TOKEN_RATE_LIMIT', DEFAULT_SECURITY.perTokenPerMinute),
+    writesPerTokenPerMinute: count(env, 'TA_TOKEN_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerTokenPerMinute),
   };
 }
 
-function limiter(perMinute: number, skip: (method: string) => boolean) {
+/** Whose budget a request spends: a valid token's (resolved by the access guard), else its address's. */
+type Budget = 'address' | 'token';
+
+function clientKey(req: Request, res: Response): string {
+  const caller = res.locals.caller as Caller | undefined;
+  if (caller?.tokenId !== undefined) return `token:${caller.tokenId}`;
+  return `address:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? '')}`;
+}
+
+function limiter(perMinute: number, budget: Budget, skip: (method: string) => boolean): RequestHandler {
   return rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     skip: (req) => skip(req.method),
+    ...(budget === 'token' ? { keyGenerator: clientKey } : {}),
     handler: (req, res) =>
       sendProblem(res, {
         type: PROBLEM_TYPE_PREFIX + 'too-many-requests',
         title: 'Too many requests',
         status: 429,
-        detail: `more than ${perMinute} requests a minute from this address; retry after the Retry-After seconds`,
+        detail: `more than ${perMinute} requests a minute ${
+          budget === 'address' || clientKey(req, res).startsWith('address:') ? 'from this address' : 'with this token'
+        }; retry after the Retry-After seconds`,
         instance: req.originalUrl,
       }),
   });
 }
 
+const onlyPosts = (method: string) => method !== 'POST';
+
+/** Headers, CORS and the per-address limits: before anything else, so that they count every request. */
 export function applySecurity(app: Express, config: SecurityConfig): void {
   app.use(helmet());
   if (config.corsOrigins.length > 0)
@@ -72,6 +100,18 @@ export function applySecurity(app: Express, config: SecurityConfig): void {
         exposedHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
       }),
     );
-  if (config.perMinute > 0) app.use(limiter(config.perMinute, () => false));
-  if (config.writesPerMinute > 0) app.use(limiter(config.writesPerMinute, (method) => method !== 'POST'));
+  if (config.perMinute > 0) app.use(limiter(config.perMinute, 'address', () => false));
+  if (config.writesPerMinute > 0) app.use(limiter(config.writesPerMinute, 'address', onlyPosts));
+}
+
+/**
+ * The per-token limits, once the access guard has told a valid token from none: a token's budget is
+ * the same from every address it is used from, and tokens sharing an address (people behind one
+ * proxy) each have their own. A request without a token spends its address's budget here too.
+ */
+export function tokenLimits(config: SecurityConfig): RequestHandler[] {
+  return [
+    ...(config.perTokenPerMinute > 0 ? [limiter(config.perTokenPerMinute, 'token', () => false)] : []),
+    ...(config.writesPerTokenPerMinute > 0 ? [limiter(config.writesPerTokenPerMinute, 'token', onlyPosts)] : []),
+  ];
 }

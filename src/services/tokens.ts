@@ -38,6 +38,8 @@ export interface Caller extends Actor {
   readonly scopes: readonly Scope[];
   /** `token`: a bearer token; `local`: an unauthenticated loopback request while no token exists. */
   readonly via: 'token' | 'local';
+  /** The id of the bearer token, when there is one: whose rate-limit budget the request spends. */
+  readonly tokenId?: string;
 }
 
 export const LOCAL_OWNER = 'local';
@@ -105,7 +107,7 @@ export async function callerOfToken(db: Db, token: string): Promise<Caller> {
   if (!stored) throw unauthenticated('the bearer token is not a valid, unrevoked token of this service');
   await touchToken(db.knex, stored.id, new Date(Date.now() - LAST_USE_RESOLUTION_MS).toISOString());
   const scopes = parseScopes(stored.scopes);
-  return { owner: stored.owner, scopes, admin: grants(scopes, 'admin'), via: 'token' };
+  return { owner: stored.owner, scopes, admin: grants(scopes, 'admin'), via: 'token', tokenId: stored.id };
 }
 
 /** Whether the store has ever had a token: from then on, tokens are the only way in. */

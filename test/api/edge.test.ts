@@ -1,10 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeEachStore, type StoreKind } from '../support/stores.js';
-import { startApp, type RunningApp } from '../support/app.js';
+import { NO_LIMITS, startApp, type RunningApp } from '../support/app.js';
+import { bearer, mintToken } from '../support/tokens.js';
 import { seedRegistry } from '../../src/services/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { encodeNpyFloat32 } from '../../src/images/npy.js';
@@ -229,7 +231,11 @@ describeEachStore('api edge: no coercion, NUL, int32, nesting', suite);
 
 test('security headers, CORS only for configured origins, and per-address rate limits', async (t) => {
   const store = await openStore({ client: 'sqlite', filename: ':memory:' });
-  const app = await startApp(store, {}, { corsOrigins: ['https://atlas.example'], perMinute: 5, writesPerMinute: 2 });
+  const app = await startApp(
+    store,
+    {},
+    { ...NO_LIMITS, corsOrigins: ['https://atlas.example'], perMinute: 5, writesPerMinute: 2 },
+  );
   t.after(async () => {
     await app.close();
     await store.close();
@@ -256,6 +262,88 @@ test('security headers, CORS only for configured origins, and per-address rate l
   assert.equal(limited.status, 429);
   assert.equal(limited.headers.get('content-type')?.split(';')[0], 'application/problem+json');
   assert.ok(Number(limited.headers.get('retry-after')) > 0);
+});
+
+/** A GET from a chosen loopback address (all of 127/8 is loopback on Linux): fetch cannot pick its source. */
+function getFrom(
+  url: string,
+  from: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress: from, headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('per-token rate limits: each token its own budget, the same from every address', async (t) => {
+  const store = await openStore({ client: 'sqlite', filename: ':memory:' });
+  const app = await startApp(store, {}, { ...NO_LIMITS, perTokenPerMinute: 3 });
+  t.after(async () => {
+    await app.close();
+    await store.close();
+  });
+  const a = await mintToken(store, 'alice', 'read');
+  const b = await mintToken(store, 'bob', 'read');
+  const roaming = await mintToken(store, 'carol', 'read');
+  const url = `${app.url}/v1/datasets`;
+  const statuses = async (calls: [string, string | undefined][]) => {
+    const out: number[] = [];
+    for (const [from, token] of calls) out.push((await getFrom(url, from, token ? bearer(token) : {})).status);
+    return out;
+  };
+
+  // Two tokens from one address: the first runs out, the second still has its whole budget.
+  assert.deepEqual(
+    await statuses([
+      ['127.0.0.1', a],
+      ['127.0.0.1', a],
+      ['127.0.0.1', a],
+      ['127.0.0.1', a],
+    ]),
+    [200, 200, 200, 429],
+  );
+  assert.deepEqual(
+    await statuses([
+      ['127.0.0.1', b],
+      ['127.0.0.1', b],
+      ['127.0.0.1', b],
+    ]),
+    [200, 200, 200],
+  );
+  // One token from two addresses: one budget between them.
+  assert.deepEqual(
+    await statuses([
+      ['127.0.0.1', roaming],
+      ['127.0.0.2', roaming],
+      ['127.0.0.1', roaming],
+    ]),
+    [200, 200, 200],
+  );
+  const limited = await getFrom(url, '127.0.0.2', bearer(roaming));
+  assert.equal(limited.status, 429);
+  assert.equal(String(limited.headers['content-type']).split(';')[0], 'application/problem+json');
+  assert.ok(Number(limited.headers['retry-after']) > 0);
+  const problem = JSON.parse(limited.body) as Problem;
+  assert.equal(problem.status, 429);
+  assert.match(problem.detail, /with this token/);
+  // Without a token the address is the budget: 127.0.0.2's is untouched by the token that roamed there.
+  assert.deepEqual(
+    await statuses([
+      ['127.0.0.2', undefined],
+      ['127.0.0.2', undefined],
+      ['127.0.0.2', undefined],
+      ['127.0.0.2', undefined],
+    ]),
+    [200, 200, 200, 429],
+  );
+  assert.match((JSON.parse((await getFrom(url, '127.0.0.2')).body) as Problem).detail, /from this address/);
 });
 
 test('both stores refused the same bad bodies the same way', { skip: false }, () => {

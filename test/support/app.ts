@@ -9,7 +9,13 @@ import { DEFAULT_SECURITY, type SecurityConfig } from '../../src/api/security.js
 import { DEFAULT_ACCESS, type AccessConfig } from '../../src/api/access.js';
 
 /** Suites send bursts no client would; the limits have their own test. */
-export const NO_LIMITS: SecurityConfig = { ...DEFAULT_SECURITY, perMinute: 0, writesPerMinute: 0 };
+export const NO_LIMITS: SecurityConfig = {
+  ...DEFAULT_SECURITY,
+  perMinute: 0,
+  writesPerMinute: 0,
+  perTokenPerMinute: 0,
+  writesPerTokenPerMinute: 0,
+};
 
 export interface RunningApp {
   readonly url: string;
