@@ -1837,7 +1837,8 @@ export interface components {
             alpha?: number;
         };
         ExpertAnswerSubmission: {
-            observer: string;
+            /** @description Who answers. With a token it is the token's owner: leave it out or repeat that name (another name is a 400). On a tokenless loopback server, the name given, else `local`. */
+            observer?: string;
             answers: components["schemas"]["ExpertFeatures"];
         };
         PropertyVote: {

@@ -231,6 +231,40 @@ describeEachStore('api tokens and who may write', (kind) => {
       await app.close();
     }
   });
+
+  test("expert answers: the observer is the token's owner; another name is a 400", async () => {
+    const erin = bearer(await mintToken(env.store, 'erin', 'contribute'));
+    const answers = {
+      origin: 'medical',
+      colour: 'colour',
+      content: 'textures',
+      kind: 'skin',
+      diversity: 'low',
+      classes: '2',
+    };
+    const submit = (body: unknown, headers: Record<string, string>) =>
+      call('POST', '/v1/datasets/isic/expert-answers', body, headers);
+
+    const unnamed = await submit({ answers }, erin);
+    assert.equal(unnamed.status, 200, await unnamed.clone().text());
+    assert.deepEqual(
+      [(await unnamed.json()) as Schemas['ExpertAnswerReceipt']].map((r) => [r.observer, r.replaced]),
+      [['erin', false]],
+    );
+    const impostor = await submit({ observer: 'ann', answers }, erin);
+    assert.equal(impostor.status, 400);
+    assert.equal((await problemOf(impostor)).field, 'observer');
+    const named = (await (await submit({ observer: 'erin', answers }, erin)).json()) as Schemas['ExpertAnswerReceipt'];
+    assert.deepEqual([named.observer, named.replaced], ['erin', true]);
+    // Only the owner's one answer counts: the impostor's name was never stored.
+    const features = (await (await call('GET', '/v1/datasets/isic/expert-features')).json()) as {
+      observers: number;
+    };
+    assert.equal(features.observers, 1);
+    const reader = bearer(await mintToken(env.store, 'reader-experts', 'read'));
+    assert.equal((await submit({ answers }, reader)).status, 403);
+    assert.equal((await submit({ answers }, {})).status, 401);
+  });
 });
 
 describeEachStore('api access before any token exists', (kind) => {
@@ -250,6 +284,27 @@ describeEachStore('api access before any token exists', (kind) => {
       assert.equal((await post(strict.url, 'strict-set')).status, 401);
       assert.equal((await post(relaxed.url, 'relaxed-set')).status, 201);
       assert.equal((await fetch(`${strict.url}/v1/datasets/relaxed-set`)).status, 200);
+      // Without tokens an expert answer is the name given, else the local owner's.
+      const answer = async (observer?: string) => {
+        const res = await fetch(`${relaxed.url}/v1/datasets/relaxed-set/expert-answers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            ...(observer === undefined ? {} : { observer }),
+            answers: {
+              origin: 'medical',
+              colour: 'grey',
+              content: 'objects',
+              kind: 'organs-anatomy',
+              diversity: 'low',
+              classes: '2',
+            },
+          }),
+        });
+        assert.equal(res.status, 200, await res.clone().text());
+        return ((await res.json()) as Schemas['ExpertAnswerReceipt']).observer;
+      };
+      assert.deepEqual([await answer('ann'), await answer()], ['ann', 'local']);
     } finally {
       await strict.close();
       await relaxed.close();

@@ -1,5 +1,12 @@
+import { callerOf, contributorOf } from '../access.js';
 import { presentAnswerReceipt, presentExpertDistance, presentExpertFeatures } from '../../presenters/embeddings.js';
-import { datasetExpertFeatures, storedExpertDistance, submitExpertAnswer, TIE_RULE } from '../../services/index.js';
+import {
+  datasetExpertFeatures,
+  LOCAL_OWNER,
+  storedExpertDistance,
+  submitExpertAnswer,
+  TIE_RULE,
+} from '../../services/index.js';
 import { sendRead } from '../conditional.js';
 import { stringParam } from '../query.js';
 import type { Route } from '../route.js';
@@ -12,7 +19,14 @@ export const expertRoutes: Route[] = [
     scope: 'contribute',
     async handle(ctx, req, res) {
       const body = req.body as components['schemas']['ExpertAnswerSubmission'];
-      const receipt = await submitExpertAnswer(ctx.store, String(req.params.id), body.observer, body.answers);
+      // Answers count in the vote per observer, so an observer is whoever holds the token, like a result's contributor.
+      const { contributor } = contributorOf(callerOf(res), body.observer, 'observer');
+      const receipt = await submitExpertAnswer(
+        ctx.store,
+        String(req.params.id),
+        contributor ?? LOCAL_OWNER,
+        body.answers,
+      );
       res.json(presentAnswerReceipt(receipt, TIE_RULE));
     },
   },
