@@ -104,3 +104,19 @@ test('a bad DATABASE_URL or upload limit exits 2 naming the variable; an unreach
   assert.equal(down.stderr.trim().split('\n').length, 1, down.stderr);
   assert.match(down.stderr, /^transfer-atlas: cannot open the store postgres:\/\/127\.0\.0\.1:1\/none: /);
 });
+
+test('a data folder that cannot be made exits 2 with one line naming it, for a command and for serve', async () => {
+  // /proc refuses new entries; this once left the CLI waiting forever.
+  for (const args of [
+    ['datasets', 'list'],
+    ['serve', '--port', '0'],
+  ]) {
+    const r = await cliWith({ TA_DATA_DIR: '/proc/x' }, ...args);
+    assert.equal(r.code, 2, r.stderr);
+    // serve names its tensor backend first, as it always does; the refusal is the one line after it.
+    const lines = r.stderr.trim().split('\n');
+    assert.equal(lines.filter((l) => l.startsWith('transfer-atlas:')).length, 1, r.stderr);
+    assert.doesNotMatch(r.stderr, /^\s+at /m);
+    assert.match(lines.at(-1)!, /^transfer-atlas: cannot create the data folder \/proc\/x \(\w+\); set TA_DATA_DIR/);
+  }
+});
