@@ -233,7 +233,7 @@ describeEachStore('api tokens and who may write', (kind) => {
   });
 
   test("expert answers: the observer is the token's owner; another name is a 400", async () => {
-    const erin = bearer(await mintToken(env.store, 'erin', 'contribute'));
+    const gwen = bearer(await mintToken(env.store, 'gwen', 'contribute'));
     const answers = {
       origin: 'medical',
       colour: 'colour',
@@ -245,17 +245,17 @@ describeEachStore('api tokens and who may write', (kind) => {
     const submit = (body: unknown, headers: Record<string, string>) =>
       call('POST', '/v1/datasets/isic/expert-answers', body, headers);
 
-    const unnamed = await submit({ answers }, erin);
+    const unnamed = await submit({ answers }, gwen);
     assert.equal(unnamed.status, 200, await unnamed.clone().text());
     assert.deepEqual(
       [(await unnamed.json()) as Schemas['ExpertAnswerReceipt']].map((r) => [r.observer, r.replaced]),
-      [['erin', false]],
+      [['gwen', false]],
     );
-    const impostor = await submit({ observer: 'ann', answers }, erin);
+    const impostor = await submit({ observer: 'ann', answers }, gwen);
     assert.equal(impostor.status, 400);
     assert.equal((await problemOf(impostor)).field, 'observer');
-    const named = (await (await submit({ observer: 'erin', answers }, erin)).json()) as Schemas['ExpertAnswerReceipt'];
-    assert.deepEqual([named.observer, named.replaced], ['erin', true]);
+    const named = (await (await submit({ observer: 'gwen', answers }, gwen)).json()) as Schemas['ExpertAnswerReceipt'];
+    assert.deepEqual([named.observer, named.replaced], ['gwen', true]);
     // Only the owner's one answer counts: the impostor's name was never stored.
     const features = (await (await call('GET', '/v1/datasets/isic/expert-features')).json()) as {
       observers: number;
