@@ -346,3 +346,50 @@ describe('GET /v1/evaluation: the evaluation stored by the refit, never computed
     assert.equal((await listRankers(store.knex)).length, stored);
   });
 });
+
+describe('a refit job leaves the server answering while it evaluates', () => {
+  const registry = mkdtempSync(join(tmpdir(), 'ta-registry-'));
+  let store: Store;
+  let app: RunningApp;
+  before(async () => {
+    symlinkSync(resolve('datasets-registry/datasets'), join(registry, 'datasets'));
+    mkdirSync(join(registry, 'published'));
+    cpSync('datasets-registry/published/cats-scans', join(registry, 'published', 'cats-scans'), { recursive: true });
+    store = await openStore({ client: 'sqlite', filename: ':memory:' });
+    await seedRegistry(store, registry);
+    // Fitted but not evaluated: the job below has the evaluation (seconds of arithmetic) to do.
+    await refitRanker(store);
+    app = await startApp(store);
+  });
+  after(async () => {
+    await app.close();
+    await store.close();
+    rmSync(registry, { recursive: true, force: true });
+  });
+
+  test('requests made while the job runs are answered before it ends', async () => {
+    const accepted = await fetch(`${app.url}/v1/ranker/refits`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    assert.equal(accepted.status, 202, await accepted.clone().text());
+    const job = `${app.url}${accepted.headers.get('location')}`;
+    const state = async () => ((await (await fetch(job)).json()) as Schemas['Job']).state;
+    while ((await state()) === 'queued') await new Promise((r) => setTimeout(r, 20));
+    // Fitting and evaluating on the server's own thread held every request until the job was over (and the
+    // evaluation stored): a running job, and no evaluation yet, after these answers is what says it no longer does.
+    for (let i = 0; i < 5; i++) assert.equal((await fetch(`${app.url}/v1/health`)).status, 200);
+    assert.equal((await fetch(`${app.url}/v1/evaluation`)).status, 422);
+    assert.equal(await state(), 'running');
+    const deadline = Date.now() + 300_000;
+    let now = await state();
+    while (now === 'running') {
+      assert.ok(Date.now() < deadline, 'the refit did not end');
+      await new Promise((r) => setTimeout(r, 100));
+      now = await state();
+    }
+    assert.equal(now, 'succeeded');
+    assert.equal((await fetch(`${app.url}/v1/evaluation`)).status, 200);
+  });
+});
