@@ -935,7 +935,7 @@ export interface components {
             status: number;
             detail: string;
             instance?: string;
-            /** @description The first offending field */
+            /** @description The first offending field, when there is one. */
             field?: string;
             errors?: {
                 field: string;
@@ -1033,7 +1033,7 @@ export interface components {
         };
         /** @description A server-side dataset and what to record about it; the id defaults to one made from the name. */
         DatasetIngestion: {
-            /** @description Absolute path of a folder */
+            /** @description Absolute path of a folder, file or archive inside a data root. */
             path: string;
             id?: components["schemas"]["DatasetId"];
             name: string;
@@ -1280,7 +1280,7 @@ export interface components {
         };
         /** @description T(S->T) = (AUC(S->T) - AUC(T)) / AUC(T) * 100 per fold, against the baselines with the same target, architecture and protocol (their fold-wise mean when several). */
         Transferability: {
-            /** @description Mean over folds */
+            /** @description Mean over folds, in percent. */
             mean: number;
             /** @description Sample standard deviation over folds; null with a single fold. */
             std: number | null;
@@ -1354,7 +1354,7 @@ export interface components {
             revoked_at: string | null;
         };
         CreatedToken: components["schemas"]["Token"] & {
-            /** @description The token itself */
+            /** @description The token itself, shown only in this answer. */
             token: string;
         };
         TokenList: {
@@ -1415,7 +1415,7 @@ export interface components {
             signals: {
                 signal: string;
                 n: number;
-                /** @description (study */
+                /** @description (study, target) groups that gave points. */
                 groups: number;
                 pearson: components["schemas"]["Correlation"];
                 spearman: components["schemas"]["Correlation"];
@@ -1432,7 +1432,7 @@ export interface components {
             }[];
         };
         CorrelationAnalysis: {
-            /** @description Measured (source */
+            /** @description Measured (source, target) pairs with a transferability. */
             pairs: number;
             /** @description The stand-ins used, or null. */
             proxy: null | {
@@ -1454,7 +1454,7 @@ export interface components {
             spearman: number | null;
             /** @description NDCG at the evaluation's k. */
             ndcg: number | null;
-            /** @description Best measured result minus that of the top pick */
+            /** @description Best measured result minus that of the top pick, in the study's metric units. */
             regret: number | null;
             /** @description 1 when the top pick is the best backbone (expected value over ties). */
             top1: number | null;
@@ -1544,11 +1544,11 @@ export interface components {
                 trait_precision: number;
                 interaction_precision: number;
                 signal_precision: number;
-                /** @description Noise common to every pair */
+                /** @description Noise common to every pair, in squared z units. */
                 noise_variance: number;
                 /** @description Noise of one reported result, in the metric's units. */
                 measurement_noise: number;
-                /** @description 1 when that noise follows each pair's spread over hyper-parameter runs */
+                /** @description 1 when that noise follows each pair's spread over hyper-parameter runs, 0 when spreads are ignored. */
                 spread_exponent: number;
             };
             cross_validation: null | {
@@ -1575,7 +1575,7 @@ export interface components {
             target: components["schemas"]["DatasetId"];
             /** @description Backbone ids to rank; by default every backbone the model has a track record for. */
             candidates?: string[];
-            /** @description With candidate_set */
+            /** @description With candidate_set, the study whose track records apply. */
             study?: string;
             candidate_set?: string;
             top_k?: number;
@@ -1605,7 +1605,7 @@ export interface components {
             scale: components["schemas"]["Scale"];
             predicted: {
                 mean: number;
-                /** @description Predictive */
+                /** @description Predictive, including the noise of one measured result. */
                 sd: number;
                 interval80: number[];
                 interval90: number[];
@@ -1614,7 +1614,7 @@ export interface components {
             measured: {
                 study: string;
                 candidate_set: string;
-                /** @description The study's metric */
+                /** @description The study's metric, mean over folds. */
                 value: number;
                 z: number;
                 rank: number;
@@ -1702,7 +1702,7 @@ export interface components {
             classes?: "2" | "3-10" | "11-100" | "over-100";
         };
         ProbeRecord: {
-            /** @description Hash of topology */
+            /** @description Hash of topology, weights, input size and pixel scaling (or the id an import gave). */
             id: string;
             name: string;
             architecture: string;
@@ -1747,7 +1747,7 @@ export interface components {
             seed: number;
             /** @description Resize images to this size instead of the probe's own; a different probe identity. */
             input_size?: number;
-            /** @description At most this many stored images */
+            /** @description At most this many stored images, chosen stratified by class with the seed. */
             max_images?: number;
             requires_backend?: components["schemas"]["JobBackend"];
         };
@@ -1763,7 +1763,7 @@ export interface components {
             probe: components["schemas"]["ProbeRecord"];
             method: string;
             dimension: number;
-            /** @description Every option used (the seed included) */
+            /** @description Every option used (the seed included), and for computed embeddings the backend, class count and stage times. */
             options: {
                 [key: string]: unknown;
             };
@@ -1795,7 +1795,7 @@ export interface components {
              * @enum {string}
              */
             method: "montecarlo" | "exact" | "variational";
-            /** @description The options the embedding was computed with */
+            /** @description The options the embedding was computed with, kept as given. */
             options?: {
                 [key: string]: unknown;
             };

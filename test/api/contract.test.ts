@@ -52,3 +52,38 @@ test('src/api/schema.d.ts is what openapi-typescript generates from openapi.yaml
   const body = (s: string) => s.slice(s.indexOf('export interface paths'));
   assert.equal(body(committed), body(generated));
 });
+
+// A description with an unquoted comma inside a YAML flow mapping splits into a second, meaningless key
+// ("shown only in this answer.": null), which validators ignore; only schema keywords may appear.
+const SCHEMA_KEYWORDS = new Set(
+  (
+    'type format pattern description enum const default example examples minimum maximum exclusiveMinimum ' +
+    'exclusiveMaximum multipleOf minLength maxLength minItems maxItems uniqueItems minProperties maxProperties ' +
+    'items properties required additionalProperties patternProperties propertyNames allOf oneOf anyOf not if ' +
+    'then else discriminator title readOnly writeOnly deprecated nullable contentMediaType contentEncoding $ref'
+  ).split(' '),
+);
+
+function strayKeys(schema: unknown, path: string, found: string[]): string[] {
+  if (schema === null || typeof schema !== 'object') return found;
+  if (Array.isArray(schema)) {
+    schema.forEach((item, i) => strayKeys(item, `${path}[${i}]`, found));
+    return found;
+  }
+  for (const [key, value] of Object.entries(schema)) {
+    if (!SCHEMA_KEYWORDS.has(key)) found.push(`${path}: ${key}`);
+    if (key === 'properties' || key === 'patternProperties') {
+      for (const [name, sub] of Object.entries(value as object)) strayKeys(sub, `${path}.${name}`, found);
+    } else if (key !== 'enum' && key !== 'const' && key !== 'default' && key !== 'example' && key !== 'examples') {
+      strayKeys(value, `${path}.${key}`, found);
+    }
+  }
+  return found;
+}
+
+test('every schema in openapi.yaml uses only schema keywords (a comma in an unquoted description adds a key)', () => {
+  const { components } = spec as unknown as { components: { schemas: Record<string, unknown> } };
+  const found: string[] = [];
+  for (const [name, schema] of Object.entries(components.schemas)) strayKeys(schema, name, found);
+  assert.deepEqual(found, []);
+});
