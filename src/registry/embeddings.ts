@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { invalid } from '../errors.js';
 import { NpyFormatError, parseNpy } from '../images/npy.js';
 import { zodIssues } from './dataset.js';
+import { NOISE_FILE } from './embedding-noise.js';
 
 const provenanceSchema = z.strictObject({
   dataset: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
@@ -96,7 +97,7 @@ export function readRegistryEmbeddings(registry: string): RegistryEmbedding[] {
     .map((d) => d.name)
     .sort()) {
     for (const f of readdirSync(join(root, probe))
-      .filter((f) => /\.ya?ml$/.test(f))
+      .filter((f) => /\.ya?ml$/.test(f) && f !== NOISE_FILE)
       .sort()) {
       const path = join(root, probe, f);
       out.push(readOne(path, relative(process.cwd(), path) || path));
