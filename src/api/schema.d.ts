@@ -1672,7 +1672,7 @@ export interface components {
             /** @description The nearest measured targets, nearest first. */
             nearest: components["schemas"]["MeasuredNeighbour"][];
             /**
-             * @description match: the nearest is within the same-data bound and farther than the bound from the runner-up; ambiguous: within the bound but not clear of the runner-up; no-match: beyond the bound.
+             * @description match: the nearest is within the same-data bound and the runner-up beyond it; ambiguous: both are within it; no-match: the nearest is beyond it.
              * @enum {string}
              */
             verdict: "match" | "ambiguous" | "no-match" | "no-bound" | "none-comparable";

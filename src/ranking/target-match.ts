@@ -7,7 +7,7 @@
  * targets: the same-data bound is the largest distance ever measured between two embeddings of one
  * dataset under that probe (other seeds, disjoint halves, fewer Monte Carlo samples), i.e. what chance
  * alone gives. The nearest measured target matches when it is within that bound and the runner-up is
- * farther than the nearest by more than the bound, so that chance alone could not have swapped them.
+ * beyond it: exactly one measured target is as near as the same data comes.
  */
 import { distance } from '../task2vec/distance.js';
 import type { ComparableEmbedding } from '../task2vec/embedding.js';
@@ -19,8 +19,8 @@ export interface MeasuredNeighbour {
 }
 
 /**
- * - `match`: the nearest is within the bound and clearly nearer than the runner-up;
- * - `ambiguous`: the nearest is within the bound, but so close to the runner-up that chance could swap them;
+ * - `match`: the nearest is within the bound and the runner-up beyond it;
+ * - `ambiguous`: the nearest and the runner-up are both within the bound, so chance could swap them;
  * - `no-match`: the nearest is beyond the bound;
  * - `no-bound`: no same-data distance is known for the probe, so no distance can be called "the same data";
  * - `none-comparable`: no measured target has an embedding under the target's probe.
@@ -74,7 +74,7 @@ export function matchMeasuredTarget(
         ? 'no-bound'
         : first.distance > bound
           ? 'no-match'
-          : second !== undefined && second.distance - first.distance <= bound
+          : second !== undefined && second.distance <= bound
             ? 'ambiguous'
             : 'match';
   return {
@@ -99,7 +99,7 @@ export function describeMatch(m: TargetMatch): string {
     case 'match':
       return `matches measured target ${m.match!.target}: distance ${short(m.match!.distance)} <= same-data bound ${bound}, runner-up ${m.nearest[1] === undefined ? 'none' : `${m.nearest[1].target} ${short(m.nearest[1].distance)}`}`;
     case 'ambiguous':
-      return `no single measured target matches: ${m.nearest[0]!.target} and ${m.nearest[1]!.target} are both within chance (same-data bound ${bound}) of each other (${nearest})`;
+      return `no single measured target matches: ${m.nearest[0]!.target} and ${m.nearest[1]!.target} are both within the same-data bound ${bound} (${nearest})`;
     case 'no-match':
       return `no measured target matches: the nearest is beyond the same-data bound ${bound} (${nearest})`;
     case 'no-bound':

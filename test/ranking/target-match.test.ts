@@ -45,7 +45,7 @@ test('the same-data bound is the largest measured same-data distance, and none w
   assert.equal(sameDataBound([Number.NaN]), null);
 });
 
-test('the nearest measured target within the bound and clear of the runner-up is a match', () => {
+test('the nearest measured target within the bound, with the runner-up beyond it, is a match', () => {
   const m = matchMeasuredTarget(target, [far, flat, same], 0.01);
   assert.equal(m.verdict, 'match');
   assert.equal(m.match?.target, 'measured-same');
@@ -71,12 +71,12 @@ test('beyond the bound nothing matches, and the nearest are still reported', () 
   assert.match(describeMatch(m), /no measured target matches.*measured-flat 0\.13/);
 });
 
-test('a runner-up nearer to the nearest than the bound makes the match ambiguous', () => {
+test('a runner-up within the bound too makes the match ambiguous', () => {
   const twin = embedding('measured-twin', [1, 2, 3.3, 4]);
   const m = matchMeasuredTarget(target, [same, twin, far], 0.01);
   assert.equal(m.verdict, 'ambiguous');
   assert.equal(m.match, null);
-  // A bound smaller than the gap between the two (0.000850 - 0.000223) separates them again.
+  // A bound between the two distances (0.000223 and 0.000850) separates them again.
   assert.equal(matchMeasuredTarget(target, [same, twin, far], 0.0005).verdict, 'match');
 });
 
