@@ -118,7 +118,7 @@ function signed(v: number): string {
 function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[], matched: string | null): string {
   if (measured.length > 0) {
     const m = measured[0]!;
-    const on = matched === null ? '' : ` on ${matched}, which this target matches,`;
+    const on = matched === null ? '' : ` on ${matched} (this target's match)`;
     return `measured${on}: ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet} (z ${signed(m.z)})`;
   }
   const e = p.explanation;
@@ -135,7 +135,7 @@ function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[], ma
     p.evidence.targetsMeasured > 0
       ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups`
       : '; never measured, traits only';
-  const as = matched === null ? '' : `; predicted for ${matched}, which this target matches`;
+  const as = matched === null ? '' : `; predicted for ${matched} (this target's match)`;
   return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}${as}`;
 }
 
@@ -166,7 +166,13 @@ function similarityOf(match: TargetMatch, ranker: FittedRanker): TargetSimilarit
   };
 }
 
-async function traitsOf(db: Db, target: Dataset, embedded: boolean, probe: string | null): Promise<TargetTraitsView> {
+async function traitsOf(
+  db: Db,
+  target: Dataset,
+  embedded: boolean,
+  probe: string | null,
+  comparedUnder: string | null,
+): Promise<TargetTraitsView> {
   const modality = target.modality === DEFAULT_MODALITY ? null : target.modality;
   const answered = await expertFeaturesOrNull(db, target.id);
   const features: Partial<ExpertFeatures> =
@@ -181,7 +187,11 @@ async function traitsOf(db: Db, target: Dataset, embedded: boolean, probe: strin
     leftOut.push(
       `expert distance: ${missing.join(', ')} unknown (the images settle only ${Object.keys(features).join(' and ')}); answer them with transfer-atlas experts answer ${target.id}`,
     );
-  if (!embedded)
+  if (!embedded && comparedUnder !== null)
+    leftOut.push(
+      `Task2Vec distances to sources as a ranker signal: the model's are under probe ${probe?.slice(0, 12) ?? '(none)'}, which this target has no embedding under; its embedding under probe ${comparedUnder.slice(0, 12)} is compared with the measured targets instead`,
+    );
+  else if (!embedded)
     leftOut.push(
       `Task2Vec distances and estimator scores: no embedding under probe ${probe?.slice(0, 12) ?? '(none)'}; compute one with transfer-atlas embed ${target.id}`,
     );
@@ -284,7 +294,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
   return {
     target: target.id,
-    traits: await traitsOf(db, target, targetEmbedded, store.probe),
+    traits: await traitsOf(db, target, targetEmbedded, store.probe, similarity?.probe ?? null),
     scale: 'z-within-group',
     ranker,
     probe: store.probe,

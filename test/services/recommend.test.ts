@@ -169,9 +169,9 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
       assert.equal(matched.target, 'new-chest');
       assert.equal(matched.items[0]!.backbone, 'imagenet-resnet50');
       assert.equal(matched.items[0]!.measured[0]!.rank, 1);
-      assert.match(matched.items[0]!.reason, /^measured on chest, which this target matches/);
+      assert.match(matched.items[0]!.reason, /^measured on chest \(this target.s match\)/);
       const predicted = matched.items.find((i) => i.measured.length === 0)!;
-      assert.match(predicted.reason, /predicted for chest, which this target matches$/);
+      assert.match(predicted.reason, /predicted for chest \(this target.s match\)$/);
 
       const unmatched = await recommend(store, { target: 'new-ultrasound' });
       assert.equal(unmatched.similarity!.verdict, 'no-match');
