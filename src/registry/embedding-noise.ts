@@ -10,8 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { invalid } from '../errors.js';
 import { zodIssues } from './dataset.js';
-
-export const NOISE_FILE = 'noise.yaml';
+import { NOISE_FILE } from './embeddings.js';
 
 const noiseSchema = z.object({
   probe: z.string().regex(/^[0-9a-f]{64}$/),
