@@ -82,7 +82,17 @@ mkdirSync(dirname(out), { recursive: true });
 writeFileSync(
   `${out}.tmp`,
   JSON.stringify(
-    { registry, seconds, fullFit: { ms: fitMs, hyper: full.hyper, crossValidation: full.crossValidation }, evaluation },
+    {
+      registry,
+      seconds,
+      fullFit: {
+        ms: fitMs,
+        hyper: full.hyper,
+        crossValidation: full.crossValidation,
+        varianceCalibration: full.varianceCalibration,
+      },
+      evaluation,
+    },
     null,
     1,
   ),

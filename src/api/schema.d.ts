@@ -1657,8 +1657,38 @@ export interface components {
             target_embedded: boolean;
             /** @description Sources of the ranked backbones with no Task2Vec distance to the target under the probe; stated, never imputed. */
             without_embedding: string[];
+            /** @description For a target no study measured: its Task2Vec distances to the measured targets with an embedding under the same probe, and whether it is one of them. On a match the ranking is the matched target's (its measured results first, then the model's predictions for it). Null for a measured target and for a target with no embedding comparable with a measured one. */
+            similarity: components["schemas"]["TargetSimilarity"] | null;
             model: components["schemas"]["RankerSummary"];
             items: components["schemas"]["RecommendedBackbone"][];
+        };
+        TargetSimilarity: {
+            /** @description The probe both embeddings were made with. */
+            probe: string;
+            /** @description The largest distance measured between two embeddings of one dataset under the probe (seeds, halves, sample counts; the registry's noise.yaml); null when none is known, and then nothing is treated as the same data. */
+            same_data_bound: number | null;
+            /** @description Measured targets with an embedding under the probe. */
+            compared: number;
+            /** @description The nearest measured targets, nearest first. */
+            nearest: components["schemas"]["MeasuredNeighbour"][];
+            /**
+             * @description match: the nearest is within the same-data bound and the runner-up beyond it; ambiguous: both are within it; no-match: the nearest is beyond it.
+             * @enum {string}
+             */
+            verdict: "match" | "ambiguous" | "no-match" | "no-bound" | "none-comparable";
+            match: components["schemas"]["MeasuredNeighbour"] | null;
+            /** @description Backbones the studies measured on the matched target, per study and candidate set. */
+            matched_results: {
+                study: string;
+                candidate_set: string;
+                backbones: number;
+            }[];
+            summary: string;
+        };
+        MeasuredNeighbour: {
+            target: string;
+            /** @description Task2Vec symmetric cosine distance. */
+            distance: number;
         };
         /** @description What the ranking knows about the target, and what it goes without. */
         TargetTraits: {

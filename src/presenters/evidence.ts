@@ -10,7 +10,7 @@ import {
   type Metric,
   type RankerEvaluation,
 } from '../ranking/index.js';
-import type { FittedRanker, RecommendationResult, ResultView } from '../services/index.js';
+import type { FittedRanker, RecommendationResult, ResultView, TargetSimilarity } from '../services/index.js';
 import { definedOnly } from '../defaults.js';
 import { referenceOf, type Protocol, type StoredResult, type Transferability } from '../transfer/index.js';
 
@@ -218,6 +218,23 @@ function measuredOn(m: MeasuredOn): Schemas['MeasuredOn'] {
   return { study: m.study, candidate_set: m.candidateSet, target: m.target, z: m.z, rank: m.rank, of: m.of };
 }
 
+function presentSimilarity(s: TargetSimilarity): Schemas['TargetSimilarity'] {
+  return {
+    probe: s.probe,
+    same_data_bound: s.sameDataBound,
+    compared: s.compared,
+    nearest: s.nearest.map((n) => ({ ...n })),
+    verdict: s.verdict,
+    match: s.match === null ? null : { ...s.match },
+    matched_results: s.matchedResults.map((m) => ({
+      study: m.study,
+      candidate_set: m.candidateSet,
+      backbones: m.backbones,
+    })),
+    summary: s.summary,
+  };
+}
+
 export function presentRecommendations(result: RecommendationResult): Schemas['Recommendations'] {
   return {
     target: result.target,
@@ -239,6 +256,7 @@ export function presentRecommendations(result: RecommendationResult): Schemas['R
     probe: result.probe,
     target_embedded: result.targetEmbedded,
     without_embedding: [...result.withoutEmbedding],
+    similarity: result.similarity === null ? null : presentSimilarity(result.similarity),
     model: presentRanker(result.ranker),
     items: result.items.map((r) => ({
       rank: r.rank,

@@ -21,6 +21,10 @@
  * column is centred within its group (a fixed effect per group, which also drops the intercept and any
  * column that depends on the target alone). τ², λ_t, λ_s and σ² are chosen by leave-one-target-out
  * predictive likelihood on the training data only.
+ *
+ * One σ² serves every study, but z-scores among a study's 15 sources scatter more around their
+ * prediction than among its 9 ImageNet architectures: each context's predictive variance is scaled by
+ * the mean squared standardised error of its held-out predictions in that same cross-validation.
  */
 import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { invalid } from '../errors.js';
@@ -159,10 +163,24 @@ export interface CrossValidationSummary {
   readonly score: number;
 }
 
+/**
+ * Mean squared standardised held-out error of the chosen configuration in leave-one-target-out
+ * cross-validation on the training targets: 1 when the intervals cover what they claim. A context
+ * (study and candidate set) held out on fewer than MIN_CALIBRATION_TARGETS targets takes the pooled factor.
+ */
+export interface VarianceCalibration {
+  readonly pooled: number;
+  readonly contexts: Readonly<Record<string, number>>;
+}
+
+const MIN_CALIBRATION_TARGETS = 3;
+
 export interface BackboneRanker {
   readonly hyper: RankerHyper;
   /** Noise variance of a result on a target not yet measured (the training pairs' median). */
   readonly predictiveNoiseVariance: number;
+  /** Factors on the predictive variance, from the inner cross-validation's held-out errors. */
+  readonly varianceCalibration: VarianceCalibration;
   readonly encoding: Encoding;
   readonly posteriorMean: readonly number[];
   readonly posteriorCovariance: readonly (readonly number[])[];
@@ -338,7 +356,15 @@ function buildEncoding(
   groups: readonly Group[],
   look: Lookup,
   options: RankerOptions,
-): { enc: Encoding; rows: number[][]; y: number[]; rowTargets: string[]; rowGroups: string[]; noise: RowNoise[] } {
+): {
+  enc: Encoding;
+  rows: number[][];
+  y: number[];
+  rowTargets: string[];
+  rowGroups: string[];
+  rowContexts: string[];
+  noise: RowNoise[];
+} {
   const minGroups = options.minSignalGroups ?? 2;
   const minPairs = options.minSignalPairs ?? 10;
   const backboneIds = [...new Set(groups.flatMap((g) => g.backbones))].sort();
@@ -400,6 +426,7 @@ function buildEncoding(
   const y: number[] = [];
   const rowTargets: string[] = [];
   const rowGroups: string[] = [];
+  const rowContexts: string[] = [];
   const noise: RowNoise[] = [];
   const medianSpread = new Map(
     [...new Set(groups.map((g) => g.study))].map((study) => {
@@ -415,6 +442,7 @@ function buildEncoding(
     y.push(...g.z);
     rowTargets.push(...g.backbones.map(() => g.target));
     rowGroups.push(...g.backbones.map(() => g.key));
+    rowContexts.push(...g.backbones.map(() => contextOf(g.study, g.candidateSet)));
     const typical = medianSpread.get(g.study);
     noise.push(
       ...g.spreads.map((spread) => ({
@@ -431,7 +459,7 @@ function buildEncoding(
     return sd > 1e-9 ? sd : 1;
   });
   for (const r of rows) for (let j = 0; j < r.length; j++) r[j]! /= scale[j]!;
-  return { enc: { ...base, columns, scale }, rows, y, rowTargets, rowGroups, noise };
+  return { enc: { ...base, columns, scale }, rows, y, rowTargets, rowGroups, rowContexts, noise };
 }
 
 function priorPrecisions(columns: readonly Column[], hyper: RankerHyper): number[] {
@@ -548,9 +576,10 @@ function crossValidate(
   y: number[],
   rowTargets: string[],
   rowGroups: string[],
+  rowContexts: string[],
   noise: readonly RowNoise[],
   grid: HyperGrid,
-): { hyper: RankerHyper; summary: CrossValidationSummary } | null {
+): { hyper: RankerHyper; summary: CrossValidationSummary; calibration: VarianceCalibration } | null {
   const targets = [...new Set(rowTargets)].sort();
   if (targets.length < 3 || HYPER_KEYS.every((key) => grid[key].length === 1)) return null;
   const width = enc.columns.length;
@@ -619,6 +648,37 @@ function crossValidate(
     );
     return taus.reduce((a, v) => a + v, 0) / taus.length;
   };
+  /**
+   * The held-out predictions of the chosen configuration, with the noise variance a target not yet
+   * measured gets (the training pairs' median), as a new target's prediction has it: the mean squared
+   * standardised error per context is how much wider its intervals must be to cover what they claim.
+   */
+  const calibrate = (hyper: RankerHyper): VarianceCalibration => {
+    const prior = priorPrecisions(enc.columns, hyper);
+    const typical = typicalVariance(hyper, noise);
+    const squared = foldsFor(hyper).flatMap((fold, f) => {
+      const held = heldRows[f]!;
+      return predictRows(
+        posterior(fold.stats, prior),
+        held.map((i) => rows[i]!),
+        held.map(() => typical),
+      ).map((p, i) => ({ row: held[i]!, z2: (y[held[i]!]! - p.mean) ** 2 / p.variance }));
+    });
+    const pooled = mean(
+      squared.map((q) => q.z2),
+      1,
+    );
+    const contexts: Record<string, number> = {};
+    for (const context of [...new Set(rowContexts)].sort()) {
+      const mine = squared.filter((q) => rowContexts[q.row] === context);
+      if (new Set(mine.map((q) => rowTargets[q.row])).size >= MIN_CALIBRATION_TARGETS)
+        contexts[context] = mean(
+          mine.map((q) => q.z2),
+          pooled,
+        );
+    }
+    return { pooled, contexts };
+  };
   const middle = (values: readonly number[]) => values[Math.floor((values.length - 1) / 2)]!;
   /**
    * Coordinate descent on the predictive density over the keys a family leaves free, from the middle
@@ -663,6 +723,7 @@ function crossValidate(
   const chosen = families.reduce((a, f) => (f.weightedTau > a.weightedTau + 1e-9 ? f : a));
   return {
     hyper: chosen.hyper,
+    calibration: calibrate(chosen.hyper),
     summary: {
       scheme: 'leave-one-target-out',
       criterion: 'mean negative log predictive density',
@@ -705,9 +766,9 @@ export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {
       { field: 'observations', message: 'no comparable results' },
     ]);
   const look = lookup(evidence);
-  const { enc, rows, y, rowTargets, rowGroups, noise } = buildEncoding(groups, look, options);
+  const { enc, rows, y, rowTargets, rowGroups, rowContexts, noise } = buildEncoding(groups, look, options);
   const grid = options.grid ?? DEFAULT_GRID;
-  const chosen = crossValidate(enc, rows, y, rowTargets, rowGroups, noise, grid);
+  const chosen = crossValidate(enc, rows, y, rowTargets, rowGroups, rowContexts, noise, grid);
   const hyper =
     chosen?.hyper ?? (Object.fromEntries(HYPER_KEYS.map((k) => [k, grid[k][0]!])) as unknown as RankerHyper);
   const post = posterior(
@@ -723,6 +784,7 @@ export function fitBackboneRanker(evidence: Evidence, options: RankerOptions = {
   return {
     hyper,
     predictiveNoiseVariance: typicalVariance(hyper, noise),
+    varianceCalibration: chosen?.calibration ?? { pooled: 1, contexts: {} },
     encoding: enc,
     posteriorMean: post.mean.getColumn(0),
     posteriorCovariance: covariance.to2DArray(),
@@ -819,6 +881,8 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
   );
   const weights = model.posteriorMean;
   const covariance = model.posteriorCovariance;
+  const calibration = model.varianceCalibration;
+  const inflation = (context === undefined ? undefined : calibration.contexts[context]) ?? calibration.pooled;
   return ids.map((backbone, i) => {
     const row = rows[i]!;
     let variance = model.predictiveNoiseVariance;
@@ -826,6 +890,7 @@ export function rankBackbones(model: BackboneRanker, request: RankRequest): Back
       if (row[a] === 0) continue;
       for (let b = 0; b < row.length; b++) variance += row[a]! * covariance[a]![b]! * row[b]!;
     }
+    variance *= inflation;
     const effect = (j: number) => weights[j]! * row[j]!;
     let trackRecord = 0;
     let traits = 0;

@@ -65,3 +65,5 @@ export type {
   RankerEvaluation,
   ScopeSummary,
 } from './backbone-evaluation.js';
+export { describeMatch, matchMeasuredTarget, sameDataBound } from './target-match.js';
+export type { MatchOptions, MatchVerdict, MeasuredNeighbour, TargetMatch } from './target-match.js';

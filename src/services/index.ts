@@ -63,6 +63,7 @@ export {
   type RecommendationRequest,
   type RecommendationResult,
   type RecommendedBackbone,
+  type TargetSimilarity,
 } from './recommend.js';
 export { prepareTargetFromPath, type PathTarget, type PreparedTarget } from './target-from-path.js';
 export type { ResultQuery } from './result-query.js';

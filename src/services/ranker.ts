@@ -38,7 +38,7 @@ import { firstPreferred, preferredProbes } from './default-probe.js';
 import { EXPERT_SIGNAL, loadSignals, task2vecSignal, type Signals } from './signals.js';
 import { definedOnly } from '../defaults.js';
 
-export const RANKER_FORMAT = 'backbone-ranker/2';
+export const RANKER_FORMAT = 'backbone-ranker/3';
 /** Results without a study are compared among themselves, all backbones in one candidate set. */
 export const CONTRIBUTED_STUDY = 'contributed';
 const ALL_BACKBONES = 'all';

@@ -5,7 +5,13 @@
  */
 import type { Db } from './session.js';
 import { invalid, notFound } from '../errors.js';
-import { rankBackbones, type BackbonePrediction, type BackboneTraits } from '../ranking/index.js';
+import {
+  describeMatch,
+  rankBackbones,
+  type BackbonePrediction,
+  type BackboneTraits,
+  type TargetMatch,
+} from '../ranking/index.js';
 import type { BackboneWeights } from '../store/index.js';
 import type { Dataset } from '../registry/dataset.js';
 import {
@@ -18,6 +24,8 @@ import { expertFeaturesOrNull } from './experts.js';
 import { DEFAULT_MODALITY } from './ingest.js';
 import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
 import { definedOnly } from '../defaults.js';
+import { preferredProbes } from './default-probe.js';
+import { compareWithMeasuredTargets } from './target-match.js';
 
 export interface RecommendationRequest {
   readonly target: string;
@@ -69,6 +77,25 @@ export interface TargetTraitsView {
   readonly leftOut: readonly string[];
 }
 
+/** Backbones measured on a target, per study and candidate set. */
+export interface MeasuredSet {
+  readonly study: string;
+  readonly candidateSet: string;
+  readonly backbones: number;
+}
+
+/**
+ * A target nobody measured, compared by Task2Vec with every measured target that has an embedding
+ * under the same probe. On a match the ranking is the matched target's: its measured results first,
+ * then the model's predictions for it.
+ */
+export interface TargetSimilarity extends TargetMatch {
+  /** What the studies measured on the matched target; empty without a match. */
+  readonly matchedResults: readonly MeasuredSet[];
+  /** One sentence: the match and what was measured there, or why there is none and the nearest. */
+  readonly summary: string;
+}
+
 export interface RecommendationResult {
   readonly target: string;
   readonly traits: TargetTraitsView;
@@ -78,6 +105,8 @@ export interface RecommendationResult {
   /** Sources of candidates without a Task2Vec embedding comparable with the target's: no distance is imputed for them. */
   readonly withoutEmbedding: readonly string[];
   readonly targetEmbedded: boolean;
+  /** Null for a measured target (its own results rank it) and for a target without an embedding comparable with a measured one. */
+  readonly similarity: TargetSimilarity | null;
   readonly items: readonly RecommendedBackbone[];
 }
 
@@ -86,10 +115,11 @@ function signed(v: number): string {
 }
 
 /** The largest parts of a prediction, in words. */
-function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[]): string {
+function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[], matched: string | null): string {
   if (measured.length > 0) {
     const m = measured[0]!;
-    return `measured: ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet} (z ${signed(m.z)})`;
+    const on = matched === null ? '' : ` on ${matched} (this target's match)`;
+    return `measured${on}: ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet} (z ${signed(m.z)})`;
   }
   const e = p.explanation;
   const parts = [
@@ -105,10 +135,44 @@ function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[]): s
     p.evidence.targetsMeasured > 0
       ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups`
       : '; never measured, traits only';
-  return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}`;
+  const as = matched === null ? '' : `; predicted for ${matched} (this target's match)`;
+  return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}${as}`;
 }
 
-async function traitsOf(db: Db, target: Dataset, embedded: boolean, probe: string | null): Promise<TargetTraitsView> {
+function measuredSets(ranker: FittedRanker, target: string): MeasuredSet[] {
+  const counts = new Map<string, MeasuredSet>();
+  for (const record of Object.values(ranker.model.record))
+    for (const m of record) {
+      if (m.target !== target) continue;
+      const key = `${m.study}/${m.candidateSet}`;
+      counts.set(key, {
+        study: m.study,
+        candidateSet: m.candidateSet,
+        backbones: (counts.get(key)?.backbones ?? 0) + 1,
+      });
+    }
+  return [...counts.values()].sort((a, b) =>
+    `${a.study}/${a.candidateSet}`.localeCompare(`${b.study}/${b.candidateSet}`),
+  );
+}
+
+function similarityOf(match: TargetMatch, ranker: FittedRanker): TargetSimilarity {
+  const matchedResults = match.match === null ? [] : measuredSets(ranker, match.match.target);
+  const measured = matchedResults.map((s) => `${s.study} measured ${s.backbones} backbones on it (${s.candidateSet})`);
+  return {
+    ...match,
+    matchedResults,
+    summary: [describeMatch(match), ...measured].join('; '),
+  };
+}
+
+async function traitsOf(
+  db: Db,
+  target: Dataset,
+  embedded: boolean,
+  probe: string | null,
+  comparedUnder: string | null,
+): Promise<TargetTraitsView> {
   const modality = target.modality === DEFAULT_MODALITY ? null : target.modality;
   const answered = await expertFeaturesOrNull(db, target.id);
   const features: Partial<ExpertFeatures> =
@@ -123,7 +187,11 @@ async function traitsOf(db: Db, target: Dataset, embedded: boolean, probe: strin
     leftOut.push(
       `expert distance: ${missing.join(', ')} unknown (the images settle only ${Object.keys(features).join(' and ')}); answer them with transfer-atlas experts answer ${target.id}`,
     );
-  if (!embedded)
+  if (!embedded && comparedUnder !== null)
+    leftOut.push(
+      `Task2Vec distances to sources as a ranker signal: the model's are under probe ${probe?.slice(0, 12) ?? '(none)'}, which this target has no embedding under; its embedding under probe ${comparedUnder.slice(0, 12)} is compared with the measured targets instead`,
+    );
+  else if (!embedded)
     leftOut.push(
       `Task2Vec distances and estimator scores: no embedding under probe ${probe?.slice(0, 12) ?? '(none)'}; compute one with transfer-atlas embed ${target.id}`,
     );
@@ -158,9 +226,22 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
     throw invalid('ranking needs at least two candidate backbones', [{ field: 'candidates', message: 'at least two' }]);
 
   const candidates: BackboneTraits[] = ids.map((id) => store.evidence.backbones.find((b) => b.id === id)!);
-  const signals = await signalsForTargets(db, store, new Set([target.id]));
+  const measuredTargets = new Set(ranker.model.training.targets);
+  const similarity = measuredTargets.has(target.id)
+    ? null
+    : await compareWithMeasuredTargets(
+        db,
+        target.id,
+        measuredTargets,
+        new Set([...store.datasets.values()].filter((d) => d.record_origin === 'registry').map((d) => d.id)),
+        await preferredProbes(db),
+      );
+  const matched = similarity?.match?.target ?? null;
+  // A target that is data a study measured is ranked as that target: by its results, then the model's predictions for it.
+  const basis = matched === null ? target : store.datasets.get(matched)!;
+  const signals = await signalsForTargets(db, store, new Set([basis.id]));
   const predictions = rankBackbones(ranker.model, {
-    target: targetTraits(target),
+    target: targetTraits(basis),
     candidates,
     signals,
     ...definedOnly({ context: request.context || undefined }),
@@ -170,7 +251,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
     context !== undefined && m.study === context.study && m.candidateSet === context.candidateSet;
   const measuredOn = (backbone: string): MeasuredResult[] =>
     (ranker.model.record[backbone] ?? [])
-      .filter((m) => m.target === target.id)
+      .filter((m) => m.target === basis.id)
       .map((m) => ({
         study: m.study,
         candidateSet: m.candidateSet,
@@ -206,19 +287,20 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
       architecture: b.architecture,
       weights: b.weights,
       measured,
-      reason: reasonOf(p, measured),
+      reason: reasonOf(p, measured, matched),
     };
   });
   const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
   return {
     target: target.id,
-    traits: await traitsOf(db, target, targetEmbedded, store.probe),
+    traits: await traitsOf(db, target, targetEmbedded, store.probe, similarity?.probe ?? null),
     scale: 'z-within-group',
     ranker,
     probe: store.probe,
     withoutEmbedding: targetEmbedded ? sources.filter((s) => !store.embedded.has(s)) : sources,
     targetEmbedded,
+    similarity: similarity === null ? null : similarityOf(similarity, ranker),
     items,
   };
 }

@@ -28,12 +28,20 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { components } from '../../src/api/schema.js';
-import { currentRanker, refitRanker, seedRegistry } from '../../src/services/index.js';
-import { listRankers, openStore, type Store } from '../../src/store/index.js';
+import { currentRanker, refitRanker, registerDataset, seedRegistry } from '../../src/services/index.js';
+import {
+  insertEmbedding,
+  listEmbeddings,
+  listProbes,
+  listRankers,
+  openStore,
+  type Store,
+} from '../../src/store/index.js';
+import { isBundledLocation } from '../../src/probes/index.js';
 import { startApp, type RunningApp } from '../support/app.js';
 import { describeEachStore } from '../support/stores.js';
 import { seededApp } from '../support/seeded-app.js';
@@ -231,6 +239,8 @@ describeEachStore('api analysis and recommendations', (kind) => {
     const body = (await res.json()) as Schemas['Recommendations'];
     assert.equal(body.scale, 'z-within-group');
     assert.equal(body.target_embedded, true);
+    // A measured target is ranked by its own results and compared with no other.
+    assert.equal(body.similarity, null);
     const top = body.items[0]!;
     assert.deepEqual([top.rank, top.backbone, top.basis], [1, 'imagenet-resnet50', 'measured']);
     assert.equal(top.measured[0]!.rank, 1);
@@ -280,6 +290,59 @@ describeEachStore('api analysis and recommendations', (kind) => {
     for (const item of body.items) {
       const t2v = item.explanation.signals.find((x) => x.signal === `task2vec_cosine@${PROBE}`);
       if (t2v) assert.deepEqual([t2v.value, t2v.effect], [null, 0]);
+    }
+  });
+
+  test("a new target's Task2Vec match with a measured target is on the wire, and its measured results rank it", async () => {
+    const bundled = (await listProbes(env.store.knex)).find((p) => isBundledLocation(p.location))!;
+    const isic = (await listEmbeddings(env.store.knex, { datasetId: 'isic', probeId: bundled.id }))[0]!;
+    const registry = mkdtempSync(join(tmpdir(), 'ta-noise-'));
+    mkdirSync(join(registry, 'embeddings', bundled.name), { recursive: true });
+    writeFileSync(
+      join(registry, 'embeddings', bundled.name, 'noise.yaml'),
+      `probe: ${bundled.id}\nsame_data:\n  - { dataset: isic, kind: seed, distance: 0.004, samples: [10000, 10000] }\n`,
+    );
+    const previous = process.env.TA_REGISTRY_DIR;
+    process.env.TA_REGISTRY_DIR = registry;
+    try {
+      await registerDataset(env.store, {
+        id: 'api-new-dermoscopy',
+        name: 'api new dermoscopy',
+        description: 'the same data as isic, embedded again',
+        origin: 'medical',
+        modality: 'dermoscopy',
+        images: 740,
+        classes: 7,
+        image_size: '224x224',
+        channels: 3,
+        licence: 'CC-BY-4.0',
+      });
+      await insertEmbedding(env.store.knex, {
+        datasetId: 'api-new-dermoscopy',
+        probeId: bundled.id,
+        method: 'montecarlo',
+        hessian: isic.hessian.map((v, i) => v * (1 + 0.001 * Math.cos(i))),
+        options: {},
+        origin: 'computed',
+      });
+      const res = await post('/v1/recommendations', { target: 'api-new-dermoscopy', top_k: 3 });
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = (await res.json()) as Schemas['Recommendations'];
+      const s = body.similarity!;
+      assert.deepEqual([s.probe, s.verdict, s.match?.target, s.same_data_bound], [bundled.id, 'match', 'isic', 0.004]);
+      assert.ok(s.nearest.length >= 2 && s.nearest[0]!.target === 'isic' && s.nearest[1]!.distance > 0.004);
+      assert.deepEqual(
+        s.matched_results.map((m) => [m.study, m.candidate_set]),
+        [['cats-scans', 'all']],
+      );
+      assert.match(s.summary, /^matches measured target isic: distance/);
+      const top = body.items[0]!;
+      assert.deepEqual([top.backbone, top.basis], ['imagenet-resnet50', 'measured']);
+      assert.match(top.reason, /^measured on isic \(this target's match\): 1 of 7 in cats-scans\/all/);
+    } finally {
+      if (previous === undefined) delete process.env.TA_REGISTRY_DIR;
+      else process.env.TA_REGISTRY_DIR = previous;
+      rmSync(registry, { recursive: true, force: true });
     }
   });
 

@@ -27,6 +27,12 @@ interface Recommendation {
   scale: string;
   target_embedded: boolean;
   without_embedding: string[];
+  similarity: {
+    probe: string;
+    compared: number;
+    nearest: { target: string; distance: number }[];
+    summary: string;
+  } | null;
   items: {
     rank: number;
     backbone: string;
@@ -75,6 +81,10 @@ test('recommend on a path ingests and embeds the bundled example once, then rank
   // Embedded under the bundled probe, not the sources' published one: no Task2Vec distance to any source, and it says so.
   assert.equal(result.target_embedded, false);
   assert.ok(result.without_embedding.includes('imagenet'));
+  // Its bundled-probe embedding is compared with every measured target that has one (cats-scans' chest and isic at least).
+  assert.ok(result.similarity !== null && result.similarity.compared >= 2, JSON.stringify(result.similarity));
+  assert.match(result.similarity.probe, /^[0-9a-f]{64}$/);
+  assert.ok(result.similarity.nearest.length >= 2 && result.similarity.summary.length > 0);
   // Traits from the data, expert features derived from them, and what the missing modality leaves out.
   const traits = result.target_traits;
   assert.deepEqual([traits.colour, traits.classes, traits.images], ['grey', 2, 780]);

@@ -173,3 +173,38 @@ test('results are put on the z scale of their group, and a backbone twice in one
     /appears twice/,
   );
 });
+
+test('a candidate set whose results scatter more around their predictions gets wider intervals, from the inner cross-validation', () => {
+  const random = seededRandom(5);
+  const effect = new Map(BACKBONES.map((b, i) => [b.id, i / 2]));
+  const observations: Observation[] = [];
+  for (let t = 0; t < 10; t++)
+    for (const [candidateSet, noise] of [
+      ['calm', 0.1],
+      ['wild', 1.5],
+    ] as const)
+      for (const b of BACKBONES)
+        observations.push({
+          study: 'synthetic',
+          candidateSet,
+          backbone: b.id,
+          target: `t${t}`,
+          value: effect.get(b.id)! + noise * normal(random),
+        });
+  const model = fitBackboneRanker({
+    observations,
+    backbones: BACKBONES,
+    targets: Array.from({ length: 10 }, (_, t) => ({ id: `t${t}` })),
+    signals: [],
+  });
+  const { contexts, pooled } = model.varianceCalibration;
+  const [calm, wild] = [contexts['synthetic/calm']!, contexts['synthetic/wild']!];
+  assert.ok(calm < pooled && pooled < wild, `calm ${calm}, pooled ${pooled}, wild ${wild}`);
+  const sd = (candidateSet: string) =>
+    rankBackbones(model, {
+      target: { id: 'new' },
+      candidates: BACKBONES,
+      context: { study: 'synthetic', candidateSet },
+    }).find((p) => p.backbone === 'star')!.sd;
+  assert.ok(sd('wild') > sd('calm') * 1.2, `wild ${sd('wild')}, calm ${sd('calm')}`);
+});

@@ -1,5 +1,8 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AppError } from '../../src/errors.js';
 import {
   currentRanker,
@@ -10,7 +13,8 @@ import {
   storedEvaluation,
 } from '../../src/services/index.js';
 import { queueMissingEvaluation, type Dispatcher } from '../../src/services/jobs.js';
-import { listRankers, type Store } from '../../src/store/index.js';
+import { insertEmbedding, listEmbeddings, listProbes, listRankers, type Store } from '../../src/store/index.js';
+import { isBundledLocation } from '../../src/probes/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 /** Two new targets that differ in every trait the model knows: a small grey ultrasound set and a large colour dermoscopy set. */
@@ -113,6 +117,82 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
     const interactions = (r: typeof a) =>
       r.items.map((i) => i.explanation.interactions.map((x) => x.effect.toFixed(6)).join(',')).join(';');
     assert.notEqual(interactions(a), interactions(b));
+  });
+
+  test('a new target within the same-data bound of a measured target is ranked as that target; one beyond it says so and shows the nearest', async () => {
+    const bundled = (await listProbes(store.knex)).find((p) => isBundledLocation(p.location))!;
+    const chest = (await listEmbeddings(store.knex, { datasetId: 'chest', probeId: bundled.id }))[0]!;
+    // A noise file of this registry's form; the bound is the largest same-data distance in it.
+    const registry = mkdtempSync(join(tmpdir(), 'ta-noise-'));
+    mkdirSync(join(registry, 'embeddings', bundled.name), { recursive: true });
+    writeFileSync(
+      join(registry, 'embeddings', bundled.name, 'noise.yaml'),
+      `probe: ${bundled.id}\nsame_data:\n  - { dataset: chest, kind: seed, distance: 0.002 }\n  - { dataset: chest, kind: split-half, distance: 0.004 }\n`,
+    );
+    const previous = process.env.TA_REGISTRY_DIR;
+    process.env.TA_REGISTRY_DIR = registry;
+    try {
+      for (const [id, hessian] of [
+        // The same data embedded again: chest's vector, each filter moved by at most 0.1 %.
+        ['new-chest', chest.hessian.map((v, i) => v * (1 + 0.001 * Math.sin(i)))],
+        // Chest's filters in reverse order: like no measured target.
+        ['new-ultrasound', chest.hessian.slice().reverse()],
+      ] as const) {
+        if (id === 'new-chest')
+          await registerDataset(store, { ...NEW_TARGETS[0]!, id, name: id, modality: 'x-ray', channels: 1 });
+        await insertEmbedding(store.knex, {
+          datasetId: id,
+          probeId: bundled.id,
+          method: 'montecarlo',
+          hessian: Float32Array.from(hessian),
+          options: {},
+          origin: 'computed',
+        });
+      }
+      const matched = await recommend(store, { target: 'new-chest' });
+      const s = matched.similarity!;
+      assert.equal(s.verdict, 'match');
+      assert.equal(s.match!.target, 'chest');
+      assert.equal(s.sameDataBound, 0.004);
+      assert.ok(s.match!.distance < 0.004, String(s.match!.distance));
+      assert.ok(s.compared >= 2, `${s.compared} measured targets compared`);
+      assert.deepEqual(
+        s.matchedResults.map((m) => m.study),
+        ['cats-scans'],
+      );
+      assert.ok(s.matchedResults[0]!.backbones >= 7);
+      assert.match(
+        s.summary,
+        /^matches measured target chest: distance .* <= same-data bound 0\.0040.*cats-scans measured \d+ backbones on it/,
+      );
+      // Chest's measured results rank it, first and marked; ImageNet was best there.
+      assert.equal(matched.target, 'new-chest');
+      assert.equal(matched.items[0]!.backbone, 'imagenet-resnet50');
+      assert.equal(matched.items[0]!.measured[0]!.rank, 1);
+      assert.match(matched.items[0]!.reason, /^measured on chest \(this target.s match\)/);
+      const predicted = matched.items.find((i) => i.measured.length === 0)!;
+      assert.match(predicted.reason, /predicted for chest \(this target.s match\)$/);
+
+      const unmatched = await recommend(store, { target: 'new-ultrasound' });
+      assert.equal(unmatched.similarity!.verdict, 'no-match');
+      assert.equal(unmatched.similarity!.match, null);
+      assert.ok(unmatched.similarity!.nearest.length >= 2);
+      assert.ok(unmatched.similarity!.nearest[0]!.distance > 0.004);
+      assert.match(unmatched.similarity!.summary, /^no measured target matches: the nearest is beyond/);
+      assert.ok(unmatched.items.every((i) => i.measured.length === 0));
+
+      // Without a noise file no distance can be called the same data.
+      process.env.TA_REGISTRY_DIR = join(registry, 'none');
+      const unbounded = await recommend(store, { target: 'new-chest' });
+      assert.equal(unbounded.similarity!.verdict, 'no-bound');
+      assert.ok(unbounded.items.every((i) => i.measured.length === 0));
+      // A measured target is ranked by its own results and compared with nothing.
+      assert.equal((await recommend(store, { target: 'chest' })).similarity, null);
+    } finally {
+      if (previous === undefined) delete process.env.TA_REGISTRY_DIR;
+      else process.env.TA_REGISTRY_DIR = previous;
+      rmSync(registry, { recursive: true, force: true });
+    }
   });
 
   test('a measured target shows its results as measured, first', async () => {

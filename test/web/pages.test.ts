@@ -273,6 +273,10 @@ test(
       rows.map((r) => [r[1], r[3]]),
       expected.items.map((i) => [i.backbone, i.predicted.mean.toFixed(2)]),
     );
+    // The upload's bundled-probe embedding was compared with the measured targets, and the page says what it found.
+    assert.ok(expected.similarity);
+    const similarity = (await page.textContent('#recommendation .note.similarity')) ?? '';
+    assert.ok(similarity.startsWith(`Measured targets by Task2Vec: ${expected.similarity.summary}.`), similarity);
     await assertHealthy(visit_, 1);
     await shot(page, 'recommend');
     // The whole page lists every backbone's details; the README shows the form and the chart at its top.

@@ -163,6 +163,14 @@ export function recommendCommand(): Command {
       console.log(
         `backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`,
       );
+      const similarity = result.similarity;
+      if (similarity !== null) {
+        console.log(`measured targets by Task2Vec (probe ${similarity.probe.slice(0, 12)}): ${similarity.summary}`);
+        if (similarity.verdict !== 'match' && similarity.nearest.length > 0)
+          console.log(
+            `nearest measured targets: ${similarity.nearest.map((n) => `${n.target} ${n.distance.toPrecision(2)}`).join(', ')} (of ${similarity.compared} with an embedding under this probe)`,
+          );
+      }
       if (result.without_embedding.length > 0) {
         const why = result.target_embedded
           ? `have no Task2Vec embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`

@@ -160,6 +160,16 @@ async function showRanking(out: HTMLElement, target: string): Promise<void> {
       { class: 'note' },
       `Model ${model.version.slice(0, 12)}, fitted on ${model.training.pairs} results over ${model.training.targets.length} targets. Predictions are z-scores of the study metric among the ranked backbones (${recommendations.scale}); points are predictions with their 80 % (thick) and 90 % (thin) intervals; diamonds are measured results, which rank first where they exist.`,
     ),
+    recommendations.similarity
+      ? h(
+          'p',
+          { class: 'note similarity', 'data-verdict': recommendations.similarity.verdict },
+          `Measured targets by Task2Vec: ${recommendations.similarity.summary}.`,
+          recommendations.similarity.verdict === 'match'
+            ? ''
+            : ` Nearest: ${recommendations.similarity.nearest.map((n) => `${n.target} ${n.distance.toPrecision(2)}`).join(', ')}.`,
+        )
+      : null,
     recommendations.without_embedding.length
       ? h(
           'p',

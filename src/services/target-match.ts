@@ -1,0 +1,78 @@
+/**
+ * Which measured targets a new target resembles, by Task2Vec under a probe they share, and whether it
+ * is one of them (see ranking/target-match). Reads the stored embeddings and the registry's same-data
+ * distances; the comparison itself is the domain's.
+ */
+import type { Db } from './session.js';
+import { registryDir } from '../paths.js';
+import { readEmbeddingNoise } from '../registry/embedding-noise.js';
+import { matchMeasuredTarget, sameDataBound, type TargetMatch } from '../ranking/index.js';
+import type { ComparableEmbedding } from '../task2vec/embedding.js';
+import type { PixelScaling } from '../probes/index.js';
+import { listEmbeddings, listProbes, type StoredEmbedding } from '../store/index.js';
+import { latestEmbeddings } from './default-probe.js';
+
+function comparable(e: StoredEmbedding, probe: ComparableEmbedding['probe']): ComparableEmbedding {
+  return {
+    hessian: e.hessian,
+    scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
+    probe,
+    dataset: e.datasetId,
+  };
+}
+
+/**
+ * The comparison under each probe the target has an embedding made with: the one that matches a
+ * measured target, else the one that compares the most measured targets (the preferred probe first
+ * on ties); null when the target has no embedding or no probe of its reaches a measured target.
+ * A measured target's embedding imported by a contributor is not compared: a match decides whose
+ * measured results a recommendation shows.
+ */
+export async function compareWithMeasuredTargets(
+  db: Db,
+  target: string,
+  measured: ReadonlySet<string>,
+  registry: ReadonlySet<string>,
+  preferred: readonly string[],
+  registryFolder: string = registryDir(),
+): Promise<TargetMatch | null> {
+  const embeddings = latestEmbeddings(
+    (await listEmbeddings(db.knex)).filter(
+      (e) =>
+        e.datasetId === target ||
+        (measured.has(e.datasetId) && !(e.origin === 'imported' && registry.has(e.datasetId))),
+    ),
+  );
+  const own = embeddings.filter((e) => e.datasetId === target);
+  if (own.length === 0) return null;
+  const probes = new Map((await listProbes(db.knex)).map((p) => [p.id, p]));
+  const noise = readEmbeddingNoise(registryFolder);
+  const order = (probe: string) => {
+    const i = preferred.indexOf(probe);
+    return i < 0 ? preferred.length : i;
+  };
+  const results = own.map((e) => {
+    const record = probes.get(e.probeId);
+    const identity = {
+      id: e.probeId,
+      name: record?.name ?? e.probeId,
+      architecture: record?.architecture ?? 'unknown',
+      inputSize: record?.input_size ?? 0,
+      pixelScaling: (record?.pixel_scaling ?? 'zero1') as PixelScaling,
+    };
+    const others = embeddings
+      .filter((m) => m.datasetId !== target && m.probeId === e.probeId)
+      .map((m) => comparable(m, identity));
+    const bound = sameDataBound(noise.get(e.probeId)?.same_data.map((s) => s.distance) ?? []);
+    return matchMeasuredTarget(comparable(e, identity), others, bound);
+  });
+  const best = results
+    .filter((r) => r.compared > 0)
+    .sort(
+      (a, b) =>
+        Number(b.verdict === 'match') - Number(a.verdict === 'match') ||
+        b.compared - a.compared ||
+        order(a.probe) - order(b.probe),
+    )[0];
+  return best ?? null;
+}
