@@ -2,7 +2,9 @@
  * Task2Vec embeddings the project computed from real samples of datasets and ships in the
  * registry: datasets-registry/embeddings/<probe name>/<dataset>.npy (float32, one vector) with
  * <dataset>.yaml beside it saying which sample, how many images, the options, the probe, the
- * date and the command that regenerates the vector from a folder of the same layout.
+ * date and the command that regenerates the vector from a folder of the same layout. Beside them,
+ * noise.yaml (NOISE_FILE) holds the distances chance alone gives between embeddings of one
+ * dataset under that probe; it is not an embedding.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -86,6 +88,8 @@ function readOne(yamlPath: string, shownAs: string): RegistryEmbedding {
   return { path: yamlPath, provenance: p, hessian };
 }
 
+export const NOISE_FILE = 'noise.yaml';
+
 /** Every shipped embedding, checked; none when the registry has no embeddings folder. */
 export function readRegistryEmbeddings(registry: string): RegistryEmbedding[] {
   const root = join(registry, 'embeddings');
@@ -96,7 +100,7 @@ export function readRegistryEmbeddings(registry: string): RegistryEmbedding[] {
     .map((d) => d.name)
     .sort()) {
     for (const f of readdirSync(join(root, probe))
-      .filter((f) => /\.ya?ml$/.test(f))
+      .filter((f) => /\.ya?ml$/.test(f) && f !== NOISE_FILE)
       .sort()) {
       const path = join(root, probe, f);
       out.push(readOne(path, relative(process.cwd(), path) || path));

@@ -1,0 +1,226 @@
+/**
+ * Measures what chance alone puts between two Task2Vec embeddings of data from ONE dataset under
+ * the bundled probe, and writes it to datasets-registry/embeddings/mobilenet_v2_0.35_224/noise.yaml,
+ * so that a distance between two datasets can be read against it:
+ *
+ *   npm run build && taskset -c 1 nice -n 10 node --import tsx scripts/embedding-noise.ts [<dataset>:<kind> ...]
+ *
+ * With no argument every entry below is measured; otherwise only the named ones, and the other
+ * entries already in the file are kept. Kinds:
+ * - seed: the same images embedded with seeds 0 and 1;
+ * - split-half: two disjoint halves of each class (alternate files in name order), seed 0;
+ * - samples: the same images at 2,000 Monte Carlo samples (what `npm start` uses for the example
+ *   target) and at the shipped count.
+ * Every other option is the default of `transfer-atlas embed`, as in scripts/registry-embedding.sh.
+ * One side of `seed` and `samples` (all images, seed 0, the shipped count) is exactly what that
+ * script computes, so the shipped vector is used for it when its yaml records those options.
+ * Distances are task2vec_cosine (src/task2vec/distance.ts), the distance the service ranks by.
+ * Images are read from ../shared; nothing of them is written to the repository.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { readRegistryEmbeddings, type RegistryEmbedding } from '../src/registry/embeddings.js';
+import { datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
+import { distance, type ComparableEmbedding } from '../src/task2vec/index.js';
+
+const PROBE_NAME = 'mobilenet_v2_0.35_224';
+const SHIPPED_SAMPLES = 10000;
+const CHEAP_SAMPLES = 2000;
+const OUT = join('datasets-registry', 'embeddings', PROBE_NAME, 'noise.yaml');
+const COMMAND = 'npm run build && node --import tsx scripts/embedding-noise.ts';
+
+type Kind = 'seed' | 'split-half' | 'samples';
+type Images = 'all' | 'half-a' | 'half-b';
+
+interface Entry {
+  readonly dataset: string;
+  readonly kind: Kind;
+  readonly path: string;
+  /** Keep only the train_* arrays of a split .npz (the images the studies fine-tuned on). */
+  readonly trainSplit?: boolean;
+  /** The `datasets add` options of the shipped embedding's command. */
+  readonly add: readonly string[];
+  readonly note: string;
+}
+
+const ENTRIES: readonly Entry[] = [
+  {
+    dataset: 'stl10',
+    kind: 'seed',
+    path: '../shared/datasets/sources/stl10-sample',
+    add: ['--origin', 'natural', '--modality', 'photograph'],
+    note: 'same images, seeds 0 and 1',
+  },
+  {
+    dataset: 'chest',
+    kind: 'split-half',
+    path: '../shared/datasets/sources/chest-xray-kermany',
+    add: ['--modality', 'x-ray'],
+    note: 'two disjoint class-balanced halves',
+  },
+  {
+    dataset: 'breastmnist',
+    kind: 'samples',
+    path: '../shared/datasets/breastmnist_28.npz',
+    trainSplit: true,
+    add: ['--modality', 'ultrasound'],
+    note: '2,000 vs 10,000 samples, same images',
+  },
+];
+
+interface Side {
+  readonly images: Images;
+  readonly seed: number;
+  readonly samples: number;
+}
+
+function sides(kind: Kind): [Side, Side] {
+  const base: Side = { images: 'all', seed: 0, samples: SHIPPED_SAMPLES };
+  if (kind === 'seed') return [base, { ...base, seed: 1 }];
+  if (kind === 'samples') return [base, { ...base, samples: CHEAP_SAMPLES }];
+  return [
+    { ...base, images: 'half-a' },
+    { ...base, images: 'half-b' },
+  ];
+}
+
+const work = mkdtempSync(join(tmpdir(), 'ta-noise-'));
+process.env.TA_DATA_DIR = join(work, 'store');
+const added = new Set<string>();
+
+function run(args: readonly string[]): void {
+  const r = spawnSync('node', ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`transfer-atlas ${args.join(' ')} exited with ${r.status}`);
+}
+
+/** A folder with every other file of each class folder (by name), so both halves keep the class balance. */
+function halfFolder(path: string, half: 0 | 1): string {
+  const out = join(work, `half-${half}`);
+  for (const cls of readdirSync(path, { withFileTypes: true }).filter((d) => d.isDirectory())) {
+    mkdirSync(join(out, cls.name), { recursive: true });
+    readdirSync(join(path, cls.name))
+      .sort()
+      .filter((_, i) => i % 2 === half)
+      .forEach((f) => cpSync(join(path, cls.name, f), join(out, cls.name, f)));
+  }
+  return out;
+}
+
+function trainOnly(path: string): string {
+  const out = join(work, 'train.npz');
+  const py = [
+    'import sys, numpy as np',
+    'd = np.load(sys.argv[1])',
+    'np.savez(sys.argv[2], train_images=d["train_images"], train_labels=d["train_labels"])',
+  ].join('\n');
+  const r = spawnSync('python3', ['-c', py, path, out], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`could not take the training split of ${path}`);
+  return out;
+}
+
+function ingest(entry: Entry, images: Images): string {
+  const id = images === 'all' ? entry.dataset : `${entry.dataset}-${images}`;
+  if (added.has(id)) return id;
+  let path = entry.trainSplit ? trainOnly(entry.path) : entry.path;
+  if (images !== 'all') path = halfFolder(path, images === 'half-a' ? 0 : 1);
+  run(['datasets', 'add', path, '--id', id, '--name', id, '--min-class-size', '1', ...entry.add]);
+  added.add(id);
+  return id;
+}
+
+function comparable(hessian: Float32Array, shipped: RegistryEmbedding, label: string): ComparableEmbedding {
+  const p = shipped.provenance.probe;
+  return {
+    hessian,
+    scale: new Float32Array(hessian.length).fill(1),
+    dataset: label,
+    probe: {
+      id: p.id,
+      name: p.name,
+      architecture: p.architecture,
+      inputSize: p.input_size,
+      pixelScaling: p.pixel_scaling as ComparableEmbedding['probe']['pixelScaling'],
+    },
+  };
+}
+
+async function embed(entry: Entry, side: Side): Promise<Float32Array> {
+  const id = ingest(entry, side.images);
+  run(['embed', id, '--samples', String(side.samples), '--seed', String(side.seed)]);
+  const store = await openStore(storeConfigFromEnv());
+  try {
+    const e = (await datasetEmbeddings(store, id)).filter((x) => x.origin === 'computed').at(-1);
+    if (!e) throw new Error(`no embedding of ${id} was stored`);
+    return e.hessian;
+  } finally {
+    await store.close();
+  }
+}
+
+const registry = readRegistryEmbeddings('datasets-registry').filter((e) => e.provenance.probe.name === PROBE_NAME);
+const anyShipped = registry[0];
+if (!anyShipped) throw new Error(`no shipped embedding under ${PROBE_NAME}`);
+
+function shippedVector(entry: Entry, side: Side): Float32Array | undefined {
+  if (side.images !== 'all') return undefined;
+  const e = registry.find((r) => r.provenance.dataset === entry.dataset);
+  const o = e?.provenance.options;
+  const sameImages = (entry.trainSplit ?? false) === / --train-split( |$)/.test(e?.provenance.command ?? '');
+  return e && sameImages && o?.samples === side.samples && o.seed === side.seed ? e.hessian : undefined;
+}
+
+interface Measured {
+  readonly dataset: string;
+  readonly kind: Kind;
+  readonly distance: number;
+  readonly note: string;
+}
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !ENTRIES.some((e) => `${e.dataset}:${e.kind}` === w));
+if (unknown.length > 0) {
+  console.error(
+    `unknown entries: ${unknown.join(', ')}; known: ${ENTRIES.map((e) => `${e.dataset}:${e.kind}`).join(', ')}`,
+  );
+  process.exit(2);
+}
+const chosen = ENTRIES.filter((e) => wanted.length === 0 || wanted.includes(`${e.dataset}:${e.kind}`));
+
+const previous = existsSync(OUT)
+  ? ((parse(readFileSync(OUT, 'utf8')) as { same_data?: Measured[] }).same_data ?? [])
+  : [];
+const measured = new Map(previous.map((m) => [`${m.dataset}:${m.kind}`, m]));
+try {
+  for (const entry of chosen) {
+    const [a, b] = sides(entry.kind);
+    const vectors: Float32Array[] = [];
+    for (const side of [a, b]) vectors.push(shippedVector(entry, side) ?? (await embed(entry, side)));
+    const d = distance(
+      comparable(vectors[0]!, anyShipped, `${entry.dataset} (a)`),
+      comparable(vectors[1]!, anyShipped, `${entry.dataset} (b)`),
+      'task2vec_cosine',
+    );
+    measured.set(`${entry.dataset}:${entry.kind}`, {
+      dataset: entry.dataset,
+      kind: entry.kind,
+      distance: Number(d.toFixed(4)),
+      note: entry.note,
+    });
+    console.log(`${entry.dataset} ${entry.kind}: ${d.toFixed(4)}`);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const file = {
+  probe: anyShipped.provenance.probe.id,
+  samples: SHIPPED_SAMPLES,
+  computed: new Date().toISOString().slice(0, 10),
+  command: COMMAND,
+  same_data: ENTRIES.map((e) => measured.get(`${e.dataset}:${e.kind}`)).filter((m) => m !== undefined),
+};
+writeFileSync(OUT, stringify(file, { lineWidth: 0 }));
+console.log(`wrote ${OUT}`);
