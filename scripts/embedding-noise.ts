@@ -3,17 +3,18 @@
  * the bundled probe, and writes it to datasets-registry/embeddings/mobilenet_v2_0.35_224/noise.yaml,
  * so that a distance between two datasets can be read against it:
  *
- *   npm run build && taskset -c 1 nice -n 10 node --import tsx scripts/embedding-noise.ts [<dataset>:<kind> ...]
+ *   npm run build && taskset -c 1 nice -n 10 node --import tsx scripts/embedding-noise.ts [--samples N] [<dataset>:<kind> ...]
  *
- * With no argument every entry below is measured; otherwise only the named ones, and the other
+ * With no entry named every entry below is measured; otherwise only the named ones, and the other
  * entries already in the file are kept. Kinds:
- * - seed: the same images embedded with seeds 0 and 1;
- * - split-half: two disjoint halves of each class (alternate files in name order), seed 0;
- * - samples: the same images at 2,000 Monte Carlo samples (what `npm start` uses for the example
- *   target) and at the shipped count.
- * Every other option is the default of `transfer-atlas embed`, as in scripts/registry-embedding.sh.
- * One side of `seed` and `samples` (all images, seed 0, the shipped count) is exactly what that
- * script computes, so the shipped vector is used for it when its yaml records those options.
+ * - seed: the same images embedded with seeds 0 and 1, N Monte Carlo samples (default 10,000);
+ * - split-half: two disjoint halves of each class (alternate files in name order), seed 0, N samples;
+ * - samples: the same images, seed 0, at 10,000 samples and at 2,000 (what `npm start` uses for
+ *   the example target).
+ * Each entry records the two sample counts it compared. Every other option is the default of
+ * `transfer-atlas embed`, as in scripts/registry-embedding.sh. An embedding of all images with
+ * seed 0 is exactly what that script computes, so the shipped vector is used for it when its yaml
+ * records the same sample count (and the same split).
  * Distances are task2vec_cosine (src/task2vec/distance.ts), the distance the service ranks by.
  * Images are read from ../shared; nothing of them is written to the repository.
  */
@@ -27,7 +28,7 @@ import { datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/service
 import { distance, type ComparableEmbedding } from '../src/task2vec/index.js';
 
 const PROBE_NAME = 'mobilenet_v2_0.35_224';
-const SHIPPED_SAMPLES = 10000;
+const STUDY_SAMPLES = 10000;
 const CHEAP_SAMPLES = 2000;
 const OUT = join('datasets-registry', 'embeddings', PROBE_NAME, 'noise.yaml');
 const COMMAND = 'npm run build && node --import tsx scripts/embedding-noise.ts';
@@ -67,7 +68,7 @@ const ENTRIES: readonly Entry[] = [
     path: '../shared/datasets/breastmnist_28.npz',
     trainSplit: true,
     add: ['--modality', 'ultrasound'],
-    note: '2,000 vs 10,000 samples, same images',
+    note: '10,000 vs 2,000 samples, same images',
   },
 ];
 
@@ -77,10 +78,14 @@ interface Side {
   readonly samples: number;
 }
 
-function sides(kind: Kind): [Side, Side] {
-  const base: Side = { images: 'all', seed: 0, samples: SHIPPED_SAMPLES };
+function sides(kind: Kind, samples: number): [Side, Side] {
+  const base: Side = { images: 'all', seed: 0, samples };
   if (kind === 'seed') return [base, { ...base, seed: 1 }];
-  if (kind === 'samples') return [base, { ...base, samples: CHEAP_SAMPLES }];
+  if (kind === 'samples')
+    return [
+      { ...base, samples: STUDY_SAMPLES },
+      { ...base, samples: CHEAP_SAMPLES },
+    ];
   return [
     { ...base, images: 'half-a' },
     { ...base, images: 'half-b' },
@@ -175,11 +180,20 @@ function shippedVector(entry: Entry, side: Side): Float32Array | undefined {
 interface Measured {
   readonly dataset: string;
   readonly kind: Kind;
+  /** Monte Carlo samples of the two embeddings compared. */
+  readonly samples: readonly [number, number];
   readonly distance: number;
   readonly note: string;
 }
 
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+const at = args.indexOf('--samples');
+const samples = at >= 0 ? Number(args[at + 1]) : STUDY_SAMPLES;
+if (!Number.isInteger(samples) || samples < 1) {
+  console.error(`--samples takes a positive whole number, got ${args[at + 1]}`);
+  process.exit(2);
+}
+const wanted = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
 const unknown = wanted.filter((w) => !ENTRIES.some((e) => `${e.dataset}:${e.kind}` === w));
 if (unknown.length > 0) {
   console.error(
@@ -195,7 +209,7 @@ const previous = existsSync(OUT)
 const measured = new Map(previous.map((m) => [`${m.dataset}:${m.kind}`, m]));
 try {
   for (const entry of chosen) {
-    const [a, b] = sides(entry.kind);
+    const [a, b] = sides(entry.kind, samples);
     const vectors: Float32Array[] = [];
     for (const side of [a, b]) vectors.push(shippedVector(entry, side) ?? (await embed(entry, side)));
     const d = distance(
@@ -206,6 +220,7 @@ try {
     measured.set(`${entry.dataset}:${entry.kind}`, {
       dataset: entry.dataset,
       kind: entry.kind,
+      samples: [a.samples, b.samples],
       distance: Number(d.toFixed(4)),
       note: entry.note,
     });
@@ -217,7 +232,7 @@ try {
 
 const file = {
   probe: anyShipped.provenance.probe.id,
-  samples: SHIPPED_SAMPLES,
+  samples: STUDY_SAMPLES,
   computed: new Date().toISOString().slice(0, 10),
   command: COMMAND,
   same_data: ENTRIES.map((e) => measured.get(`${e.dataset}:${e.kind}`)).filter((m) => m !== undefined),
