@@ -3,7 +3,7 @@
  * the bundled probe, and writes it to datasets-registry/embeddings/mobilenet_v2_0.35_224/noise.yaml,
  * so that a distance between two datasets can be read against it:
  *
- *   npm run build && taskset -c 1 nice -n 10 node --import tsx scripts/embedding-noise.ts [--samples N] [<dataset>:<kind> ...]
+ *   npm run build && taskset -c 1 nice -n 10 node --import tsx scripts/embedding-noise.ts [--samples N] [--store DIR] [<dataset>:<kind> ...]
  *
  * With no entry named every entry below is measured; otherwise only the named ones, and the other
  * entries already in the file are kept. Kinds:
@@ -14,13 +14,16 @@
  * Each entry records the two sample counts it compared. Every other option is the default of
  * `transfer-atlas embed`, as in scripts/registry-embedding.sh. An embedding of all images with
  * seed 0 is exactly what that script computes, so the shipped vector is used for it when its yaml
- * records the same sample count (and the same split).
+ * records the same sample count (and the same split). --store keeps the embeddings in that store
+ * (which must not hold the ids it adds: <dataset>, <dataset>-half-a, <dataset>-half-b) for
+ * scripts/distance-matrix.ts.
  * Distances are task2vec_cosine (src/task2vec/distance.ts), the distance the service ranks by.
  * Images are read from ../shared; nothing of them is written to the repository.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readRegistryEmbeddings, type RegistryEmbedding } from '../src/registry/embeddings.js';
@@ -92,8 +95,18 @@ function sides(kind: Kind, samples: number): [Side, Side] {
   ];
 }
 
+const { values: opts, positionals: wanted } = parseArgs({
+  options: { samples: { type: 'string' }, store: { type: 'string' } },
+  allowPositionals: true,
+});
+const samples = opts.samples === undefined ? STUDY_SAMPLES : Number(opts.samples);
+if (!Number.isInteger(samples) || samples < 1) {
+  console.error(`--samples takes a positive whole number, got ${opts.samples}`);
+  process.exit(2);
+}
+
 const work = mkdtempSync(join(tmpdir(), 'ta-noise-'));
-process.env.TA_DATA_DIR = join(work, 'store');
+process.env.TA_DATA_DIR = opts.store ?? join(work, 'store');
 const added = new Set<string>();
 
 function run(args: readonly string[]): void {
@@ -186,14 +199,6 @@ interface Measured {
   readonly note: string;
 }
 
-const args = process.argv.slice(2);
-const at = args.indexOf('--samples');
-const samples = at >= 0 ? Number(args[at + 1]) : STUDY_SAMPLES;
-if (!Number.isInteger(samples) || samples < 1) {
-  console.error(`--samples takes a positive whole number, got ${args[at + 1]}`);
-  process.exit(2);
-}
-const wanted = at >= 0 ? args.filter((_, i) => i !== at && i !== at + 1) : args;
 const unknown = wanted.filter((w) => !ENTRIES.some((e) => `${e.dataset}:${e.kind}` === w));
 if (unknown.length > 0) {
   console.error(
