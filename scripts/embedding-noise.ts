@@ -15,8 +15,8 @@
  * `transfer-atlas embed`, as in scripts/registry-embedding.sh. An embedding of all images with
  * seed 0 is exactly what that script computes, so the shipped vector is used for it when its yaml
  * records the same sample count (and the same split). --store keeps the embeddings in that store
- * (which must not hold the ids it adds: <dataset>, <dataset>-half-a, <dataset>-half-b) for
- * scripts/distance-matrix.ts.
+ * (ids <dataset>, <dataset>-half-a, <dataset>-half-b) for scripts/distance-matrix.ts, and uses
+ * again those it already holds with the same seed and sample count.
  * Distances are task2vec_cosine (src/task2vec/distance.ts), the distance the service ranks by.
  * Images are read from ../shared; nothing of them is written to the repository.
  */
@@ -27,7 +27,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { readRegistryEmbeddings, type RegistryEmbedding } from '../src/registry/embeddings.js';
-import { datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
+import { allDatasets, datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
 import { distance, type ComparableEmbedding } from '../src/task2vec/index.js';
 
 const PROBE_NAME = 'mobilenet_v2_0.35_224';
@@ -107,7 +107,6 @@ if (!Number.isInteger(samples) || samples < 1) {
 
 const work = mkdtempSync(join(tmpdir(), 'ta-noise-'));
 process.env.TA_DATA_DIR = opts.store ?? join(work, 'store');
-const added = new Set<string>();
 
 function run(args: readonly string[]): void {
   const r = spawnSync('node', ['dist/src/cli/main.js', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -139,14 +138,20 @@ function trainOnly(path: string): string {
   return out;
 }
 
-function ingest(entry: Entry, images: Images): string {
-  const id = images === 'all' ? entry.dataset : `${entry.dataset}-${images}`;
-  if (added.has(id)) return id;
+async function holds(id: string): Promise<boolean> {
+  const store = await openStore(storeConfigFromEnv());
+  try {
+    return (await allDatasets(store, {})).some((d) => d.id === id);
+  } finally {
+    await store.close();
+  }
+}
+
+async function ingest(entry: Entry, images: Images, id: string): Promise<void> {
+  if (await holds(id)) return;
   let path = entry.trainSplit ? trainOnly(entry.path) : entry.path;
   if (images !== 'all') path = halfFolder(path, images === 'half-a' ? 0 : 1);
   run(['datasets', 'add', path, '--id', id, '--name', id, '--min-class-size', '1', ...entry.add]);
-  added.add(id);
-  return id;
 }
 
 function comparable(hessian: Float32Array, shipped: RegistryEmbedding, label: string): ComparableEmbedding {
@@ -165,17 +170,28 @@ function comparable(hessian: Float32Array, shipped: RegistryEmbedding, label: st
   };
 }
 
-async function embed(entry: Entry, side: Side): Promise<Float32Array> {
-  const id = ingest(entry, side.images);
-  run(['embed', id, '--samples', String(side.samples), '--seed', String(side.seed)]);
+async function stored(id: string, side: Side): Promise<Float32Array | undefined> {
   const store = await openStore(storeConfigFromEnv());
   try {
-    const e = (await datasetEmbeddings(store, id)).filter((x) => x.origin === 'computed').at(-1);
-    if (!e) throw new Error(`no embedding of ${id} was stored`);
-    return e.hessian;
+    const e = (await datasetEmbeddings(store, id))
+      .filter((x) => x.origin === 'computed' && x.seed === side.seed && x.options.samples === side.samples)
+      .at(-1);
+    return e?.hessian;
   } finally {
     await store.close();
   }
+}
+
+/** An embedding a --store already holds is used again, so that an interrupted run resumes. */
+async function embed(entry: Entry, side: Side): Promise<Float32Array> {
+  const id = side.images === 'all' ? entry.dataset : `${entry.dataset}-${side.images}`;
+  const before = await stored(id, side);
+  if (before) return before;
+  await ingest(entry, side.images, id);
+  run(['embed', id, '--samples', String(side.samples), '--seed', String(side.seed)]);
+  const e = await stored(id, side);
+  if (!e) throw new Error(`no embedding of ${id} was stored`);
+  return e;
 }
 
 const registry = readRegistryEmbeddings('datasets-registry').filter((e) => e.provenance.probe.name === PROBE_NAME);
@@ -208,10 +224,7 @@ if (unknown.length > 0) {
 }
 const chosen = ENTRIES.filter((e) => wanted.length === 0 || wanted.includes(`${e.dataset}:${e.kind}`));
 
-const previous = existsSync(OUT)
-  ? ((parse(readFileSync(OUT, 'utf8')) as { same_data?: Measured[] }).same_data ?? [])
-  : [];
-const measured = new Map(previous.map((m) => [`${m.dataset}:${m.kind}`, m]));
+const measured = new Map<string, Measured>();
 try {
   for (const entry of chosen) {
     const [a, b] = sides(entry.kind, samples);
@@ -235,6 +248,14 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
+// Read only now, so that runs measuring different entries at once keep each other's.
+const previous = existsSync(OUT)
+  ? ((parse(readFileSync(OUT, 'utf8')) as { same_data?: Measured[] }).same_data ?? [])
+  : [];
+for (const m of previous) {
+  const key = `${m.dataset}:${m.kind}`;
+  if (!measured.has(key)) measured.set(key, m);
+}
 const file = {
   probe: anyShipped.provenance.probe.id,
   samples: STUDY_SAMPLES,
