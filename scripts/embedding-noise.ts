@@ -34,7 +34,6 @@ const PROBE_NAME = 'mobilenet_v2_0.35_224';
 const STUDY_SAMPLES = 10000;
 const CHEAP_SAMPLES = 2000;
 const OUT = join('datasets-registry', 'embeddings', PROBE_NAME, 'noise.yaml');
-const COMMAND = 'npm run build && node --import tsx scripts/embedding-noise.ts';
 
 type Kind = 'seed' | 'split-half' | 'samples';
 type Images = 'all' | 'half-a' | 'half-b';
@@ -171,6 +170,7 @@ function comparable(hessian: Float32Array, shipped: RegistryEmbedding, label: st
 }
 
 async function stored(id: string, side: Side): Promise<Float32Array | undefined> {
+  if (!(await holds(id))) return undefined;
   const store = await openStore(storeConfigFromEnv());
   try {
     const e = (await datasetEmbeddings(store, id))
@@ -258,9 +258,9 @@ for (const m of previous) {
 }
 const file = {
   probe: anyShipped.provenance.probe.id,
-  samples: STUDY_SAMPLES,
+  samples,
   computed: new Date().toISOString().slice(0, 10),
-  command: COMMAND,
+  command: `npm run build && node --import tsx scripts/embedding-noise.ts --samples ${samples}`,
   same_data: ENTRIES.map((e) => measured.get(`${e.dataset}:${e.kind}`)).filter((m) => m !== undefined),
 };
 writeFileSync(OUT, stringify(file, { lineWidth: 0 }));
