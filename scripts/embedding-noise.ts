@@ -66,6 +66,14 @@ const ENTRIES: readonly Entry[] = [
   },
   {
     dataset: 'breastmnist',
+    kind: 'seed',
+    path: '../shared/datasets/breastmnist_28.npz',
+    trainSplit: true,
+    add: ['--modality', 'ultrasound'],
+    note: 'same images, seeds 0 and 1',
+  },
+  {
+    dataset: 'breastmnist',
     kind: 'samples',
     path: '../shared/datasets/breastmnist_28.npz',
     trainSplit: true,
