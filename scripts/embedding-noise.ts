@@ -73,6 +73,14 @@ const ENTRIES: readonly Entry[] = [
     note: 'same images, seeds 0 and 1',
   },
   {
+    dataset: 'pneumoniamnist',
+    kind: 'seed',
+    path: '../shared/datasets/pneumoniamnist_28.npz',
+    trainSplit: true,
+    add: ['--modality', 'x-ray'],
+    note: 'same images, seeds 0 and 1',
+  },
+  {
     dataset: 'breastmnist',
     kind: 'samples',
     path: '../shared/datasets/breastmnist_28.npz',
