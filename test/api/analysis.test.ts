@@ -151,7 +151,7 @@ describeEachStore('api analysis and recommendations', (kind) => {
       assert.equal(analysis.pairs, 21);
       const names = analysis.signals.map((s) => s.signal);
       for (const signal of Object.keys(SCIPY[mode])) assert.ok(names.includes(signal), signal);
-      // The registry also ships embeddings under the bundled probe (a few sources only): its signals join the list.
+      // The registry also ships embeddings under the bundled probe (a few sources and measured targets): its signals join the list.
       assert.deepEqual(
         names
           .filter((n) => !(n in SCIPY[mode]))
@@ -269,7 +269,7 @@ describeEachStore('api analysis and recommendations', (kind) => {
 
   test('a target without an embedding: the sources without a comparable embedding are listed, their distance missing, not imputed', async () => {
     const res = await post('/v1/recommendations', {
-      target: 'breastmnist',
+      target: 'bccd-cells',
       candidates: ['imagenet-resnet50', 'stl10-resnet50', 'kimia-resnet50', 'chest-resnet50'],
       top_k: 2,
     });
@@ -281,7 +281,7 @@ describeEachStore('api analysis and recommendations', (kind) => {
     const traits = body.target_traits;
     assert.deepEqual(
       [traits.colour, traits.classes, traits.images, traits.origin, traits.modality],
-      ['grey', 2, 780, 'medical', 'ultrasound'],
+      ['colour', 3, 1083, 'medical', 'microscopy'],
     );
     assert.deepEqual([traits.expert_features.source, traits.expert_features.missing], ['registry', []]);
     assert.equal(traits.left_out.length, 1);

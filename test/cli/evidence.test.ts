@@ -193,9 +193,10 @@ test('recommend prints backbones with 80% and 90% intervals, weights and a reaso
   );
   assert.match(isic.stdout, /^imagenet-resnet50: track record [+-]\d\.\d\d; traits [+-]\d\.\d\d; .*expert_distance/m);
   assert.match(isic.stdout, /measured on \d+ targets, first in \d+ of \d+ groups/);
-  const breast = await cli('recommend', 'breastmnist', '--json');
-  assert.equal(breast.code, 0, breast.stderr);
-  const body = JSON.parse(breast.stdout) as {
+  // OCTMNIST: a measured MedMNIST target with no embedding under the bundled probe.
+  const oct = await cli('recommend', 'octmnist', '--json');
+  assert.equal(oct.code, 0, oct.stderr);
+  const body = JSON.parse(oct.stdout) as {
     scale: string;
     target_embedded: boolean;
     without_embedding: string[];
