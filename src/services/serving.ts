@@ -70,11 +70,13 @@ export class RecommendationCache {
      * a write through this process is seen at once (`changed`).
      */
     private readonly reuseMs = stampReuseMs(),
+    /** Milliseconds on a monotonic clock; a test steps its own. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** A write in this process may have changed the evidence: the next read queries the stamp. */
   changed(): void {
-    this.lastChange = performance.now();
+    this.lastChange = this.now();
   }
 
   private startStamp(): Promise<string> {
@@ -110,7 +112,7 @@ export class RecommendationCache {
    * `reuseMs`, or follows a write here, waits for a stamp that covers it.
    */
   private async current(): Promise<void> {
-    const now = performance.now();
+    const now = this.now();
     const age = now - this.checkedAt;
     if (this.checkedAt > this.lastChange && age < this.reuseMs) {
       if (age >= this.reuseMs * REFRESH_AHEAD && !this.running && !this.queued) this.refresh(now).catch(ignore);
