@@ -67,9 +67,11 @@ async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildP
 async function jobsSettled(url: string): Promise<void> {
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
+    // While a job holds the event loop past the keep-alive timeout, a reused connection may be reset: asked again.
     const pending = await Promise.all(
       ['queued', 'running'].map(async (state) => {
-        const res = await fetch(`${url}/v1/jobs?state=${state}`);
+        const res = await fetch(`${url}/v1/jobs?state=${state}`).catch(() => undefined);
+        if (res === undefined) return 1;
         if (res.status !== 200) throw new Error(`GET /v1/jobs answered ${res.status}: ${await res.text()}`);
         return ((await res.json()) as { total: number }).total;
       }),
