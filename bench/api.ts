@@ -60,6 +60,28 @@ async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildP
   return child;
 }
 
+/**
+ * Start-up queues the ranker's evaluation as a job, which the embedded worker runs in the server's own
+ * process: what is measured is serving, so the load starts once no job is queued or running.
+ */
+async function jobsSettled(url: string): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  for (;;) {
+    // While a job holds the event loop past the keep-alive timeout, a reused connection may be reset: asked again.
+    const pending = await Promise.all(
+      ['queued', 'running'].map(async (state) => {
+        const res = await fetch(`${url}/v1/jobs?state=${state}`).catch(() => undefined);
+        if (res === undefined) return 1;
+        if (res.status !== 200) throw new Error(`GET /v1/jobs answered ${res.status}: ${await res.text()}`);
+        return ((await res.json()) as { total: number }).total;
+      }),
+    );
+    if (pending.every((n) => n === 0)) return;
+    if (Date.now() > deadline) throw new Error('jobs were still queued or running 30 minutes after start-up');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
 interface Figures {
   readonly store: string;
   readonly operation: string;
@@ -72,6 +94,8 @@ interface Figures {
   readonly errors: number;
   readonly non_2xx: number;
   readonly timeouts: number;
+  /** Other processes on the machine take cores from both the server and the load generator. */
+  readonly load_average_1m_after: number;
 }
 
 async function load(store: string, operation: string, options: autocannon.Options): Promise<Figures> {
@@ -88,9 +112,10 @@ async function load(store: string, operation: string, options: autocannon.Option
     errors: r.errors,
     non_2xx: r.non2xx,
     timeouts: r.timeouts,
+    load_average_1m_after: Number(loadavg()[0]!.toFixed(2)),
   };
   console.log(
-    `${store.padEnd(8)} ${operation.padEnd(26)} ${figures.requests_per_second.toFixed(0).padStart(6)} req/s  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  errors ${figures.errors}  non-2xx ${figures.non_2xx}  timeouts ${figures.timeouts}`,
+    `${store.padEnd(8)} ${operation.padEnd(26)} ${figures.requests_per_second.toFixed(0).padStart(6)} req/s  p50 ${figures.p50_ms} ms  p99 ${figures.p99_ms} ms  errors ${figures.errors}  non-2xx ${figures.non_2xx}  timeouts ${figures.timeouts}  load ${figures.load_average_1m_after}`,
   );
   return figures;
 }
@@ -108,6 +133,7 @@ async function benchStore(store: string): Promise<Figures[]> {
   try {
     const body = JSON.stringify({ target: TARGET });
     const headers = { 'content-type': 'application/json' };
+    await jobsSettled(url);
     // The first request after start-up fits the ranker and fills the cache; it is not what is measured.
     const first = await fetch(`${url}/v1/recommendations`, { method: 'POST', headers, body });
     if (first.status !== 200)

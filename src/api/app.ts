@@ -1,14 +1,13 @@
 import express, { type Express } from 'express';
-import * as OpenApiValidator from 'express-openapi-validator';
-import { OPENAPI_PATH } from '../paths.js';
 import { accessConfigFromEnv, guardRoutes, type AccessConfig } from './access.js';
 import { applySecurity, securityConfigFromEnv, tokenLimits, type SecurityConfig } from './security.js';
-import { declaredLength, loadSpec, malformedMultipart, plainInput } from './edge.js';
+import { declaredLength, malformedMultipart, plainInput } from './edge.js';
 import type { ApiContext } from './context.js';
 import { problemHandler, sendProblem, PROBLEM_TYPE_PREFIX } from './problem.js';
 import { expressPath } from './route.js';
 import { routes } from './routes/index.js';
-import { ingestionSettings, uploaderOptions } from './uploads.js';
+import { ingestionSettings } from './uploads.js';
+import { requestValidator } from './validator.js';
 import { webPage } from './web.js';
 import { requestDuration, silentLogger } from '../services/telemetry.js';
 import { RecommendationCache } from '../services/serving.js';
@@ -60,23 +59,7 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
     req.method === 'POST' && req.path === '/v1/datasets/uploads' ? uploadLength(req, res, next) : next(),
   );
   app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
-  // JSON bodies are taken as typed (a null is no 0); form fields are text by nature, so only they are coerced.
-  const validator = (coerceTypes: boolean) =>
-    express.Router().use(
-      OpenApiValidator.middleware({
-        apiSpec: loadSpec(OPENAPI_PATH) as never,
-        validateRequests: { allowUnknownQueryParameters: false, coerceTypes },
-        validateResponses: options.validateResponses ?? false,
-        validateFormats: true,
-        // The access guard has checked the token before the body was read; the spec only documents it.
-        validateSecurity: false,
-        ignoreUndocumented: false,
-        fileUploader: uploaderOptions(ctx),
-      }),
-    );
-  const typed = validator(false);
-  const form = validator(true);
-  app.use((req, res, next) => (req.is('multipart/form-data') ? form : typed)(req, res, next));
+  app.use(requestValidator(ctx, { validateResponses: options.validateResponses ?? false }));
   app.use(plainInput);
   for (const route of routes) {
     app[route.method](expressPath(route.path), async (req, res, next) => {

@@ -43,6 +43,9 @@ const MAX_ANSWERS = 2000;
 
 const ignore = (): void => undefined;
 
+/** The part of the stamp's trusted time after which the next stamp is queried ahead of need. */
+const REFRESH_AHEAD = 0.75;
+
 function stampReuseMs(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.TA_SERVING_STAMP_MS;
   const n = raw === undefined || raw.trim() === '' ? 250 : Number(raw);
@@ -67,11 +70,13 @@ export class RecommendationCache {
      * a write through this process is seen at once (`changed`).
      */
     private readonly reuseMs = stampReuseMs(),
+    /** Milliseconds on a monotonic clock; a test steps its own. */
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** A write in this process may have changed the evidence: the next read queries the stamp. */
   changed(): void {
-    this.lastChange = performance.now();
+    this.lastChange = this.now();
   }
 
   private startStamp(): Promise<string> {
@@ -99,9 +104,24 @@ export class RecommendationCache {
     return this.queued;
   }
 
+  /**
+   * Without a write through this process since the last stamp, only another process's changes can
+   * be missing, and those may be served up to `reuseMs` late: from three quarters of that on, the
+   * next stamp is queried in the background while reads are answered from what is held, so that
+   * under steady traffic no read waits on the query. A read that finds the stamp older than
+   * `reuseMs`, or follows a write here, waits for a stamp that covers it.
+   */
   private async current(): Promise<void> {
-    const now = performance.now();
-    if (now - this.checkedAt < this.reuseMs && this.checkedAt > this.lastChange) return;
+    const now = this.now();
+    const age = now - this.checkedAt;
+    if (this.checkedAt > this.lastChange && age < this.reuseMs) {
+      if (age >= this.reuseMs * REFRESH_AHEAD && !this.running && !this.queued) this.refresh(now).catch(ignore);
+      return;
+    }
+    await this.refresh(now);
+  }
+
+  private async refresh(now: number): Promise<void> {
     const stamp = await this.freshStamp();
     // Dated from before the query, so that a write made while it ran is not taken as covered.
     this.checkedAt = Math.max(this.checkedAt, now);

@@ -7,10 +7,11 @@ import { definedOnly } from '../../defaults.js';
 import type { RecommendationResult } from '../../services/recommend.js';
 
 /**
- * The JSON text of each cached answer, made once: the serving cache hands back the same result
- * object for the same question until the evidence changes, so a read costs no presenting.
+ * The bytes of each cached answer, made once: the serving cache hands back the same result object
+ * for the same question until the evidence changes, so a read costs no presenting, serialising or
+ * encoding (an answer is tens of kilobytes).
  */
-const bodies = new WeakMap<RecommendationResult, string>();
+const bodies = new WeakMap<RecommendationResult, Buffer>();
 
 export const recommendationRoutes: Route[] = [
   {
@@ -37,12 +38,13 @@ export const recommendationRoutes: Route[] = [
           : {}),
         ...definedOnly({ topK: body.top_k }),
       });
-      let text = bodies.get(result);
-      if (text === undefined) {
-        text = JSON.stringify(presentRecommendations(result));
-        bodies.set(result, text);
+      let bytes = bodies.get(result);
+      if (bytes === undefined) {
+        bytes = Buffer.from(JSON.stringify(presentRecommendations(result)));
+        bodies.set(result, bytes);
       }
-      res.type('application/json').send(text);
+      // Express adds the charset to a string body only; a Buffer's header says it here.
+      res.set('Content-Type', 'application/json; charset=utf-8').send(bytes);
     },
   },
 ];

@@ -1,0 +1,52 @@
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RecommendationCache } from '../../src/services/serving.js';
+import type { Store } from '../../src/store/index.js';
+import { describeEachStore } from '../support/stores.js';
+
+describeEachStore('serving cache: when the evidence stamp is queried', (kind) => {
+  let store: Store;
+  let stamps = 0;
+  before(async () => {
+    store = await kind.open();
+    store.knex.on('query', (q: { sql: string }) => {
+      if (q.sql.includes('published_expert_distances') && q.sql.includes('ranker_models')) stamps++;
+    });
+  });
+  after(() => store.close());
+
+  test('trusted for its time, queried ahead in the background near its end, waited for after it or after a write here', async () => {
+    let clock = 0;
+    const cache = new RecommendationCache(store.knex, 100, () => clock);
+    // The empty store has no model, so every answer is a refusal; only the stamp queries are counted here.
+    const read = () => cache.recommend({ target: 'isic' }).catch(() => undefined);
+
+    await read();
+    assert.equal(stamps, 1, 'the first read waits for a stamp');
+    clock = 50;
+    await read();
+    assert.equal(stamps, 1, 'within three quarters of the trusted time, no query');
+
+    clock = 80;
+    await read();
+    // A query asked for after the read: the store takes queries in order, so one started ahead of it has begun by then.
+    await store.knex.raw('select 1');
+    assert.equal(stamps, 2, 'near the end of the trusted time, a query ahead of need');
+    clock = 90;
+    await read();
+    assert.equal(stamps, 2, 'the stamp queried ahead is trusted from when it was asked for');
+
+    clock = 300;
+    await read();
+    assert.equal(stamps, 3, 'past the trusted time, the read waits for a new stamp');
+
+    clock = 305;
+    cache.changed();
+    clock = 310;
+    await read();
+    assert.equal(stamps, 4, 'after a write through this process, the read waits for a stamp that covers it');
+    clock = 320;
+    await read();
+    assert.equal(stamps, 4);
+  });
+});
