@@ -1655,12 +1655,30 @@ export interface components {
             probe: string | null;
             /** @description Whether the target has a Task2Vec embedding under the probe. */
             target_embedded: boolean;
-            /** @description Sources of the ranked backbones with no Task2Vec distance to the target under the probe; stated, never imputed. */
+            /** @description Sources of the ranked backbones with no Task2Vec distance to the target, neither under the model's probe nor under source_distances' probe; stated, never imputed. */
             without_embedding: string[];
+            /** @description The target's Task2Vec distances to the ranked backbones' sources under a probe both were embedded with (the probe the measured targets were compared under, when they were), nearest first. Evidence shown whether or not the model weighs distances under that probe; null when no source shares a probe with the target. */
+            source_distances: components["schemas"]["SourceDistances"] | null;
+            /** @description Transferability estimator scores (LogME, H-score, kNN accuracy) of the target computed with backbones whose weights the service holds (`probe:<id>`), from the features of its embedding run. */
+            estimator_scores: {
+                backbone: string;
+                signal: string;
+                value: number;
+            }[];
             /** @description For a target no study measured: its Task2Vec distances to the measured targets with an embedding under the same probe, and whether it is one of them. On a match the ranking is the matched target's (its measured results first, then the model's predictions for it). Null for a measured target and for a target with no embedding comparable with a measured one. */
             similarity: components["schemas"]["TargetSimilarity"] | null;
             model: components["schemas"]["RankerSummary"];
             items: components["schemas"]["RecommendedBackbone"][];
+        };
+        SourceDistances: {
+            /** @description The probe the target's and the sources' embeddings were made with. */
+            probe: string;
+            /** @enum {string} */
+            distance: "task2vec_cosine";
+            items: {
+                source: string;
+                distance: number;
+            }[];
         };
         TargetSimilarity: {
             /** @description The probe both embeddings were made with. */

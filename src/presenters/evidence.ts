@@ -256,6 +256,15 @@ export function presentRecommendations(result: RecommendationResult): Schemas['R
     probe: result.probe,
     target_embedded: result.targetEmbedded,
     without_embedding: [...result.withoutEmbedding],
+    source_distances:
+      result.sourceDistances === null
+        ? null
+        : {
+            probe: result.sourceDistances.probe,
+            distance: 'task2vec_cosine',
+            items: result.sourceDistances.items.map((d) => ({ source: d.source, distance: d.distance })),
+          },
+    estimator_scores: result.estimatorScores.map((e) => ({ backbone: e.backbone, signal: e.signal, value: e.value })),
     similarity: result.similarity === null ? null : presentSimilarity(result.similarity),
     model: presentRanker(result.ranker),
     items: result.items.map((r) => ({

@@ -25,7 +25,9 @@ import { DEFAULT_MODALITY } from './ingest.js';
 import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
 import { definedOnly } from '../defaults.js';
 import { preferredProbes } from './default-probe.js';
-import { compareWithMeasuredTargets } from './target-match.js';
+import { compareWithMeasuredTargets, distancesToSources, type SourceDistances } from './target-match.js';
+import { listPairSignals } from '../store/index.js';
+import { ESTIMATOR_PROVENANCE } from '../estimators/signals.js';
 
 export interface RecommendationRequest {
   readonly target: string;
@@ -96,6 +98,12 @@ export interface TargetSimilarity extends TargetMatch {
   readonly summary: string;
 }
 
+export interface EstimatorScore {
+  readonly backbone: string;
+  readonly signal: string;
+  readonly value: number;
+}
+
 export interface RecommendationResult {
   readonly target: string;
   readonly traits: TargetTraitsView;
@@ -105,6 +113,14 @@ export interface RecommendationResult {
   /** Sources of candidates without a Task2Vec embedding comparable with the target's: no distance is imputed for them. */
   readonly withoutEmbedding: readonly string[];
   readonly targetEmbedded: boolean;
+  /**
+   * The target's Task2Vec distances to the candidates' sources under a probe both were embedded with
+   * (the measured targets' probe when they were compared): shown as evidence whether or not the
+   * model uses distances under that probe. Null when no source shares a probe with the target.
+   */
+  readonly sourceDistances: SourceDistances | null;
+  /** Estimator scores computed for the target with backbones whose weights the service holds. */
+  readonly estimatorScores: readonly EstimatorScore[];
   /** Null for a measured target (its own results rank it) and for a target without an embedding comparable with a measured one. */
   readonly similarity: TargetSimilarity | null;
   readonly items: readonly RecommendedBackbone[];
@@ -227,15 +243,12 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
 
   const candidates: BackboneTraits[] = ids.map((id) => store.evidence.backbones.find((b) => b.id === id)!);
   const measuredTargets = new Set(ranker.model.training.targets);
+  const registryDatasets = new Set(
+    [...store.datasets.values()].filter((d) => d.record_origin === 'registry').map((d) => d.id),
+  );
   const similarity = measuredTargets.has(target.id)
     ? null
-    : await compareWithMeasuredTargets(
-        db,
-        target.id,
-        measuredTargets,
-        new Set([...store.datasets.values()].filter((d) => d.record_origin === 'registry').map((d) => d.id)),
-        await preferredProbes(db),
-      );
+    : await compareWithMeasuredTargets(db, target.id, measuredTargets, registryDatasets, await preferredProbes(db));
   const matched = similarity?.match?.target ?? null;
   // A target that is data a study measured is ranked as that target: by its results, then the model's predictions for it.
   const basis = matched === null ? target : store.datasets.get(matched)!;
@@ -292,14 +305,27 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   });
   const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
+  const sourceDistances = await distancesToSources(
+    db,
+    target.id,
+    sources,
+    registryDatasets,
+    similarity?.probe ?? (targetEmbedded ? store.probe : null),
+  );
+  const distanced = new Set(sourceDistances?.items.map((d) => d.source));
+  const estimatorScores = (
+    await listPairSignals(db.knex, { target: target.id, subjectKind: 'backbone', provenance: ESTIMATOR_PROVENANCE })
+  ).map((r) => ({ backbone: r.subject, signal: r.signal, value: r.value }));
   return {
     target: target.id,
     traits: await traitsOf(db, target, targetEmbedded, store.probe, similarity?.probe ?? null),
     scale: 'z-within-group',
     ranker,
     probe: store.probe,
-    withoutEmbedding: targetEmbedded ? sources.filter((s) => !store.embedded.has(s)) : sources,
+    withoutEmbedding: sources.filter((s) => !(targetEmbedded && store.embedded.has(s)) && !distanced.has(s)),
     targetEmbedded,
+    sourceDistances,
+    estimatorScores,
     similarity: similarity === null ? null : similarityOf(similarity, ranker),
     items,
   };

@@ -8,6 +8,7 @@ import { registryDir } from '../paths.js';
 import { readEmbeddingNoise } from '../registry/embedding-noise.js';
 import { matchMeasuredTarget, sameDataBound, type TargetMatch } from '../ranking/index.js';
 import type { ComparableEmbedding } from '../task2vec/embedding.js';
+import { distance } from '../task2vec/distance.js';
 import type { PixelScaling } from '../probes/index.js';
 import { listEmbeddings, listProbes, type StoredEmbedding } from '../store/index.js';
 import { latestEmbeddings } from './default-probe.js';
@@ -75,4 +76,59 @@ export async function compareWithMeasuredTargets(
         order(a.probe) - order(b.probe),
     )[0];
   return best ?? null;
+}
+
+export interface SourceDistance {
+  readonly source: string;
+  readonly distance: number;
+}
+
+/** A target's Task2Vec distances to the candidates' source datasets under one probe both were embedded with. */
+export interface SourceDistances {
+  readonly probe: string;
+  /** Nearest first. */
+  readonly items: readonly SourceDistance[];
+}
+
+/**
+ * The target's task2vec_cosine distance to every source with an embedding under a probe the target
+ * was embedded with: `probe` when given (the one the measured targets were compared under), else the
+ * probe that reaches the most sources. A source's embedding imported by a contributor for a registry
+ * dataset is left out, as for measured targets. Null when the target has no embedding or no source
+ * shares a probe with it.
+ */
+export async function distancesToSources(
+  db: Db,
+  target: string,
+  sources: readonly string[],
+  registry: ReadonlySet<string>,
+  probe: string | null,
+): Promise<SourceDistances | null> {
+  const wanted = new Set(sources);
+  const embeddings = latestEmbeddings(
+    (await listEmbeddings(db.knex)).filter(
+      (e) =>
+        e.datasetId === target || (wanted.has(e.datasetId) && !(e.origin === 'imported' && registry.has(e.datasetId))),
+    ),
+  );
+  const probes = new Map((await listProbes(db.knex)).map((p) => [p.id, p]));
+  const under = (own: StoredEmbedding): SourceDistances => {
+    const record = probes.get(own.probeId);
+    const identity = {
+      id: own.probeId,
+      name: record?.name ?? own.probeId,
+      architecture: record?.architecture ?? 'unknown',
+      inputSize: record?.input_size ?? 0,
+      pixelScaling: (record?.pixel_scaling ?? 'zero1') as PixelScaling,
+    };
+    const t = comparable(own, identity);
+    const items = embeddings
+      .filter((e) => e.datasetId !== target && e.probeId === own.probeId)
+      .map((e) => ({ source: e.datasetId, distance: distance(t, comparable(e, identity), 'task2vec_cosine') }))
+      .sort((a, b) => a.distance - b.distance || a.source.localeCompare(b.source));
+    return { probe: own.probeId, items };
+  };
+  const own = embeddings.filter((e) => e.datasetId === target && (probe === null || e.probeId === probe));
+  const best = own.map(under).sort((a, b) => b.items.length - a.items.length || a.probe.localeCompare(b.probe))[0];
+  return best === undefined || best.items.length === 0 ? null : best;
 }

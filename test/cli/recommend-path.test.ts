@@ -27,6 +27,8 @@ interface Recommendation {
   scale: string;
   target_embedded: boolean;
   without_embedding: string[];
+  source_distances: { probe: string; items: { source: string; distance: number }[] } | null;
+  estimator_scores: { backbone: string; signal: string; value: number }[];
   similarity: {
     probe: string;
     compared: number;
@@ -78,9 +80,20 @@ test('recommend on a path ingests and embeds the bundled example once, then rank
     );
     assert.ok(item.reason.length > 0);
   }
-  // Embedded under the bundled probe, not the sources' published one: no Task2Vec distance to any source, and it says so.
+  // Embedded under the bundled probe, not the sources' published one; its distances to the sources shipped under the
+  // bundled probe are shown, and the sources without one (PCam, KimiaPath960, STI-10, ...) are named.
   assert.equal(result.target_embedded, false);
-  assert.ok(result.without_embedding.includes('imagenet'));
+  assert.ok(result.source_distances !== null, 'source distances shown');
+  assert.deepEqual(
+    ['chest', 'imagenet', 'isic', 'stl10', 'textures'].filter(
+      (s) => !result.source_distances!.items.some((d) => d.source === s && d.distance > 0),
+    ),
+    [],
+  );
+  for (const s of ['pcam-middle', 'kimia', 'sti10']) assert.ok(result.without_embedding.includes(s), s);
+  assert.ok(!result.without_embedding.includes('imagenet'));
+  // The service's own estimator scores of the bundled probe's features on the target.
+  assert.deepEqual(result.estimator_scores.map((e) => e.signal).sort(), ['hscore', 'knn', 'logme']);
   // Its bundled-probe embedding is compared with every measured target that has one (cats-scans' chest and isic at least).
   assert.ok(result.similarity !== null && result.similarity.compared >= 2, JSON.stringify(result.similarity));
   assert.match(result.similarity.probe, /^[0-9a-f]{64}$/);

@@ -13,8 +13,16 @@ import {
   storedEvaluation,
 } from '../../src/services/index.js';
 import { queueMissingEvaluation, type Dispatcher } from '../../src/services/jobs.js';
-import { insertEmbedding, listEmbeddings, listProbes, listRankers, type Store } from '../../src/store/index.js';
-import { isBundledLocation } from '../../src/probes/index.js';
+import {
+  insertEmbedding,
+  listEmbeddings,
+  listProbes,
+  listRankers,
+  upsertPairSignals,
+  type Store,
+} from '../../src/store/index.js';
+import { distance } from '../../src/task2vec/index.js';
+import { isBundledLocation, type PixelScaling } from '../../src/probes/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 /** Two new targets that differ in every trait the model knows: a small grey ultrasound set and a large colour dermoscopy set. */
@@ -193,6 +201,85 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
       else process.env.TA_REGISTRY_DIR = previous;
       rmSync(registry, { recursive: true, force: true });
     }
+  });
+
+  test('a new target shows its Task2Vec distance to every source sharing its probe, names the rest, and shows its estimator scores', async () => {
+    const bundled = (await listProbes(store.knex)).find((p) => isBundledLocation(p.location))!;
+    const shipped = await listEmbeddings(store.knex, { probeId: bundled.id });
+    const chest = shipped.find((e) => e.datasetId === 'chest')!;
+    await registerDataset(store, { ...NEW_TARGETS[0]!, id: 'new-distances', name: 'new distances' });
+    await insertEmbedding(store.knex, {
+      datasetId: 'new-distances',
+      probeId: bundled.id,
+      method: 'montecarlo',
+      hessian: chest.hessian,
+      options: {},
+      origin: 'computed',
+    });
+    await upsertPairSignals(store.knex, [
+      {
+        subject_kind: 'backbone',
+        subject: `probe:${bundled.id}`,
+        target: 'new-distances',
+        signal: 'logme',
+        value: 1.5,
+        provenance: 'computed:estimators',
+      },
+      {
+        subject_kind: 'backbone',
+        subject: `probe:${bundled.id}`,
+        target: 'new-distances',
+        signal: 'knn',
+        value: 0.75,
+        provenance: 'computed:estimators',
+      },
+      // A contributor's score is not the service's own computation.
+      {
+        subject_kind: 'backbone',
+        subject: 'imagenet-resnet50',
+        target: 'new-distances',
+        signal: 'logme',
+        value: 9,
+        provenance: 'someone',
+      },
+    ]);
+    const result = await recommend(store, { target: 'new-distances' });
+    const d = result.sourceDistances!;
+    assert.equal(d.probe, bundled.id);
+    // The same vector as chest's: distance 0, first; every other source with a shipped embedding follows, nearest first.
+    assert.equal(d.items[0]!.source, 'chest');
+    assert.ok(d.items[0]!.distance < 1e-6, String(d.items[0]!.distance));
+    for (const source of ['imagenet', 'isic', 'stl10', 'textures']) {
+      const item = d.items.find((i) => i.source === source);
+      assert.ok(item, `${source} has a distance`);
+      const theirs = shipped.find((e) => e.datasetId === source)!;
+      const probe = {
+        id: bundled.id,
+        name: bundled.name,
+        architecture: bundled.architecture,
+        inputSize: bundled.input_size,
+        pixelScaling: bundled.pixel_scaling as PixelScaling,
+      } as const;
+      const expected = distance(
+        { hessian: chest.hessian, scale: chest.scale ?? new Float32Array(chest.hessian.length).fill(1), probe },
+        { hessian: theirs.hessian, scale: theirs.scale ?? new Float32Array(theirs.hessian.length).fill(1), probe },
+      );
+      assert.ok(Math.abs(item.distance - expected) < 1e-9, `${source}: ${item.distance} vs ${expected}`);
+    }
+    assert.deepEqual(
+      d.items.map((i) => i.distance),
+      d.items.map((i) => i.distance).sort((a, b) => a - b),
+    );
+    // Sources with no embedding under the probe are named, never given a distance.
+    for (const source of ['pcam-middle', 'kimia', 'sti10', 'radimagenet']) {
+      assert.ok(result.withoutEmbedding.includes(source), `${source} listed without embedding`);
+      assert.ok(!d.items.some((i) => i.source === source));
+    }
+    assert.ok(!result.withoutEmbedding.includes('imagenet'));
+    assert.deepEqual(result.estimatorScores.map((e) => [e.backbone, e.signal, e.value]).sort(), [
+      [`probe:${bundled.id}`, 'knn', 0.75],
+      [`probe:${bundled.id}`, 'logme', 1.5],
+    ]);
   });
 
   test('a measured target shows its results as measured, first', async () => {

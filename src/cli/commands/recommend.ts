@@ -171,11 +171,27 @@ export function recommendCommand(): Command {
             `nearest measured targets: ${similarity.nearest.map((n) => `${n.target} ${n.distance.toPrecision(2)}`).join(', ')} (of ${similarity.compared} with an embedding under this probe)`,
           );
       }
+      const distances = result.source_distances;
+      if (distances !== null)
+        console.log(
+          `Task2Vec distances to sources (${distances.distance}, probe ${distances.probe.slice(0, 12)}, nearest first): ${distances.items.map((d) => `${d.source} ${d.distance.toPrecision(2)}`).join(', ')}`,
+        );
       if (result.without_embedding.length > 0) {
-        const why = result.target_embedded
-          ? `have no Task2Vec embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`
-          : `cannot be compared with ${result.target} by Task2Vec: it has no embedding under probe ${result.probe?.slice(0, 12) ?? '(none)'}`;
+        const probes = [
+          ...new Set([...(result.target_embedded ? [result.probe] : []), distances?.probe].filter((p) => p != null)),
+        ].map((p) => p.slice(0, 12));
+        const why =
+          probes.length === 0
+            ? `cannot be compared with ${result.target} by Task2Vec: it has no embedding a source shares`
+            : `have no Task2Vec embedding under probe ${probes.join(' or ')}`;
         console.log(`no Task2Vec distance (not imputed): ${result.without_embedding.join(', ')} ${why}`);
+      }
+      if (result.estimator_scores.length > 0) {
+        const byBackbone = new Map<string, string[]>();
+        for (const e of result.estimator_scores)
+          byBackbone.set(e.backbone, [...(byBackbone.get(e.backbone) ?? []), `${e.signal} ${e.value.toPrecision(3)}`]);
+        for (const [backbone, scores] of byBackbone)
+          console.log(`estimator scores of ${result.target} with ${backbone.slice(0, 18)}: ${scores.join(', ')}`);
       }
       console.log('');
       console.log(
