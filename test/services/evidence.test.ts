@@ -51,12 +51,13 @@ test('expert distance: the published figure where there is one, else the Hamming
 
 test('embedding signals per probe, symmetric, over the datasets embedded with it', async () => {
   const { distances, probes } = await loadSignals(store);
-  // The registry ships the study's ResNet-50 embeddings (8 datasets) and bundled-probe ones of 5 sources (ImageNet among them).
+  // The registry ships the study's ResNet-50 embeddings (8 datasets) and bundled-probe ones of 5 sources (ImageNet among
+  // them) and of the measured MedMNIST targets BreastMNIST and PneumoniaMNIST.
   assert.deepEqual(
     probes.map((p) => [p.id, p.datasets.length]).sort(),
     [
       [PROBE, 8],
-      ['42474bfb99aa9854e07659e7157f3df2781dd9c1d281bb04e4499babbfb67d44', 5],
+      ['42474bfb99aa9854e07659e7157f3df2781dd9c1d281bb04e4499babbfb67d44', 7],
     ].sort(),
   );
   const t2v = distances.filter((d) => d.signal === task2vecSignal(PROBE));
