@@ -57,7 +57,7 @@ export interface StoredDistanceMatrix {
   readonly alpha?: number;
 }
 
-function identityOf(p: ProbeRecord): ProbeIdentity {
+export function identityOf(p: ProbeRecord): ProbeIdentity {
   return {
     id: p.id,
     name: p.name,
@@ -139,7 +139,7 @@ async function chooseProbe(
   return chosen;
 }
 
-function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbedding {
+export function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbedding {
   return {
     hessian: e.hessian,
     scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),

@@ -7,19 +7,18 @@ import type { Db } from './session.js';
 import { registryDir } from '../paths.js';
 import { readEmbeddingNoise } from '../registry/embedding-noise.js';
 import { matchMeasuredTarget, sameDataBound, type TargetMatch } from '../ranking/index.js';
-import type { ComparableEmbedding } from '../task2vec/embedding.js';
 import { distance } from '../task2vec/distance.js';
-import type { PixelScaling } from '../probes/index.js';
-import { listEmbeddings, listProbes, type StoredEmbedding } from '../store/index.js';
+import type { PixelScaling, ProbeIdentity } from '../probes/index.js';
+import { listEmbeddings, listProbes, type ProbeRecord, type StoredEmbedding } from '../store/index.js';
 import { latestEmbeddings } from './default-probe.js';
+import { comparable, identityOf } from './distances.js';
 
-function comparable(e: StoredEmbedding, probe: ComparableEmbedding['probe']): ComparableEmbedding {
-  return {
-    hessian: e.hessian,
-    scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
-    probe,
-    dataset: e.datasetId,
-  };
+/** The identity of a stored embedding's probe; a probe row always exists for a stored embedding, the fallback keeps the name. */
+function identityFor(probes: ReadonlyMap<string, ProbeRecord>, id: string): ProbeIdentity {
+  const record = probes.get(id);
+  return record === undefined
+    ? { id, name: id, architecture: 'unknown', inputSize: 0, pixelScaling: 'zero1' as PixelScaling }
+    : identityOf(record);
 }
 
 /**
@@ -53,14 +52,7 @@ export async function compareWithMeasuredTargets(
     return i < 0 ? preferred.length : i;
   };
   const results = own.map((e) => {
-    const record = probes.get(e.probeId);
-    const identity = {
-      id: e.probeId,
-      name: record?.name ?? e.probeId,
-      architecture: record?.architecture ?? 'unknown',
-      inputSize: record?.input_size ?? 0,
-      pixelScaling: (record?.pixel_scaling ?? 'zero1') as PixelScaling,
-    };
+    const identity = identityFor(probes, e.probeId);
     const others = embeddings
       .filter((m) => m.datasetId !== target && m.probeId === e.probeId)
       .map((m) => comparable(m, identity));
@@ -113,14 +105,7 @@ export async function distancesToSources(
   );
   const probes = new Map((await listProbes(db.knex)).map((p) => [p.id, p]));
   const under = (own: StoredEmbedding): SourceDistances => {
-    const record = probes.get(own.probeId);
-    const identity = {
-      id: own.probeId,
-      name: record?.name ?? own.probeId,
-      architecture: record?.architecture ?? 'unknown',
-      inputSize: record?.input_size ?? 0,
-      pixelScaling: (record?.pixel_scaling ?? 'zero1') as PixelScaling,
-    };
+    const identity = identityFor(probes, own.probeId);
     const t = comparable(own, identity);
     const items = embeddings
       .filter((e) => e.datasetId !== target && e.probeId === own.probeId)
