@@ -21,6 +21,10 @@ export interface SecurityConfig {
   readonly perTokenPerMinute: number;
   /** TA_TOKEN_WRITE_RATE_LIMIT: POST requests per minute with one token (else from one address); 0 turns it off. */
   readonly writesPerTokenPerMinute: number;
+  /** TA_HEADERS_TIMEOUT_MS: how long a client may take to send its request headers before a 408 and a closed socket. */
+  readonly headersTimeoutMs: number;
+  /** TA_REQUEST_TIMEOUT_MS: how long a client may take to send a whole request, body included (uploads too). */
+  readonly requestTimeoutMs: number;
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = {
@@ -29,19 +33,29 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   writesPerMinute: 300,
   perTokenPerMinute: 1200,
   writesPerTokenPerMinute: 300,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 300_000,
 };
 
-function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, unit: string): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0)
+  if (!Number.isSafeInteger(value) || value < min)
     throw invalid(
-      `${name} must be a whole number of requests per minute, 0 for no limit (got '${raw}')`,
-      [{ field: name, message: 'whole number >= 0' }],
+      `${name} must be a whole number of ${unit} (got '${raw}')`,
+      [{ field: name, message: `whole number >= ${min}` }],
       name,
     );
   return value;
+}
+
+function count(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return wholeNumber(env, name, fallback, 0, 'requests per minute, 0 for no limit');
+}
+
+function milliseconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return wholeNumber(env, name, fallback, 1, 'milliseconds');
 }
 
 export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
@@ -49,12 +63,23 @@ export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sec
     .split(',')
     .map((o) => o.trim())
     .filter((o) => o !== '');
+  const headersTimeoutMs = milliseconds(env, 'TA_HEADERS_TIMEOUT_MS', DEFAULT_SECURITY.headersTimeoutMs);
+  const requestTimeoutMs = milliseconds(env, 'TA_REQUEST_TIMEOUT_MS', DEFAULT_SECURITY.requestTimeoutMs);
+  // Node refuses a headers deadline later than the whole request's; say so in our words before it does.
+  if (headersTimeoutMs > requestTimeoutMs)
+    throw invalid(
+      `TA_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed TA_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`,
+      [{ field: 'TA_HEADERS_TIMEOUT_MS', message: 'at most TA_REQUEST_TIMEOUT_MS' }],
+      'TA_HEADERS_TIMEOUT_MS',
+    );
   return {
     corsOrigins: origins,
     perMinute: count(env, 'TA_RATE_LIMIT', DEFAULT_SECURITY.perMinute),
     writesPerMinute: count(env, 'TA_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerMinute),
     perTokenPerMinute: count(env, 'TA_TOKEN_RATE_LIMIT', DEFAULT_SECURITY.perTokenPerMinute),
     writesPerTokenPerMinute: count(env, 'TA_TOKEN_WRITE_RATE_LIMIT', DEFAULT_SECURITY.writesPerTokenPerMinute),
+    headersTimeoutMs,
+    requestTimeoutMs,
   };
 }
 

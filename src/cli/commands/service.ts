@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { createApp } from '../../api/index.js';
+import { createApp, securityConfigFromEnv } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import {
@@ -42,6 +43,7 @@ export function serveCommand(): Command {
       const config = storeConfigFromEnv();
       // Read before opening anything, so that a bad TA_MAX_UPLOAD_BYTES stops the start, not a later upload.
       const ingestion = ingestionConfigFromEnv();
+      const security = securityConfigFromEnv();
       const grace = shutdownGraceMs();
       // The backend is chosen (and logged) once at start-up, so that health reports it and a bad TA_BACKEND stops the start.
       await initCompute();
@@ -63,15 +65,27 @@ export function serveCommand(): Command {
       });
       if (await queueMissingEvaluation(store.knex, jobs.dispatcher))
         console.log('ranker evaluation: queued as a refit-ranker job (GET /v1/evaluation serves it once done)');
-      const app = createApp({
-        store,
-        version: VERSION,
-        backend: backendInfo,
-        ingestion,
-        jobs: jobs.dispatcher,
-        logger,
-      });
-      const server = app.listen(opts.port, opts.host);
+      const app = createApp(
+        {
+          store,
+          version: VERSION,
+          backend: backendInfo,
+          ingestion,
+          jobs: jobs.dispatcher,
+          logger,
+        },
+        { security },
+      );
+      // Half-open connections (headers never finished) and requests that trickle in are answered 408 and closed at
+      // their deadline; Node checks deadlines only every connectionsCheckingInterval, so that sets the slack.
+      const server = createServer(
+        {
+          headersTimeout: security.headersTimeoutMs,
+          requestTimeout: security.requestTimeoutMs,
+          connectionsCheckingInterval: Math.min(1_000, security.headersTimeoutMs),
+        },
+        app,
+      ).listen(opts.port, opts.host);
       // A port in use (or not ours to take) is the caller's mistake: exit 2 naming it, never a silent non-listening process.
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
@@ -89,10 +103,7 @@ export function serveCommand(): Command {
       console.log(
         `transfer-atlas ${VERSION} listening on http://${opts.host}:${opts.port} (store ${describeStore(config)})`,
       );
-      // Half-open connections (headers never finished) are cut by the headers timeout; on SIGTERM idle
-      // ones close at once and busy ones get SHUTDOWN_GRACE_MS to finish.
-      server.headersTimeout = 10_000;
-      server.requestTimeout = 300_000;
+      // On SIGTERM idle connections close at once and busy ones get SHUTDOWN_GRACE_MS to finish.
       // Stop answering, then stop the worker (the running job finishes within the grace or goes back to the queue).
       const stop = () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
