@@ -41,7 +41,15 @@ async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildP
     {
       cwd: ROOT,
       // One address sends every request here: the per-address rate limits would answer 429 to nearly all of them.
-      env: { ...process.env, TA_LOG_LEVEL: 'silent', TA_RATE_LIMIT: '0', TA_WRITE_RATE_LIMIT: '0', ...env },
+      env: {
+        ...process.env,
+        TA_LOG_LEVEL: 'silent',
+        TA_RATE_LIMIT: '0',
+        TA_WRITE_RATE_LIMIT: '0',
+        TA_TOKEN_RATE_LIMIT: '0',
+        TA_TOKEN_WRITE_RATE_LIMIT: '0',
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
