@@ -1667,8 +1667,22 @@ export interface components {
             }[];
             /** @description For a target no study measured: its Task2Vec distances to the measured targets with an embedding under the same probe, and whether it is one of them. On a match the ranking is the matched target's (its measured results first, then the model's predictions for it). Null for a measured target and for a target with no embedding comparable with a measured one. */
             similarity: components["schemas"]["TargetSimilarity"] | null;
+            /** @description Always null here: the API never fits a model on a request. `transfer-atlas recommend <measured target> --hold-out` ranks a measured target with a model fitted without its results, shows the results beside the predictions, and fills this with how that ranking fared on each study's candidate set. */
+            held_out: components["schemas"]["HeldOutCheck"][] | null;
             model: components["schemas"]["RankerSummary"];
             items: components["schemas"]["RecommendedBackbone"][];
+        };
+        HeldOutCheck: {
+            study: string;
+            candidate_set: string;
+            /** @description How many backbones the study measured on the target in this set. */
+            backbones: number;
+            /** @description Weighted Kendall tau of the held-out predictions against the measured results; null when either is constant. */
+            weighted_tau: number | null;
+            predicted_best: string;
+            measured_best: string;
+            /** @description The measured best result minus the measured result of the predicted best, in the study's metric. */
+            regret: number;
         };
         SourceDistances: {
             /** @description The probe the target's and the sources' embeddings were made with. */

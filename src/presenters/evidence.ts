@@ -266,6 +266,18 @@ export function presentRecommendations(result: RecommendationResult): Schemas['R
           },
     estimator_scores: result.estimatorScores.map((e) => ({ backbone: e.backbone, signal: e.signal, value: e.value })),
     similarity: result.similarity === null ? null : presentSimilarity(result.similarity),
+    held_out:
+      result.heldOut === null
+        ? null
+        : result.heldOut.map((c) => ({
+            study: c.study,
+            candidate_set: c.candidateSet,
+            backbones: c.backbones,
+            weighted_tau: c.weightedTau,
+            predicted_best: c.predictedBest,
+            measured_best: c.measuredBest,
+            regret: c.regret,
+          })),
     model: presentRanker(result.ranker),
     items: result.items.map((r) => ({
       rank: r.rank,
@@ -273,7 +285,7 @@ export function presentRecommendations(result: RecommendationResult): Schemas['R
       source: r.source,
       architecture: r.architecture,
       weights: { ...r.weights },
-      basis: r.measured.length > 0 ? 'measured' : 'predicted',
+      basis: r.measured.length > 0 && result.heldOut === null ? 'measured' : 'predicted',
       scale: r.scale,
       predicted: { mean: r.mean, sd: r.sd, interval80: [...r.interval80], interval90: [...r.interval90] },
       measured: r.measured.map((m) => ({

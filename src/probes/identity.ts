@@ -36,3 +36,12 @@ export function probeIdentityHash(
   field(pixelScaling);
   return hash.digest('hex');
 }
+
+/**
+ * A probe id short enough for a sentence: the first 12 hex digits of a hash id, which stay unique in
+ * practice; a named id (a study's probe, such as torchvision-resnet50-imagenet1k-v1) whole, since
+ * its prefix would say nothing.
+ */
+export function shortProbeId(id: string): string {
+  return /^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id;
+}

@@ -1,6 +1,7 @@
 import type { Db } from './session.js';
 import { AppError, invalid } from '../errors.js';
 import { listProbes, type ProbeRecord } from '../store/index.js';
+import { shortProbeId } from '../probes/index.js';
 
 /**
  * Finds a registered probe by id, unique id prefix (at least 6 characters) or unique name.
@@ -16,7 +17,7 @@ export async function findProbe({ knex: db }: Db, ref: string, field = 'probe'):
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {
     throw invalid(
-      `probe '${ref}' is ambiguous: ${matches.map((p) => `${p.id.slice(0, 12)} (${p.name}, ${p.input_size} px)`).join(', ')}; give more of the id`,
+      `probe '${ref}' is ambiguous: ${matches.map((p) => `${shortProbeId(p.id)} (${p.name}, ${p.input_size} px)`).join(', ')}; give more of the id`,
       [{ field, message: 'ambiguous' }],
     );
   }

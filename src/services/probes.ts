@@ -19,6 +19,7 @@ import {
   type ProbeIdentity,
 } from '../probes/index.js';
 import { definedOnly } from '../defaults.js';
+import { shortProbeId } from '../probes/index.js';
 
 /** What a probe folder is loaded with: the input size (and other descriptions) override probe.json. */
 export type ProbeMetaInput = Partial<LayersProbeMeta>;
@@ -146,7 +147,7 @@ export async function resolveProbeSource(
     throw new AppError(
       'unprocessable',
       'Probe weights not available',
-      `probe '${record.name}' (${record.id.slice(0, 12)}) is known only from imported or published embeddings; this service holds no weights for it. Register its folder with transfer-atlas probes add <folder>`,
+      `probe '${record.name}' (${shortProbeId(record.id)}) is known only from imported or published embeddings; this service holds no weights for it. Register its folder with transfer-atlas probes add <folder>`,
       [{ field: 'probe', message: 'no weights held' }],
     );
   }

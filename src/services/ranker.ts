@@ -322,6 +322,46 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
   return fitted(stored, refitted);
 }
 
+/**
+ * What the ranker would have said had a measured target never been measured: a model fitted on the
+ * evidence without that target's results (and its pair signals), held in memory and never stored, so
+ * that a user can set its predictions beside what was measured. Seconds of fitting on a worker thread.
+ */
+export async function rankerWithout(store: StoreEvidence, target: string): Promise<FittedRanker> {
+  const evidence: Evidence = {
+    ...store.evidence,
+    observations: store.evidence.observations.filter((o) => o.target !== target),
+    targets: store.evidence.targets.filter((t) => t.id !== target),
+    signals: store.evidence.signals.filter((s) => s.target !== target),
+  };
+  if (evidence.observations.length === store.evidence.observations.length)
+    throw invalid(`'${target}' has no measured results to hold out`, [
+      { field: 'hold_out', message: 'only a measured target can be held out' },
+    ]);
+  if (evidence.observations.length === 0)
+    throw invalid(`without '${target}' no results are left to fit the ranker on`, [
+      { field: 'hold_out', message: 'no other measured target' },
+    ]);
+  const model = await fitInThread(evidence);
+  const version = evidenceVersion(evidence);
+  const summary = { format: RANKER_FORMAT, probe: store.probe, held_out: target };
+  return {
+    version,
+    model,
+    stored: {
+      version,
+      trainingHash: version,
+      signals: model.encoding.signals,
+      model: '',
+      summary,
+      createdAt: new Date().toISOString(),
+    },
+    probe: store.probe,
+    refitted: true,
+    evaluation: null,
+  };
+}
+
 /** The latest stored model; never fits. */
 export async function currentRanker(db: Db): Promise<FittedRanker> {
   const stored = await latestRanker(db.knex);

@@ -8,6 +8,9 @@ import { invalid, notFound } from '../errors.js';
 import {
   describeMatch,
   rankBackbones,
+  regretAt1,
+  weightedTau,
+  type BackboneRanker,
   type BackbonePrediction,
   type BackboneTraits,
   type TargetMatch,
@@ -22,12 +25,21 @@ import {
 } from '../experts/index.js';
 import { expertFeaturesOrNull } from './experts.js';
 import { DEFAULT_MODALITY } from './ingest.js';
-import { currentRanker, loadStoreEvidence, signalsForTargets, targetTraits, type FittedRanker } from './ranker.js';
+import {
+  currentRanker,
+  loadStoreEvidence,
+  rankerWithout,
+  signalsForTargets,
+  targetTraits,
+  type FittedRanker,
+  type StoreEvidence,
+} from './ranker.js';
 import { definedOnly } from '../defaults.js';
 import { preferredProbes } from './default-probe.js';
 import { compareWithMeasuredTargets, distancesToSources, type SourceDistances } from './target-match.js';
 import { listPairSignals } from '../store/index.js';
 import { ESTIMATOR_PROVENANCE } from '../estimators/signals.js';
+import { shortProbeId } from '../probes/index.js';
 
 export interface RecommendationRequest {
   readonly target: string;
@@ -36,6 +48,11 @@ export interface RecommendationRequest {
   /** Rank among one study's candidate set, whose track records then apply. */
   readonly context?: { readonly study: string; readonly candidateSet: string };
   readonly topK?: number;
+  /**
+   * Rank a measured target as if it had never been measured: a model fitted without its results ranks
+   * it, and the results are shown beside the predictions. Fits a model (seconds), so only the CLI asks.
+   */
+  readonly holdOut?: boolean;
 }
 
 export interface MeasuredResult {
@@ -104,6 +121,19 @@ export interface EstimatorScore {
   readonly value: number;
 }
 
+/** How the held-out ranking fared against what one study measured on the target. */
+export interface HeldOutCheck {
+  readonly study: string;
+  readonly candidateSet: string;
+  readonly backbones: number;
+  /** Weighted Kendall tau of the predictions against the measured results; null when either is constant. */
+  readonly weightedTau: number | null;
+  readonly predictedBest: string;
+  readonly measuredBest: string;
+  /** The measured best minus the measured result of the predicted best, in the study's metric. */
+  readonly regret: number;
+}
+
 export interface RecommendationResult {
   readonly target: string;
   readonly traits: TargetTraitsView;
@@ -123,6 +153,8 @@ export interface RecommendationResult {
   readonly estimatorScores: readonly EstimatorScore[];
   /** Null for a measured target (its own results rank it) and for a target without an embedding comparable with a measured one. */
   readonly similarity: TargetSimilarity | null;
+  /** With `holdOut`: the target's measured sets, each with how the predictions fared; else null. */
+  readonly heldOut: readonly HeldOutCheck[] | null;
   readonly items: readonly RecommendedBackbone[];
 }
 
@@ -131,8 +163,13 @@ function signed(v: number): string {
 }
 
 /** The largest parts of a prediction, in words. */
-function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[], matched: string | null): string {
-  if (measured.length > 0) {
+function reasonOf(
+  p: BackbonePrediction,
+  measured: readonly MeasuredResult[],
+  matched: string | null,
+  heldOut: boolean,
+): string {
+  if (measured.length > 0 && !heldOut) {
     const m = measured[0]!;
     const on = matched === null ? '' : ` on ${matched} (this target's match)`;
     return `measured${on}: ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet} (z ${signed(m.z)})`;
@@ -152,7 +189,49 @@ function reasonOf(p: BackbonePrediction, measured: readonly MeasuredResult[], ma
       ? `; first on ${p.evidence.wins} of ${p.evidence.groupsMeasured} measured groups`
       : '; never measured, traits only';
   const as = matched === null ? '' : `; predicted for ${matched} (this target's match)`;
-  return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}${as}`;
+  const m = measured[0];
+  const hidden =
+    heldOut && m !== undefined ? `; held out, measured ${m.rank} of ${m.of} in ${m.study}/${m.candidateSet}` : '';
+  return `${parts.length > 0 ? parts.map((x) => x.text).join(', ') : 'no part moves it'}${record}${as}${hidden}`;
+}
+
+/** Per measured set of the target: the held-out model's ranking of that set against its results. */
+function heldOutChecks(
+  model: BackboneRanker,
+  store: StoreEvidence,
+  target: Dataset,
+  signals: Awaited<ReturnType<typeof signalsForTargets>>,
+): HeldOutCheck[] {
+  const sets = new Map<string, (typeof store.evidence.observations)[number][]>();
+  for (const o of store.evidence.observations)
+    if (o.target === target.id)
+      sets.set(`${o.study}/${o.candidateSet}`, [...(sets.get(`${o.study}/${o.candidateSet}`) ?? []), o]);
+  return [...sets.values()]
+    .filter((set) => set.length >= 2)
+    .map((set) => {
+      const { study, candidateSet } = set[0]!;
+      const predicted = new Map(
+        rankBackbones(model, {
+          target: targetTraits(target),
+          candidates: set.map((o) => store.evidence.backbones.find((b) => b.id === o.backbone)!),
+          signals,
+          context: { study, candidateSet },
+        }).map((p) => [p.backbone, p.mean]),
+      );
+      const scores = set.map((o) => predicted.get(o.backbone)!);
+      const truth = set.map((o) => o.value);
+      const first = (xs: readonly number[]) => set[xs.indexOf(Math.max(...xs))]!.backbone;
+      return {
+        study,
+        candidateSet,
+        backbones: set.length,
+        weightedTau: weightedTau(scores, truth),
+        predictedBest: first(scores),
+        measuredBest: first(truth),
+        regret: regretAt1(scores, truth),
+      };
+    })
+    .sort((a, b) => `${a.study}/${a.candidateSet}`.localeCompare(`${b.study}/${b.candidateSet}`));
 }
 
 function measuredSets(ranker: FittedRanker, target: string): MeasuredSet[] {
@@ -205,11 +284,11 @@ async function traitsOf(
     );
   if (!embedded && comparedUnder !== null)
     leftOut.push(
-      `Task2Vec distances to sources as a ranker signal: the model's are under probe ${probe?.slice(0, 12) ?? '(none)'}, which this target has no embedding under; its embedding under probe ${comparedUnder.slice(0, 12)} is compared with the measured targets instead`,
+      `Task2Vec distances to sources as a ranker signal: the model's are under probe ${probe === null ? '(none)' : shortProbeId(probe)}, which this target has no embedding under; its embedding under probe ${shortProbeId(comparedUnder)} is compared with the measured targets instead`,
     );
   else if (!embedded)
     leftOut.push(
-      `Task2Vec distances and estimator scores: no embedding under probe ${probe?.slice(0, 12) ?? '(none)'}; compute one with transfer-atlas embed ${target.id}`,
+      `Task2Vec distances and estimator scores: no embedding under probe ${probe === null ? '(none)' : shortProbeId(probe)}; compute one with transfer-atlas embed ${target.id}`,
     );
   return {
     colour: target.channels === 1 ? 'grey' : 'colour',
@@ -224,10 +303,12 @@ async function traitsOf(
 }
 
 export async function recommend(db: Db, request: RecommendationRequest): Promise<RecommendationResult> {
-  const ranker = await currentRanker(db);
+  const current = await currentRanker(db);
   const store = await loadStoreEvidence(db);
   const target = store.datasets.get(request.target);
   if (target === undefined) throw notFound('dataset', request.target, 'target');
+  const holdOut = request.holdOut === true;
+  const ranker = holdOut ? await rankerWithout(store, target.id) : current;
   const recorded = Object.keys(ranker.model.record)
     .filter((b) => store.backbones.has(b))
     .sort();
@@ -262,8 +343,9 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
 
   const inSet = (m: MeasuredResult) =>
     context !== undefined && m.study === context.study && m.candidateSet === context.candidateSet;
+  // Held out, the target's results come from the full model's record: the fitted one never saw them.
   const measuredOn = (backbone: string): MeasuredResult[] =>
-    (ranker.model.record[backbone] ?? [])
+    (current.model.record[backbone] ?? [])
       .filter((m) => m.target === basis.id)
       .map((m) => ({
         study: m.study,
@@ -284,11 +366,11 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
       .sort((a, b) => Number(inSet(b)) - Number(inSet(a)));
   const ordered = predictions
     .map((p) => ({ p, measured: measuredOn(p.backbone) }))
-    // Measured first, by their measured z; then the predictions.
+    // Measured first, by their measured z; then the predictions. Held out, the predictions alone.
     .sort(
       (a, b) =>
-        (b.measured.length > 0 ? 1 : 0) - (a.measured.length > 0 ? 1 : 0) ||
-        (b.measured[0]?.z ?? b.p.mean) - (a.measured[0]?.z ?? a.p.mean) ||
+        (holdOut ? 0 : (b.measured.length > 0 ? 1 : 0) - (a.measured.length > 0 ? 1 : 0)) ||
+        (holdOut ? b.p.mean - a.p.mean : (b.measured[0]?.z ?? b.p.mean) - (a.measured[0]?.z ?? a.p.mean)) ||
         a.p.backbone.localeCompare(b.p.backbone),
     );
   const items = ordered.slice(0, request.topK ?? ordered.length).map(({ p, measured }, i) => {
@@ -300,7 +382,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
       architecture: b.architecture,
       weights: b.weights,
       measured,
-      reason: reasonOf(p, measured, matched),
+      reason: reasonOf(p, measured, matched, holdOut),
     };
   });
   const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
@@ -327,6 +409,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
     sourceDistances,
     estimatorScores,
     similarity: similarity === null ? null : similarityOf(similarity, ranker),
+    heldOut: holdOut ? heldOutChecks(ranker.model, store, basis, signals) : null,
     items,
   };
 }

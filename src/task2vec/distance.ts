@@ -30,6 +30,7 @@
  */
 import { AppError, invalid } from '../errors.js';
 import type { ComparableEmbedding } from './embedding.js';
+import { shortProbeId } from '../probes/identity.js';
 
 export const DISTANCE_NAMES = ['task2vec_cosine', 'plain_cosine', 'normalized_cosine', 'kl', 'jsd'] as const;
 export type DistanceName = (typeof DISTANCE_NAMES)[number];
@@ -43,7 +44,7 @@ const RELATIVE_FLOOR = 1e-8;
 
 function describe(e: ComparableEmbedding): string {
   const who = e.dataset === undefined ? '' : `of '${e.dataset}' `;
-  return `embedding ${who}made with probe '${e.probe.name}' (${e.probe.inputSize} px, id ${e.probe.id.slice(0, 12)})`;
+  return `embedding ${who}made with probe '${e.probe.name}' (${e.probe.inputSize} px, id ${shortProbeId(e.probe.id)})`;
 }
 
 /** Refuses to compare embeddings whose filters do not mean the same thing. */

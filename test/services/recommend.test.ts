@@ -22,6 +22,7 @@ import {
   type Store,
 } from '../../src/store/index.js';
 import { distance } from '../../src/task2vec/index.js';
+import { weightedTau } from '../../src/ranking/index.js';
 import { isBundledLocation, type PixelScaling } from '../../src/probes/index.js';
 import { describeEachStore } from '../support/stores.js';
 
@@ -290,6 +291,50 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
     assert.ok(result.items[0]!.measured.length > 0);
     assert.equal(result.items[0]!.measured[0]!.rank, 1);
     assert.ok(result.items[0]!.measured[0]!.value > 0.5 && result.items[0]!.measured[0]!.value <= 1);
+  });
+
+  test('held out, a measured target is ranked by a model that never saw its results, shown beside and scored; nothing is stored', async () => {
+    const models = (await listRankers(store.knex)).length;
+    const result = await recommend(store, {
+      target: 'retinamnist',
+      context: { study: 'medmnist-transferability', candidateSet: 'sources' },
+      holdOut: true,
+    });
+    assert.ok(!result.ranker.model.training.targets.includes('retinamnist'));
+    assert.ok((await currentRanker(store)).model.training.targets.includes('retinamnist'));
+    assert.equal((await listRankers(store.knex)).length, models);
+    const means = result.items.map((i) => i.mean);
+    assert.deepEqual(
+      means,
+      [...means].sort((a, b) => b - a),
+      'ranked by prediction alone',
+    );
+    const measured = result.items.filter((i) => i.measured.length > 0);
+    assert.ok(measured.length >= 2);
+    for (const i of measured)
+      assert.match(i.reason, /held out, measured \d+ of \d+ in medmnist-transferability\/sources/);
+    // The check is recomputed here from the items: the same ranking scored against the same results.
+    const check = result.heldOut!.find((c) => c.candidateSet === 'sources')!;
+    const value = (i: (typeof measured)[number]) => i.measured.find((m) => m.candidateSet === 'sources')!.value;
+    const inSet = measured.filter((i) => i.measured.some((m) => m.candidateSet === 'sources'));
+    assert.equal(check.backbones, inSet.length);
+    assert.equal(check.predictedBest, inSet[0]!.backbone);
+    const best = inSet.reduce((a, b) => (value(b) > value(a) ? b : a));
+    assert.equal(check.measuredBest, best.backbone);
+    assert.ok(Math.abs(check.regret - (value(best) - value(inSet[0]!))) < 1e-12);
+    assert.ok(
+      Math.abs(
+        check.weightedTau! -
+          weightedTau(
+            inSet.map((i) => i.mean),
+            inSet.map(value),
+          )!,
+      ) < 1e-12,
+    );
+    await assert.rejects(
+      recommend(store, { target: 'new-ultrasound', holdOut: true }),
+      (err: unknown) => err instanceof AppError && err.field === 'hold_out',
+    );
   });
 
   test('unknown targets and backbones are refused with the field named', async () => {

@@ -18,6 +18,7 @@ import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { backendOption, detachOption, queueJob, runJobHere } from './jobs.js';
 import { definedOnly } from '../../defaults.js';
+import { shortProbeId } from '../../probes/index.js';
 
 function seedValue(value: string): number {
   const n = Number(value);
@@ -34,7 +35,7 @@ export function describeEmbedding(e: EmbeddingView): string {
   const rows: [string, string | number | undefined][] = [
     ['embedding', e.id],
     ['dataset', e.datasetId],
-    ['probe', `${e.probe.name} (${e.probe.input_size} px, id ${e.probe.id.slice(0, 12)})`],
+    ['probe', `${e.probe.name} (${e.probe.input_size} px, id ${shortProbeId(e.probe.id)})`],
     ['method', e.method],
     ['dimension', e.hessian.length],
     ['images', e.imageCount],

@@ -5,6 +5,7 @@ import { positiveInt } from '../options.js';
 import { printJson, table } from '../output.js';
 import { progressBar } from '../progress.js';
 import { definedOnly } from '../../defaults.js';
+import { shortProbeId } from '../../probes/index.js';
 
 export function estimatorsCommand(): Command {
   return new Command('estimators')
@@ -42,7 +43,7 @@ export function estimatorsCommand(): Command {
         ...Object.entries(shown.skipped).map(([k, why]): [string, string] => [k, `not computed: ${why}`]),
       ];
       console.log(
-        `${dataset}: ${shown.images} images, ${shown.feature_size} features from probe ${shown.probe.slice(0, 12)}; kNN k=${shown.settings.knn_k}, higher is better for each`,
+        `${dataset}: ${shown.images} images, ${shown.feature_size} features from probe ${shortProbeId(shown.probe)}; kNN k=${shown.settings.knn_k}, higher is better for each`,
       );
       console.log(table(['estimator', 'value'], rows));
     });

@@ -8,6 +8,7 @@ import { printJson, table } from '../output.js';
 import { positiveInt } from '../options.js';
 import { invalid } from '../../errors.js';
 import { definedOnly } from '../../defaults.js';
+import { shortProbeId } from '../../probes/index.js';
 
 function signed(v: number): string {
   return `${v >= 0 ? '+' : ''}${v.toFixed(2)}`;
@@ -29,6 +30,7 @@ interface RecommendOptions {
   samples?: number;
   maxImages?: number;
   skipBad?: boolean;
+  holdOut?: boolean;
 }
 
 /** Only the options the user gave: defaults left to ingestion keep the data's id what it was. */
@@ -135,6 +137,10 @@ export function recommendCommand(): Command {
       "with --candidate-set: rank among this study's candidate set, whose track records then apply",
     )
     .option('--candidate-set <id>', 'the candidate set of --study')
+    .option(
+      '--hold-out',
+      'for a measured target: rank it with a model fitted without its results (seconds), and show the results beside the predictions',
+    )
     .option('--explain', 'also print the parts of each prediction and the evidence behind it')
     .option('--json', 'print JSON')
     .action(async (argument: string, opts: RecommendOptions) => {
@@ -154,18 +160,22 @@ export function recommendCommand(): Command {
             ...(opts.study !== undefined && opts.candidateSet !== undefined
               ? { context: { study: opts.study, candidateSet: opts.candidateSet } }
               : {}),
-            ...definedOnly({ topK: opts.top }),
+            ...definedOnly({ topK: opts.top, holdOut: opts.holdOut }),
           }),
         ),
       );
       if (opts.json) return printJson(result);
       printTraits(result.target_traits);
+      if (result.held_out !== null)
+        console.log(
+          `held out: ${result.target}'s own results are hidden from a model fitted without them, and shown in each reason`,
+        );
       console.log(
         `backbones for ${result.target}: predicted result as a z-score among the ranked backbones (${result.scale}), model ${result.model.version.slice(0, 12)} fitted on ${result.model.training.pairs} results over ${result.model.training.targets.length} targets`,
       );
       const similarity = result.similarity;
       if (similarity !== null) {
-        console.log(`measured targets by Task2Vec (probe ${similarity.probe.slice(0, 12)}): ${similarity.summary}`);
+        console.log(`measured targets by Task2Vec (probe ${shortProbeId(similarity.probe)}): ${similarity.summary}`);
         if (similarity.verdict !== 'match' && similarity.nearest.length > 0)
           console.log(
             `nearest measured targets: ${similarity.nearest.map((n) => `${n.target} ${n.distance.toPrecision(2)}`).join(', ')} (of ${similarity.compared} with an embedding under this probe)`,
@@ -174,12 +184,12 @@ export function recommendCommand(): Command {
       const distances = result.source_distances;
       if (distances !== null)
         console.log(
-          `Task2Vec distances to sources (${distances.distance}, probe ${distances.probe.slice(0, 12)}, nearest first): ${distances.items.map((d) => `${d.source} ${d.distance.toPrecision(2)}`).join(', ')}`,
+          `Task2Vec distances to sources (${distances.distance}, probe ${shortProbeId(distances.probe)}, nearest first): ${distances.items.map((d) => `${d.source} ${d.distance.toPrecision(2)}`).join(', ')}`,
         );
       if (result.without_embedding.length > 0) {
         const probes = [
           ...new Set([...(result.target_embedded ? [result.probe] : []), distances?.probe].filter((p) => p != null)),
-        ].map((p) => p.slice(0, 12));
+        ].map((p) => shortProbeId(p));
         const why =
           probes.length === 0
             ? `cannot be compared with ${result.target} by Task2Vec: it has no embedding a source shares`
@@ -209,6 +219,10 @@ export function recommendCommand(): Command {
           ]),
         ),
       );
+      for (const c of result.held_out ?? [])
+        console.log(
+          `held out against ${c.study}/${c.candidate_set} (${c.backbones} backbones measured): weighted tau ${c.weighted_tau === null ? 'undefined' : c.weighted_tau.toFixed(3)}; predicted best ${c.predicted_best}, measured best ${c.measured_best}, regret ${c.regret.toPrecision(2)}`,
+        );
       if (!opts.explain) return;
       for (const r of result.items) {
         const e = r.explanation;
