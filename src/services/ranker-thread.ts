@@ -9,19 +9,11 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.js';
 import type { BackboneRanker, Evidence, RankerEvaluation } from '../ranking/index.js';
 import type { RankerReply, RankerTask, ThreadEvaluationOptions } from './ranker-worker.js';
-
-/** ranker-worker.ts under tsx, ranker-worker.js once built; a worker does not inherit tsx's loader, so it registers it. */
-function workerSource(): string {
-  const typescript = import.meta.url.endsWith('.ts');
-  const entry = JSON.stringify(new URL(`./ranker-worker.${typescript ? 'ts' : 'js'}`, import.meta.url).href);
-  return typescript
-    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`
-    : `import(${entry})`;
-}
+import { workerSource } from '../worker-source.js';
 
 function inThread(task: RankerTask): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerSource(), { eval: true, workerData: task });
+    const worker = new Worker(workerSource(import.meta.url, 'ranker-worker'), { eval: true, workerData: task });
     let answered = false;
     worker.once('message', (reply: RankerReply) => {
       answered = true;

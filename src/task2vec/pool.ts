@@ -5,6 +5,7 @@ import type { Classifier } from './classifier.js';
 import type { Task2VecEngine, UnitDone } from './engine.js';
 import type { StreamedImages } from '../images/index.js';
 import type { PoolImageShape, PoolReply, PoolTask } from './pool-protocol.js';
+import { workerSource } from '../worker-source.js';
 
 /** A probe that each worker thread loads for itself: a LayersModel folder, as loadProbe reads it. */
 export interface ProbeSource {
@@ -18,21 +19,9 @@ interface Slot {
   onFailure: (error: Error) => void;
 }
 
-/**
- * The worker's source sits next to this module: pool-worker.ts under tsx, pool-worker.js once
- * built. Workers do not inherit tsx's loader, so under tsx the worker registers it first.
- */
-function workerSource(): string {
-  const typescript = import.meta.url.endsWith('.ts');
-  const entry = JSON.stringify(new URL(`./pool-worker.${typescript ? 'ts' : 'js'}`, import.meta.url).href);
-  return typescript
-    ? `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`
-    : `import(${entry})`;
-}
-
 function start(setup: unknown): Slot {
   const slot: Slot = {
-    worker: new Worker(workerSource(), { eval: true, workerData: setup }),
+    worker: new Worker(workerSource(import.meta.url, 'pool-worker'), { eval: true, workerData: setup }),
     onReply: () => {},
     onFailure: () => {},
   };
