@@ -35,8 +35,14 @@ import {
   type StoreEvidence,
 } from './ranker.js';
 import { definedOnly } from '../defaults.js';
+import { registryDir } from '../paths.js';
 import { preferredProbes } from './default-probe.js';
-import { compareWithMeasuredTargets, distancesToSources, type SourceDistances } from './target-match.js';
+import {
+  compareWithMeasuredTargets,
+  distancesToSources,
+  readStoredTask2Vec,
+  type SourceDistances,
+} from './target-match.js';
 import { listPairSignals } from '../store/index.js';
 import { ESTIMATOR_PROVENANCE } from '../estimators/signals.js';
 import { shortProbeId } from '../probes/index.js';
@@ -327,9 +333,20 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const registryDatasets = new Set(
     [...store.datasets.values()].filter((d) => d.record_origin === 'registry').map((d) => d.id),
   );
-  const similarity = measuredTargets.has(target.id)
-    ? null
-    : await compareWithMeasuredTargets(db, target.id, measuredTargets, registryDatasets, await preferredProbes(db));
+  // A new target is compared with the measured targets and then with the sources: one read of the embeddings serves both.
+  const stored = measuredTargets.has(target.id) ? undefined : await readStoredTask2Vec(db);
+  const similarity =
+    stored === undefined
+      ? null
+      : await compareWithMeasuredTargets(
+          db,
+          target.id,
+          measuredTargets,
+          registryDatasets,
+          await preferredProbes(db),
+          registryDir(),
+          stored,
+        );
   const matched = similarity?.match?.target ?? null;
   // A target that is data a study measured is ranked as that target: by its results, then the model's predictions for it.
   const basis = matched === null ? target : store.datasets.get(matched)!;
@@ -393,6 +410,7 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
     sources,
     registryDatasets,
     similarity?.probe ?? (targetEmbedded ? store.probe : null),
+    stored,
   );
   const distanced = new Set(sourceDistances?.items.map((d) => d.source));
   const estimatorScores = (

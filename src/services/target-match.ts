@@ -21,6 +21,17 @@ function identityFor(probes: ReadonlyMap<string, ProbeRecord>, id: string): Prob
     : identityOf(record);
 }
 
+/** The stored embeddings and probes both comparisons start from, read once for a recommendation. */
+export interface StoredTask2Vec {
+  readonly embeddings: readonly StoredEmbedding[];
+  readonly probes: ReadonlyMap<string, ProbeRecord>;
+}
+
+export async function readStoredTask2Vec(db: Db): Promise<StoredTask2Vec> {
+  const [embeddings, probes] = [await listEmbeddings(db.knex), await listProbes(db.knex)];
+  return { embeddings, probes: new Map(probes.map((p) => [p.id, p])) };
+}
+
 /**
  * The comparison under each probe the target has an embedding made with: the one that matches a
  * measured target, else the one that compares the most measured targets (the preferred probe first
@@ -35,9 +46,11 @@ export async function compareWithMeasuredTargets(
   registry: ReadonlySet<string>,
   preferred: readonly string[],
   registryFolder: string = registryDir(),
+  stored?: StoredTask2Vec,
 ): Promise<TargetMatch | null> {
+  const { embeddings: all, probes } = stored ?? (await readStoredTask2Vec(db));
   const embeddings = latestEmbeddings(
-    (await listEmbeddings(db.knex)).filter(
+    all.filter(
       (e) =>
         e.datasetId === target ||
         (measured.has(e.datasetId) && !(e.origin === 'imported' && registry.has(e.datasetId))),
@@ -45,7 +58,6 @@ export async function compareWithMeasuredTargets(
   );
   const own = embeddings.filter((e) => e.datasetId === target);
   if (own.length === 0) return null;
-  const probes = new Map((await listProbes(db.knex)).map((p) => [p.id, p]));
   const noise = readEmbeddingNoise(registryFolder);
   const order = (probe: string) => {
     const i = preferred.indexOf(probe);
@@ -95,15 +107,16 @@ export async function distancesToSources(
   sources: readonly string[],
   registry: ReadonlySet<string>,
   probe: string | null,
+  stored?: StoredTask2Vec,
 ): Promise<SourceDistances | null> {
   const wanted = new Set(sources);
+  const { embeddings: all, probes } = stored ?? (await readStoredTask2Vec(db));
   const embeddings = latestEmbeddings(
-    (await listEmbeddings(db.knex)).filter(
+    all.filter(
       (e) =>
         e.datasetId === target || (wanted.has(e.datasetId) && !(e.origin === 'imported' && registry.has(e.datasetId))),
     ),
   );
-  const probes = new Map((await listProbes(db.knex)).map((p) => [p.id, p]));
   const under = (own: StoredEmbedding): SourceDistances => {
     const identity = identityFor(probes, own.probeId);
     const t = comparable(own, identity);
