@@ -27,6 +27,7 @@ import {
   listPairSignals,
   listSpreads,
   listStudies,
+  makeRankerCurrent,
   saveRanker,
   updateRankerSummary,
   type StoredBackbone,
@@ -290,6 +291,8 @@ export async function refitRanker(db: Db, options: RefitOptions = {}): Promise<F
   const version = evidenceVersion(store.evidence);
   let stored = await findRankerByTrainingHash(db.knex, version);
   const refitted = stored === undefined;
+  if (stored !== undefined && (await latestRanker(db.knex))?.version !== stored.version)
+    await makeRankerCurrent(db.knex, stored.version);
   if (stored === undefined) {
     if (store.evidence.observations.length === 0)
       throw new AppError(

@@ -58,6 +58,7 @@ export {
   getRanker,
   latestRanker,
   listRankers,
+  makeRankerCurrent,
   saveRanker,
   updateRankerSummary,
   type StoredRanker,

@@ -54,6 +54,7 @@ export async function listRankers(db: Knex): Promise<StoredRanker[]> {
  * concurrent request fitted it first); either way the stored copy is returned.
  */
 export async function saveRanker(db: Knex, ranker: Omit<StoredRanker, 'createdAt'>): Promise<StoredRanker> {
+  const now = nowIso();
   await db('ranker_models')
     .insert({
       version: ranker.version,
@@ -61,23 +62,29 @@ export async function saveRanker(db: Knex, ranker: Omit<StoredRanker, 'createdAt
       signals: JSON.stringify(ranker.signals),
       model: ranker.model,
       summary: JSON.stringify(ranker.summary),
-      created_at: nowIso(),
+      created_at: now,
+      current_since: now,
     })
     .onConflict()
     .ignore();
   return (await findRankerByTrainingHash(db, ranker.trainingHash)) ?? (await getRanker(db, ranker.version))!;
 }
 
-/** The most recently stored model: what read requests use, so that they never fit one. */
+/** The model that most recently became current: what read requests use, so that they never fit one. */
 export async function latestRanker(db: Knex): Promise<StoredRanker | undefined> {
   const row = (await db('ranker_models')
     .select('*')
     .orderBy([
-      { column: 'created_at', order: 'desc' },
+      { column: 'current_since', order: 'desc' },
       { column: 'version', order: 'desc' },
     ])
     .first()) as RankerRow | undefined;
   return row ? toRanker(row) : undefined;
+}
+
+/** Makes a stored model the one read requests use again: the evidence is back to what it was fitted on. */
+export async function makeRankerCurrent(db: Knex, version: string): Promise<void> {
+  await db('ranker_models').where({ version }).update({ current_since: nowIso() });
 }
 
 /** Replaces a stored model's summary, e.g. to add the evaluation computed after the fit. */

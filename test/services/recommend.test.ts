@@ -9,11 +9,14 @@ import {
   recommend,
   refitRanker,
   registerDataset,
+  restoreResult,
+  withdrawResult,
   seedRegistry,
   storedEvaluation,
 } from '../../src/services/index.js';
 import { queueMissingEvaluation, type Dispatcher } from '../../src/services/jobs.js';
 import {
+  allRuns,
   insertEmbedding,
   listEmbeddings,
   listProbes,
@@ -350,6 +353,21 @@ describeEachStore('ranker: seed, refit, recommend', (kind) => {
       storedEvaluation(store),
       (err: unknown) => err instanceof AppError && err.code === 'unprocessable',
     );
+  });
+
+  test('a result withdrawn and then restored brings back the model of the restored evidence, not the one fitted without it', async () => {
+    const before = await currentRanker(store);
+    const run = (await allRuns(store.knex)).find((r) => r.target === 'retinamnist' && r.backbone !== null)!;
+    const admin = { owner: 'admin', admin: true };
+    await withdrawResult(store, run.id, admin);
+    const without = await refitRanker(store);
+    assert.notEqual(without.version, before.version);
+    assert.equal((await currentRanker(store)).version, without.version);
+    await restoreResult(store, run.id, admin);
+    const restored = await refitRanker(store);
+    assert.equal(restored.refitted, false, 'the stored model for this evidence is reused');
+    assert.equal(restored.version, before.version);
+    assert.equal((await currentRanker(store)).version, before.version);
   });
 
   test('while the latest model has no stored evaluation, start-up queues one refit job for it, and only one', async () => {
