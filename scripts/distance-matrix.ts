@@ -10,7 +10,7 @@
  * Each row also names its nearest other dataset.
  */
 import { readRegistryEmbeddings } from '../src/registry/embeddings.js';
-import { datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
+import { comparable, datasetEmbeddings, identityOf, openStore, storeConfigFromEnv } from '../src/services/index.js';
 import { distanceMatrix, type ComparableEmbedding } from '../src/task2vec/index.js';
 
 const PROBE_NAME = 'mobilenet_v2_0.35_224';
@@ -26,43 +26,21 @@ interface Named {
 const shipped: Named[] = readRegistryEmbeddings('datasets-registry')
   .filter((e) => e.provenance.probe.name === PROBE_NAME)
   .sort((a, b) => a.provenance.dataset.localeCompare(b.provenance.dataset))
-  .map((e) => {
-    const p = e.provenance.probe;
-    return {
-      label: e.provenance.dataset,
-      embedding: {
-        hessian: e.hessian,
-        scale: new Float32Array(e.hessian.length).fill(1),
-        dataset: e.provenance.dataset,
-        probe: {
-          id: p.id,
-          name: p.name,
-          architecture: p.architecture,
-          inputSize: p.input_size,
-          pixelScaling: p.pixel_scaling as ComparableEmbedding['probe']['pixelScaling'],
-        },
-      },
-    };
-  });
+  .map((e) => ({
+    label: e.provenance.dataset,
+    embedding: comparable({ datasetId: e.provenance.dataset, hessian: e.hessian }, identityOf(e.provenance.probe)),
+  }));
 
-const probeId = shipped[0]?.embedding.probe.id;
+const probe = shipped[0]?.embedding.probe;
 const extra: Named[] = [];
 if (stored.length > 0) {
   const store = await openStore(storeConfigFromEnv());
   try {
     for (const id of stored) {
-      const e = (await datasetEmbeddings(store, id, probeId)).filter((x) => x.origin === 'computed').at(-1);
-      if (!e) throw new Error(`dataset ${id} has no computed embedding under probe ${probeId} in this store`);
+      const e = (await datasetEmbeddings(store, id, probe?.id)).filter((x) => x.origin === 'computed').at(-1);
+      if (!e) throw new Error(`dataset ${id} has no computed embedding under probe ${probe?.id} in this store`);
       const label = shipped.some((s) => s.label === id) ? `${id} (store)` : id;
-      extra.push({
-        label,
-        embedding: {
-          hessian: e.hessian,
-          scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
-          dataset: label,
-          probe: shipped[0]!.embedding.probe,
-        },
-      });
+      extra.push({ label, embedding: comparable({ ...e, datasetId: label }, identityOf(e.probe)) });
     }
   } finally {
     await store.close();
