@@ -7,62 +7,90 @@
  *   node --import tsx scripts/distance-matrix.ts
  *   TA_DATA_DIR=<store> node --import tsx scripts/distance-matrix.ts pneumoniamnist chest-a chest-b [--json]
  *
- * Each row also names its nearest other dataset.
+ * Each row also names its nearest other dataset. --versus <registry folder> compares the shipped vectors
+ * with those of another copy of the registry, e.g. an earlier commit's, to show how much a recomputation
+ * (another sample count, another seed) moved each vector and each distance between two datasets:
+ *
+ *   mkdir -p /tmp/before && git archive <commit> datasets-registry | tar -x -C /tmp/before
+ *   node --import tsx scripts/distance-matrix.ts --versus /tmp/before/datasets-registry
  */
 import { readRegistryEmbeddings } from '../src/registry/embeddings.js';
-import { datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
-import { distanceMatrix, type ComparableEmbedding } from '../src/task2vec/index.js';
+import { comparable, datasetEmbeddings, identityOf, openStore, storeConfigFromEnv } from '../src/services/index.js';
+import { parseArgs } from 'node:util';
+import { distance, distanceMatrix, type ComparableEmbedding } from '../src/task2vec/index.js';
 
 const PROBE_NAME = 'mobilenet_v2_0.35_224';
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const stored = args.filter((a) => a !== '--json');
+const { values: opts, positionals: stored } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, versus: { type: 'string' } },
+  allowPositionals: true,
+});
+const json = opts.json;
 
 interface Named {
   readonly label: string;
   readonly embedding: ComparableEmbedding;
 }
 
-const shipped: Named[] = readRegistryEmbeddings('datasets-registry')
-  .filter((e) => e.provenance.probe.name === PROBE_NAME)
-  .sort((a, b) => a.provenance.dataset.localeCompare(b.provenance.dataset))
-  .map((e) => {
-    const p = e.provenance.probe;
-    return {
-      label: e.provenance.dataset,
-      embedding: {
-        hessian: e.hessian,
-        scale: new Float32Array(e.hessian.length).fill(1),
-        dataset: e.provenance.dataset,
-        probe: {
-          id: p.id,
-          name: p.name,
-          architecture: p.architecture,
-          inputSize: p.input_size,
-          pixelScaling: p.pixel_scaling as ComparableEmbedding['probe']['pixelScaling'],
-        },
-      },
-    };
-  });
+interface Shipped extends Named {
+  readonly samples: unknown;
+}
 
-const probeId = shipped[0]?.embedding.probe.id;
+function shippedIn(registry: string): Shipped[] {
+  return readRegistryEmbeddings(registry)
+    .filter((e) => e.provenance.probe.name === PROBE_NAME)
+    .sort((a, b) => a.provenance.dataset.localeCompare(b.provenance.dataset))
+    .map((e) => ({
+      label: e.provenance.dataset,
+      samples: e.provenance.options.samples,
+      embedding: comparable({ datasetId: e.provenance.dataset, hessian: e.hessian }, identityOf(e.provenance.probe)),
+    }));
+}
+
+const shipped = shippedIn('datasets-registry');
+
+if (opts.versus !== undefined) {
+  const before = new Map(shippedIn(opts.versus).map((b) => [b.label, b]));
+  const both = shipped.filter((s) => before.has(s.label));
+  const was = (s: Shipped): Shipped => before.get(s.label)!;
+  const d = (a: ComparableEmbedding, b: ComparableEmbedding): number => distance(a, b, 'task2vec_cosine');
+  const moved = both.map((s) => ({
+    dataset: s.label,
+    samples: [s.samples, was(s).samples],
+    distance: d(s.embedding, was(s).embedding),
+  }));
+  const pairs = both.flatMap((a, i) =>
+    both.slice(i + 1).map((b) => {
+      const now = d(a.embedding, b.embedding);
+      const then = d(was(a).embedding, was(b).embedding);
+      return { pair: [a.label, b.label], now, before: then, change: (now - then) / then };
+    }),
+  );
+  if (json) {
+    console.log(JSON.stringify({ moved, pairs }, null, 2));
+  } else {
+    console.log('each vector against its earlier one (samples now / before): task2vec_cosine');
+    for (const m of moved) console.log(`  ${m.dataset} (${m.samples.join(' / ')}): ${m.distance.toFixed(3)}`);
+    console.log('distances between datasets: now, before, change');
+    for (const p of pairs) {
+      const pct = `${p.change >= 0 ? '+' : ''}${(100 * p.change).toFixed(0)}%`;
+      console.log(`  ${p.pair.join(' - ').padEnd(30)} ${p.now.toFixed(3)} ${p.before.toFixed(3)} ${pct.padStart(5)}`);
+    }
+    const worst = pairs.reduce((w, p) => (Math.abs(p.change) > Math.abs(w.change) ? p : w), pairs[0]!);
+    if (worst) console.log(`largest change: ${worst.pair.join(' - ')} ${(100 * worst.change).toFixed(0)}%`);
+  }
+  process.exit(0);
+}
+
+const probe = shipped[0]?.embedding.probe;
 const extra: Named[] = [];
 if (stored.length > 0) {
   const store = await openStore(storeConfigFromEnv());
   try {
     for (const id of stored) {
-      const e = (await datasetEmbeddings(store, id, probeId)).filter((x) => x.origin === 'computed').at(-1);
-      if (!e) throw new Error(`dataset ${id} has no computed embedding under probe ${probeId} in this store`);
+      const e = (await datasetEmbeddings(store, id, probe?.id)).filter((x) => x.origin === 'computed').at(-1);
+      if (!e) throw new Error(`dataset ${id} has no computed embedding under probe ${probe?.id} in this store`);
       const label = shipped.some((s) => s.label === id) ? `${id} (store)` : id;
-      extra.push({
-        label,
-        embedding: {
-          hessian: e.hessian,
-          scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),
-          dataset: label,
-          probe: shipped[0]!.embedding.probe,
-        },
-      });
+      extra.push({ label, embedding: comparable({ ...e, datasetId: label }, identityOf(e.probe)) });
     }
   } finally {
     await store.close();

@@ -26,9 +26,16 @@ import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { readRegistryEmbeddings, type RegistryEmbedding } from '../src/registry/embeddings.js';
-import { allDatasets, datasetEmbeddings, openStore, storeConfigFromEnv } from '../src/services/index.js';
-import { distance, type ComparableEmbedding } from '../src/task2vec/index.js';
+import { readRegistryEmbeddings } from '../src/registry/embeddings.js';
+import {
+  allDatasets,
+  comparable,
+  datasetEmbeddings,
+  identityOf,
+  openStore,
+  storeConfigFromEnv,
+} from '../src/services/index.js';
+import { distance } from '../src/task2vec/index.js';
 
 const PROBE_NAME = 'mobilenet_v2_0.35_224';
 const STUDY_SAMPLES = 10000;
@@ -169,22 +176,6 @@ async function ingest(entry: Entry, images: Images, id: string): Promise<void> {
   run(['datasets', 'add', path, '--id', id, '--name', id, '--min-class-size', '1', ...entry.add]);
 }
 
-function comparable(hessian: Float32Array, shipped: RegistryEmbedding, label: string): ComparableEmbedding {
-  const p = shipped.provenance.probe;
-  return {
-    hessian,
-    scale: new Float32Array(hessian.length).fill(1),
-    dataset: label,
-    probe: {
-      id: p.id,
-      name: p.name,
-      architecture: p.architecture,
-      inputSize: p.input_size,
-      pixelScaling: p.pixel_scaling as ComparableEmbedding['probe']['pixelScaling'],
-    },
-  };
-}
-
 async function stored(id: string, side: Side): Promise<Float32Array | undefined> {
   if (!(await holds(id))) return undefined;
   const store = await openStore(storeConfigFromEnv());
@@ -213,6 +204,7 @@ async function embed(entry: Entry, side: Side): Promise<Float32Array> {
 const registry = readRegistryEmbeddings('datasets-registry').filter((e) => e.provenance.probe.name === PROBE_NAME);
 const anyShipped = registry[0];
 if (!anyShipped) throw new Error(`no shipped embedding under ${PROBE_NAME}`);
+const probe = identityOf(anyShipped.provenance.probe);
 
 function shippedVector(entry: Entry, side: Side): Float32Array | undefined {
   if (side.images !== 'all') return undefined;
@@ -247,8 +239,8 @@ try {
     const vectors: Float32Array[] = [];
     for (const side of [a, b]) vectors.push(shippedVector(entry, side) ?? (await embed(entry, side)));
     const d = distance(
-      comparable(vectors[0]!, anyShipped, `${entry.dataset} (a)`),
-      comparable(vectors[1]!, anyShipped, `${entry.dataset} (b)`),
+      comparable({ datasetId: `${entry.dataset} (a)`, hessian: vectors[0]! }, probe),
+      comparable({ datasetId: `${entry.dataset} (b)`, hessian: vectors[1]! }, probe),
       'task2vec_cosine',
     );
     measured.set(`${entry.dataset}:${entry.kind}`, {

@@ -139,7 +139,11 @@ async function chooseProbe(
   return chosen;
 }
 
-export function comparable(e: StoredEmbedding, probe: ProbeIdentity): ComparableEmbedding {
+/** Only the vector and the dataset are read, so a registry's shipped vector compares the same way as a stored one. */
+export function comparable(
+  e: Pick<StoredEmbedding, 'datasetId' | 'hessian' | 'scale'>,
+  probe: ProbeIdentity,
+): ComparableEmbedding {
   return {
     hessian: e.hessian,
     scale: e.scale ?? new Float32Array(e.hessian.length).fill(1),

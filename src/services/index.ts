@@ -84,6 +84,8 @@ export {
 } from './estimators.js';
 export { importEmbedding, IMPORT_METHODS, type EmbeddingImport } from './embedding-import.js';
 export {
+  comparable,
+  identityOf,
   storedDistance,
   storedDistanceMatrix,
   DISTANCE_CHOICES,
