@@ -75,7 +75,7 @@ if (opts.versus !== undefined) {
       const pct = `${p.change >= 0 ? '+' : ''}${(100 * p.change).toFixed(0)}%`;
       console.log(`  ${p.pair.join(' - ').padEnd(30)} ${p.now.toFixed(3)} ${p.before.toFixed(3)} ${pct.padStart(5)}`);
     }
-    const worst = pairs.reduce((w, p) => (Math.abs(p.change) > Math.abs(w.change) ? p : w), pairs[0]!);
+    const worst = [...pairs].sort((a, b) => Math.abs(b.change) - Math.abs(a.change))[0];
     if (worst) console.log(`largest change: ${worst.pair.join(' - ')} ${(100 * worst.change).toFixed(0)}%`);
   }
   process.exit(0);

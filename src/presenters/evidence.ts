@@ -179,11 +179,11 @@ export function presentEvaluation(version: string, e: RankerEvaluation): Schemas
 }
 
 export function presentRanker(fitted: FittedRanker): Schemas['RankerSummary'] {
-  const { model, stored } = fitted;
+  const { model } = fitted;
   const cv = model.crossValidation;
   return {
     version: fitted.version,
-    created_at: stored.createdAt,
+    created_at: fitted.createdAt,
     scale: 'z-within-group',
     probe: fitted.probe,
     signals: [...model.encoding.signals],

@@ -258,7 +258,8 @@ export function evidenceVersion(evidence: Evidence): string {
 export interface FittedRanker {
   readonly version: string;
   readonly model: BackboneRanker;
-  readonly stored: StoredRanker;
+  /** When it was stored; for a model held only in memory (`rankerWithout`), when it was fitted. */
+  readonly createdAt: string;
   readonly probe: string | null;
   /** True when this call fitted the model. */
   readonly refitted: boolean;
@@ -270,7 +271,7 @@ function fitted(stored: StoredRanker, refitted: boolean): FittedRanker {
   return {
     version: stored.version,
     model: JSON.parse(stored.model) as BackboneRanker,
-    stored,
+    createdAt: stored.createdAt,
     probe: summary.probe ?? null,
     refitted,
     evaluation: summary.evaluation ?? null,
@@ -345,20 +346,10 @@ export async function rankerWithout(store: StoreEvidence, target: string): Promi
     throw invalid(`without '${target}' no results are left to fit the ranker on`, [
       { field: 'hold_out', message: 'no other measured target' },
     ]);
-  const model = await fitInThread(evidence);
-  const version = evidenceVersion(evidence);
-  const summary = { format: RANKER_FORMAT, probe: store.probe, held_out: target };
   return {
-    version,
-    model,
-    stored: {
-      version,
-      trainingHash: version,
-      signals: model.encoding.signals,
-      model: '',
-      summary,
-      createdAt: new Date().toISOString(),
-    },
+    version: evidenceVersion(evidence),
+    model: await fitInThread(evidence),
+    createdAt: new Date().toISOString(),
     probe: store.probe,
     refitted: true,
     evaluation: null,

@@ -7,6 +7,7 @@ import type { Db } from './session.js';
 import { invalid, notFound } from '../errors.js';
 import {
   describeMatch,
+  groupObservations,
   rankBackbones,
   regretAt1,
   weightedTau,
@@ -35,7 +36,6 @@ import {
   type StoreEvidence,
 } from './ranker.js';
 import { definedOnly } from '../defaults.js';
-import { registryDir } from '../paths.js';
 import { preferredProbes } from './default-probe.js';
 import {
   compareWithMeasuredTargets,
@@ -208,36 +208,30 @@ function heldOutChecks(
   target: Dataset,
   signals: Awaited<ReturnType<typeof signalsForTargets>>,
 ): HeldOutCheck[] {
-  const sets = new Map<string, (typeof store.evidence.observations)[number][]>();
-  for (const o of store.evidence.observations)
-    if (o.target === target.id)
-      sets.set(`${o.study}/${o.candidateSet}`, [...(sets.get(`${o.study}/${o.candidateSet}`) ?? []), o]);
-  return [...sets.values()]
-    .filter((set) => set.length >= 2)
-    .map((set) => {
-      const { study, candidateSet } = set[0]!;
-      const predicted = new Map(
-        rankBackbones(model, {
-          target: targetTraits(target),
-          candidates: set.map((o) => store.evidence.backbones.find((b) => b.id === o.backbone)!),
-          signals,
-          context: { study, candidateSet },
-        }).map((p) => [p.backbone, p.mean]),
-      );
-      const scores = set.map((o) => predicted.get(o.backbone)!);
-      const truth = set.map((o) => o.value);
-      const first = (xs: readonly number[]) => set[xs.indexOf(Math.max(...xs))]!.backbone;
-      return {
-        study,
-        candidateSet,
-        backbones: set.length,
-        weightedTau: weightedTau(scores, truth),
-        predictedBest: first(scores),
-        measuredBest: first(truth),
-        regret: regretAt1(scores, truth),
-      };
-    })
-    .sort((a, b) => `${a.study}/${a.candidateSet}`.localeCompare(`${b.study}/${b.candidateSet}`));
+  const traits = new Map(store.evidence.backbones.map((b) => [b.id, b]));
+  // The groups `evaluate` scores: each study and candidate set measured on the target, in key order.
+  return groupObservations(store.evidence.observations.filter((o) => o.target === target.id)).map((group) => {
+    const { study, candidateSet, backbones, values } = group;
+    const predicted = new Map(
+      rankBackbones(model, {
+        target: targetTraits(target),
+        candidates: backbones.map((b) => traits.get(b)!),
+        signals,
+        context: { study, candidateSet },
+      }).map((p) => [p.backbone, p.mean]),
+    );
+    const scores = backbones.map((b) => predicted.get(b)!);
+    const first = (xs: readonly number[]) => backbones[xs.indexOf(Math.max(...xs))]!;
+    return {
+      study,
+      candidateSet,
+      backbones: backbones.length,
+      weightedTau: weightedTau(scores, values),
+      predictedBest: first(scores),
+      measuredBest: first(values),
+      regret: regretAt1(scores, values),
+    };
+  });
 }
 
 function measuredSets(ranker: FittedRanker, target: string): MeasuredSet[] {
@@ -333,20 +327,11 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   const registryDatasets = new Set(
     [...store.datasets.values()].filter((d) => d.record_origin === 'registry').map((d) => d.id),
   );
-  // A new target is compared with the measured targets and then with the sources: one read of the embeddings serves both.
-  const stored = measuredTargets.has(target.id) ? undefined : await readStoredTask2Vec(db);
-  const similarity =
-    stored === undefined
-      ? null
-      : await compareWithMeasuredTargets(
-          db,
-          target.id,
-          measuredTargets,
-          registryDatasets,
-          await preferredProbes(db),
-          registryDir(),
-          stored,
-        );
+  // One read of the embeddings serves the comparison with the measured targets and the distances to the sources.
+  const stored = await readStoredTask2Vec(db);
+  const similarity = measuredTargets.has(target.id)
+    ? null
+    : compareWithMeasuredTargets(stored, target.id, measuredTargets, registryDatasets, await preferredProbes(db));
   const matched = similarity?.match?.target ?? null;
   // A target that is data a study measured is ranked as that target: by its results, then the model's predictions for it.
   const basis = matched === null ? target : store.datasets.get(matched)!;
@@ -404,13 +389,12 @@ export async function recommend(db: Db, request: RecommendationRequest): Promise
   });
   const targetEmbedded = store.probe !== null && store.embedded.has(target.id);
   const sources = [...new Set(candidates.map((c) => c.source))].filter((s) => s !== target.id).sort();
-  const sourceDistances = await distancesToSources(
-    db,
+  const sourceDistances = distancesToSources(
+    stored,
     target.id,
     sources,
     registryDatasets,
     similarity?.probe ?? (targetEmbedded ? store.probe : null),
-    stored,
   );
   const distanced = new Set(sourceDistances?.items.map((d) => d.source));
   const estimatorScores = (

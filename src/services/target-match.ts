@@ -1,7 +1,7 @@
 /**
  * Which measured targets a new target resembles, by Task2Vec under a probe they share, and whether it
- * is one of them (see ranking/target-match). Reads the stored embeddings and the registry's same-data
- * distances; the comparison itself is the domain's.
+ * is one of them (see ranking/target-match), from the stored embeddings (read once per recommendation)
+ * and the registry's same-data distances; the comparison itself is the domain's.
  */
 import type { Db } from './session.js';
 import { registryDir } from '../paths.js';
@@ -28,7 +28,7 @@ export interface StoredTask2Vec {
 }
 
 export async function readStoredTask2Vec(db: Db): Promise<StoredTask2Vec> {
-  const [embeddings, probes] = [await listEmbeddings(db.knex), await listProbes(db.knex)];
+  const [embeddings, probes] = await Promise.all([listEmbeddings(db.knex), listProbes(db.knex)]);
   return { embeddings, probes: new Map(probes.map((p) => [p.id, p])) };
 }
 
@@ -39,16 +39,14 @@ export async function readStoredTask2Vec(db: Db): Promise<StoredTask2Vec> {
  * A measured target's embedding imported by a contributor is not compared: a match decides whose
  * measured results a recommendation shows.
  */
-export async function compareWithMeasuredTargets(
-  db: Db,
+export function compareWithMeasuredTargets(
+  { embeddings: all, probes }: StoredTask2Vec,
   target: string,
   measured: ReadonlySet<string>,
   registry: ReadonlySet<string>,
   preferred: readonly string[],
   registryFolder: string = registryDir(),
-  stored?: StoredTask2Vec,
-): Promise<TargetMatch | null> {
-  const { embeddings: all, probes } = stored ?? (await readStoredTask2Vec(db));
+): TargetMatch | null {
   const embeddings = latestEmbeddings(
     all.filter(
       (e) =>
@@ -101,16 +99,14 @@ export interface SourceDistances {
  * dataset is left out, as for measured targets. Null when the target has no embedding or no source
  * shares a probe with it.
  */
-export async function distancesToSources(
-  db: Db,
+export function distancesToSources(
+  { embeddings: all, probes }: StoredTask2Vec,
   target: string,
   sources: readonly string[],
   registry: ReadonlySet<string>,
   probe: string | null,
-  stored?: StoredTask2Vec,
-): Promise<SourceDistances | null> {
+): SourceDistances | null {
   const wanted = new Set(sources);
-  const { embeddings: all, probes } = stored ?? (await readStoredTask2Vec(db));
   const embeddings = latestEmbeddings(
     all.filter(
       (e) =>
