@@ -1,4 +1,5 @@
 export { createApp, type AppOptions } from './app.js';
+export { createHttpServer, type ServerDeadlines } from './server.js';
 export type { ApiContext } from './context.js';
 export { routes } from './routes/index.js';
 export type { Route } from './route.js';

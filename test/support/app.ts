@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createApp, type ApiContext } from '../../src/api/index.js';
+import { createApp, createHttpServer, type ApiContext } from '../../src/api/index.js';
 import { dataDir, type Store } from '../../src/store/index.js';
 import { EmbeddedWorker } from '../../src/services/jobs-local.js';
 import { workerSettingsFromEnv } from '../../src/services/jobs.js';
@@ -22,7 +22,7 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The real app on a loopback port, with response validation on so that spec drift fails tests. */
+/** The real app and server on a loopback port, with response validation on so that spec drift fails tests. */
 export async function startApp(
   store: Store,
   context: Pick<ApiContext, 'ingestion'> = {},
@@ -39,8 +39,9 @@ export async function startApp(
     { store, version: 'test', backend: () => null, jobs: worker.dispatcher, ...context },
     { validateResponses: true, security, access },
   );
+  // The server `serve` builds, so that every API suite runs on its request and response classes.
   const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    const s = createHttpServer(app, security).listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
   return {

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { createApp, securityConfigFromEnv } from '../../api/index.js';
+import { createApp, createHttpServer, securityConfigFromEnv } from '../../api/index.js';
 import { backendInfo, initCompute } from '../../compute/index.js';
 import { PACKAGE_ROOT, registryDir } from '../../paths.js';
 import {
@@ -77,15 +76,8 @@ export function serveCommand(): Command {
         { security },
       );
       // Half-open connections (headers never finished) and requests that trickle in are answered 408 and closed at
-      // their deadline; Node checks deadlines only every connectionsCheckingInterval, so that sets the slack.
-      const server = createServer(
-        {
-          headersTimeout: security.headersTimeoutMs,
-          requestTimeout: security.requestTimeoutMs,
-          connectionsCheckingInterval: Math.min(1_000, security.headersTimeoutMs),
-        },
-        app,
-      ).listen(opts.port, opts.host);
+      // their deadline.
+      const server = createHttpServer(app, security).listen(opts.port, opts.host);
       // A port in use (or not ours to take) is the caller's mistake: exit 2 naming it, never a silent non-listening process.
       await new Promise<void>((resolve, reject) => {
         server.once('listening', resolve);
