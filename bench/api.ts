@@ -3,6 +3,11 @@
  * the load generator does not share its event loop): POST /v1/recommendations for a target with a
  * stored Task2Vec embedding (ISIC, embedded in the study) at concurrency 16 for 20 s, then GET
  * /v1/datasets, on SQLite and on PostgreSQL (127.0.0.1:5432, database `test`, or BENCH_DATABASE_URL).
+ * The load generator runs in a process of its own, and each measured run follows an unrecorded warm-up
+ * at the same concurrency (BENCH_API_WARMUP_SECONDS, 5 s), so that it measures the optimised code, not
+ * the compiler.
+ * The peer, in the same run: the smallest Express app answering the same bytes, on a plain node:http
+ * server and on the service's server (bench/api-peer.ts), which shows what Express alone costs here.
  * Writes bench/results/api.json.
  *   npm run bench:api               (BENCH_API_SECONDS=5 for a quick run; BENCH_API_STORES=sqlite for one store)
  * Target: recommendation p99 under 10 ms at concurrency 16 on 2 cores, zero errors.
@@ -13,10 +18,11 @@ import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import pg from 'pg';
 
 const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 20);
+const WARMUP_SECONDS = Number(process.env.BENCH_API_WARMUP_SECONDS ?? 5);
 const CONNECTIONS = 16;
 const POSTGRES_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const STORES = (process.env.BENCH_API_STORES ?? 'sqlite,postgres').split(',');
@@ -34,38 +40,42 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startServer(env: NodeJS.ProcessEnv, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--seed', '--port', String(port)],
-    {
-      cwd: ROOT,
-      // One address sends every request here: the per-address rate limits would answer 429 to nearly all of them.
-      env: {
-        ...process.env,
-        TA_LOG_LEVEL: 'silent',
-        TA_RATE_LIMIT: '0',
-        TA_WRITE_RATE_LIMIT: '0',
-        TA_TOKEN_RATE_LIMIT: '0',
-        TA_TOKEN_WRITE_RATE_LIMIT: '0',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+/** Start `node --import tsx <args>` and wait for its `listening on` line; gives the process and that line. */
+async function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; line: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+    cwd: ROOT,
+    // One address sends every request here: the per-address rate limits would answer 429 to nearly all of them.
+    env: {
+      ...process.env,
+      TA_LOG_LEVEL: 'silent',
+      TA_RATE_LIMIT: '0',
+      TA_WRITE_RATE_LIMIT: '0',
+      TA_TOKEN_RATE_LIMIT: '0',
+      TA_TOKEN_WRITE_RATE_LIMIT: '0',
+      ...env,
     },
-  );
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 300 s:\n${out}`)), 300_000);
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start within 300 s:\n${out}`)), 300_000);
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (/listening on/.test(out)) {
+      const found = /^.*listening on.*$/m.exec(out);
+      if (found) {
         clearTimeout(timer);
-        resolve();
+        resolve(found[0]);
       }
     });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out}`)));
   });
-  return child;
+  return { child, line };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /**
@@ -106,20 +116,44 @@ interface Figures {
   readonly load_average_1m_after: number;
 }
 
+interface Measured {
+  readonly requests: number;
+  readonly requests_per_second: number;
+  readonly p50_ms: number;
+  readonly p99_ms: number;
+  readonly errors: number;
+  readonly non_2xx: number;
+  readonly timeouts: number;
+}
+
+/** autocannon in a process of its own (bench/api-load.ts): in this one it would share a loop with the bench's own work. */
+async function generate(options: autocannon.Options): Promise<Measured> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/api-load.ts',
+      JSON.stringify({ connections: CONNECTIONS, duration: SECONDS, ...options }),
+      String(WARMUP_SECONDS),
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`bench/api-load.ts exited with ${code}:\n${out}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measured;
+}
+
 async function load(store: string, operation: string, options: autocannon.Options): Promise<Figures> {
-  const r = await autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+  const r = await generate(options);
   const figures = {
     store,
     operation,
     seconds: SECONDS,
     connections: CONNECTIONS,
-    requests: r.requests.total,
-    requests_per_second: r.requests.average,
-    p50_ms: r.latency.p50,
-    p99_ms: r.latency.p99,
-    errors: r.errors,
-    non_2xx: r.non2xx,
-    timeouts: r.timeouts,
+    ...r,
     load_average_1m_after: Number(loadavg()[0]!.toFixed(2)),
   };
   console.log(
@@ -127,6 +161,12 @@ async function load(store: string, operation: string, options: autocannon.Option
   );
   return figures;
 }
+
+const headers = { 'content-type': 'application/json' };
+const body = JSON.stringify({ target: TARGET });
+
+/** The answer bytes of the first store's recommendation, for the peer to send. */
+let answerFile: string | undefined;
 
 async function benchStore(store: string): Promise<Figures[]> {
   const dataDir = await mkdtemp(join(tmpdir(), 'ta-bench-api-'));
@@ -136,16 +176,18 @@ async function benchStore(store: string): Promise<Figures[]> {
       ? { DATABASE_URL: '', TA_DATA_DIR: dataDir }
       : { DATABASE_URL: POSTGRES_URL, DATABASE_SCHEMA: schema, TA_DATA_DIR: dataDir };
   const port = await freePort();
-  const server = await startServer(env, port);
+  const { child: server } = await startProcess(['src/cli/main.ts', 'serve', '--seed', '--port', String(port)], env);
   const url = `http://127.0.0.1:${port}`;
   try {
-    const body = JSON.stringify({ target: TARGET });
-    const headers = { 'content-type': 'application/json' };
     await jobsSettled(url);
     // The first request after start-up fits the ranker and fills the cache; it is not what is measured.
     const first = await fetch(`${url}/v1/recommendations`, { method: 'POST', headers, body });
     if (first.status !== 200)
       throw new Error(`POST /v1/recommendations answered ${first.status}: ${await first.text()}`);
+    if (answerFile === undefined) {
+      answerFile = join(await mkdtemp(join(tmpdir(), 'ta-bench-answer-')), 'answer.json');
+      await writeFile(answerFile, Buffer.from(await first.arrayBuffer()));
+    }
     return [
       await load(store, 'POST /v1/recommendations', {
         url: `${url}/v1/recommendations`,
@@ -156,8 +198,7 @@ async function benchStore(store: string): Promise<Figures[]> {
       await load(store, 'GET /v1/datasets', { url: `${url}/v1/datasets` }),
     ];
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
+    await stopProcess(server);
     await rm(dataDir, { recursive: true, force: true });
     if (store === 'postgres') {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -169,14 +210,33 @@ async function benchStore(store: string): Promise<Figures[]> {
   }
 }
 
+async function benchPeer(kind: 'plain' | 'service'): Promise<Figures> {
+  const { child, line } = await startProcess(['bench/api-peer.ts', answerFile!, kind], {});
+  try {
+    const port = /listening on (\d+)/.exec(line)![1]!;
+    return await load('peer', `Express, ${kind} server`, {
+      url: `http://127.0.0.1:${port}/v1/recommendations`,
+      method: 'POST',
+      headers,
+      body,
+    });
+  } finally {
+    await stopProcess(child);
+  }
+}
+
 const load1 = loadavg()[0]!;
 const runs: Figures[] = [];
 for (const store of STORES) runs.push(...(await benchStore(store)));
+const peer = [await benchPeer('plain'), await benchPeer('service')];
+await rm(join(answerFile!, '..'), { recursive: true, force: true });
 const result = {
   date: new Date().toISOString(),
   machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', load_average_1m_at_start: load1 },
   target: TARGET,
+  warmup_seconds: WARMUP_SECONDS,
   runs,
+  peer,
   target_p99_ms: 10,
   met: runs
     .filter((r) => r.operation.startsWith('POST'))
