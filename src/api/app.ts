@@ -10,7 +10,7 @@ import { ingestionSettings } from './uploads.js';
 import { requestValidator } from './validator.js';
 import { webPage } from './web.js';
 import { requestDuration, silentLogger } from '../services/telemetry.js';
-import { RecommendationCache } from '../services/serving.js';
+import { ServingCache } from '../services/serving.js';
 
 export interface AppOptions {
   /** Check every response against the spec too: on in tests, where a drift should fail loudly. */
@@ -27,7 +27,7 @@ const WRITES: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export function createApp(given: ApiContext, options: AppOptions = {}): Express {
   const ctx: ApiContext = {
     ...given,
-    recommendations: given.recommendations ?? new RecommendationCache(given.store.knex),
+    serving: given.serving ?? new ServingCache(given.store.knex),
   };
   const app = express();
   app.disable('x-powered-by');
@@ -36,7 +36,7 @@ export function createApp(given: ApiContext, options: AppOptions = {}): Express 
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
-      if (WRITES.has(req.method) && req.path !== '/v1/recommendations') ctx.recommendations!.changed();
+      if (WRITES.has(req.method) && req.path !== '/v1/recommendations') ctx.serving!.changed();
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route template, not the URL, so that ids do not explode the label set.
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';

@@ -1,7 +1,7 @@
 import type { IngestionConfig, Store } from '../services/index.js';
 import type { Dispatcher } from '../services/jobs.js';
 import type { Logger } from '../services/telemetry.js';
-import type { RecommendationCache } from '../services/serving.js';
+import type { ServingCache } from '../services/serving.js';
 
 /** What every handler may use; built once per process by `createApp`. */
 export interface ApiContext {
@@ -12,8 +12,8 @@ export interface ApiContext {
   readonly ingestion?: IngestionConfig;
   /** Where submitted jobs go: the embedded worker, or pg-boss for `transfer-atlas worker`s. */
   readonly jobs: Dispatcher;
-  /** The serving cache of fitted rankers and answers; built by createApp when not given. */
-  readonly recommendations?: RecommendationCache;
+  /** Recommendations and the dataset list held in memory under the evidence stamp; built by createApp when not given. */
+  readonly serving?: ServingCache;
   /** One line per request; silent when not given. */
   readonly logger?: Logger;
 }

@@ -1,10 +1,14 @@
 /**
- * Recommendations served from memory: answers are memoised per process under a stamp of the
- * evidence tables and the stored models, one cheap query. The fit itself happens in the refit job
- * that follows every ingestion and embedding (refitRanker); a read uses the latest stored model.
+ * Hot reads served from memory: recommendations and the dataset list are memoised per process under
+ * a stamp of the evidence tables and the stored models, one cheap query. The fit itself happens in
+ * the refit job that follows every ingestion and embedding (refitRanker); a read uses the latest
+ * stored model. A memoised answer is shared by every caller and must not be changed.
  */
 import type { Knex } from 'knex';
 import { recommend, type RecommendationRequest, type RecommendationResult } from './recommend.js';
+import { listDatasets, type DatasetFilter } from './datasets.js';
+import type { Dataset } from '../registry/index.js';
+import type { PageOf, PageRequest } from '../store/index.js';
 
 /**
  * Changes whenever the evidence or the stored model changes: datasets, results and their
@@ -52,9 +56,9 @@ function stampReuseMs(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isFinite(n) && n >= 0 ? n : 250;
 }
 
-export class RecommendationCache {
+export class ServingCache {
   private stamp = '';
-  private readonly answers = new Map<string, Promise<RecommendationResult>>();
+  private readonly answers = new Map<string, Promise<unknown>>();
   /** The stamp query in flight, and the one that starts when it ends. */
   private running: Promise<string> | undefined;
   private queued: Promise<string> | undefined;
@@ -130,21 +134,31 @@ export class RecommendationCache {
     this.answers.clear();
   }
 
-  async recommend(request: RecommendationRequest): Promise<RecommendationResult> {
+  private async memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
     await this.current();
-    const key = JSON.stringify([
-      request.target,
-      request.candidates ?? null,
-      request.context ?? null,
-      request.topK ?? null,
-    ]);
-    let answer = this.answers.get(key);
+    let answer = this.answers.get(key) as Promise<T> | undefined;
     if (!answer) {
-      answer = recommend({ knex: this.db }, request);
+      answer = compute();
       if (this.answers.size >= MAX_ANSWERS) this.answers.delete(this.answers.keys().next().value!);
       this.answers.set(key, answer);
       answer.catch(() => this.answers.delete(key));
     }
     return answer;
+  }
+
+  recommend(request: RecommendationRequest): Promise<RecommendationResult> {
+    const key = JSON.stringify([
+      'recommend',
+      request.target,
+      request.candidates ?? null,
+      request.context ?? null,
+      request.topK ?? null,
+    ]);
+    return this.memo(key, () => recommend({ knex: this.db }, request));
+  }
+
+  datasets(filter: DatasetFilter, page: PageRequest): Promise<PageOf<Dataset>> {
+    const key = JSON.stringify(['datasets', filter.origin ?? null, filter.modality ?? null, page.page, page.pageSize]);
+    return this.memo(key, () => listDatasets({ knex: this.db }, filter, page));
   }
 }

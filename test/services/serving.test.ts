@@ -1,7 +1,8 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RecommendationCache } from '../../src/services/serving.js';
-import type { Store } from '../../src/store/index.js';
+import { ServingCache } from '../../src/services/serving.js';
+import { createDataset, type Store } from '../../src/store/index.js';
+import type { DatasetInput } from '../../src/registry/index.js';
 import { describeEachStore } from '../support/stores.js';
 
 describeEachStore('serving cache: when the evidence stamp is queried', (kind) => {
@@ -17,7 +18,7 @@ describeEachStore('serving cache: when the evidence stamp is queried', (kind) =>
 
   test('trusted for its time, queried ahead in the background near its end, waited for after it or after a write here', async () => {
     let clock = 0;
-    const cache = new RecommendationCache(store.knex, 100, () => clock);
+    const cache = new ServingCache(store.knex, 100, () => clock);
     // The empty store has no model, so every answer is a refusal; only the stamp queries are counted here.
     const read = () => cache.recommend({ target: 'isic' }).catch(() => undefined);
 
@@ -48,5 +49,46 @@ describeEachStore('serving cache: when the evidence stamp is queried', (kind) =>
     clock = 320;
     await read();
     assert.equal(stamps, 4);
+  });
+
+  test('the dataset list is read once per stamp and per question, and a write here shows at the next read', async () => {
+    let clock = 1_000;
+    const cache = new ServingCache(store.knex, 100, () => clock);
+    let lists = 0;
+    const count = (q: { sql: string }) => {
+      if (/from "datasets"|from `datasets`/.test(q.sql) && !q.sql.includes('ranker_models')) lists++;
+    };
+    store.knex.on('query', count);
+    try {
+      const page = { page: 1, pageSize: 50 };
+      const first = await cache.datasets({}, page);
+      const queries = lists;
+      assert.ok(queries > 0);
+      assert.equal(await cache.datasets({}, page), first, 'the same answer object, not a new read');
+      assert.equal(lists, queries);
+      await cache.datasets({ origin: 'medical' }, page);
+      assert.ok(lists > queries, 'another question is read');
+
+      const added: DatasetInput = {
+        id: 'serving-probe-set',
+        name: 'Serving test set',
+        description: 'Registered to see the list change.',
+        origin: 'medical',
+        modality: 'x-ray',
+        images: 10,
+        classes: 2,
+        image_size: '28x28',
+        channels: 1,
+        licence: 'CC0-1.0',
+      };
+      await createDataset(store.knex, added, 'api');
+      cache.changed();
+      clock += 1;
+      const after = await cache.datasets({}, page);
+      assert.equal(after.total, first.total + 1);
+      assert.ok(after.items.some((d) => d.id === added.id));
+    } finally {
+      store.knex.off('query', count);
+    }
   });
 });

@@ -1,8 +1,8 @@
-import { datasetById, listDatasets, registerDataset, thumbnailImage, thumbnailSample } from '../../services/index.js';
+import { datasetById, registerDataset, thumbnailImage, thumbnailSample } from '../../services/index.js';
 import { presentThumbnails } from '../../presenters/profile.js';
 import { pageOf, stringParam } from '../query.js';
 import type { Route } from '../route.js';
-import { sendBytes, sendRead } from '../conditional.js';
+import { encodedOnce, sendBytes, sendRead } from '../conditional.js';
 import { definedOnly } from '../../defaults.js';
 import { ingestionSettings } from '../uploads.js';
 
@@ -13,15 +13,11 @@ export const datasetRoutes: Route[] = [
     async handle(ctx, req, res) {
       const origin = stringParam(req, 'origin') as 'natural' | 'medical' | undefined;
       const modality = stringParam(req, 'modality');
-      sendRead(
-        req,
-        res,
-        await listDatasets(
-          ctx.store,
-          definedOnly({ origin: origin || undefined, modality: modality || undefined }),
-          pageOf(req),
-        ),
+      const page = await ctx.serving!.datasets(
+        definedOnly({ origin: origin || undefined, modality: modality || undefined }),
+        pageOf(req),
       );
+      sendRead(req, res, page, encodedOnce(page));
     },
   },
   {

@@ -5,13 +5,10 @@ import type { components } from '../schema.js';
 import type { Route } from '../route.js';
 import { definedOnly } from '../../defaults.js';
 import type { RecommendationResult } from '../../services/recommend.js';
+import { encodedOnce, sendJson } from '../conditional.js';
 
-/**
- * The bytes of each cached answer, made once: the serving cache hands back the same result object
- * for the same question until the evidence changes, so a read costs no presenting, serialising or
- * encoding (an answer is tens of kilobytes).
- */
-const bodies = new WeakMap<RecommendationResult, Buffer>();
+/** The presented answer of each cached result, made once (the result is the cache's, never changed). */
+const presented = new WeakMap<RecommendationResult, object>();
 
 export const recommendationRoutes: Route[] = [
   {
@@ -30,7 +27,7 @@ export const recommendationRoutes: Route[] = [
         throw invalid('study and candidate_set go together', [
           { field: body.study === undefined ? 'study' : 'candidate_set', message: 'give both or neither' },
         ]);
-      const result = await ctx.recommendations!.recommend({
+      const result = await ctx.serving!.recommend({
         target: body.target,
         ...definedOnly({ candidates: body.candidates || undefined }),
         ...(body.study !== undefined && body.candidate_set !== undefined
@@ -38,13 +35,12 @@ export const recommendationRoutes: Route[] = [
           : {}),
         ...definedOnly({ topK: body.top_k }),
       });
-      let bytes = bodies.get(result);
-      if (bytes === undefined) {
-        bytes = Buffer.from(JSON.stringify(presentRecommendations(result)));
-        bodies.set(result, bytes);
+      let answer = presented.get(result);
+      if (answer === undefined) {
+        answer = presentRecommendations(result);
+        presented.set(result, answer);
       }
-      // Express adds the charset to a string body only; a Buffer's header says it here.
-      res.set('Content-Type', 'application/json; charset=utf-8').send(bytes);
+      sendJson(res, answer, encodedOnce(answer));
     },
   },
 ];
