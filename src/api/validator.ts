@@ -36,17 +36,19 @@ export function memoiseRouteCompilation(): Compile {
   const module = fromValidator('path-to-regexp') as PathToRegexpModule;
   const compile = module.pathToRegexp;
   if (memoised.has(compile)) return compile;
-  const compiled = new Map<string, CompiledRoute>();
+  // Per template, one compiled pattern per combination of the two flags; looked up without building a key,
+  // since the validator asks once per operation on every request.
+  const compiled = new Map<string, (CompiledRoute | undefined)[]>();
   const cached: Compile = (path, options = {}) => {
-    if (typeof path !== 'string' || Object.keys(options).some((k) => !LOOKUP_OPTIONS.has(k)))
-      return compile(path, options);
-    const key = `${options.sensitive ? 1 : 0}${options.strict ? 1 : 0}${path}`;
-    let route = compiled.get(key);
-    if (route === undefined) {
-      route = compile(path, options);
-      compiled.set(key, route);
+    if (typeof path !== 'string') return compile(path, options);
+    for (const k in options) if (!LOOKUP_OPTIONS.has(k)) return compile(path, options);
+    let variants = compiled.get(path);
+    if (variants === undefined) {
+      variants = [];
+      compiled.set(path, variants);
     }
-    return route;
+    const slot = (options.sensitive ? 1 : 0) + (options.strict ? 2 : 0);
+    return (variants[slot] ??= compile(path, options));
   };
   memoised.add(cached);
   module.pathToRegexp = cached;
