@@ -40,8 +40,15 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Start `node --import tsx <args>` and wait for its `listening on` line; gives the process and that line. */
-async function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; line: string }> {
+interface Started {
+  readonly child: ChildProcess;
+  readonly line: string;
+  /** Everything it has printed so far. */
+  readonly output: () => string;
+}
+
+/** Start `node --import tsx <args>` and wait for its `listening on` line. */
+async function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
     // One address sends every request here: the per-address rate limits would answer 429 to nearly all of them.
@@ -69,7 +76,7 @@ async function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<{ c
     });
     child.once('exit', (code) => reject(new Error(`${args[0]} exited with ${code}:\n${out}`)));
   });
-  return { child, line };
+  return { child, line, output: () => out };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
@@ -210,11 +217,19 @@ async function benchStore(store: string): Promise<Figures[]> {
   }
 }
 
-async function benchPeer(kind: 'plain' | 'service'): Promise<Figures> {
-  const { child, line } = await startProcess(['bench/api-peer.ts', answerFile!, kind], {});
+interface Scavenges {
+  readonly scavenges: number;
+  readonly median_ms: number;
+  readonly p90_ms: number;
+  readonly total_ms: number;
+}
+
+async function benchPeer(kind: 'plain' | 'service'): Promise<Figures & { readonly young_generation_gc: Scavenges }> {
+  const { child, line, output } = await startProcess(['bench/api-peer.ts', answerFile!, kind], {});
+  let figures: Figures;
   try {
     const port = /listening on (\d+)/.exec(line)![1]!;
-    return await load('peer', `Express, ${kind} server`, {
+    figures = await load('peer', `Express, ${kind} server`, {
       url: `http://127.0.0.1:${port}/v1/recommendations`,
       method: 'POST',
       headers,
@@ -223,6 +238,12 @@ async function benchPeer(kind: 'plain' | 'service'): Promise<Figures> {
   } finally {
     await stopProcess(child);
   }
+  // Over the warm-up and the measured run.
+  const gc = JSON.parse(output().trim().split('\n').at(-1)!) as Scavenges;
+  console.log(
+    `${''.padEnd(8)} young-generation collections ${gc.scavenges}, median ${gc.median_ms} ms, p90 ${gc.p90_ms} ms, total ${gc.total_ms} ms`,
+  );
+  return { ...figures, young_generation_gc: gc };
 }
 
 const load1 = loadavg()[0]!;
