@@ -27,7 +27,8 @@ function appClasses(app: Express): {
   const adopt = (cls: { prototype: object }, current: object) => {
     // The app's objects carry `app` (and whatever else Express gives them) over Express's shared prototypes.
     Object.setPrototypeOf(cls.prototype, Object.getPrototypeOf(current) as object);
-    Object.defineProperties(cls.prototype, Object.getOwnPropertyDescriptors(current));
+    const { constructor: _own, ...carried } = Object.getOwnPropertyDescriptors(current);
+    Object.defineProperties(cls.prototype, carried);
     return cls.prototype;
   };
   const target = app as unknown as { request: object; response: object };
