@@ -2,15 +2,15 @@
  * Embeddings of stored datasets: compute one (stored images, a probe, options) and record it,
  * or list and read recorded ones. The thin API and CLI call these.
  */
-import { join } from 'node:path';
 import type { Knex } from 'knex';
 import type { Db } from './session.js';
 import { initCompute } from '../compute/index.js';
-import { AppError, notFound } from '../errors.js';
+import { notFound } from '../errors.js';
 import { StoredDataset } from '../images/index.js';
 import { probeRecordOf, resolveProbeSource } from './probes.js';
 import { dataDir } from '../store/config.js';
-import { getDataset, getDatasetStorage } from '../store/datasets.js';
+import { getDataset } from '../store/datasets.js';
+import { storedImagesDir } from './stored-images.js';
 import { getEmbedding, insertEmbedding, listEmbeddings, type StoredEmbedding } from '../store/embeddings.js';
 import { ensureProbe, getProbe, type ProbeRecord } from '../store/probes.js';
 import { resolveOptions, type Task2VecOptionsInput } from '../task2vec/options.js';
@@ -50,19 +50,6 @@ export async function checkEmbeddable({ knex: db }: Db, dataset: string): Promis
  */
 export interface ComputedEmbedding extends EmbeddingView {
   readonly estimators: EstimatorOutcome;
-}
-
-export async function storedImagesDir(db: Knex, dataset: string, root: string): Promise<string> {
-  const storage = await getDatasetStorage(db, dataset);
-  if (!storage?.imagesDir) {
-    throw new AppError(
-      'unprocessable',
-      'No stored images',
-      `dataset '${dataset}' has no stored images to embed; add them first with transfer-atlas datasets add <path>`,
-      [{ field: 'dataset', message: 'no stored images' }],
-    );
-  }
-  return join(root, storage.imagesDir);
 }
 
 /**

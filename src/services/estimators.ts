@@ -17,7 +17,7 @@ import { getDataset } from '../store/datasets.js';
 import { ensureProbe } from '../store/probes.js';
 import { indexClasses, type LabelledImages } from '../task2vec/images.js';
 import { DEFAULT_OPTIONS } from '../task2vec/options.js';
-import { storedImagesDir } from './embeddings.js';
+import { storedImagesDir } from './stored-images.js';
 import { probeFeatures, type ProgressCallback } from '../task2vec/task2vec.js';
 import { definedOnly } from '../defaults.js';
 

@@ -5,7 +5,7 @@
 import { AppError, notFound } from '../errors.js';
 import { StoredDataset, thumbnailPng, THUMBNAIL_SIZES, type Split } from '../images/index.js';
 import { dataDir, getDatasetStorage } from '../store/index.js';
-import { storedImagesDir } from './embeddings.js';
+import { storedImagesDir } from './stored-images.js';
 import type { Db } from './session.js';
 
 export interface ThumbnailSample {
