@@ -25,9 +25,7 @@ import {
   withdrawRun,
 } from '../store/index.js';
 import { duplicateKey, validateBatch, type StoredResult, type TransferResult } from '../transfer/index.js';
-import type { Actor } from './tokens.js';
-
-export const CONTRIBUTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
+import { CONTRIBUTOR_ID, type Actor } from './tokens.js';
 
 export interface ContributeOptions {
   /** Turns a validation path (`[0].folds[2].value`) into the caller's field name. */

@@ -31,7 +31,7 @@ export {
   type QueryFields,
   type ResultView,
 } from './results.js';
-export { CONTRIBUTOR_ID, attribute, restoreResult, withdrawResult, type Sender } from './contribute.js';
+export { attribute, restoreResult, withdrawResult, type Sender } from './contribute.js';
 export {
   SCOPES,
   LOCAL_OWNER,

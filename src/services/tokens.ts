@@ -15,7 +15,6 @@ import {
   touchToken,
   type StoredToken,
 } from '../store/index.js';
-import { CONTRIBUTOR_ID } from './contribute.js';
 import type { Db } from './session.js';
 
 export type { StoredToken };
@@ -27,6 +26,9 @@ export const TOKEN_PREFIX = 'ta_';
 const TOKEN_SHAPE = /^ta_[A-Za-z0-9_-]{43}$/;
 /** How stale a token's recorded last use may be before a request refreshes it. */
 const LAST_USE_RESOLUTION_MS = 60_000;
+
+/** The shape of a contributor id: a token's owner, a result's contributor. */
+export const CONTRIBUTOR_ID = /^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$/;
 
 /** Who a request or command acts for. `admin` decides every ownership check. */
 export interface Actor {
