@@ -107,22 +107,7 @@ async function jobsSettled(url: string): Promise<void> {
   }
 }
 
-interface Figures {
-  readonly store: string;
-  readonly operation: string;
-  readonly seconds: number;
-  readonly connections: number;
-  readonly requests: number;
-  readonly requests_per_second: number;
-  readonly p50_ms: number;
-  readonly p99_ms: number;
-  readonly errors: number;
-  readonly non_2xx: number;
-  readonly timeouts: number;
-  /** Other processes on the machine take cores from both the server and the load generator. */
-  readonly load_average_1m_after: number;
-}
-
+/** What one load run measured, as bench/api-load.ts prints it. */
 interface Measured {
   readonly requests: number;
   readonly requests_per_second: number;
@@ -131,6 +116,15 @@ interface Measured {
   readonly errors: number;
   readonly non_2xx: number;
   readonly timeouts: number;
+}
+
+interface Figures extends Measured {
+  readonly store: string;
+  readonly operation: string;
+  readonly seconds: number;
+  readonly connections: number;
+  /** Other processes on the machine take cores from both the server and the load generator. */
+  readonly load_average_1m_after: number;
 }
 
 /** autocannon in a process of its own (bench/api-load.ts): in this one it would share a loop with the bench's own work. */

@@ -7,9 +7,13 @@ export interface Encoded {
   readonly etag: string;
 }
 
+function strongEtag(bytes: Uint8Array): string {
+  return `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`;
+}
+
 function encode(body: unknown): Encoded {
   const bytes = Buffer.from(JSON.stringify(body));
-  return { bytes, etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"` };
+  return { bytes, etag: strongEtag(bytes) };
 }
 
 const encodings = new WeakMap<object, Encoded>();
@@ -60,6 +64,5 @@ export function sendRead(req: Request, res: Response, body: unknown, encoded: En
 
 /** The same for a non-JSON body such as an image. */
 export function sendBytes(req: Request, res: Response, type: string, body: Buffer): void {
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
-  if (!unchanged(req, res, etag)) res.type(type).send(body);
+  if (!unchanged(req, res, strongEtag(body))) res.type(type).send(body);
 }

@@ -1,8 +1,9 @@
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ServingCache } from '../../src/services/serving.js';
-import { createDataset, type Store } from '../../src/store/index.js';
-import type { DatasetInput } from '../../src/registry/index.js';
+import { registerDataset } from '../../src/services/index.js';
+import type { Store } from '../../src/store/index.js';
+import { datasetRegistration } from '../support/bodies.js';
 import { describeEachStore } from '../support/stores.js';
 
 describeEachStore('serving cache: when the evidence stamp is queried', (kind) => {
@@ -69,19 +70,10 @@ describeEachStore('serving cache: when the evidence stamp is queried', (kind) =>
       await cache.datasets({ origin: 'medical' }, page);
       assert.ok(lists > queries, 'another question is read');
 
-      const added: DatasetInput = {
-        id: 'serving-probe-set',
-        name: 'Serving test set',
-        description: 'Registered to see the list change.',
-        origin: 'medical',
-        modality: 'x-ray',
-        images: 10,
-        classes: 2,
-        image_size: '28x28',
-        channels: 1,
-        licence: 'CC0-1.0',
-      };
-      await createDataset(store.knex, added, 'api');
+      const added = await registerDataset(
+        { knex: store.knex },
+        datasetRegistration('serving-probe-set', 'Serving test set', 'Registered to see the list change.'),
+      );
       cache.changed();
       clock += 1;
       const after = await cache.datasets({}, page);
